@@ -1,0 +1,206 @@
+package lang
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
+)
+
+// FileSuffix is the suffix of configuration files.
+const FileSuffix = ".mltf.hcl"
+
+// LoadDir loads every *.mltf.hcl file in dir.
+func LoadDir(dir string) (*Config, hcl.Diagnostics) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Cannot read the configuration directory",
+			Detail:   err.Error(),
+		}}
+	}
+	sources := map[string][]byte{}
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), FileSuffix) {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read a configuration file", Detail: err.Error()}}
+		}
+		sources[e.Name()] = b
+	}
+	if len(sources) == 0 {
+		return nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "No configuration files",
+			Detail:   fmt.Sprintf("The directory %s holds no *%s files. Write one, or run mltf with -chdir=DIR pointing at your configuration.", dir, FileSuffix),
+		}}
+	}
+	return LoadSources(dir, sources)
+}
+
+// LoadSources loads a configuration from file contents by name, as a saved
+// plan carries them. dir is where relative paths resolve.
+func LoadSources(dir string, sources map[string][]byte) (*Config, hcl.Diagnostics) {
+	cfg := &Config{
+		Dir:       dir,
+		Files:     map[string]*hcl.File{},
+		Sources:   sources,
+		Variables: map[string]*Variable{},
+		Locals:    map[string]*Local{},
+		Outputs:   map[string]*Output{},
+		Providers: map[string]*ProviderConfig{},
+		Resources: map[string]*Resource{},
+	}
+	names := make([]string, 0, len(sources))
+	for n := range sources {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+
+	var diags hcl.Diagnostics
+	parser := hclparse.NewParser()
+	for _, name := range names {
+		f, ds := parser.ParseHCL(sources[name], name)
+		diags = append(diags, ds...)
+		if f == nil {
+			continue
+		}
+		cfg.Files[name] = f
+		diags = append(diags, cfg.decodeFile(f)...)
+	}
+	if cfg.Settings == nil {
+		cfg.Settings = &Settings{}
+	}
+	return cfg, diags
+}
+
+var fileSchema = &hcl.BodySchema{
+	Blocks: []hcl.BlockHeaderSchema{
+		{Type: "mltf"},
+		{Type: "variable", LabelNames: []string{"name"}},
+		{Type: "locals"},
+		{Type: "output", LabelNames: []string{"name"}},
+		{Type: "provider", LabelNames: []string{"name"}},
+		{Type: "cluster", LabelNames: []string{"name"}},
+		{Type: "dataset", LabelNames: []string{"name"}},
+		{Type: "experiment", LabelNames: []string{"name"}},
+		{Type: "training", LabelNames: []string{"name"}},
+		{Type: "sweep", LabelNames: []string{"name"}},
+		{Type: "model", LabelNames: []string{"name"}},
+		{Type: "pipeline", LabelNames: []string{"name"}},
+	},
+}
+
+func (c *Config) decodeFile(f *hcl.File) hcl.Diagnostics {
+	content, diags := f.Body.Content(fileSchema)
+	for _, b := range content.Blocks {
+		if len(b.Labels) > 0 {
+			diags = append(diags, checkName(b.Labels[0], b.Type, b.LabelRanges[0])...)
+		}
+		switch b.Type {
+		case "mltf":
+			s, ds := decodeSettings(b)
+			diags = append(diags, ds...)
+			if c.Settings != nil {
+				diags = append(diags, duplicate("mltf block", "", c.Settings.DeclRange, b.DefRange))
+				continue
+			}
+			c.Settings = s
+		case "variable":
+			v, ds := decodeVariable(b)
+			diags = append(diags, ds...)
+			if prev, ok := c.Variables[v.Name]; ok {
+				diags = append(diags, duplicate("variable", v.Name, prev.DeclRange, b.DefRange))
+				continue
+			}
+			c.Variables[v.Name] = v
+		case "locals":
+			attrs, ds := b.Body.JustAttributes()
+			diags = append(diags, ds...)
+			for name, a := range attrs {
+				diags = append(diags, checkName(name, "local value", a.NameRange)...)
+				if prev, ok := c.Locals[name]; ok {
+					diags = append(diags, duplicate("local value", name, prev.DeclRange, a.NameRange))
+					continue
+				}
+				c.Locals[name] = &Local{Name: name, Expr: a.Expr, DeclRange: a.Range}
+			}
+		case "output":
+			o, ds := decodeOutput(b)
+			diags = append(diags, ds...)
+			if prev, ok := c.Outputs[o.Name]; ok {
+				diags = append(diags, duplicate("output", o.Name, prev.DeclRange, b.DefRange))
+				continue
+			}
+			c.Outputs[o.Name] = o
+		case "provider":
+			p := &ProviderConfig{Name: b.Labels[0], Config: b.Body, DeclRange: b.DefRange}
+			if prev, ok := c.Providers[p.Name]; ok {
+				diags = append(diags, duplicate("provider configuration", p.Name, prev.DeclRange, b.DefRange))
+				continue
+			}
+			c.Providers[p.Name] = p
+		default:
+			r, ds := decodeResource(b)
+			diags = append(diags, ds...)
+			if r == nil {
+				continue
+			}
+			key := r.Addr().String()
+			if prev, ok := c.Resources[key]; ok {
+				diags = append(diags, duplicate(r.Kind, r.Name, prev.DeclRange, b.DefRange))
+				continue
+			}
+			c.Resources[key] = r
+		}
+	}
+	return diags
+}
+
+func duplicate(what, name string, prev, this hcl.Range) *hcl.Diagnostic {
+	label := what
+	if name != "" {
+		label = fmt.Sprintf("%s %q", what, name)
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Duplicate " + what,
+		Detail:   fmt.Sprintf("The %s was already declared at %s. Each name must be unique; rename or remove one of them.", label, prev),
+		Subject:  this.Ptr(),
+	}
+}
+
+// checkName rejects names that cannot be used in references.
+func checkName(name, what string, rng hcl.Range) hcl.Diagnostics {
+	if validName(name) {
+		return nil
+	}
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "Invalid name",
+		Detail:   fmt.Sprintf("The name %q of this %s is not valid: a name starts with a letter or underscore and holds only letters, digits, underscores and dashes.", name, what),
+		Subject:  rng.Ptr(),
+	}}
+}
+
+func validName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r == '_' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z'):
+		case i > 0 && (r == '-' || (r >= '0' && r <= '9')):
+		default:
+			return false
+		}
+	}
+	return true
+}
