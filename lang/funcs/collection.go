@@ -112,6 +112,7 @@ var lengthFunc = function.New(&function.Spec{
 		Type:             cty.DynamicPseudoType,
 		AllowDynamicType: true,
 		AllowUnknown:     true,
+		AllowNull:        true,
 		AllowMarked:      true,
 	}},
 	Type: func(args []cty.Value) (cty.Type, error) {
@@ -243,7 +244,7 @@ var sumFunc = function.New(&function.Spec{
 			return cty.NilType, function.NewArgErrorf(0, "sum needs a list, set or tuple of numbers, not %s", ty.FriendlyName())
 		}
 		for _, et := range elems {
-			if et != cty.DynamicPseudoType && convert.GetConversion(et, cty.Number) == nil {
+			if et != cty.Number && et != cty.DynamicPseudoType && convert.GetConversionUnsafe(et, cty.Number) == nil {
 				return cty.NilType, function.NewArgErrorf(0, "sum needs numbers, but an element is %s", et.FriendlyName())
 			}
 		}
@@ -337,3 +338,43 @@ func displayValue(v cty.Value) string {
 	}
 	return v.Type().FriendlyName()
 }
+
+// coalesceFunc is Terraform's coalesce: the first argument that is neither
+// null nor an empty string. (cty's stdlib coalesce skips only nulls.)
+var coalesceFunc = function.New(&function.Spec{
+	Description: "Returns the first argument that is neither null nor an empty string.",
+	VarParam: &function.Parameter{
+		Name:             "vals",
+		Type:             cty.DynamicPseudoType,
+		AllowUnknown:     true,
+		AllowDynamicType: true,
+		AllowNull:        true,
+	},
+	Type: func(args []cty.Value) (cty.Type, error) {
+		types := make([]cty.Type, len(args))
+		for i, v := range args {
+			types[i] = v.Type()
+		}
+		ty, _ := convert.UnifyUnsafe(types)
+		if ty == cty.NilType {
+			return cty.NilType, fmt.Errorf("all arguments must have the same type, or types that convert to one")
+		}
+		return ty, nil
+	},
+	Impl: func(args []cty.Value, retType cty.Type) (cty.Value, error) {
+		for _, v := range args {
+			v, err := convert.Convert(v, retType)
+			if err != nil {
+				return cty.NilVal, err
+			}
+			if !v.IsKnown() {
+				return cty.UnknownVal(retType), nil
+			}
+			if v.IsNull() || (v.Type() == cty.String && v.AsString() == "") {
+				continue
+			}
+			return v, nil
+		}
+		return cty.NilVal, fmt.Errorf("every argument is null or an empty string; give at least one value")
+	},
+})
