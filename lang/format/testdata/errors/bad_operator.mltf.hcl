@@ -1,0 +1,5 @@
+model "digits" {
+  gate {
+    condition = training.mlp.metrics.accuracy >== 0.9 # ERROR: Invalid expression
+  }
+}

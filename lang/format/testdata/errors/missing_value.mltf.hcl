@@ -1,0 +1,4 @@
+variable "lr" {
+  type    = number
+  default =   # ERROR: Invalid expression
+}

@@ -1,0 +1,4 @@
+training "mlp" { # ERROR: Unclosed configuration block
+  code = "./src"
+
+experiment "digits" {}

@@ -1,0 +1,6 @@
+cluster "dev" {
+  provider = local
+  pool "cpu" { slots = 2 }
+}
+
+experiment "digits" {}

@@ -1,0 +1,1 @@
+output "accuracy" { value = training.mlp.metrics.accuracy }

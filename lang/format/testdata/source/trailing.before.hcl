@@ -1,0 +1,4 @@
+output "accuracy" { value = training.mlp.metrics.accuracy }
+
+
+

@@ -1,0 +1,6 @@
+experiment "digits" {}
+
+variable "lr" {
+type = number
+  default=0.05
+}

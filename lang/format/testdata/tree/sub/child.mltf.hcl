@@ -1,0 +1,3 @@
+cluster "dev" {
+provider=local
+}
