@@ -122,8 +122,10 @@ func fileBase64Func(baseDir string) function.Function {
 		})
 }
 
-func fileHashFunc(baseDir, name string, sum func([]byte) []byte, enc func([]byte) string) function.Function {
-	return pathFunc(fmt.Sprintf("%s: the hash of the bytes of the file at the given path.", name), cty.String,
+// fileHashFunc builds a function that hashes the bytes of a file; what
+// names the hash and its encoding, for the description.
+func fileHashFunc(baseDir, what string, sum func([]byte) []byte, enc func([]byte) string) function.Function {
+	return pathFunc(fmt.Sprintf("Returns the %s of the bytes of the file at the given path.", what), cty.String,
 		func(p string) (cty.Value, error) {
 			b, err := readFile(baseDir, p)
 			if err != nil {

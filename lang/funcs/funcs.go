@@ -1,8 +1,6 @@
 package funcs
 
 import (
-	"github.com/hashicorp/hcl/v2/ext/tryfunc"
-	ctyyaml "github.com/zclconf/go-cty-yaml"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
@@ -111,8 +109,8 @@ func pureFunctions(baseDir string) map[string]function.Function {
 		"jsondecode":   stdlib.JSONDecodeFunc,
 		"jsonencode":   stdlib.JSONEncodeFunc,
 		"urlencode":    urlEncodeFunc,
-		"yamldecode":   ctyyaml.YAMLDecodeFunc,
-		"yamlencode":   ctyyaml.YAMLEncodeFunc,
+		"yamldecode":   yamlDecodeFunc,
+		"yamlencode":   yamlEncodeFunc,
 
 		// hashes and identifiers
 		"base64sha256": base64SHA256Func,
@@ -129,14 +127,14 @@ func pureFunctions(baseDir string) map[string]function.Function {
 		"dirname":          dirNameFunc,
 		"file":             fileFunc(baseDir),
 		"filebase64":       fileBase64Func(baseDir),
-		"filebase64sha256": fileHashFunc(baseDir, "filebase64sha256", sha256Sum, base64Encode),
-		"filebase64sha512": fileHashFunc(baseDir, "filebase64sha512", sha512Sum, base64Encode),
+		"filebase64sha256": fileHashFunc(baseDir, "SHA-256 hash, Base64-encoded,", sha256Sum, base64Encode),
+		"filebase64sha512": fileHashFunc(baseDir, "SHA-512 hash, Base64-encoded,", sha512Sum, base64Encode),
 		"fileexists":       fileExistsFunc(baseDir),
-		"filemd5":          fileHashFunc(baseDir, "filemd5", md5Sum, hexEncode),
+		"filemd5":          fileHashFunc(baseDir, "MD5 hash, hex-encoded,", md5Sum, hexEncode),
 		"fileset":          fileSetFunc(baseDir),
-		"filesha1":         fileHashFunc(baseDir, "filesha1", sha1Sum, hexEncode),
-		"filesha256":       fileHashFunc(baseDir, "filesha256", sha256Sum, hexEncode),
-		"filesha512":       fileHashFunc(baseDir, "filesha512", sha512Sum, hexEncode),
+		"filesha1":         fileHashFunc(baseDir, "SHA-1 hash, hex-encoded,", sha1Sum, hexEncode),
+		"filesha256":       fileHashFunc(baseDir, "SHA-256 hash, hex-encoded,", sha256Sum, hexEncode),
+		"filesha512":       fileHashFunc(baseDir, "SHA-512 hash, hex-encoded,", sha512Sum, hexEncode),
 		"pathexpand":       pathExpandFunc,
 
 		// dates and times
@@ -145,13 +143,13 @@ func pureFunctions(baseDir string) map[string]function.Function {
 		"timecmp":    timeCmpFunc,
 
 		// types
-		"can":      tryfunc.CanFunc,
+		"can":      canFunc,
 		"tobool":   stdlib.MakeToFunc(cty.Bool),
 		"tolist":   stdlib.MakeToFunc(cty.List(cty.DynamicPseudoType)),
 		"tomap":    stdlib.MakeToFunc(cty.Map(cty.DynamicPseudoType)),
 		"tonumber": stdlib.MakeToFunc(cty.Number),
 		"toset":    stdlib.MakeToFunc(cty.Set(cty.DynamicPseudoType)),
 		"tostring": stdlib.MakeToFunc(cty.String),
-		"try":      tryfunc.TryFunc,
+		"try":      tryFunc,
 	}
 }

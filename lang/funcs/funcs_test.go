@@ -125,3 +125,11 @@ func strTuple(ss ...string) cty.Value {
 	}
 	return cty.TupleVal(vals)
 }
+
+func TestFunctionsAreDescribed(t *testing.T) {
+	for name, fn := range Functions(".", false) {
+		if fn.Description() == "" {
+			t.Errorf("%s has no description", name)
+		}
+	}
+}

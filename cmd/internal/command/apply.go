@@ -1,0 +1,208 @@
+package command
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/mltf/mltf/cmd/internal/views"
+	"github.com/mltf/mltf/lang"
+	"github.com/mltf/mltf/plan"
+	"github.com/mltf/mltf/providers"
+	"github.com/mltf/mltf/state"
+	"github.com/mltf/mltf/state/store"
+)
+
+// ApplyCommand is mltf apply, and mltf destroy when Destroy is set.
+type ApplyCommand struct {
+	Meta
+	Destroy bool
+}
+
+func (c *ApplyCommand) Synopsis() string {
+	if c.Destroy {
+		return "Destroy everything this configuration manages"
+	}
+	return "Provision, train, validate and promote as planned"
+}
+
+func (c *ApplyCommand) Help() string {
+	name := "apply [options] [PLANFILE]"
+	if c.Destroy {
+		name = "destroy [options]"
+	}
+	return strings.TrimSpace(fmt.Sprintf(`
+Usage: mltf [global options] %s
+
+  Plans (or reads the saved PLANFILE) and carries out the changes. Without
+  -auto-approve it shows the plan and asks for "yes". The state is saved
+  after every finished resource; a launched training is recorded at once, so
+  an interrupted apply re-attaches to it next time.
+
+Options:
+  -auto-approve        Do not ask for confirmation.
+  -var, -var-file, -target, -replace, -refresh, -parallelism, -lock,
+  -lock-timeout, -json as for mltf plan.
+`, name))
+}
+
+func (c *ApplyCommand) Run(args []string) int {
+	var f opFlags
+	var autoApprove bool
+	fs := c.flagSet("apply")
+	c.addOpFlags(fs, &f)
+	fs.BoolVar(&autoApprove, "auto-approve", false, "Skip interactive approval.")
+	if err := fs.Parse(args); err != nil {
+		return 1
+	}
+	f.destroy = c.Destroy
+	planFile := ""
+	if fs.NArg() > 1 || (fs.NArg() == 1 && c.Destroy) {
+		c.errorf("Too many arguments\n\nSee mltf %s -help.", map[bool]string{true: "destroy", false: "apply"}[c.Destroy])
+		return 1
+	}
+	if fs.NArg() == 1 {
+		planFile = fs.Arg(0)
+	}
+	ctx, stop := c.interruptible()
+	defer stop()
+
+	var cfg *lang.Config
+	var cs *plan.Changeset
+	var diags hcl.Diagnostics
+	if planFile != "" {
+		b, err := os.ReadFile(planFile)
+		if err != nil {
+			c.errorf("Cannot read the plan file\n\n%s", err)
+			return 1
+		}
+		cs, diags = plan.DecodePlan(b, c.WorkDir)
+		if diags.HasErrors() {
+			c.diagView(nil).Show(diags)
+			return 1
+		}
+		cfg = cs.Config
+	} else {
+		cfg, diags = c.loadConfig()
+		if diags.HasErrors() {
+			c.diagView(cfg).Show(diags)
+			return 1
+		}
+	}
+	dv := c.diagView(cfg)
+
+	s := c.openSession(ctx, cfg, map[bool]string{true: "destroy", false: "apply"}[c.Destroy], &f)
+	if s == nil {
+		return 1
+	}
+	defer s.close()
+
+	if cs != nil {
+		if cs.PriorLineage != s.prior.Lineage && s.prior.Serial > 0 || cs.PriorSerial != s.prior.Serial {
+			c.errorf("Saved plan is stale\n\nThe plan was made against state serial %d (lineage %s), but the state is now at serial %d (lineage %s): something was applied since. Run mltf plan again.", cs.PriorSerial, cs.PriorLineage, s.prior.Serial, s.prior.Lineage)
+			return 1
+		}
+		cs.Prior = s.prior
+	} else {
+		opts, ds := c.planOptions(cfg, &f)
+		diags = append(diags, ds...)
+		if ds.HasErrors() {
+			dv.Show(diags)
+			return 1
+		}
+		cs, ds = plan.Plan(ctx, cfg, s.prior, s.provs, opts)
+		diags = append(diags, ds...)
+		dv.Show(diags)
+		if diags.HasErrors() {
+			return 1
+		}
+		diags = nil
+		views.NewPlan(c.Stdout).Show(cs)
+		if !cs.HasChanges() {
+			c.showOutputs(s.prior)
+			return 0
+		}
+		if !autoApprove {
+			if !c.approve() {
+				fmt.Fprintln(c.Stdout, "\nApply cancelled.")
+				return 1
+			}
+		}
+	}
+	fmt.Fprintln(c.Stdout)
+	return c.apply(ctx, s, cs, f.json)
+}
+
+// approve asks the user to type yes.
+func (c *ApplyCommand) approve() bool {
+	if !c.stdinIsTerminal() {
+		c.errorf("No approval\n\nmltf asks for \"yes\" before applying, but its input is not a terminal. Pass -auto-approve, or apply a saved plan: mltf plan -out=PLAN, then mltf apply PLAN.")
+		return false
+	}
+	what := "apply these changes"
+	if c.Destroy {
+		what = "destroy everything listed above"
+	}
+	fmt.Fprintf(c.Stdout, "\nDo you want to %s?\n  Only 'yes' will be accepted.\n\n  Enter a value: ", what)
+	line, _ := bufio.NewReader(c.Stdin).ReadString('\n')
+	return strings.TrimSpace(line) == "yes"
+}
+
+// journalHooks persist every finished instance to the state journal and
+// show progress.
+type journalHooks struct {
+	*views.Apply
+	journal *store.Journal
+}
+
+func (h journalHooks) Persist(res *state.Resource, key string, inst *state.Instance) {
+	h.journal.Record(res.Addr, res.Kind, res.Name, res.Provider, key, inst)
+}
+
+func (h journalHooks) Event(ch *plan.Change, ev providers.Event) {
+	h.Apply.Event(ch, ev)
+}
+
+func (c *ApplyCommand) apply(ctx context.Context, s *session, cs *plan.Changeset, asJSON bool) int {
+	j, err := s.store.Journal(ctx, s.ws, s.prior)
+	if err != nil {
+		c.errorf("Cannot start the state journal\n\n%s", err)
+		return 1
+	}
+	hooks := journalHooks{Apply: views.NewApply(c.Stdout, c.stdoutIsTerminal()), journal: j}
+	newState, diags := plan.Apply(ctx, cs, s.provs, hooks)
+	saveCtx := context.Background()
+	if err := j.Flush(saveCtx); err != nil {
+		c.errorf("Cannot save state to the journal\n\n%s", err)
+	}
+	if err := s.store.Write(saveCtx, s.ws, newState); err != nil {
+		c.diagView(cs.Config).Show(diags)
+		c.errorf("Cannot save state\n\n%s\n\nEverything that finished is in the state journal and will be read by the next command.", err)
+		return 1
+	}
+	_ = j.Close(saveCtx)
+	c.diagView(cs.Config).Show(diags)
+	if diags.HasErrors() {
+		return 1
+	}
+	sum := cs.Summary()
+	if c.Destroy {
+		fmt.Fprintf(c.Stdout, "\nDestroy complete! Resources: %d destroyed.\n", sum.Destroy)
+		return 0
+	}
+	fmt.Fprintf(c.Stdout, "\nApply complete! Resources: %d added, %d changed, %d destroyed.\n", sum.Add, sum.Change, sum.Destroy)
+	c.showOutputs(newState)
+	return 0
+}
+
+func (c *ApplyCommand) showOutputs(st *state.State) {
+	if len(st.Outputs) == 0 {
+		return
+	}
+	fmt.Fprintln(c.Stdout, "\nOutputs:")
+	printOutputs(c.Stdout, st, false)
+}

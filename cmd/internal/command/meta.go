@@ -1,0 +1,229 @@
+package command
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/mattn/go-isatty"
+
+	"github.com/mltf/mltf/cmd/internal/views"
+	"github.com/mltf/mltf/lang"
+	"github.com/mltf/mltf/plan"
+	"github.com/mltf/mltf/providers"
+	"github.com/mltf/mltf/state"
+	"github.com/mltf/mltf/state/store"
+)
+
+// Version is mltf's version.
+const Version = "0.1.0"
+
+// Defaults for the mltf {} settings.
+const (
+	DefaultStateURL     = "file://.mltf/state"
+	DefaultTrackingURL  = "sqlite://.mltf/tracking.db"
+	DefaultArtifactsURL = "file://.mltf/artifacts"
+)
+
+// Deps are what every command needs from main.
+type Deps struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// WorkDir is the directory after -chdir.
+	WorkDir string
+	// Providers starts a provider by name for a working directory.
+	Providers func(settings providers.Settings) plan.Factory
+	Environ   []string
+}
+
+// Meta is the shared part of every command.
+type Meta struct {
+	Deps
+}
+
+// flagSet returns a flag set that reports errors to the user's stderr.
+func (m *Meta) flagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	return fs
+}
+
+// diagView renders diagnostics with the configuration's sources.
+func (m *Meta) diagView(cfg *lang.Config) *views.Diagnostics {
+	var files map[string]*hcl.File
+	if cfg != nil {
+		files = cfg.Files
+	}
+	return views.NewDiagnostics(m.Stderr, files, m.color())
+}
+
+func (m *Meta) color() bool {
+	if os.Getenv("NO_COLOR") != "" {
+		return false
+	}
+	if f, ok := m.Stderr.(*os.File); ok {
+		return isatty.IsTerminal(f.Fd())
+	}
+	return false
+}
+
+// stdoutIsTerminal says whether live progress can redraw lines.
+func (m *Meta) stdoutIsTerminal() bool {
+	if f, ok := m.Stdout.(*os.File); ok {
+		return isatty.IsTerminal(f.Fd())
+	}
+	return false
+}
+
+func (m *Meta) stdinIsTerminal() bool {
+	if f, ok := m.Stdin.(*os.File); ok {
+		return isatty.IsTerminal(f.Fd())
+	}
+	return false
+}
+
+// loadConfig loads the configuration of the working directory.
+func (m *Meta) loadConfig() (*lang.Config, hcl.Diagnostics) {
+	return lang.LoadDir(m.WorkDir)
+}
+
+// settings resolves the mltf {} block against the defaults.
+func (m *Meta) settings(cfg *lang.Config, workspace string) providers.Settings {
+	s := providers.Settings{
+		WorkDir:      m.WorkDir,
+		Workspace:    workspace,
+		TrackingURL:  DefaultTrackingURL,
+		ArtifactsURL: DefaultArtifactsURL,
+		RunsDir:      filepath.Join(m.WorkDir, ".mltf", "runs"),
+	}
+	if cfg != nil && cfg.Settings != nil {
+		if cfg.Settings.TrackingURL != "" {
+			s.TrackingURL = cfg.Settings.TrackingURL
+		}
+		if cfg.Settings.ArtifactsURL != "" {
+			s.ArtifactsURL = cfg.Settings.ArtifactsURL
+		}
+	}
+	return s
+}
+
+func (m *Meta) stateURL(cfg *lang.Config) string {
+	if env := os.Getenv("MLTF_STATE_URL"); env != "" {
+		return env
+	}
+	if cfg != nil && cfg.Settings != nil && cfg.Settings.StateURL != "" {
+		return cfg.Settings.StateURL
+	}
+	return DefaultStateURL
+}
+
+// openStore opens the state store of the configuration.
+func (m *Meta) openStore(ctx context.Context, cfg *lang.Config) (*store.Store, error) {
+	s, err := store.Open(ctx, m.stateURL(cfg), m.WorkDir)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open the state store %s: %w", m.stateURL(cfg), err)
+	}
+	return s, nil
+}
+
+// workspace is the selected workspace: MLTF_WORKSPACE, else the one
+// recorded by mltf workspace select, else "default".
+func (m *Meta) workspace() string {
+	if ws := os.Getenv("MLTF_WORKSPACE"); ws != "" {
+		return ws
+	}
+	b, err := os.ReadFile(filepath.Join(m.WorkDir, ".mltf", "environment"))
+	if err == nil && strings.TrimSpace(string(b)) != "" {
+		return strings.TrimSpace(string(b))
+	}
+	return "default"
+}
+
+func (m *Meta) setWorkspace(ws string) error {
+	dir := filepath.Join(m.WorkDir, ".mltf")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "environment"), []byte(ws+"\n"), 0o644)
+}
+
+// lockState takes the state lock, reporting a held lock clearly.
+func (m *Meta) lockState(ctx context.Context, st *store.Store, ws, op string, timeout time.Duration) (*store.Lock, bool) {
+	lock, err := st.Lock(ctx, ws, op, timeout)
+	if err != nil {
+		var le *store.LockedError
+		if errors.As(err, &le) {
+			m.errorf("Error acquiring the state lock\n\n%s", le.Error())
+		} else {
+			m.errorf("Error acquiring the state lock\n\n%s", err)
+		}
+		return nil, false
+	}
+	return lock, true
+}
+
+func (m *Meta) errorf(format string, args ...any) {
+	fmt.Fprintf(m.Stderr, "\nError: "+format+"\n\n", args...)
+}
+
+// interruptible returns a context cancelled by the first SIGINT or
+// SIGTERM; a second one exits at once.
+func (m *Meta) interruptible() (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case <-ch:
+			fmt.Fprintln(m.Stderr, "\nInterrupt received: stopping gracefully (no new work starts; running trainings keep running and are re-attached by the next apply). Interrupt again to quit at once.")
+			cancel()
+		case <-ctx.Done():
+			return
+		}
+		select {
+		case <-ch:
+			fmt.Fprintln(m.Stderr, "Two interrupts received: exiting now. State saved so far loads; run mltf apply again to converge.")
+			os.Exit(1)
+		case <-time.After(10 * time.Minute):
+		}
+	}()
+	return ctx, func() { signal.Stop(ch); cancel() }
+}
+
+// readState reads the workspace's state.
+func (m *Meta) readState(ctx context.Context, st *store.Store, ws string) (*state.State, bool) {
+	s, err := st.Read(ctx, ws)
+	if err != nil {
+		m.errorf("Cannot read state\n\n%s", err)
+		return nil, false
+	}
+	return s, true
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+// varFlags records -var and -var-file in command-line order.
+type varFlags struct {
+	items *[][2]string
+	name  string
+}
+
+func (v varFlags) String() string { return "" }
+func (v varFlags) Set(s string) error {
+	*v.items = append(*v.items, [2]string{v.name, s})
+	return nil
+}

@@ -1,0 +1,217 @@
+package command
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/mltf/mltf/plan"
+	"github.com/mltf/mltf/state/store"
+)
+
+// VersionCommand is mltf version.
+type VersionCommand struct{ Meta }
+
+func (c *VersionCommand) Synopsis() string { return "Print the mltf version" }
+func (c *VersionCommand) Help() string     { return "Usage: mltf version" }
+func (c *VersionCommand) Run(args []string) int {
+	fmt.Fprintf(c.Stdout, "mltf v%s\n", Version)
+	return 0
+}
+
+// ForceUnlockCommand is mltf force-unlock.
+type ForceUnlockCommand struct{ Meta }
+
+func (c *ForceUnlockCommand) Synopsis() string { return "Release a stuck state lock" }
+func (c *ForceUnlockCommand) Help() string {
+	return "Usage: mltf force-unlock LOCK_ID\n\n  Removes the lock with LOCK_ID. Use it only when the holder is gone; the error that reported the lock names the id."
+}
+func (c *ForceUnlockCommand) Run(args []string) int {
+	if len(args) != 1 {
+		c.errorf("mltf force-unlock takes the lock id, as printed in the lock error")
+		return 1
+	}
+	return c.withStore(func(ctx context.Context, st *store.Store, ws string) int {
+		if err := st.ForceUnlock(ctx, ws, args[0]); err != nil {
+			c.errorf("Cannot unlock\n\n%s", err)
+			return 1
+		}
+		fmt.Fprintln(c.Stdout, "The state is unlocked.")
+		return 0
+	})
+}
+
+// GraphCommand is mltf graph.
+type GraphCommand struct{ Meta }
+
+func (c *GraphCommand) Synopsis() string { return "Print the dependency graph in DOT" }
+func (c *GraphCommand) Help() string {
+	return "Usage: mltf graph\n\n  Prints the dependency graph for Graphviz: mltf graph | dot -Tsvg > graph.svg"
+}
+func (c *GraphCommand) Run(args []string) int {
+	cfg, diags := c.loadConfig()
+	if diags.HasErrors() {
+		c.diagView(cfg).Show(diags)
+		return 1
+	}
+	settings := c.settings(cfg, c.workspace())
+	provs := plan.NewProviders(c.Providers(settings), settings)
+	defer provs.Close()
+	edges, diags := plan.Edges(context.Background(), cfg, provs)
+	if diags.HasErrors() {
+		c.diagView(cfg).Show(diags)
+		return 1
+	}
+	fmt.Fprintln(c.Stdout, "digraph mltf {\n  rankdir = \"RL\";\n  node [shape = box];")
+	var nodes []string
+	for n := range edges {
+		nodes = append(nodes, n)
+	}
+	sort.Strings(nodes)
+	for _, n := range nodes {
+		fmt.Fprintf(c.Stdout, "  %q;\n", n)
+	}
+	for _, n := range nodes {
+		for _, d := range edges[n] {
+			fmt.Fprintf(c.Stdout, "  %q -> %q;\n", n, d)
+		}
+	}
+	fmt.Fprintln(c.Stdout, "}")
+	return 0
+}
+
+// WorkspaceCommand is mltf workspace.
+type WorkspaceCommand struct {
+	Meta
+	Sub string // list, new, select, delete, show; "" prints help
+}
+
+func (c *WorkspaceCommand) Synopsis() string {
+	switch c.Sub {
+	case "list":
+		return "List workspaces"
+	case "new":
+		return "Create a workspace and select it"
+	case "select":
+		return "Select a workspace"
+	case "delete":
+		return "Delete a workspace"
+	case "show":
+		return "Show the selected workspace"
+	}
+	return "Manage workspaces: separate states of one configuration"
+}
+func (c *WorkspaceCommand) Help() string {
+	return strings.TrimSpace(`
+Usage: mltf workspace <list|new NAME|select NAME|delete [-force] NAME|show>
+
+  Each workspace has its own state under the same configuration. The
+  selection is kept in .mltf/environment; MLTF_WORKSPACE overrides it.
+`)
+}
+
+func (c *WorkspaceCommand) Run(args []string) int {
+	switch c.Sub {
+	case "show":
+		fmt.Fprintln(c.Stdout, c.workspace())
+		return 0
+	case "list":
+		return c.withStore(func(ctx context.Context, st *store.Store, cur string) int {
+			wss, err := st.Workspaces(ctx)
+			if err != nil {
+				c.errorf("%s", err)
+				return 1
+			}
+			for _, ws := range wss {
+				mark := " "
+				if ws == cur {
+					mark = "*"
+				}
+				fmt.Fprintf(c.Stdout, "%s %s\n", mark, ws)
+			}
+			return 0
+		})
+	}
+	force := false
+	fs := c.flagSet("workspace " + c.Sub)
+	fs.BoolVar(&force, "force", false, "delete a workspace that still has resources")
+	if err := fs.Parse(args); err != nil {
+		return 1
+	}
+	if fs.NArg() != 1 {
+		c.errorf("mltf workspace %s takes a workspace name", c.Sub)
+		return 1
+	}
+	name := fs.Arg(0)
+	if !validWorkspace(name) {
+		c.errorf("Invalid workspace name %q\n\nA workspace name holds letters, digits, dashes and underscores.", name)
+		return 1
+	}
+	return c.withStore(func(ctx context.Context, st *store.Store, cur string) int {
+		wss, err := st.Workspaces(ctx)
+		if err != nil {
+			c.errorf("%s", err)
+			return 1
+		}
+		exists := false
+		for _, ws := range wss {
+			exists = exists || ws == name
+		}
+		switch c.Sub {
+		case "new":
+			if exists {
+				c.errorf("Workspace %q already exists; select it with mltf workspace select %s", name, name)
+				return 1
+			}
+			if err := st.CreateWorkspace(ctx, name); err != nil {
+				c.errorf("%s", err)
+				return 1
+			}
+			if err := c.setWorkspace(name); err != nil {
+				c.errorf("%s", err)
+				return 1
+			}
+			fmt.Fprintf(c.Stdout, "Created and switched to workspace %q.\n", name)
+		case "select":
+			if !exists {
+				c.errorf("Workspace %q does not exist; create it with mltf workspace new %s", name, name)
+				return 1
+			}
+			if err := c.setWorkspace(name); err != nil {
+				c.errorf("%s", err)
+				return 1
+			}
+			fmt.Fprintf(c.Stdout, "Switched to workspace %q.\n", name)
+		case "delete":
+			if name == cur {
+				c.errorf("Workspace %q is selected; select another one before deleting it", name)
+				return 1
+			}
+			if !exists {
+				c.errorf("Workspace %q does not exist", name)
+				return 1
+			}
+			if err := st.DeleteWorkspace(ctx, name, force); err != nil {
+				c.errorf("%s", err)
+				return 1
+			}
+			fmt.Fprintf(c.Stdout, "Deleted workspace %q.\n", name)
+		default:
+			return 1
+		}
+		return 0
+	})
+}
+
+func validWorkspace(s string) bool {
+	if s == "" || len(s) > 90 {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '-' || r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,160 @@
+package command
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+
+	"github.com/mltf/mltf/state"
+)
+
+// OutputCommand is mltf output.
+type OutputCommand struct{ Meta }
+
+func (c *OutputCommand) Synopsis() string { return "Show output values from the state" }
+
+func (c *OutputCommand) Help() string {
+	return strings.TrimSpace(`
+Usage: mltf [global options] output [options] [NAME]
+
+  Prints the outputs recorded by the last apply, or one of them.
+
+Options:
+  -json    Print as JSON (sensitive values included).
+  -raw     Print a string, number or bool output without quotes, for scripts.
+`)
+}
+
+func (c *OutputCommand) Run(args []string) int {
+	var asJSON, raw bool
+	fs := c.flagSet("output")
+	fs.BoolVar(&asJSON, "json", false, "JSON output")
+	fs.BoolVar(&raw, "raw", false, "raw output")
+	if err := fs.Parse(args); err != nil {
+		return 1
+	}
+	st, ok := c.currentState()
+	if !ok {
+		return 1
+	}
+	if fs.NArg() == 1 {
+		name := fs.Arg(0)
+		o, ok := st.Outputs[name]
+		if !ok {
+			c.errorf("Output %q not found\n\nThe state has no output %q. Declare it with an output block and apply; mltf output lists what there is.", name, name)
+			return 1
+		}
+		v, err := outputValue(o)
+		if err != nil {
+			c.errorf("Cannot decode output %q: %s", name, err)
+			return 1
+		}
+		switch {
+		case raw:
+			switch v.Type() {
+			case cty.String:
+				fmt.Fprint(c.Stdout, v.AsString())
+			case cty.Number:
+				fmt.Fprint(c.Stdout, v.AsBigFloat().Text('g', -1))
+			case cty.Bool:
+				fmt.Fprint(c.Stdout, v.True())
+			default:
+				c.errorf("Unsupported value for raw output\n\nThe -raw option prints strings, numbers and bools; %q is a %s. Use -json.", name, v.Type().FriendlyName())
+				return 1
+			}
+		case asJSON:
+			fmt.Fprintln(c.Stdout, string(o.Value))
+		default:
+			fmt.Fprintln(c.Stdout, renderValue(v))
+		}
+		return 0
+	}
+	if asJSON {
+		out := map[string]any{}
+		for name, o := range st.Outputs {
+			out[name] = map[string]any{"value": json.RawMessage(o.Value), "type": json.RawMessage(o.Type), "sensitive": o.Sensitive}
+		}
+		b, _ := json.MarshalIndent(out, "", "  ")
+		fmt.Fprintln(c.Stdout, string(b))
+		return 0
+	}
+	if len(st.Outputs) == 0 {
+		fmt.Fprintln(c.Stderr, "No outputs found. Declare output blocks and run mltf apply.")
+		return 0
+	}
+	printOutputs(c.Stdout, st, false)
+	return 0
+}
+
+func outputValue(o *state.Output) (cty.Value, error) {
+	var ty cty.Type
+	if err := ty.UnmarshalJSON(o.Type); err != nil {
+		return cty.NilVal, err
+	}
+	return ctyjson.Unmarshal(o.Value, ty)
+}
+
+func printOutputs(w io.Writer, st *state.State, showSensitive bool) {
+	names := make([]string, 0, len(st.Outputs))
+	for n := range st.Outputs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		o := st.Outputs[n]
+		if o.Sensitive && !showSensitive {
+			fmt.Fprintf(w, "%s = (sensitive value)\n", n)
+			continue
+		}
+		v, err := outputValue(o)
+		if err != nil {
+			fmt.Fprintf(w, "%s = (cannot decode: %s)\n", n, err)
+			continue
+		}
+		fmt.Fprintf(w, "%s = %s\n", n, renderValue(v))
+	}
+}
+
+// renderValue prints a value as HCL would write it.
+func renderValue(v cty.Value) string {
+	if v.IsNull() {
+		return "null"
+	}
+	if !v.IsKnown() {
+		return "(known after apply)"
+	}
+	ty := v.Type()
+	switch {
+	case ty == cty.String:
+		return fmt.Sprintf("%q", v.AsString())
+	case ty == cty.Number:
+		return v.AsBigFloat().Text('g', -1)
+	case ty == cty.Bool:
+		return fmt.Sprint(v.True())
+	case ty.IsListType() || ty.IsTupleType() || ty.IsSetType():
+		var parts []string
+		for it := v.ElementIterator(); it.Next(); {
+			_, ev := it.Element()
+			parts = append(parts, renderValue(ev))
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	case ty.IsMapType() || ty.IsObjectType():
+		m := v.AsValueMap()
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var parts []string
+		for _, k := range keys {
+			parts = append(parts, fmt.Sprintf("%s = %s", k, renderValue(m[k])))
+		}
+		return "{ " + strings.Join(parts, ", ") + " }"
+	}
+	return v.GoString()
+}

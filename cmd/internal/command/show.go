@@ -1,0 +1,96 @@
+package command
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/mltf/mltf/cmd/internal/views"
+	"github.com/mltf/mltf/plan"
+	"github.com/mltf/mltf/state"
+)
+
+// ShowCommand is mltf show.
+type ShowCommand struct{ Meta }
+
+func (c *ShowCommand) Synopsis() string { return "Show the state or a saved plan" }
+func (c *ShowCommand) Help() string {
+	return strings.TrimSpace(`
+Usage: mltf [global options] show [-json] [PLANFILE]
+
+  Without PLANFILE, shows the current state; with it, the saved plan.
+`)
+}
+
+func (c *ShowCommand) Run(args []string) int {
+	var asJSON bool
+	fs := c.flagSet("show")
+	fs.BoolVar(&asJSON, "json", false, "JSON output")
+	if err := fs.Parse(args); err != nil {
+		return 1
+	}
+	if fs.NArg() == 1 {
+		b, err := os.ReadFile(fs.Arg(0))
+		if err != nil {
+			c.errorf("Cannot read the plan file\n\n%s", err)
+			return 1
+		}
+		cs, diags := plan.DecodePlan(b, c.WorkDir)
+		if diags.HasErrors() {
+			c.diagView(nil).Show(diags)
+			return 1
+		}
+		if asJSON {
+			views.PlanJSON(c.Stdout, cs, Version, nil)
+		} else {
+			views.NewPlan(c.Stdout).Show(cs)
+		}
+		return 0
+	}
+	st, ok := c.currentState()
+	if !ok {
+		return 1
+	}
+	if asJSON {
+		b, err := state.Encode(st)
+		if err != nil {
+			c.errorf("%s", err)
+			return 1
+		}
+		c.Stdout.Write(b)
+		return 0
+	}
+	if len(st.Resources) == 0 && len(st.Outputs) == 0 {
+		fmt.Fprintln(c.Stdout, "The state is empty. Run mltf apply to create what the configuration declares.")
+		return 0
+	}
+	addrs := make([]string, 0, len(st.Resources))
+	for a := range st.Resources {
+		addrs = append(addrs, a)
+	}
+	sort.Strings(addrs)
+	for _, a := range addrs {
+		r := st.Resources[a]
+		keys := make([]string, 0, len(r.Instances))
+		for k := range r.Instances {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			inst := r.Instances[k]
+			var pretty bytes.Buffer
+			if err := json.Indent(&pretty, inst.Attributes, "", "  "); err != nil {
+				pretty.Write(inst.Attributes)
+			}
+			fmt.Fprintf(c.Stdout, "# %s (%s)\n%s\n\n", state.InstanceAddr(a, k), inst.Status, pretty.String())
+		}
+	}
+	if len(st.Outputs) > 0 {
+		fmt.Fprintln(c.Stdout, "Outputs:")
+		printOutputs(c.Stdout, st, false)
+	}
+	return 0
+}

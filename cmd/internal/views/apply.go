@@ -1,0 +1,162 @@
+package views
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/mltf/mltf/plan"
+	"github.com/mltf/mltf/providers"
+)
+
+// Apply shows an apply as it happens: a line when a change starts and
+// finishes, and for long-running changes (trainings) their progress — on a
+// terminal one live line per running change, redrawn in place; elsewhere a
+// plain line at most every Interval.
+type Apply struct {
+	w        io.Writer
+	live     bool
+	Interval time.Duration
+
+	mu      sync.Mutex
+	started map[string]time.Time
+	status  map[string]string // live lines by address
+	lastOut map[string]time.Time
+	drawn   int
+}
+
+// NewApply returns an apply view; live redraws lines in place.
+func NewApply(w io.Writer, live bool) *Apply {
+	return &Apply{w: w, live: live, Interval: 10 * time.Second,
+		started: map[string]time.Time{}, status: map[string]string{}, lastOut: map[string]time.Time{}}
+}
+
+func verb(a plan.Action) (string, string) {
+	switch a {
+	case plan.Create:
+		return "Creating...", "Creation complete"
+	case plan.Update:
+		return "Modifying...", "Modifications complete"
+	case plan.Delete:
+		return "Destroying...", "Destruction complete"
+	case plan.DeleteThenCreate, plan.CreateThenDelete:
+		return "Replacing...", "Replacement complete"
+	}
+	return "Working...", "Complete"
+}
+
+func (v *Apply) Started(c *plan.Change) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	addr := c.Addr.String()
+	v.started[addr] = time.Now()
+	start, _ := verb(c.Action)
+	if c.PriorStatus == "partial" {
+		start = "Re-attaching to the running job..."
+	}
+	v.println(fmt.Sprintf("%s: %s", addr, start))
+}
+
+func (v *Apply) Event(c *plan.Change, ev providers.Event) {
+	addr := c.Addr.String()
+	if ev.Type != providers.EventProgress || ev.Progress == nil {
+		return
+	}
+	line := fmt.Sprintf("%s: %s", addr, ProgressText(ev.Progress))
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.live {
+		v.status[addr] = line
+		v.redraw()
+		return
+	}
+	if time.Since(v.lastOut[addr]) >= v.Interval {
+		v.lastOut[addr] = time.Now()
+		fmt.Fprintln(v.w, line)
+	}
+}
+
+// ProgressText renders progress as "running [step 420/1000 loss=0.21, 12s elapsed, ETA 20s]".
+func ProgressText(p *providers.Progress) string {
+	var parts []string
+	if p.Step > 0 {
+		if p.Total > 0 {
+			parts = append(parts, fmt.Sprintf("step %d/%d", p.Step, p.Total))
+		} else {
+			parts = append(parts, fmt.Sprintf("step %d", p.Step))
+		}
+	}
+	if len(p.Metrics) > 0 {
+		names := make([]string, 0, len(p.Metrics))
+		for k := range p.Metrics {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		var ms []string
+		for _, k := range names {
+			ms = append(ms, fmt.Sprintf("%s=%.4g", k, p.Metrics[k]))
+		}
+		parts = append(parts, strings.Join(ms, " "))
+	}
+	if p.Elapsed > 0 {
+		parts = append(parts, fmt.Sprintf("%s elapsed", p.Elapsed.Round(time.Second)))
+		if p.Total > 0 && p.Step > 0 && p.Step < p.Total {
+			eta := time.Duration(float64(p.Elapsed) * float64(p.Total-p.Step) / float64(p.Step))
+			parts = append(parts, fmt.Sprintf("ETA %s", eta.Round(time.Second)))
+		}
+	}
+	msg := p.Message
+	if msg == "" {
+		msg = "running"
+	}
+	if len(parts) == 0 {
+		return msg
+	}
+	return fmt.Sprintf("%s [%s]", msg, strings.Join(parts, ", "))
+}
+
+func (v *Apply) Finished(c *plan.Change, diags hcl.Diagnostics) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	addr := c.Addr.String()
+	delete(v.status, addr)
+	elapsed := time.Since(v.started[addr]).Round(time.Second)
+	if diags.HasErrors() {
+		v.println(fmt.Sprintf("%s: failed after %s", addr, elapsed))
+		return
+	}
+	_, done := verb(c.Action)
+	v.println(fmt.Sprintf("%s: %s after %s", addr, done, elapsed))
+}
+
+// println prints a permanent line above the live block.
+func (v *Apply) println(s string) {
+	if v.live && v.drawn > 0 {
+		fmt.Fprintf(v.w, "\033[%dA\033[J", v.drawn)
+		v.drawn = 0
+	}
+	fmt.Fprintln(v.w, s)
+	if v.live {
+		v.redraw()
+	}
+}
+
+func (v *Apply) redraw() {
+	if v.drawn > 0 {
+		fmt.Fprintf(v.w, "\033[%dA\033[J", v.drawn)
+	}
+	keys := make([]string, 0, len(v.status))
+	for k := range v.status {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintln(v.w, v.status[k])
+	}
+	v.drawn = len(keys)
+}

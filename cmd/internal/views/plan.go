@@ -1,0 +1,133 @@
+package views
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/mltf/mltf/plan"
+)
+
+// Plan renders a plan for people.
+type Plan struct {
+	w io.Writer
+}
+
+// NewPlan returns a plan view writing to w.
+func NewPlan(w io.Writer) *Plan { return &Plan{w: w} }
+
+// Show prints every change, the outputs that change and the summary.
+func (v *Plan) Show(cs *plan.Changeset) {
+	if len(cs.Drift) > 0 {
+		fmt.Fprintln(v.w, "\nObjects changed outside mltf since the last apply:")
+		for _, d := range cs.Drift {
+			fmt.Fprintf(v.w, "  - %s\n", d)
+		}
+	}
+	if !cs.HasChanges() {
+		if cs.Options.Destroy {
+			fmt.Fprintln(v.w, "\nNo changes. No objects need to be destroyed.")
+		} else {
+			fmt.Fprintln(v.w, "\nNo changes. Your models and infrastructure match the configuration.")
+		}
+		return
+	}
+	var shown []*plan.Change
+	for _, c := range cs.Changes {
+		if c.Action != plan.NoOp {
+			shown = append(shown, c)
+		}
+	}
+	if len(shown) > 0 {
+		fmt.Fprintln(v.w, "\nmltf will perform the following actions:")
+	}
+	for _, c := range shown {
+		v.change(c)
+	}
+	v.outputs(cs)
+	s := cs.Summary()
+	if cs.Options.Destroy {
+		fmt.Fprintf(v.w, "\nPlan: 0 to add, 0 to change, %d to destroy.\n", s.Destroy)
+		return
+	}
+	fmt.Fprintf(v.w, "\nPlan: %d to add, %d to change, %d to destroy.\n", s.Add, s.Change, s.Destroy)
+}
+
+func headline(c *plan.Change) string {
+	switch c.Action {
+	case plan.Create:
+		return "will be created"
+	case plan.Update:
+		if c.PriorStatus == "partial" {
+			return "is running: apply re-attaches to it"
+		}
+		return "will be updated in-place"
+	case plan.DeleteThenCreate:
+		return "must be replaced"
+	case plan.CreateThenDelete:
+		return "must be replaced (new one first: create_before_destroy)"
+	case plan.Delete:
+		return "will be destroyed"
+	}
+	return "has no changes"
+}
+
+func (v *Plan) change(c *plan.Change) {
+	fmt.Fprintf(v.w, "\n  # %s %s\n", c.Addr, headline(c))
+	for _, r := range c.Reasons {
+		fmt.Fprintf(v.w, "  #   because %s\n", r)
+	}
+	r := &valueRenderer{sensitive: c.Sensitive, replace: c.RequiresReplace}
+	label := fmt.Sprintf("%s %q", c.Addr.Resource.Kind, c.Addr.Resource.Name)
+	if c.Addr.Key != "" {
+		label += " [" + string(c.Addr.Key) + "]"
+	}
+	sym := string(c.Action)
+	fmt.Fprintf(v.w, "%s %s {\n", pad(sym), label)
+	all := c.Action == plan.Create || c.Action == plan.Delete
+	lines := r.diffObject(nil, c.Before, c.After, all)
+	width := 0
+	for _, l := range lines {
+		if len(l.name) > width {
+			width = len(l.name)
+		}
+	}
+	for _, l := range lines {
+		suffix := ""
+		if l.forces {
+			suffix = " # forces replacement"
+		}
+		fmt.Fprintf(v.w, "      %s %-*s = %s%s\n", l.sym, width, l.name, l.text, suffix)
+	}
+	fmt.Fprintln(v.w, "    }")
+}
+
+func pad(sym string) string {
+	return fmt.Sprintf("%3s", sym)
+}
+
+func (v *Plan) outputs(cs *plan.Changeset) {
+	var lines []string
+	for _, o := range cs.Outputs {
+		r := &valueRenderer{}
+		after := r.scalar(nil, o.After)
+		if o.Sensitive {
+			after = "(sensitive value)"
+		}
+		switch {
+		case o.Deleted:
+			lines = append(lines, fmt.Sprintf("  - %s = %s -> null", o.Name, r.scalar(nil, o.Before)))
+		case o.Before == cnil:
+			lines = append(lines, fmt.Sprintf("  + %s = %s", o.Name, after))
+		case !o.After.IsWhollyKnown() || !o.Before.RawEquals(o.After):
+			before := r.scalar(nil, o.Before)
+			if o.Sensitive {
+				before = "(sensitive value)"
+			}
+			lines = append(lines, fmt.Sprintf("  ~ %s = %s -> %s", o.Name, before, after))
+		}
+	}
+	if len(lines) > 0 {
+		fmt.Fprintf(v.w, "\nChanges to outputs:\n%s\n", strings.Join(lines, "\n"))
+	}
+}

@@ -1,0 +1,152 @@
+package views
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/zclconf/go-cty/cty"
+)
+
+// valueRenderer prints cty values as HCL, marking unknown and sensitive
+// values the way Terraform users read them.
+type valueRenderer struct {
+	sensitive []cty.Path
+	replace   []cty.Path
+}
+
+func (r *valueRenderer) isSensitive(p cty.Path) bool {
+	for _, s := range r.sensitive {
+		if len(s) <= len(p) && p[:len(s)].Equals(s) {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *valueRenderer) forcesReplace(p cty.Path) bool {
+	for _, s := range r.replace {
+		if s.Equals(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// scalar renders a value on one line.
+func (r *valueRenderer) scalar(p cty.Path, v cty.Value) string {
+	switch {
+	case r.isSensitive(p):
+		return "(sensitive value)"
+	case v == cty.NilVal:
+		return "null"
+	case !v.IsKnown():
+		return "(known after apply)"
+	case v.IsNull():
+		return "null"
+	}
+	ty := v.Type()
+	switch {
+	case ty == cty.String:
+		return fmt.Sprintf("%q", v.AsString())
+	case ty == cty.Number:
+		return v.AsBigFloat().Text('g', -1)
+	case ty == cty.Bool:
+		if v.True() {
+			return "true"
+		}
+		return "false"
+	case ty.IsListType() || ty.IsTupleType() || ty.IsSetType():
+		var parts []string
+		i := 0
+		for it := v.ElementIterator(); it.Next(); i++ {
+			_, ev := it.Element()
+			parts = append(parts, r.scalar(p.IndexInt(i), ev))
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	case ty.IsMapType() || ty.IsObjectType():
+		m := v.AsValueMap()
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var parts []string
+		for _, k := range keys {
+			parts = append(parts, fmt.Sprintf("%s = %s", k, r.scalar(p.GetAttr(k), m[k])))
+		}
+		return "{ " + strings.Join(parts, ", ") + " }"
+	}
+	return v.GoString()
+}
+
+// attrLine is one line of a change body.
+type attrLine struct {
+	sym    string // "+", "-", "~", " "
+	name   string
+	text   string
+	forces bool
+}
+
+// diffObject lists the attributes of an object that differ between before
+// and after (all of them on create or delete), nested one level into maps
+// and objects for readability.
+func (r *valueRenderer) diffObject(p cty.Path, before, after cty.Value, all bool) []attrLine {
+	names := map[string]bool{}
+	var bm, am map[string]cty.Value
+	if before != cty.NilVal && !before.IsNull() && before.IsKnown() && (before.Type().IsObjectType() || before.Type().IsMapType()) {
+		bm = before.AsValueMap()
+		for k := range bm {
+			names[k] = true
+		}
+	}
+	if after != cty.NilVal && !after.IsNull() && after.IsKnown() && (after.Type().IsObjectType() || after.Type().IsMapType()) {
+		am = after.AsValueMap()
+		for k := range am {
+			names[k] = true
+		}
+	}
+	keys := make([]string, 0, len(names))
+	for k := range names {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var lines []attrLine
+	for _, k := range keys {
+		bv, bok := bm[k]
+		av, aok := am[k]
+		ap := p.GetAttr(k)
+		if bok && bv.IsNull() {
+			bok = false
+		}
+		if aok && av.IsNull() {
+			aok = false
+		}
+		switch {
+		case !bok && !aok:
+			continue
+		case !bok:
+			lines = append(lines, attrLine{sym: "+", name: k, text: r.scalar(ap, av), forces: r.forcesReplace(ap)})
+		case !aok:
+			if all || after == cty.NilVal || after.IsNull() {
+				lines = append(lines, attrLine{sym: "-", name: k, text: r.scalar(ap, bv) + " -> null"})
+			} else {
+				lines = append(lines, attrLine{sym: "-", name: k, text: r.scalar(ap, bv) + " -> null", forces: r.forcesReplace(ap)})
+			}
+		case av.IsKnown() && bv.RawEquals(av):
+			if all {
+				lines = append(lines, attrLine{sym: " ", name: k, text: r.scalar(ap, av)})
+			}
+		default:
+			if av.IsKnown() && !r.isSensitive(ap) && (av.Type().IsObjectType() || av.Type().IsMapType()) && (bv.Type().IsObjectType() || bv.Type().IsMapType()) {
+				for _, sub := range r.diffObject(ap, bv, av, false) {
+					sub.name = k + "." + sub.name
+					lines = append(lines, sub)
+				}
+				continue
+			}
+			lines = append(lines, attrLine{sym: "~", name: k, text: r.scalar(ap, bv) + " -> " + r.scalar(ap, av), forces: r.forcesReplace(ap)})
+		}
+	}
+	return lines
+}

@@ -1,0 +1,361 @@
+package plan
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hcldec"
+	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+
+	"github.com/mltf/mltf/lang"
+	"github.com/mltf/mltf/providers"
+	"github.com/mltf/mltf/state"
+)
+
+// Apply carries out the changes of cs, starting from cs.Prior, and returns
+// the new state. Every finished instance goes to hooks.Persist at once.
+// When ctx is cancelled no new change starts and in-flight provider calls
+// are cancelled (a launched training detaches and stays partial).
+func Apply(ctx context.Context, cs *Changeset, provs *Providers, hooks Hooks) (*state.State, hcl.Diagnostics) {
+	if hooks == nil {
+		hooks = NoHooks{}
+	}
+	a := &applier{
+		cs: cs, provs: provs, hooks: hooks,
+		st:      cs.Prior.DeepCopy(),
+		changes: map[string]*Change{},
+	}
+	for _, c := range cs.Changes {
+		a.changes[c.Addr.String()] = c
+	}
+	if !cs.Applyable {
+		return a.st, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "The plan cannot be applied", Detail: "Planning reported errors; fix them and plan again."}}
+	}
+	g, diags := buildGraph(ctx, cs.Config, provs)
+	if diags.HasErrors() {
+		return a.st, diags
+	}
+	a.graph = g
+	a.eval = newEvaluator(cs.Config, cs.Variables, false)
+
+	a.applyDeletes(ctx)
+	if !cs.Options.Destroy {
+		g.walk(ctx, cs.Options.Parallelism, func(n *node) bool {
+			var ds hcl.Diagnostics
+			switch n.kind {
+			case localNode:
+				var v cty.Value
+				v, ds = n.local.Expr.Value(a.eval.context(n.refs, repetition{}))
+				a.eval.setLocal(n.local.Name, v)
+			case outputNode:
+				ds = a.applyOutput(n)
+			case resourceNode:
+				ds = a.applyResource(ctx, n)
+			}
+			a.addDiags(ds)
+			return !ds.HasErrors()
+		})
+	} else {
+		a.st.Outputs = map[string]*state.Output{}
+	}
+	if ctx.Err() != nil {
+		a.addDiags(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Apply interrupted", Detail: "The apply was interrupted. Everything that finished is saved in state; launched runs keep running and the next mltf apply re-attaches to them."}})
+	}
+	return a.st, a.diags
+}
+
+type applier struct {
+	cs      *Changeset
+	provs   *Providers
+	hooks   Hooks
+	graph   *graph
+	eval    *evaluator
+	changes map[string]*Change
+
+	mu    sync.Mutex
+	st    *state.State
+	diags hcl.Diagnostics
+}
+
+func (a *applier) addDiags(ds hcl.Diagnostics) {
+	if len(ds) == 0 {
+		return
+	}
+	a.mu.Lock()
+	a.diags = append(a.diags, ds...)
+	a.mu.Unlock()
+}
+
+// persist records an instance in the new state and hands it to the hooks.
+func (a *applier) persist(ia lang.InstanceAddr, provider string, inst *state.Instance) {
+	a.mu.Lock()
+	a.st.SetInstance(ia.Resource.String(), ia.Resource.Kind, ia.Resource.Name, provider, string(ia.Key), inst)
+	res := a.st.Resources[ia.Resource.String()]
+	if res == nil {
+		res = &state.Resource{Addr: ia.Resource.String(), Kind: ia.Resource.Kind, Name: ia.Resource.Name, Provider: provider}
+	}
+	hdr := &state.Resource{Addr: res.Addr, Kind: res.Kind, Name: res.Name, Provider: res.Provider}
+	a.mu.Unlock()
+	a.hooks.Persist(hdr, string(ia.Key), inst)
+}
+
+// applyDeletes destroys the instances planned for deletion, dependents
+// before what they depend on.
+func (a *applier) applyDeletes(ctx context.Context) {
+	var dels []*Change
+	for _, c := range a.cs.Changes {
+		if c.Action == Delete {
+			dels = append(dels, c)
+		}
+	}
+	if len(dels) == 0 {
+		return
+	}
+	// Reuse the walker: one node per deletion, depending on the deletions
+	// of the instances that depended on it.
+	g := &graph{byKey: map[string]*node{}}
+	byRes := map[string][]*node{}
+	nodeChange := map[*node]*Change{}
+	for _, c := range dels {
+		n := &node{kind: resourceNode, key: c.Addr.String()}
+		g.add(n)
+		nodeChange[n] = c
+		byRes[c.Addr.Resource.String()] = append(byRes[c.Addr.Resource.String()], n)
+	}
+	for _, n := range g.nodes {
+		for _, dep := range nodeChange[n].Dependencies {
+			for _, target := range byRes[dep] {
+				if target != n {
+					target.deps = append(target.deps, n) // delete n first
+				}
+			}
+		}
+	}
+	g.walk(ctx, a.cs.Options.Parallelism, func(n *node) bool {
+		c := nodeChange[n]
+		ds := a.destroy(ctx, c)
+		a.addDiags(ds)
+		return !ds.HasErrors()
+	})
+}
+
+func (a *applier) destroy(ctx context.Context, c *Change) hcl.Diagnostics {
+	a.hooks.Started(c)
+	iface, _, diags := a.provs.configured(ctx, c.Provider, a.cs.Config, a.eval.context(nil, repetition{}))
+	if diags.HasErrors() {
+		a.hooks.Finished(c, diags)
+		return diags
+	}
+	ds := a.destroyWith(ctx, iface, c)
+	a.hooks.Finished(c, ds)
+	return ds
+}
+
+func (a *applier) destroyWith(ctx context.Context, iface providers.Interface, c *Change) hcl.Diagnostics {
+	resp := iface.ApplyChange(ctx, providers.ApplyChangeRequest{
+		Kind: c.Addr.Resource.Kind, Address: c.Addr.String(),
+		Prior: c.Before, PriorPrivate: c.BeforePrivate,
+		Planned: cty.NullVal(c.Before.Type()),
+		Config:  cty.NullVal(c.Before.Type()),
+		Events:  func(ev providers.Event) { a.hooks.Event(c, ev) },
+	})
+	diags := providerDiags(c.Provider, c.Addr.String(), resp.Diagnostics, a.rangeOf(c.Addr))
+	if !resp.Diagnostics.HasErrors() {
+		a.persist(c.Addr, c.Provider, nil)
+	}
+	return diags
+}
+
+func (a *applier) rangeOf(ia lang.InstanceAddr) *hcl.Range {
+	if r, ok := a.cs.Config.Resources[ia.Resource.String()]; ok {
+		return r.DeclRange.Ptr()
+	}
+	return nil
+}
+
+func (a *applier) applyOutput(n *node) hcl.Diagnostics {
+	o := n.output
+	v, diags := o.Expr.Value(a.eval.context(n.refs, repetition{}))
+	if diags.HasErrors() {
+		return diags
+	}
+	v, _ = v.UnmarkDeep()
+	if !v.IsWhollyKnown() {
+		return nil
+	}
+	val, err := ctyjson.Marshal(v, v.Type())
+	if err != nil {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot store output " + o.Name, Detail: err.Error(), Subject: o.Expr.Range().Ptr()}}
+	}
+	ty, _ := v.Type().MarshalJSON()
+	a.mu.Lock()
+	a.st.Outputs[o.Name] = &state.Output{Value: val, Type: ty, Sensitive: o.Sensitive}
+	a.mu.Unlock()
+	return nil
+}
+
+func (a *applier) applyResource(ctx context.Context, n *node) hcl.Diagnostics {
+	r := n.res
+	keys, reps, diags := a.eval.instanceKeys(r)
+	if diags.HasErrors() {
+		return diags
+	}
+	iface, _, ds := a.provs.configured(ctx, n.provider, a.cs.Config, a.eval.context(nil, repetition{}))
+	if ds.HasErrors() {
+		return withSubject(ds, r.DeclRange)
+	}
+	ty := n.schema.ImpliedType()
+	vals := make(map[lang.InstanceKey]cty.Value, len(keys))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, key := range keys {
+		ia := lang.InstanceAddr{Resource: r.Addr(), Key: key}
+		c := a.changes[ia.String()]
+		if c == nil || c.Action == NoOp || c.Action == Delete {
+			vals[key] = a.currentValue(ia, ty)
+			continue
+		}
+		wg.Add(1)
+		go func(key lang.InstanceKey, c *Change) {
+			defer wg.Done()
+			v, ds := a.applyInstance(ctx, n, iface, ty, c, reps[key])
+			mu.Lock()
+			vals[key] = v
+			diags = append(diags, ds...)
+			mu.Unlock()
+		}(key, c)
+	}
+	wg.Wait()
+	a.eval.setResource(r.Addr(), aggregate(r, keys, vals))
+	return diags
+}
+
+// currentValue is the value of an instance in the new state.
+func (a *applier) currentValue(ia lang.InstanceAddr, ty cty.Type) cty.Value {
+	a.mu.Lock()
+	inst := a.st.Instance(ia.Resource.String(), string(ia.Key))
+	a.mu.Unlock()
+	if inst == nil {
+		return cty.NullVal(ty)
+	}
+	v, err := decodeInstance(inst, ty)
+	if err != nil {
+		return cty.UnknownVal(ty)
+	}
+	return v
+}
+
+func (a *applier) applyInstance(ctx context.Context, n *node, iface providers.Interface, ty cty.Type, c *Change, rep repetition) (cty.Value, hcl.Diagnostics) {
+	r := n.res
+	a.hooks.Started(c)
+	v, diags := a.applyInstanceWith(ctx, n, iface, ty, c, rep)
+	a.hooks.Finished(c, diags)
+	_ = r
+	return v, diags
+}
+
+func (a *applier) applyInstanceWith(ctx context.Context, n *node, iface providers.Interface, ty cty.Type, c *Change, rep repetition) (cty.Value, hcl.Diagnostics) {
+	r := n.res
+	rng := r.DeclRange.Ptr()
+	config, diags := hcldec.Decode(r.Config, n.spec, a.eval.context(n.refs, rep))
+	if diags.HasErrors() {
+		return cty.DynamicVal, diags
+	}
+	config, _ = config.UnmarkDeep()
+
+	prior, priorPrivate := c.Before, c.BeforePrivate
+	if prior == cty.NilVal {
+		prior = cty.NullVal(ty)
+	}
+	if !prior.IsNull() {
+		config = applyIgnoreChanges(config, prior, r.Lifecycle)
+	}
+	if c.Action == DeleteThenCreate {
+		if ds := a.destroyWith(ctx, iface, c); ds.HasErrors() {
+			return cty.DynamicVal, ds
+		}
+		prior, priorPrivate = cty.NullVal(ty), nil
+	}
+	if c.Action == CreateThenDelete {
+		prior, priorPrivate = cty.NullVal(ty), nil
+	}
+
+	// Plan again now that every value this instance refers to is known.
+	presp := iface.PlanChange(ctx, providers.PlanChangeRequest{
+		Kind: r.Kind, Address: c.Addr.String(),
+		Prior: prior, PriorPrivate: priorPrivate,
+		Config: config, Proposed: proposedNew(n.schema, prior, config),
+	})
+	diags = append(diags, providerDiags(n.provider, c.Addr.String(), presp.Diagnostics, rng)...)
+	if presp.Diagnostics.HasErrors() {
+		return cty.DynamicVal, diags
+	}
+
+	deps := append([]string(nil), c.Dependencies...)
+	resp := iface.ApplyChange(ctx, providers.ApplyChangeRequest{
+		Kind: r.Kind, Address: c.Addr.String(),
+		Prior: prior, PriorPrivate: priorPrivate,
+		Planned: presp.Planned, PlannedPrivate: presp.PlannedPrivate,
+		Config: config,
+		Events: func(ev providers.Event) {
+			if ev.Type == providers.EventPartial && ev.Partial != cty.NilVal && ev.Partial.IsWhollyKnown() {
+				if b, err := encodeInstance(ev.Partial, ty); err == nil {
+					a.persist(c.Addr, n.provider, &state.Instance{Status: state.Partial, Attributes: b, Private: ev.PartialPrivate, Dependencies: deps})
+				}
+			}
+			a.hooks.Event(c, ev)
+		},
+	})
+	diags = append(diags, providerDiags(n.provider, c.Addr.String(), resp.Diagnostics, rng)...)
+	if ctx.Err() != nil && resp.Diagnostics.HasErrors() {
+		return cty.DynamicVal, diags // interrupted: a partial instance stays as it is
+	}
+	newVal := resp.New
+	if newVal == cty.NilVal || newVal.IsNull() {
+		if !resp.Diagnostics.HasErrors() {
+			a.persist(c.Addr, n.provider, nil)
+		}
+		return cty.NullVal(ty), diags
+	}
+	if !newVal.IsWhollyKnown() {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  fmt.Sprintf("Provider %q returned unknown values for %s", n.provider, c.Addr),
+			Detail:   "After apply every value must be known. This is a bug in the provider; report it to its authors.",
+			Subject:  rng,
+		})
+		return cty.DynamicVal, diags
+	}
+	if newVal.Type().TestConformance(ty) != nil {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  fmt.Sprintf("Provider %q returned an invalid value for %s", n.provider, c.Addr),
+			Detail:   "The new value does not match the kind's schema. This is a bug in the provider; report it to its authors.",
+			Subject:  rng,
+		})
+		return cty.DynamicVal, diags
+	}
+	b, err := encodeInstance(newVal, ty)
+	if err != nil {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot encode the state of " + c.Addr.String(), Detail: err.Error(), Subject: rng})
+		return cty.DynamicVal, diags
+	}
+	status := state.Ready
+	if resp.Diagnostics.HasErrors() {
+		status = state.Tainted
+	}
+	a.persist(c.Addr, n.provider, &state.Instance{Status: status, SchemaVersion: 0, Attributes: b, Private: resp.Private, Dependencies: deps})
+	if c.Action == CreateThenDelete && !resp.Diagnostics.HasErrors() {
+		old := *c
+		resp := iface.ApplyChange(ctx, providers.ApplyChangeRequest{
+			Kind: r.Kind, Address: c.Addr.String(),
+			Prior: old.Before, PriorPrivate: old.BeforePrivate,
+			Planned: cty.NullVal(ty), Config: cty.NullVal(ty),
+		})
+		diags = append(diags, providerDiags(n.provider, c.Addr.String()+" (old object)", resp.Diagnostics, rng)...)
+	}
+	return newVal, diags
+}

@@ -1,0 +1,295 @@
+package plan
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hcldec"
+
+	"github.com/mltf/mltf/lang"
+	"github.com/mltf/mltf/lang/schema"
+	"github.com/mltf/mltf/providers"
+)
+
+// nodeKind tells which of a node's fields is set.
+type nodeKind int
+
+const (
+	localNode nodeKind = iota + 1
+	resourceNode
+	outputNode
+)
+
+// node is one vertex of the dependency graph: a local value, a resource
+// (all its instances) or an output.
+type node struct {
+	kind nodeKind
+	key  string // "local.x", "training.mlp", "output.acc"
+
+	local  *lang.Local
+	res    *lang.Resource
+	output *lang.Output
+
+	// For resources: the provider that owns the kind, and its schema.
+	provider string
+	schema   *schema.Block
+	spec     hcldec.Spec
+
+	deps []*node
+	// refs are the references the node makes, for building its context.
+	refs []hcl.Traversal
+}
+
+// graph is the dependency graph of a configuration.
+type graph struct {
+	nodes []*node // sorted by key
+	byKey map[string]*node
+}
+
+// buildGraph builds the graph of cfg: one node per local, resource and
+// output, with an edge for each reference and depends_on entry. It starts
+// the providers it needs, to learn the kinds' schemas.
+func buildGraph(ctx context.Context, cfg *lang.Config, provs *Providers) (*graph, hcl.Diagnostics) {
+	g := &graph{byKey: map[string]*node{}}
+	var diags hcl.Diagnostics
+
+	for name, l := range cfg.Locals {
+		g.add(&node{kind: localNode, key: "local." + name, local: l, refs: l.Expr.Variables()})
+	}
+	for name, o := range cfg.Outputs {
+		refs := o.Expr.Variables()
+		refs = append(refs, o.DependsOn...)
+		g.add(&node{kind: outputNode, key: "output." + name, output: o, refs: refs})
+	}
+	for key, r := range cfg.Resources {
+		n := &node{kind: resourceNode, key: key, res: r}
+		n.provider = resourceProvider(cfg, r)
+		_, sch, ds := provs.Schema(ctx, n.provider)
+		if ds.HasErrors() {
+			diags = append(diags, withSubject(ds, r.DeclRange)...)
+			continue
+		}
+		k, ok := sch.Kinds[r.Kind]
+		if !ok {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Kind not supported by provider",
+				Detail:   fmt.Sprintf("The provider %q has no kind %q; it offers %s.", n.provider, r.Kind, strings.Join(kindNames(sch), ", ")),
+				Subject:  r.DeclRange.Ptr(),
+			})
+			continue
+		}
+		n.schema = k.Block
+		n.spec = k.Block.DecoderSpec()
+		n.refs = append(n.refs, hcldec.Variables(r.Config, n.spec)...)
+		if r.Count != nil {
+			n.refs = append(n.refs, r.Count.Variables()...)
+		}
+		if r.ForEach != nil {
+			n.refs = append(n.refs, r.ForEach.Variables()...)
+		}
+		n.refs = append(n.refs, r.DependsOn...)
+		g.add(n)
+	}
+	sort.Slice(g.nodes, func(i, j int) bool { return g.nodes[i].key < g.nodes[j].key })
+
+	for _, n := range g.nodes {
+		seen := map[*node]bool{}
+		for _, t := range n.refs {
+			dep, ds := g.resolve(cfg, n, t)
+			diags = append(diags, ds...)
+			if dep != nil && dep != n && !seen[dep] {
+				seen[dep] = true
+				n.deps = append(n.deps, dep)
+			}
+			if dep == n {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Self-referential block",
+					Detail:   fmt.Sprintf("%s refers to itself; a block cannot use its own values.", n.key),
+					Subject:  t.SourceRange().Ptr(),
+				})
+			}
+		}
+	}
+	if !diags.HasErrors() {
+		diags = append(diags, g.checkCycles()...)
+	}
+	return g, diags
+}
+
+func (g *graph) add(n *node) {
+	g.nodes = append(g.nodes, n)
+	g.byKey[n.key] = n
+}
+
+// resolve finds the node a traversal refers to and checks that it exists.
+func (g *graph) resolve(cfg *lang.Config, from *node, t hcl.Traversal) (*node, hcl.Diagnostics) {
+	ref, ok := lang.ParseRef(t)
+	rng := t.SourceRange().Ptr()
+	if !ok {
+		return nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Reference to unknown name",
+			Detail:   fmt.Sprintf("There is no %q to refer to. References look like var.NAME, local.NAME, or KIND.NAME (kinds: %s).", t.RootName(), strings.Join(lang.Kinds, ", ")),
+			Subject:  rng,
+		}}
+	}
+	switch ref.Root {
+	case "var":
+		if _, ok := cfg.Variables[ref.Name]; !ok {
+			return nil, hcl.Diagnostics{undeclared("variable", "var."+ref.Name, rng)}
+		}
+		return nil, nil
+	case "local":
+		n := g.byKey["local."+ref.Name]
+		if n == nil {
+			return nil, hcl.Diagnostics{undeclared("local value", "local."+ref.Name, rng)}
+		}
+		return n, nil
+	case "count":
+		if from.res == nil || from.res.Count == nil {
+			return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: `Reference to "count" in a block without count`, Detail: "count.index is available only in a resource that sets count.", Subject: rng}}
+		}
+		return nil, nil
+	case "each":
+		if from.res == nil || from.res.ForEach == nil {
+			return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: `Reference to "each" in a block without for_each`, Detail: "each.key and each.value are available only in a resource that sets for_each.", Subject: rng}}
+		}
+		return nil, nil
+	case "path", "self":
+		return nil, nil
+	}
+	n := g.byKey[ref.Resource.String()]
+	if n == nil {
+		if _, ok := cfg.Resources[ref.Resource.String()]; ok {
+			return nil, nil // its own diagnostics were reported
+		}
+		return nil, hcl.Diagnostics{undeclared(ref.Resource.Kind, ref.Resource.String(), rng)}
+	}
+	return n, nil
+}
+
+func undeclared(what, name string, rng *hcl.Range) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Reference to undeclared " + what,
+		Detail:   fmt.Sprintf("%s is not declared in this configuration. Declare it, or fix the name.", name),
+		Subject:  rng,
+	}
+}
+
+// checkCycles reports each dependency cycle with its path.
+func (g *graph) checkCycles() hcl.Diagnostics {
+	const (
+		white = iota
+		grey
+		black
+	)
+	color := map[*node]int{}
+	var stack []*node
+	var diags hcl.Diagnostics
+	var visit func(n *node)
+	visit = func(n *node) {
+		color[n] = grey
+		stack = append(stack, n)
+		for _, d := range n.deps {
+			switch color[d] {
+			case white:
+				visit(d)
+			case grey:
+				var path []string
+				start := 0
+				for i, s := range stack {
+					if s == d {
+						start = i
+					}
+				}
+				for _, s := range stack[start:] {
+					path = append(path, s.key)
+				}
+				path = append(path, d.key)
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Dependency cycle",
+					Detail:   fmt.Sprintf("These blocks depend on each other in a cycle: %s. Break the cycle by removing one of the references.", strings.Join(path, " -> ")),
+					Subject:  declRange(n).Ptr(),
+				})
+			}
+		}
+		stack = stack[:len(stack)-1]
+		color[n] = black
+	}
+	for _, n := range g.nodes {
+		if color[n] == white {
+			visit(n)
+		}
+	}
+	return diags
+}
+
+func declRange(n *node) hcl.Range {
+	switch n.kind {
+	case localNode:
+		return n.local.DeclRange
+	case outputNode:
+		return n.output.DeclRange
+	}
+	return n.res.DeclRange
+}
+
+// resourceProvider names the provider that owns r: the provider argument,
+// else for training, sweep and pipeline the provider of the cluster their
+// pool belongs to, else the kind's default.
+func resourceProvider(cfg *lang.Config, r *lang.Resource) string {
+	if r.Provider != "" {
+		return r.Provider
+	}
+	switch r.Kind {
+	case "training", "sweep", "pipeline":
+		content, _, _ := r.Config.PartialContent(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "pool"}}})
+		if a, ok := content.Attributes["pool"]; ok {
+			for _, t := range a.Expr.Variables() {
+				ref, ok := lang.ParseRef(t)
+				if ok && ref.Resource.Kind == "cluster" {
+					if c, ok := cfg.Resources[ref.Resource.String()]; ok {
+						return resourceProvider(cfg, c)
+					}
+				}
+			}
+		}
+	}
+	return defaultProvider(r.Kind)
+}
+
+func kindNames(s providers.GetSchemaResponse) []string {
+	var names []string
+	for k := range s.Kinds {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func withSubject(ds hcl.Diagnostics, rng hcl.Range) hcl.Diagnostics {
+	for _, d := range ds {
+		if d.Subject == nil {
+			d.Subject = rng.Ptr()
+		}
+	}
+	return ds
+}
+
+// dependents returns, for each node, the nodes that depend on it.
+func (g *graph) dependents() map[*node][]*node {
+	ret := map[*node][]*node{}
+	for _, n := range g.nodes {
+		for _, d := range n.deps {
+			ret[d] = append(ret[d], n)
+		}
+	}
+	return ret
+}

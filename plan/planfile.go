@@ -1,0 +1,292 @@
+package plan
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/msgpack"
+
+	"github.com/mltf/mltf/lang"
+	"github.com/mltf/mltf/state"
+)
+
+// PlanFormatVersion is the version of saved plan files; docs/json-format.md
+// describes them.
+const PlanFormatVersion = 1
+
+// planFile is the encoded form of a Changeset. Values are cty msgpack with
+// their types (so unknowns survive), base64 in JSON.
+type planFile struct {
+	FormatVersion int               `json:"format_version"`
+	MltfVersion   string            `json:"mltf_version"`
+	Created       time.Time         `json:"created"`
+	Config        map[string]string `json:"config"`
+	Variables     map[string][]byte `json:"variables"`
+	Options       planFileOptions   `json:"options"`
+	PriorLineage  string            `json:"prior_lineage"`
+	PriorSerial   uint64            `json:"prior_serial"`
+	Changes       []planFileChange  `json:"changes"`
+	Outputs       []planFileOutput  `json:"outputs"`
+	Drift         []string          `json:"drift,omitempty"`
+	Applyable     bool              `json:"applyable"`
+}
+
+type planFileOptions struct {
+	Destroy     bool     `json:"destroy,omitempty"`
+	Refresh     bool     `json:"refresh"`
+	Targets     []string `json:"targets,omitempty"`
+	Replace     []string `json:"replace,omitempty"`
+	Parallelism int      `json:"parallelism"`
+}
+
+type planFileChange struct {
+	Address         string         `json:"address"`
+	Provider        string         `json:"provider"`
+	Action          string         `json:"action"`
+	Before          []byte         `json:"before"`
+	After           []byte         `json:"after"`
+	BeforePrivate   []byte         `json:"before_private,omitempty"`
+	AfterPrivate    []byte         `json:"after_private,omitempty"`
+	RequiresReplace [][]pathStep   `json:"requires_replace,omitempty"`
+	Sensitive       [][]pathStep   `json:"sensitive,omitempty"`
+	Reasons         []string       `json:"reasons,omitempty"`
+	PriorStatus     string         `json:"prior_status,omitempty"`
+	Dependencies    []string       `json:"dependencies,omitempty"`
+}
+
+type planFileOutput struct {
+	Name      string `json:"name"`
+	Before    []byte `json:"before,omitempty"`
+	After     []byte `json:"after"`
+	Sensitive bool   `json:"sensitive,omitempty"`
+	Deleted   bool   `json:"deleted,omitempty"`
+}
+
+type pathStep struct {
+	Attr   *string  `json:"attr,omitempty"`
+	String *string  `json:"key,omitempty"`
+	Index  *float64 `json:"index,omitempty"`
+}
+
+func encodeValue(v cty.Value) ([]byte, error) {
+	if v == cty.NilVal {
+		return nil, nil
+	}
+	v, _ = v.UnmarkDeep()
+	return msgpack.Marshal(v, cty.DynamicPseudoType)
+}
+
+func decodeValue(b []byte) (cty.Value, error) {
+	if b == nil {
+		return cty.NilVal, nil
+	}
+	return msgpack.Unmarshal(b, cty.DynamicPseudoType)
+}
+
+func encodePaths(ps []cty.Path) [][]pathStep {
+	var ret [][]pathStep
+	for _, p := range ps {
+		var steps []pathStep
+		for _, s := range p {
+			switch s := s.(type) {
+			case cty.GetAttrStep:
+				name := s.Name
+				steps = append(steps, pathStep{Attr: &name})
+			case cty.IndexStep:
+				switch s.Key.Type() {
+				case cty.String:
+					k := s.Key.AsString()
+					steps = append(steps, pathStep{String: &k})
+				case cty.Number:
+					f, _ := s.Key.AsBigFloat().Float64()
+					steps = append(steps, pathStep{Index: &f})
+				}
+			}
+		}
+		ret = append(ret, steps)
+	}
+	return ret
+}
+
+func decodePaths(ps [][]pathStep) []cty.Path {
+	var ret []cty.Path
+	for _, steps := range ps {
+		var p cty.Path
+		for _, s := range steps {
+			switch {
+			case s.Attr != nil:
+				p = p.GetAttr(*s.Attr)
+			case s.String != nil:
+				p = p.Index(cty.StringVal(*s.String))
+			case s.Index != nil:
+				p = p.Index(cty.NumberVal(new(big.Float).SetFloat64(*s.Index)))
+			}
+		}
+		ret = append(ret, p)
+	}
+	return ret
+}
+
+// EncodePlan encodes a changeset as a saved plan file.
+func EncodePlan(cs *Changeset, mltfVersion string) ([]byte, error) {
+	pf := planFile{
+		FormatVersion: PlanFormatVersion,
+		MltfVersion:   mltfVersion,
+		Created:       cs.Created,
+		Config:        map[string]string{},
+		Variables:     map[string][]byte{},
+		Options: planFileOptions{
+			Destroy: cs.Options.Destroy, Refresh: cs.Options.Refresh, Parallelism: cs.Options.Parallelism,
+		},
+		PriorLineage: cs.PriorLineage,
+		PriorSerial:  cs.PriorSerial,
+		Drift:        cs.Drift,
+		Applyable:    cs.Applyable,
+	}
+	for name, src := range cs.Config.Sources {
+		pf.Config[name] = string(src)
+	}
+	for name, v := range cs.Variables {
+		b, err := encodeValue(v)
+		if err != nil {
+			return nil, fmt.Errorf("encoding variable %s: %w", name, err)
+		}
+		pf.Variables[name] = b
+	}
+	for _, t := range cs.Options.Targets {
+		pf.Options.Targets = append(pf.Options.Targets, t.String())
+	}
+	for _, r := range cs.Options.Replace {
+		pf.Options.Replace = append(pf.Options.Replace, r.String())
+	}
+	for _, c := range cs.Changes {
+		before, err := encodeValue(c.Before)
+		if err != nil {
+			return nil, fmt.Errorf("encoding %s: %w", c.Addr, err)
+		}
+		after, err := encodeValue(c.After)
+		if err != nil {
+			return nil, fmt.Errorf("encoding %s: %w", c.Addr, err)
+		}
+		pf.Changes = append(pf.Changes, planFileChange{
+			Address: c.Addr.String(), Provider: c.Provider, Action: string(c.Action),
+			Before: before, After: after, BeforePrivate: c.BeforePrivate, AfterPrivate: c.AfterPrivate,
+			RequiresReplace: encodePaths(c.RequiresReplace), Sensitive: encodePaths(c.Sensitive),
+			Reasons: c.Reasons, PriorStatus: string(c.PriorStatus), Dependencies: c.Dependencies,
+		})
+	}
+	for _, o := range cs.Outputs {
+		before, err := encodeValue(o.Before)
+		if err != nil {
+			return nil, err
+		}
+		after, err := encodeValue(o.After)
+		if err != nil {
+			return nil, err
+		}
+		pf.Outputs = append(pf.Outputs, planFileOutput{Name: o.Name, Before: before, After: after, Sensitive: o.Sensitive, Deleted: o.Deleted})
+	}
+	return json.MarshalIndent(pf, "", " ")
+}
+
+// DecodePlan decodes a saved plan file; its configuration is loaded from
+// the sources it carries, with relative paths resolved against dir.
+func DecodePlan(b []byte, dir string) (*Changeset, hcl.Diagnostics) {
+	bad := func(format string, args ...any) (*Changeset, hcl.Diagnostics) {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid plan file", Detail: fmt.Sprintf(format, args...)}}
+	}
+	var pf planFile
+	if err := json.Unmarshal(b, &pf); err != nil {
+		return bad("The file is not a saved mltf plan (%s). Create one with mltf plan -out FILE.", err)
+	}
+	if pf.FormatVersion != PlanFormatVersion {
+		return bad("The plan file has format version %d, but this mltf (%s) reads version %d. Plan again with this mltf.", pf.FormatVersion, pf.MltfVersion, PlanFormatVersion)
+	}
+	if len(pf.Config) == 0 {
+		return bad("The plan file holds no configuration.")
+	}
+	sources := map[string][]byte{}
+	for name, src := range pf.Config {
+		sources[name] = []byte(src)
+	}
+	cfg, diags := lang.LoadSources(dir, sources)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	cs := &Changeset{
+		Config:       cfg,
+		Variables:    map[string]cty.Value{},
+		PriorLineage: pf.PriorLineage,
+		PriorSerial:  pf.PriorSerial,
+		Drift:        pf.Drift,
+		Applyable:    pf.Applyable,
+		Created:      pf.Created,
+		Options: Options{
+			Destroy: pf.Options.Destroy, Refresh: pf.Options.Refresh, Parallelism: pf.Options.Parallelism,
+		},
+	}
+	for name, raw := range pf.Variables {
+		v, err := decodeValue(raw)
+		if err != nil || v == cty.NilVal {
+			return bad("The value of variable %q cannot be decoded.", name)
+		}
+		cs.Variables[name] = v
+	}
+	cs.Options.Variables = cs.Variables
+	for _, s := range pf.Options.Targets {
+		a, ds := lang.ParseInstanceAddr(s)
+		if ds.HasErrors() {
+			return bad("Invalid target %q.", s)
+		}
+		cs.Options.Targets = append(cs.Options.Targets, a)
+	}
+	for _, s := range pf.Options.Replace {
+		a, ds := lang.ParseInstanceAddr(s)
+		if ds.HasErrors() {
+			return bad("Invalid replace address %q.", s)
+		}
+		cs.Options.Replace = append(cs.Options.Replace, a)
+	}
+	for _, c := range pf.Changes {
+		addr, ds := lang.ParseInstanceAddr(c.Address)
+		if ds.HasErrors() {
+			return bad("Invalid address %q.", c.Address)
+		}
+		before, err := decodeValue(c.Before)
+		if err != nil {
+			return bad("The prior value of %s cannot be decoded: %s.", c.Address, err)
+		}
+		after, err := decodeValue(c.After)
+		if err != nil {
+			return bad("The planned value of %s cannot be decoded: %s.", c.Address, err)
+		}
+		act := Action(c.Action)
+		switch act {
+		case NoOp, Create, Update, DeleteThenCreate, CreateThenDelete, Delete, Read:
+		default:
+			return bad("Unknown action %q for %s.", c.Action, c.Address)
+		}
+		cs.Changes = append(cs.Changes, &Change{
+			Addr: addr, Provider: c.Provider, Action: act,
+			Before: before, After: after, BeforePrivate: c.BeforePrivate, AfterPrivate: c.AfterPrivate,
+			RequiresReplace: decodePaths(c.RequiresReplace), Sensitive: decodePaths(c.Sensitive),
+			Reasons: c.Reasons, PriorStatus: state.Status(c.PriorStatus), Dependencies: c.Dependencies,
+		})
+	}
+	for _, o := range pf.Outputs {
+		before, err := decodeValue(o.Before)
+		if err != nil {
+			return bad("The output %q cannot be decoded.", o.Name)
+		}
+		after, err := decodeValue(o.After)
+		if err != nil || after == cty.NilVal {
+			return bad("The output %q cannot be decoded.", o.Name)
+		}
+		cs.Outputs = append(cs.Outputs, &OutputChange{Name: o.Name, Before: before, After: after, Sensitive: o.Sensitive, Deleted: o.Deleted})
+	}
+	return cs, nil
+}

@@ -1,0 +1,171 @@
+package plan
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hcldec"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/mltf/mltf/lang"
+	"github.com/mltf/mltf/providers"
+)
+
+// Factory starts the provider of the given name.
+type Factory func(name string) (providers.Interface, error)
+
+// Providers starts providers on first use, configures them once, caches
+// their schemas, and closes them all at the end. One Providers serves a plan
+// and the apply that follows it.
+type Providers struct {
+	factory  Factory
+	settings providers.Settings
+
+	mu      sync.Mutex
+	entries map[string]*providerEntry
+}
+
+type providerEntry struct {
+	once   sync.Once
+	iface  providers.Interface
+	schema providers.GetSchemaResponse
+	diags  hcl.Diagnostics
+
+	configureOnce sync.Once
+	configDiags   hcl.Diagnostics
+}
+
+// NewProviders returns a cache that starts providers with factory and
+// configures them with settings.
+func NewProviders(factory Factory, settings providers.Settings) *Providers {
+	return &Providers{factory: factory, settings: settings, entries: map[string]*providerEntry{}}
+}
+
+// Settings are the project settings handed to every provider.
+func (p *Providers) Settings() providers.Settings { return p.settings }
+
+func (p *Providers) entry(name string) *providerEntry {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	e, ok := p.entries[name]
+	if !ok {
+		e = &providerEntry{}
+		p.entries[name] = e
+	}
+	return e
+}
+
+// Schema starts the provider when needed and returns its schema.
+func (p *Providers) Schema(ctx context.Context, name string) (providers.Interface, providers.GetSchemaResponse, hcl.Diagnostics) {
+	e := p.entry(name)
+	e.once.Do(func() {
+		iface, err := p.factory(name)
+		if err != nil {
+			e.diags = hcl.Diagnostics{{
+				Severity: hcl.DiagError,
+				Summary:  fmt.Sprintf("Cannot start provider %q", name),
+				Detail:   err.Error(),
+			}}
+			return
+		}
+		e.iface = iface
+		e.schema = iface.GetSchema(ctx)
+		e.diags = providerDiags(name, "", e.schema.Diagnostics, nil)
+	})
+	return e.iface, e.schema, e.diags
+}
+
+// configured returns the provider after Configure has run once, with the
+// provider "NAME" {} block of cfg evaluated in scope.
+func (p *Providers) configured(ctx context.Context, name string, cfg *lang.Config, evalCtx *hcl.EvalContext) (providers.Interface, providers.GetSchemaResponse, hcl.Diagnostics) {
+	iface, schema, diags := p.Schema(ctx, name)
+	if diags.HasErrors() {
+		return nil, schema, diags
+	}
+	e := p.entry(name)
+	e.configureOnce.Do(func() {
+		config := cty.NullVal(schema.Provider.ImpliedType())
+		if pc, ok := cfg.Providers[name]; ok {
+			spec := schema.Provider.DecoderSpec()
+			v, ds := hcldec.Decode(pc.Config, spec, evalCtx)
+			e.configDiags = append(e.configDiags, ds...)
+			if ds.HasErrors() {
+				return
+			}
+			config, _ = v.UnmarkDeep()
+		}
+		resp := iface.Configure(ctx, providers.ConfigureRequest{Config: config, Settings: p.settings})
+		var subject *hcl.Range
+		if pc, ok := cfg.Providers[name]; ok {
+			subject = pc.DeclRange.Ptr()
+		}
+		e.configDiags = append(e.configDiags, providerDiags(name, "", resp.Diagnostics, subject)...)
+	})
+	return iface, schema, e.configDiags
+}
+
+// Stop asks every started provider to stop its in-flight work.
+func (p *Providers) Stop(ctx context.Context) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, e := range p.entries {
+		if e.iface != nil {
+			_ = e.iface.Stop(ctx)
+		}
+	}
+}
+
+// Close closes every started provider.
+func (p *Providers) Close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var first error
+	for name, e := range p.entries {
+		if e.iface != nil {
+			if err := e.iface.Close(); err != nil && first == nil {
+				first = fmt.Errorf("closing provider %s: %w", name, err)
+			}
+		}
+	}
+	p.entries = map[string]*providerEntry{}
+	return first
+}
+
+// providerDiags turns a provider's diagnostics into HCL diagnostics that
+// name the provider and resource and point at subject.
+func providerDiags(provider, addr string, ds providers.Diagnostics, subject *hcl.Range) hcl.Diagnostics {
+	var ret hcl.Diagnostics
+	for _, d := range ds {
+		sev := hcl.DiagError
+		if d.Severity == providers.Warning {
+			sev = hcl.DiagWarning
+		}
+		summary := d.Summary
+		if addr != "" {
+			summary = addr + ": " + summary
+		}
+		detail := d.Detail
+		if len(d.Attribute) > 0 {
+			detail = fmt.Sprintf("%s\n\n(attribute %s; reported by provider %q)", detail, pathString(d.Attribute), provider)
+		} else {
+			detail = fmt.Sprintf("%s\n\n(reported by provider %q)", detail, provider)
+		}
+		ret = append(ret, &hcl.Diagnostic{Severity: sev, Summary: summary, Detail: detail, Subject: subject})
+	}
+	return ret
+}
+
+// defaultProvider is the provider that owns a kind when the resource names
+// none; training, sweep and pipeline follow their pool's cluster.
+func defaultProvider(kind string) string {
+	switch kind {
+	case "experiment", "model":
+		return "registry"
+	case "dataset":
+		return "data"
+	default:
+		return "local"
+	}
+}

@@ -1,0 +1,73 @@
+package plan
+
+import (
+	"context"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hcldec"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/mltf/mltf/lang"
+	"github.com/mltf/mltf/providers"
+)
+
+// Validate checks a configuration without state or variable values:
+// references, kinds, and every resource body against its kind's schema
+// with all inputs unknown, then the providers' own checks.
+func Validate(ctx context.Context, cfg *lang.Config, provs *Providers) hcl.Diagnostics {
+	g, diags := buildGraph(ctx, cfg, provs)
+	if diags.HasErrors() {
+		return diags
+	}
+	vars := map[string]cty.Value{}
+	for name, v := range cfg.Variables {
+		vars[name] = cty.UnknownVal(v.Type)
+	}
+	ev := newEvaluator(cfg, vars, true)
+	for _, n := range g.nodes {
+		switch n.kind {
+		case localNode:
+			ev.setLocal(n.local.Name, cty.DynamicVal)
+		case resourceNode:
+			ev.setResource(n.res.Addr(), cty.DynamicVal)
+		}
+	}
+	for _, n := range g.nodes {
+		if n.kind != resourceNode {
+			continue
+		}
+		rep := repetition{}
+		if n.res.Count != nil {
+			rep.countIndex = cty.UnknownVal(cty.Number)
+		}
+		if n.res.ForEach != nil {
+			rep.eachKey, rep.eachValue = cty.UnknownVal(cty.String), cty.DynamicVal
+		}
+		v, ds := hcldec.Decode(n.res.Config, n.spec, ev.context(n.refs, rep))
+		diags = append(diags, ds...)
+		if ds.HasErrors() {
+			continue
+		}
+		iface, _, ds := provs.Schema(ctx, n.provider)
+		if ds.HasErrors() {
+			continue
+		}
+		v, _ = v.UnmarkDeep()
+		resp := iface.ValidateConfig(ctx, providers.ValidateConfigRequest{Kind: n.res.Kind, Config: v})
+		diags = append(diags, providerDiags(n.provider, n.key, resp.Diagnostics, n.res.DeclRange.Ptr())...)
+	}
+	return diags
+}
+
+// Edges returns the dependency graph as node key -> keys it depends on.
+func Edges(ctx context.Context, cfg *lang.Config, provs *Providers) (map[string][]string, hcl.Diagnostics) {
+	g, diags := buildGraph(ctx, cfg, provs)
+	ret := map[string][]string{}
+	for _, n := range g.nodes {
+		ret[n.key] = nil
+		for _, d := range n.deps {
+			ret[n.key] = append(ret[n.key], d.key)
+		}
+	}
+	return ret, diags
+}
