@@ -78,7 +78,7 @@ func (f *fileState) check() error {
 		keys := make(map[string]bool, len(r.Instances))
 		for _, inst := range r.Instances {
 			addr := InstanceAddr(r.Address, inst.IndexKey)
-			if err := checkKey(inst.IndexKey); err != nil {
+			if err := CheckKey(inst.IndexKey); err != nil {
 				return fmt.Errorf("resource %s: %w", r.Address, err)
 			}
 			if keys[inst.IndexKey] {

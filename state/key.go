@@ -32,9 +32,9 @@ func StringKey(k string) string {
 	return strings.TrimSpace(string(toks.Bytes()))
 }
 
-// checkKey reports whether key is a valid instance key: "", a count index
+// CheckKey reports whether key is a valid instance key: "", a count index
 // or an HCL quoted string.
-func checkKey(key string) error {
+func CheckKey(key string) error {
 	switch {
 	case key == "":
 		return nil
