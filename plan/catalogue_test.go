@@ -1,0 +1,118 @@
+package plan_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/mltf/mltf/lang"
+	"github.com/mltf/mltf/plan"
+	"github.com/mltf/mltf/providers"
+	"github.com/mltf/mltf/providers/local"
+	"github.com/mltf/mltf/providers/registry"
+)
+
+func bundledFactory(name string) (providers.Interface, error) {
+	switch name {
+	case "registry":
+		return registry.New(), nil
+	case "local":
+		return local.New(), nil
+	}
+	return nil, fmt.Errorf("no provider named %q", name)
+}
+
+var errorMarker = regexp.MustCompile(`#\s*ERROR:\s*(.+)$`)
+
+// TestInvalidCatalogue loads each configuration in testdata/invalid, which
+// marks every line that must fail with "# ERROR: <summary>", and checks
+// that exactly those lines get an error diagnostic with that summary.
+func TestInvalidCatalogue(t *testing.T) {
+	files, err := filepath.Glob("testdata/invalid/*.mltf.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 40 {
+		t.Fatalf("the catalogue holds %d configurations; it must hold at least 40", len(files))
+	}
+	for _, path := range files {
+		name := strings.TrimSuffix(filepath.Base(path), ".mltf.hcl")
+		t.Run(name, func(t *testing.T) {
+			src, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[int]string{}
+			for i, line := range strings.Split(string(src), "\n") {
+				if m := errorMarker.FindStringSubmatch(line); m != nil {
+					want[i+1] = strings.TrimSpace(m[1])
+				}
+			}
+			if len(want) == 0 {
+				t.Fatal("no # ERROR: marker")
+			}
+			diags := validateSource(t, filepath.Base(path), src)
+			got := map[int][]string{}
+			for _, d := range diags {
+				if d.Severity != hcl.DiagError {
+					continue
+				}
+				line := 0
+				if d.Subject != nil {
+					line = d.Subject.Start.Line
+				}
+				got[line] = append(got[line], d.Summary)
+			}
+			for line, summary := range want {
+				if !containsSummary(got[line], summary) {
+					t.Errorf("line %d: want an error %q, got %q (all errors: %s)", line, summary, got[line], describe(got))
+				}
+			}
+			for line, sums := range got {
+				if _, ok := want[line]; !ok {
+					t.Errorf("line %d: unexpected errors %q", line, sums)
+				}
+			}
+		})
+	}
+}
+
+func containsSummary(got []string, want string) bool {
+	for _, g := range got {
+		if strings.Contains(g, want) {
+			return true
+		}
+	}
+	return false
+}
+
+func describe(got map[int][]string) string {
+	var lines []int
+	for l := range got {
+		lines = append(lines, l)
+	}
+	sort.Ints(lines)
+	var parts []string
+	for _, l := range lines {
+		parts = append(parts, fmt.Sprintf("%d:%q", l, got[l]))
+	}
+	return strings.Join(parts, " ")
+}
+
+func validateSource(t *testing.T, name string, src []byte) hcl.Diagnostics {
+	t.Helper()
+	cfg, diags := lang.LoadSources(t.TempDir(), map[string][]byte{name: src})
+	if diags.HasErrors() {
+		return diags
+	}
+	provs := plan.NewProviders(bundledFactory, providers.Settings{WorkDir: t.TempDir()})
+	defer provs.Close()
+	return append(diags, plan.Validate(context.Background(), cfg, provs)...)
+}

@@ -1,0 +1,3 @@
+experiment "a" {
+  description = "${" # ERROR: Invalid expression
+}

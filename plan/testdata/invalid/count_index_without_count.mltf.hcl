@@ -1,0 +1,3 @@
+experiment "a" {
+  description = "n${count.index}" # ERROR: Reference to "count" in a block without count
+}

@@ -1,0 +1,4 @@
+experiment "a" {
+  depends_on = [var.x] # ERROR: Invalid depends_on entry
+}
+variable "x" {}

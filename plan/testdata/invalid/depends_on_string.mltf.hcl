@@ -1,0 +1,3 @@
+experiment "a" {
+  depends_on = ["experiment.b"] # ERROR: Invalid depends_on entry
+}

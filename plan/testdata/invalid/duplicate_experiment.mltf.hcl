@@ -1,0 +1,2 @@
+experiment "a" {}
+experiment "a" {} # ERROR: Duplicate experiment

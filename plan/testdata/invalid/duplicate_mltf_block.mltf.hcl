@@ -1,0 +1,2 @@
+mltf {}
+mltf {} # ERROR: Duplicate mltf block

@@ -1,0 +1,3 @@
+experiment "a" {
+  description = each.key # ERROR: Reference to "each" in a block without for_each
+}

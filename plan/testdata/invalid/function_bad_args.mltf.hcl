@@ -1,0 +1,3 @@
+experiment "a" {
+  description = upper(1, 2) # ERROR: Too many function arguments
+}

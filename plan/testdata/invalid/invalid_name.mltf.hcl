@@ -1,0 +1,1 @@
+experiment "9lives" {} # ERROR: Invalid name

@@ -1,0 +1,3 @@
+experiment "a" { # ERROR: Kind not supported by provider
+  provider = local
+}

@@ -1,0 +1,5 @@
+experiment "a" {
+  lifecycle {
+    prevent_destroy = "maybe" # ERROR: Unsuitable value type
+  }
+}

@@ -1,0 +1,5 @@
+experiment "a" {
+  lifecycle {
+    replace_triggered_by = [] # ERROR: Unsupported argument
+  }
+}

@@ -1,0 +1,4 @@
+locals {
+  a = local.b # ERROR: Dependency cycle
+  b = local.a # ERROR: Dependency cycle
+}

@@ -1,0 +1,3 @@
+locals "x" { # ERROR: Extraneous label for locals
+  a = 1
+}

@@ -1,0 +1,2 @@
+experiment { # ERROR: Missing name for experiment
+}

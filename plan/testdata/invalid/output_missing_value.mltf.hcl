@@ -1,0 +1,3 @@
+output "x" { # ERROR: Missing required argument
+  description = "no value"
+}

@@ -1,0 +1,5 @@
+cluster "dev" {
+  pool "cpu" {
+    slots = "many" # ERROR: Incorrect attribute value type
+  }
+}

@@ -1,0 +1,5 @@
+cluster "dev" {
+  pool { # ERROR: Missing name for pool
+    slots = 2
+  }
+}

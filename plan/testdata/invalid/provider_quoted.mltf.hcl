@@ -1,0 +1,3 @@
+cluster "a" {
+  provider = "local" # ERROR: Invalid provider reference
+}

@@ -1,0 +1,3 @@
+experiment "a" { # ERROR: Cannot start provider "nosuch"
+  provider = nosuch
+}

@@ -1,0 +1,3 @@
+experiment "a" {
+  description = experiment.a.id # ERROR: Self-referential block
+}

@@ -1,0 +1,4 @@
+mltf {
+  state { # ERROR: Missing required argument
+  }
+}

@@ -1,0 +1,3 @@
+mltf {
+  backend {} # ERROR: Unsupported block type
+}

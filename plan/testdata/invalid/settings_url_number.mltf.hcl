@@ -1,0 +1,5 @@
+mltf {
+  state {
+    url = 42 # ERROR: Unsuitable value type
+  }
+}

@@ -1,0 +1,3 @@
+experiment "a" {
+  description = "x"
+# ERROR: Unclosed configuration block

@@ -1,0 +1,3 @@
+experiment "a" {
+  description = local.nope # ERROR: Reference to undeclared local value
+}

@@ -1,0 +1,3 @@
+output "x" {
+  value = experiment.nope.id # ERROR: Reference to undeclared experiment
+}

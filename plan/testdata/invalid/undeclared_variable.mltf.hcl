@@ -1,0 +1,3 @@
+experiment "a" {
+  description = var.nope # ERROR: Reference to undeclared variable
+}

@@ -1,0 +1,2 @@
+widget "a" { # ERROR: Unsupported block type
+}

@@ -1,0 +1,3 @@
+experiment "a" {
+  description = nosuchfunc("x") # ERROR: Call to unknown function
+}

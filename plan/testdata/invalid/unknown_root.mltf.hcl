@@ -1,0 +1,3 @@
+output "x" {
+  value = foo.bar # ERROR: Reference to unknown name
+}

@@ -1,0 +1,3 @@
+experiment "a" {
+  colour = "red" # ERROR: Unsupported argument
+}

@@ -1,0 +1,5 @@
+variable "x" {
+  validation { # ERROR: Missing required argument
+    condition = var.x != ""
+  }
+}

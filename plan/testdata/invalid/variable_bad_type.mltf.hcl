@@ -1,0 +1,3 @@
+variable "x" {
+  type = strang # ERROR: Invalid type specification
+}

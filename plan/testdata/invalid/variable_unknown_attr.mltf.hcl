@@ -1,0 +1,3 @@
+variable "x" {
+  secret = true # ERROR: Unsupported argument
+}

@@ -1,0 +1,3 @@
+experiment "a" {
+  tags = "not a map" # ERROR: Incorrect attribute value type
+}
