@@ -11,7 +11,10 @@ import (
 // When planning is true, impure functions (timestamp, uuid) return unknown values
 // ("known after apply"), as in Terraform.
 //
-// Each call returns a new map; callers may add or remove entries.
+// Each call returns a new map; callers may add or remove entries before
+// evaluating. templatefile looks the table up when it runs, so templates see
+// the functions as the caller left them (less templatefile); the map must
+// not change while expressions are being evaluated.
 func Functions(baseDir string, planning bool) map[string]function.Function {
 	fns := pureFunctions(baseDir)
 	fns["timestamp"] = timestampFunc(planning)
