@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/cli"
 
 	"github.com/mltf/mltf/cmd/internal/command"
+	"github.com/mltf/mltf/providers/plugin"
 )
 
 func main() {
@@ -28,6 +29,7 @@ func run(args []string) int {
 			return supervise(args[1:])
 		}
 	}
+	defer plugin.CleanupClients()
 	workDir, args, err := chdir(args)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "Error: %s\n", err)

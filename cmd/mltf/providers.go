@@ -1,15 +1,20 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 
+	"github.com/hashicorp/go-hclog"
+
 	"github.com/mltf/mltf/plan"
 	"github.com/mltf/mltf/providers"
+	"github.com/mltf/mltf/providers/plugin"
 	"github.com/mltf/mltf/providers/registry"
 )
 
-// bundled returns a new instance of a provider built into mltf.
+// bundled returns a new instance of a provider built into mltf, for the
+// plugin process that serves it.
 func bundled(name string) (providers.Interface, bool) {
 	switch name {
 	case "registry":
@@ -18,21 +23,50 @@ func bundled(name string) (providers.Interface, bool) {
 	return nil, false
 }
 
+// logger carries plugin output to stderr when MLTF_LOG names a level.
+func logger() hclog.Logger {
+	level := hclog.LevelFromString(os.Getenv("MLTF_LOG"))
+	if level == hclog.NoLevel {
+		level = hclog.Off
+	}
+	return hclog.New(&hclog.LoggerOptions{Name: "mltf", Level: level, Output: os.Stderr})
+}
+
+// providerFactory starts every provider as a plugin process: bundled ones
+// by re-running this binary with the hidden internal-provider command.
 func providerFactory(settings providers.Settings) plan.Factory {
 	return func(name string) (providers.Interface, error) {
-		if p, ok := bundled(name); ok {
-			return p, nil
+		if _, ok := bundled(name); ok {
+			exe, err := os.Executable()
+			if err != nil {
+				return nil, fmt.Errorf("cannot find the mltf binary to serve provider %q: %w", name, err)
+			}
+			return plugin.Start(context.Background(), name, []string{exe, "internal-provider", name}, "", logger())
 		}
-		return nil, fmt.Errorf("no provider named %q is bundled with mltf or installed; declare it in required_providers and run mltf init", name)
+		return startInstalled(settings, name)
 	}
 }
 
+// serveProvider is the hidden internal-provider command.
 func serveProvider(args []string) int {
-	fmt.Fprintln(os.Stderr, "internal-provider is not available in this build")
-	return 1
+	if len(args) != 1 {
+		fmt.Fprintln(os.Stderr, "usage: mltf internal-provider NAME (started by mltf itself)")
+		return 1
+	}
+	p, ok := bundled(args[0])
+	if !ok {
+		fmt.Fprintf(os.Stderr, "no bundled provider named %q\n", args[0])
+		return 1
+	}
+	plugin.Serve(p)
+	return 0
 }
 
 func supervise(args []string) int {
 	fmt.Fprintln(os.Stderr, "internal-supervise is not available in this build")
 	return 1
+}
+
+func startInstalled(settings providers.Settings, name string) (providers.Interface, error) {
+	return nil, fmt.Errorf("no provider named %q is bundled with mltf or installed; declare it in required_providers and run mltf init", name)
 }

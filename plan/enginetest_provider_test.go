@@ -1,0 +1,92 @@
+package plan_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/mltf/mltf/lang/schema"
+	"github.com/mltf/mltf/providers"
+)
+
+// memProvider is the engine's neighbour in these tests: a provider of one
+// kind, "experiment", whose objects live in a map. Its "seed" attribute
+// forces replacement; "id" is computed.
+type memProvider struct {
+	mu      sync.Mutex
+	objects map[string]cty.Value
+	nextID  atomic.Int64
+	applied []string // "create experiment.a", in order
+}
+
+func newMemProvider() *memProvider { return &memProvider{objects: map[string]cty.Value{}} }
+
+var _ providers.Interface = (*memProvider)(nil)
+
+func memSchema() *schema.Block {
+	return &schema.Block{Attributes: map[string]*schema.Attribute{
+		"name":   {Type: cty.String, Optional: true},
+		"seed":   {Type: cty.Number, Optional: true},
+		"tags":   {Type: cty.Map(cty.String), Optional: true},
+		"secret": {Type: cty.String, Optional: true, Sensitive: true},
+		"id":     {Type: cty.String, Computed: true},
+	}}
+}
+
+func (p *memProvider) GetSchema(context.Context) providers.GetSchemaResponse {
+	return providers.GetSchemaResponse{Provider: &schema.Block{}, Kinds: map[string]providers.Kind{"experiment": {Block: memSchema()}}}
+}
+func (p *memProvider) ValidateConfig(context.Context, providers.ValidateConfigRequest) providers.ValidateConfigResponse {
+	return providers.ValidateConfigResponse{}
+}
+func (p *memProvider) Configure(context.Context, providers.ConfigureRequest) providers.ConfigureResponse {
+	return providers.ConfigureResponse{}
+}
+func (p *memProvider) PlanChange(_ context.Context, req providers.PlanChangeRequest) providers.PlanChangeResponse {
+	if req.Config.IsNull() {
+		return providers.PlanChangeResponse{Planned: req.Config}
+	}
+	m := req.Proposed.AsValueMap()
+	if req.Prior.IsNull() || !req.Prior.GetAttr("seed").RawEquals(req.Config.GetAttr("seed")) {
+		m["id"] = cty.UnknownVal(cty.String)
+	}
+	return providers.PlanChangeResponse{Planned: cty.ObjectVal(m), RequiresReplace: []cty.Path{cty.GetAttrPath("seed")}}
+}
+func (p *memProvider) ApplyChange(_ context.Context, req providers.ApplyChangeRequest) providers.ApplyChangeResponse {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch {
+	case req.Planned.IsNull():
+		delete(p.objects, req.Prior.GetAttr("id").AsString())
+		p.applied = append(p.applied, "delete "+req.Address)
+		return providers.ApplyChangeResponse{New: req.Planned}
+	case req.Prior.IsNull():
+		p.applied = append(p.applied, "create "+req.Address)
+	default:
+		p.applied = append(p.applied, "update "+req.Address)
+	}
+	m := req.Planned.AsValueMap()
+	if !m["id"].IsKnown() {
+		m["id"] = cty.StringVal(fmt.Sprintf("id-%d", p.nextID.Add(1)))
+	}
+	v := cty.ObjectVal(m)
+	p.objects[m["id"].AsString()] = v
+	return providers.ApplyChangeResponse{New: v}
+}
+func (p *memProvider) Read(_ context.Context, req providers.ReadRequest) providers.ReadResponse {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	v, ok := p.objects[req.Current.GetAttr("id").AsString()]
+	if !ok {
+		return providers.ReadResponse{New: cty.NullVal(req.Current.Type())}
+	}
+	return providers.ReadResponse{New: v}
+}
+func (p *memProvider) Import(context.Context, providers.ImportRequest) providers.ImportResponse {
+	return providers.ImportResponse{}
+}
+func (p *memProvider) Stop(context.Context) error { return nil }
+func (p *memProvider) Close() error               { return nil }
