@@ -176,9 +176,14 @@ output "base_id" { value = experiment.base.id }
 			t.Fatalf("state holds %d instances after destroy", n)
 		}
 		// base is destroyed after everything that depends on it.
-		last := e.prov.applied[len(e.prov.applied)-1]
-		if last != "delete experiment.base" {
-			t.Errorf("last deletion %q, want experiment.base", last)
+		pos := map[string]int{}
+		for i, a := range e.prov.applied {
+			pos[a] = i
+		}
+		for _, dep := range []string{"experiment.many[0]", "experiment.many[1]"} {
+			if pos["delete experiment.base"] < pos["delete "+dep] {
+				t.Errorf("experiment.base deleted before %s: %v", dep, e.prov.applied)
+			}
 		}
 	})
 }
