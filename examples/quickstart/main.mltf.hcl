@@ -1,0 +1,57 @@
+# The quickstart: a real PyTorch DDP training of a small classifier on the
+# UCI handwritten digits, 2 ranks with gloo on this machine's CPUs.
+
+mltf {
+  state     { url = "file://.mltf/state" }
+  tracking  { url = "sqlite://.mltf/tracking.db" }
+  artifacts { url = "file://.mltf/artifacts" }
+}
+
+variable "lr" {
+  type        = number
+  default     = 0.05
+  description = "Learning rate of the optimizer."
+
+  validation {
+    condition     = var.lr > 0 && var.lr < 1
+    error_message = "The learning rate must be between 0 and 1."
+  }
+}
+
+cluster "dev" {
+  pool "cpu" { slots = 2 }
+}
+
+experiment "digits" {
+  description = "Handwritten digits, small MLP"
+}
+
+training "mlp" {
+  experiment = experiment.digits
+  pool       = cluster.dev.pool.cpu
+  code       = "./src"
+  command    = ["python3", "train.py"]
+  data       = { train = "data/digits.csv" }
+  params     = { lr = var.lr, epochs = 20 }
+
+  distributed {
+    nodes          = 1
+    procs_per_node = 2
+    backend        = "auto" # gloo here: no GPUs in the pool
+  }
+  checkpoint {
+    every = "3s"
+    keep  = 3
+  }
+  retry {
+    infrastructure = 3
+    user_error     = 0
+  }
+}
+
+output "accuracy" {
+  value       = training.mlp.metrics["accuracy"]
+  description = "Accuracy on the held-out rows."
+}
+
+output "run_id" { value = training.mlp.run_id }
