@@ -13,7 +13,6 @@ mltf="$root/bin/mltf"
 # Debian's PyTorch lives in /usr/bin/python3; the first python3 on PATH may
 # be another interpreter without torch.
 if ! python3 -c 'import torch' 2>/dev/null; then
-  export PATH="/usr/lib/mltf-python:$PATH"
   mkdir -p /tmp/mltf-python
   ln -sf /usr/bin/python3 /tmp/mltf-python/python3
   export PATH="/tmp/mltf-python:$PATH"
