@@ -169,6 +169,17 @@ func defaultWho() string {
 	return name + "@" + host
 }
 
+// With returns a store on the same bucket with opts applied over s's
+// options: another holder name or lock timing, as a second process would
+// have. Close only the original.
+func (s *Store) With(opts ...Option) *Store {
+	c := *s
+	for _, o := range opts {
+		o(&c.cfg)
+	}
+	return &c
+}
+
 // URL returns the store's location, for messages.
 func (s *Store) URL() string { return s.url }
 
