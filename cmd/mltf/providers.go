@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/mltf/mltf/cmd/internal/command"
 	"github.com/mltf/mltf/plan"
 	"github.com/mltf/mltf/providers"
 	"github.com/mltf/mltf/providers/plugin"
@@ -67,6 +68,12 @@ func supervise(args []string) int {
 	return 1
 }
 
+// startInstalled starts a third-party provider installed by mltf init,
+// verifying its checksum against the lock file.
 func startInstalled(settings providers.Settings, name string) (providers.Interface, error) {
-	return nil, fmt.Errorf("no provider named %q is bundled with mltf or installed; declare it in required_providers and run mltf init", name)
+	path, sum, err := command.InstalledProvider(settings.WorkDir, name)
+	if err != nil {
+		return nil, err
+	}
+	return plugin.Start(context.Background(), name, []string{path}, sum, logger())
 }

@@ -32,5 +32,13 @@ func All(deps Deps) map[string]cli.CommandFactory {
 		"workspace delete": f(&WorkspaceCommand{Meta: m, Sub: "delete"}),
 		"workspace show":   f(&WorkspaceCommand{Meta: m, Sub: "show"}),
 		"version":          f(&VersionCommand{m}),
+		"providers":        f(&ProvidersCommand{m}),
+		"runs":             f(&RunsCommand{m}),
+		"runs list":        f(&RunsListCommand{m}),
+		"runs show":        f(&RunsShowCommand{m}),
+		"runs logs":        f(&RunsLogsCommand{m}),
+		"runs compare":     f(&RunsCompareCommand{m}),
+		"runs plot":        f(&RunsPlotCommand{m}),
+		"providers schema": f(&ProvidersSchemaCommand{m}),
 	}
 }

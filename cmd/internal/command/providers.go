@@ -1,0 +1,119 @@
+package command
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"sort"
+	"strings"
+
+
+	"github.com/mltf/mltf/lang/schema"
+	"github.com/mltf/mltf/providers/install"
+)
+
+// BundledProviders are the providers the mltf binary serves itself.
+var BundledProviders = []string{"local", "registry", "data"}
+
+// ProvidersCommand is mltf providers.
+type ProvidersCommand struct{ Meta }
+
+func (c *ProvidersCommand) Synopsis() string { return "List the providers the configuration needs" }
+func (c *ProvidersCommand) Help() string {
+	return "Usage: mltf providers\n       mltf providers schema -json\n\n  Lists required and bundled providers and what is installed."
+}
+
+func (c *ProvidersCommand) Run(args []string) int {
+	cfg, diags := c.loadConfig()
+	if diags.HasErrors() {
+		c.diagView(cfg).Show(diags)
+		return 1
+	}
+	lock, err := install.ReadLock(filepath.Join(c.WorkDir, install.LockFile))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		c.errorf("%s", err)
+		return 1
+	}
+	fmt.Fprintln(c.Stdout, "Providers required by the configuration:")
+	for _, r := range requirements(cfg) {
+		state := "not installed: run mltf init"
+		if lp, ok := lock.Providers[r.Name]; ok {
+			state = "installed v" + lp.Version
+			if _, _, err := install.Locate(c.WorkDir, lock, r.Name); err != nil {
+				state = err.Error()
+			}
+		}
+		fmt.Fprintf(c.Stdout, "  %s %s (%s): %s\n", r.Name, r.Constraint, r.Source, state)
+	}
+	fmt.Fprintf(c.Stdout, "Bundled with mltf: %s\n", strings.Join(BundledProviders, ", "))
+	return 0
+}
+
+// ProvidersSchemaCommand is mltf providers schema.
+type ProvidersSchemaCommand struct{ Meta }
+
+func (c *ProvidersSchemaCommand) Synopsis() string { return "Print the providers' schemas" }
+func (c *ProvidersSchemaCommand) Help() string     { return "Usage: mltf providers schema -json" }
+
+func (c *ProvidersSchemaCommand) Run(args []string) int {
+	var asJSON bool
+	fs := c.flagSet("providers schema")
+	fs.BoolVar(&asJSON, "json", false, "JSON output (required)")
+	if err := fs.Parse(args); err != nil {
+		return 1
+	}
+	if !asJSON {
+		c.errorf("mltf providers schema needs -json")
+		return 1
+	}
+	cfg, _ := c.loadConfig()
+	names := append([]string(nil), BundledProviders...)
+	for _, r := range requirements(cfg) {
+		names = append(names, r.Name)
+	}
+	sort.Strings(names)
+	settings := c.settings(cfg, c.workspace())
+	factory := c.Providers(settings)
+	out := map[string]any{}
+	for _, name := range names {
+		p, err := factory(name)
+		if err != nil {
+			c.errorf("%s", err)
+			return 1
+		}
+		resp := p.GetSchema(context.Background())
+		p.Close()
+		kinds := map[string]any{}
+		for k, kind := range resp.Kinds {
+			kinds[k] = map[string]any{"version": kind.Version, "importable": kind.Importable, "block": blockJSON(kind.Block)}
+		}
+		out[name] = map[string]any{"provider": blockJSON(resp.Provider), "kinds": kinds}
+	}
+	b, _ := json.MarshalIndent(map[string]any{"format_version": "1.0", "provider_schemas": out}, "", "  ")
+	fmt.Fprintln(c.Stdout, string(b))
+	return 0
+}
+
+func blockJSON(b *schema.Block) map[string]any {
+	if b == nil {
+		return map[string]any{}
+	}
+	attrs := map[string]any{}
+	for name, a := range b.Attributes {
+		ty, _ := a.Type.MarshalJSON()
+		attrs[name] = map[string]any{
+			"type": json.RawMessage(ty), "description": a.Description,
+			"required": a.Required, "optional": a.Optional, "computed": a.Computed, "sensitive": a.Sensitive,
+		}
+	}
+	blocks := map[string]any{}
+	for name, nb := range b.Blocks {
+		nesting := map[schema.Nesting]string{schema.NestingSingle: "single", schema.NestingList: "list", schema.NestingMap: "map"}[nb.Nesting]
+		blocks[name] = map[string]any{"nesting_mode": nesting, "min_items": nb.MinItems, "max_items": nb.MaxItems, "block": blockJSON(&nb.Block)}
+	}
+	return map[string]any{"attributes": attrs, "block_types": blocks, "description": b.Description}
+}
+

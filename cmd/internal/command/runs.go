@@ -1,0 +1,473 @@
+package command
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/hashicorp/cli"
+
+	"github.com/mltf/mltf/cmd/internal/views"
+	"github.com/mltf/mltf/state/tracking"
+)
+
+// RunsCommand is mltf runs, which lists its subcommands.
+type RunsCommand struct{ Meta }
+
+func (c *RunsCommand) Synopsis() string { return "Inspect training runs in the tracking store" }
+func (c *RunsCommand) Help() string {
+	return strings.TrimSpace(`
+Usage: mltf runs <subcommand>
+
+  list [-experiment NAME] [-n N]        runs, newest first
+  show RUN                              one run: status, params, metrics, restarts, environment
+  logs RUN [-rank N] [-f]               a rank's log (follow with -f)
+  compare RUN RUN...                    params and final metrics side by side
+  plot RUN... -metric NAME -o FILE      metric curves as PNG or SVG (by FILE's extension)
+
+RUN is a run id or a unique prefix of one.
+`)
+}
+func (c *RunsCommand) Run(args []string) int { return cli.RunResultHelp }
+
+// withTracking opens the tracking store of the configuration.
+func (m *Meta) withTracking(fn func(ctx context.Context, ts *tracking.Store) int) int {
+	ctx := context.Background()
+	s := m.settings(m.settingsConfig(), m.workspace())
+	ts, err := tracking.Open(ctx, s.TrackingURL, m.WorkDir)
+	if err != nil {
+		m.errorf("Cannot open the tracking store %s\n\n%s", s.TrackingURL, err)
+		return 1
+	}
+	defer ts.Close()
+	return fn(ctx, ts)
+}
+
+// findRun resolves a run id or unique prefix.
+func findRun(ctx context.Context, ts *tracking.Store, id string) (tracking.Run, error) {
+	if r, err := ts.GetRun(ctx, id); err == nil {
+		return r, nil
+	}
+	runs, err := ts.ListRuns(ctx, tracking.RunFilter{})
+	if err != nil {
+		return tracking.Run{}, err
+	}
+	var found []tracking.Run
+	for _, r := range runs {
+		if strings.HasPrefix(r.ID, id) {
+			found = append(found, r)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return tracking.Run{}, fmt.Errorf("no run %q in the tracking store; mltf runs list shows the runs", id)
+	case 1:
+		return found[0], nil
+	}
+	return tracking.Run{}, fmt.Errorf("%q matches %d runs; give more of the id", id, len(found))
+}
+
+// RunsListCommand is mltf runs list.
+type RunsListCommand struct{ Meta }
+
+func (c *RunsListCommand) Synopsis() string { return "List training runs" }
+func (c *RunsListCommand) Help() string {
+	return "Usage: mltf runs list [-experiment NAME] [-n N]"
+}
+func (c *RunsListCommand) Run(args []string) int {
+	var exp string
+	var n int
+	fs := c.flagSet("runs list")
+	fs.StringVar(&exp, "experiment", "", "only runs of this experiment (name or id)")
+	fs.IntVar(&n, "n", 50, "at most N runs")
+	if err := fs.Parse(args); err != nil {
+		return 1
+	}
+	return c.withTracking(func(ctx context.Context, ts *tracking.Store) int {
+		filter := tracking.RunFilter{Limit: n}
+		if exp != "" {
+			e, err := ts.GetExperimentByName(ctx, exp)
+			if err != nil {
+				e, err = ts.GetExperiment(ctx, exp)
+			}
+			if err != nil {
+				c.errorf("No experiment %q in the tracking store", exp)
+				return 1
+			}
+			filter.ExperimentID = e.ID
+		}
+		runs, err := ts.ListRuns(ctx, filter)
+		if err != nil {
+			c.errorf("%s", err)
+			return 1
+		}
+		tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "RUN\tSTATUS\tADDRESS\tSTARTED\tDURATION\tMETRICS")
+		for _, r := range runs {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", short(r.ID), r.Status, r.Address, r.Started.Local().Format("2006-01-02 15:04"), duration(r), metricsText(r.Metrics))
+		}
+		tw.Flush()
+		return 0
+	})
+}
+
+func short(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
+func duration(r tracking.Run) string {
+	if r.Started.IsZero() {
+		return "-"
+	}
+	end := r.Finished
+	if end.IsZero() {
+		end = time.Now()
+	}
+	return end.Sub(r.Started).Round(time.Second).String()
+}
+
+func metricsText(m map[string]float64) string {
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var parts []string
+	for _, k := range names {
+		parts = append(parts, fmt.Sprintf("%s=%.4g", k, m[k]))
+	}
+	return strings.Join(parts, " ")
+}
+
+// RunsShowCommand is mltf runs show.
+type RunsShowCommand struct{ Meta }
+
+func (c *RunsShowCommand) Synopsis() string { return "Show one run" }
+func (c *RunsShowCommand) Help() string     { return "Usage: mltf runs show [-json] RUN" }
+func (c *RunsShowCommand) Run(args []string) int {
+	var asJSON bool
+	fs := c.flagSet("runs show")
+	fs.BoolVar(&asJSON, "json", false, "JSON output")
+	if err := fs.Parse(args); err != nil {
+		return 1
+	}
+	if fs.NArg() != 1 {
+		c.errorf("mltf runs show takes one run id")
+		return 1
+	}
+	return c.withTracking(func(ctx context.Context, ts *tracking.Store) int {
+		r, err := findRun(ctx, ts, fs.Arg(0))
+		if err != nil {
+			c.errorf("%s", err)
+			return 1
+		}
+		if asJSON {
+			b, _ := json.MarshalIndent(r, "", "  ")
+			fmt.Fprintln(c.Stdout, string(b))
+			return 0
+		}
+		tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintf(tw, "run\t%s\n", r.ID)
+		fmt.Fprintf(tw, "status\t%s\n", r.Status)
+		fmt.Fprintf(tw, "address\t%s (workspace %s)\n", r.Address, r.Workspace)
+		fmt.Fprintf(tw, "experiment\t%s\n", r.ExperimentID)
+		fmt.Fprintf(tw, "fingerprint\t%s\n", r.Fingerprint)
+		dirty := ""
+		if r.GitDirty {
+			dirty = " (dirty)"
+		}
+		fmt.Fprintf(tw, "git commit\t%s%s\n", r.GitCommit, dirty)
+		fmt.Fprintf(tw, "started\t%s\n", r.Started.Local().Format(time.RFC3339))
+		if !r.Finished.IsZero() {
+			fmt.Fprintf(tw, "finished\t%s (%s)\n", r.Finished.Local().Format(time.RFC3339), duration(r))
+		}
+		fmt.Fprintf(tw, "params\t%s\n", string(r.Params))
+		fmt.Fprintf(tw, "metrics\t%s\n", metricsText(r.Metrics))
+		if len(r.Restarts) > 0 {
+			var parts []string
+			for k, v := range r.Restarts {
+				parts = append(parts, fmt.Sprintf("%s=%d", k, v))
+			}
+			sort.Strings(parts)
+			fmt.Fprintf(tw, "restarts\t%s\n", strings.Join(parts, " "))
+		}
+		fmt.Fprintf(tw, "artifacts\t%s\n", r.ArtifactURI)
+		keys := make([]string, 0, len(r.Env))
+		for k := range r.Env {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			fmt.Fprintf(tw, "env.%s\t%s\n", k, r.Env[k])
+		}
+		tw.Flush()
+		return 0
+	})
+}
+
+// RunsLogsCommand is mltf runs logs.
+type RunsLogsCommand struct{ Meta }
+
+func (c *RunsLogsCommand) Synopsis() string { return "Print a rank's log" }
+func (c *RunsLogsCommand) Help() string {
+	return "Usage: mltf runs logs RUN [-rank N] [-f]\n\n  Prints the raw log of rank N (default 0) from the run's directory; -f follows it until the run ends."
+}
+func (c *RunsLogsCommand) Run(args []string) int {
+	var rank int
+	var follow bool
+	fs := c.flagSet("runs logs")
+	fs.IntVar(&rank, "rank", 0, "rank")
+	fs.BoolVar(&follow, "f", false, "follow")
+	id, rest := splitFirstArg(args)
+	if err := fs.Parse(rest); err != nil {
+		return 1
+	}
+	if id == "" && fs.NArg() == 1 {
+		id = fs.Arg(0)
+	}
+	if id == "" {
+		c.errorf("mltf runs logs takes a run id")
+		return 1
+	}
+	return c.withTracking(func(ctx context.Context, ts *tracking.Store) int {
+		r, err := findRun(ctx, ts, id)
+		if err != nil {
+			c.errorf("%s", err)
+			return 1
+		}
+		dir := filepath.Join(c.settings(c.settingsConfig(), c.workspace()).RunsDir, r.ID)
+		path := filepath.Join(dir, "logs", fmt.Sprintf("rank-%d.log", rank))
+		f, err := os.Open(path)
+		if err != nil {
+			c.errorf("No log for rank %d of run %s\n\n%s\n\nLogs are kept in the run directory on the machine that ran it.", rank, short(r.ID), err)
+			return 1
+		}
+		defer f.Close()
+		rd := bufio.NewReader(f)
+		for {
+			_, err := io.Copy(c.Stdout, rd)
+			if err != nil || !follow {
+				return 0
+			}
+			if st, _ := readRunStatus(dir); st != "" && st != "running" && st != "starting" {
+				io.Copy(c.Stdout, rd)
+				return 0
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+	})
+}
+
+func splitFirstArg(args []string) (string, []string) {
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		return args[0], args[1:]
+	}
+	return "", args
+}
+
+// readRunStatus reads the state word of a run directory's status.json.
+func readRunStatus(dir string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "status.json"))
+	if err != nil {
+		return "", err
+	}
+	var st map[string]any
+	if err := json.Unmarshal(b, &st); err != nil {
+		return "", err
+	}
+	for _, k := range []string{"state", "status", "State", "Status"} {
+		if s, ok := st[k].(string); ok {
+			return s, nil
+		}
+	}
+	return "", errors.New("no state in status.json")
+}
+
+// RunsCompareCommand is mltf runs compare.
+type RunsCompareCommand struct{ Meta }
+
+func (c *RunsCompareCommand) Synopsis() string { return "Compare runs' params and final metrics" }
+func (c *RunsCompareCommand) Help() string     { return "Usage: mltf runs compare RUN RUN..." }
+func (c *RunsCompareCommand) Run(args []string) int {
+	if len(args) < 2 {
+		c.errorf("mltf runs compare takes two or more run ids")
+		return 1
+	}
+	return c.withTracking(func(ctx context.Context, ts *tracking.Store) int {
+		var runs []tracking.Run
+		for _, id := range args {
+			r, err := findRun(ctx, ts, id)
+			if err != nil {
+				c.errorf("%s", err)
+				return 1
+			}
+			runs = append(runs, r)
+		}
+		params := make([]map[string]any, len(runs))
+		keys := map[string]bool{}
+		mkeys := map[string]bool{}
+		for i, r := range runs {
+			params[i] = flattenJSON(r.Params)
+			for k := range params[i] {
+				keys[k] = true
+			}
+			for k := range r.Metrics {
+				mkeys[k] = true
+			}
+		}
+		tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprint(tw, "\t")
+		for _, r := range runs {
+			fmt.Fprintf(tw, "%s\t", short(r.ID))
+		}
+		fmt.Fprintln(tw)
+		for _, k := range sortedKeys(keys) {
+			fmt.Fprintf(tw, "params.%s\t", k)
+			for i := range runs {
+				v, ok := params[i][k]
+				if !ok {
+					fmt.Fprint(tw, "-\t")
+					continue
+				}
+				fmt.Fprintf(tw, "%v\t", v)
+			}
+			fmt.Fprintln(tw)
+		}
+		for _, k := range sortedKeys(mkeys) {
+			fmt.Fprintf(tw, "metrics.%s\t", k)
+			for _, r := range runs {
+				if v, ok := r.Metrics[k]; ok {
+					fmt.Fprintf(tw, "%.4g\t", v)
+				} else {
+					fmt.Fprint(tw, "-\t")
+				}
+			}
+			fmt.Fprintln(tw)
+		}
+		fmt.Fprint(tw, "status\t")
+		for _, r := range runs {
+			fmt.Fprintf(tw, "%s\t", r.Status)
+		}
+		fmt.Fprintln(tw)
+		tw.Flush()
+		return 0
+	})
+}
+
+func sortedKeys(m map[string]bool) []string {
+	ret := make([]string, 0, len(m))
+	for k := range m {
+		ret = append(ret, k)
+	}
+	sort.Strings(ret)
+	return ret
+}
+
+// flattenJSON flattens a JSON object to dotted keys.
+func flattenJSON(b []byte) map[string]any {
+	ret := map[string]any{}
+	var v any
+	if json.Unmarshal(b, &v) != nil {
+		return ret
+	}
+	var walk func(prefix string, v any)
+	walk = func(prefix string, v any) {
+		if m, ok := v.(map[string]any); ok {
+			for k, e := range m {
+				p := k
+				if prefix != "" {
+					p = prefix + "." + k
+				}
+				walk(p, e)
+			}
+			return
+		}
+		ret[prefix] = v
+	}
+	walk("", v)
+	return ret
+}
+
+// RunsPlotCommand is mltf runs plot.
+type RunsPlotCommand struct{ Meta }
+
+func (c *RunsPlotCommand) Synopsis() string { return "Draw metric curves to a PNG or SVG" }
+func (c *RunsPlotCommand) Help() string {
+	return "Usage: mltf runs plot RUN... -metric NAME -o FILE\n\n  FILE ending in .svg gives SVG, otherwise PNG."
+}
+func (c *RunsPlotCommand) Run(args []string) int {
+	var metric, out string
+	var ids []string
+	for len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		ids, args = append(ids, args[0]), args[1:]
+	}
+	fs := c.flagSet("runs plot")
+	fs.StringVar(&metric, "metric", "", "metric name")
+	fs.StringVar(&out, "o", "", "output file (.png or .svg)")
+	if err := fs.Parse(args); err != nil {
+		return 1
+	}
+	ids = append(ids, fs.Args()...)
+	if len(ids) == 0 || metric == "" || out == "" {
+		c.errorf("mltf runs plot takes run ids, -metric NAME and -o FILE")
+		return 1
+	}
+	return c.withTracking(func(ctx context.Context, ts *tracking.Store) int {
+		p := &views.Plot{Title: metric, XLabel: "step", YLabel: metric}
+		for _, id := range ids {
+			r, err := findRun(ctx, ts, id)
+			if err != nil {
+				c.errorf("%s", err)
+				return 1
+			}
+			pts, err := ts.MetricHistory(ctx, r.ID, metric)
+			if err != nil {
+				c.errorf("%s", err)
+				return 1
+			}
+			if len(pts) == 0 {
+				names, _ := ts.MetricNames(ctx, r.ID)
+				c.errorf("Run %s has no metric %q; it has: %s", short(r.ID), metric, strings.Join(names, ", "))
+				return 1
+			}
+			s := views.Series{Label: short(r.ID) + " " + r.Address}
+			for _, pt := range pts {
+				s.Steps = append(s.Steps, float64(pt.Step))
+				s.Vals = append(s.Vals, pt.Value)
+			}
+			views.SortSeries(&s)
+			p.Series = append(p.Series, s)
+		}
+		f, err := os.Create(out)
+		if err != nil {
+			c.errorf("%s", err)
+			return 1
+		}
+		if strings.HasSuffix(strings.ToLower(out), ".svg") {
+			err = p.SVG(f)
+		} else {
+			err = p.PNG(f)
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			c.errorf("Cannot write %s: %s", out, err)
+			return 1
+		}
+		fmt.Fprintf(c.Stdout, "Wrote %s (%d runs, metric %s).\n", out, len(p.Series), metric)
+		return 0
+	})
+}
