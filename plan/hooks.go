@@ -26,9 +26,9 @@ type Hooks interface {
 // NoHooks ignores everything.
 type NoHooks struct{}
 
-func (NoHooks) Started(*Change)                                 {}
-func (NoHooks) Event(*Change, providers.Event)                  {}
+func (NoHooks) Started(*Change)                                  {}
+func (NoHooks) Event(*Change, providers.Event)                   {}
 func (NoHooks) Persist(*state.Resource, string, *state.Instance) {}
-func (NoHooks) Finished(*Change, hcl.Diagnostics)               {}
+func (NoHooks) Finished(*Change, hcl.Diagnostics)                {}
 
 var _ Hooks = NoHooks{}

@@ -74,11 +74,11 @@ type planner struct {
 	eval    *evaluator
 	inScope map[string]bool // nil when there are no targets
 
-	mu          sync.Mutex
-	diags       hcl.Diagnostics
-	changes     []*Change
-	outputs     []*OutputChange
-	drift       []string
+	mu      sync.Mutex
+	diags   hcl.Diagnostics
+	changes []*Change
+	outputs []*OutputChange
+	drift   []string
 }
 
 func (pl *planner) addDiags(ds hcl.Diagnostics) {

@@ -44,18 +44,18 @@ type planFileOptions struct {
 }
 
 type planFileChange struct {
-	Address         string         `json:"address"`
-	Provider        string         `json:"provider"`
-	Action          string         `json:"action"`
-	Before          []byte         `json:"before"`
-	After           []byte         `json:"after"`
-	BeforePrivate   []byte         `json:"before_private,omitempty"`
-	AfterPrivate    []byte         `json:"after_private,omitempty"`
-	RequiresReplace [][]pathStep   `json:"requires_replace,omitempty"`
-	Sensitive       [][]pathStep   `json:"sensitive,omitempty"`
-	Reasons         []string       `json:"reasons,omitempty"`
-	PriorStatus     string         `json:"prior_status,omitempty"`
-	Dependencies    []string       `json:"dependencies,omitempty"`
+	Address         string       `json:"address"`
+	Provider        string       `json:"provider"`
+	Action          string       `json:"action"`
+	Before          []byte       `json:"before"`
+	After           []byte       `json:"after"`
+	BeforePrivate   []byte       `json:"before_private,omitempty"`
+	AfterPrivate    []byte       `json:"after_private,omitempty"`
+	RequiresReplace [][]pathStep `json:"requires_replace,omitempty"`
+	Sensitive       [][]pathStep `json:"sensitive,omitempty"`
+	Reasons         []string     `json:"reasons,omitempty"`
+	PriorStatus     string       `json:"prior_status,omitempty"`
+	Dependencies    []string     `json:"dependencies,omitempty"`
 }
 
 type planFileOutput struct {

@@ -1,6 +1,9 @@
 package plugin
 
 import (
+	"context"
+	"sync"
+
 	goplugin "github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 
@@ -16,11 +19,22 @@ func Serve(p providers.Interface) {
 }
 
 func serve(p providers.Interface, version uint) {
+	var once sync.Once
+	restore := directStderr()
+	first := func() { once.Do(restore) }
 	goplugin.Serve(&goplugin.ServeConfig{
 		HandshakeConfig: handshake(version),
 		Plugins:         goplugin.PluginSet{pluginName: &grpcPlugin{impl: newServer(p)}},
 		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
-			opts = append(opts, grpc.MaxRecvMsgSize(maxMessage), grpc.MaxSendMsgSize(maxMessage))
+			opts = append(opts, grpc.MaxRecvMsgSize(maxMessage), grpc.MaxSendMsgSize(maxMessage),
+				grpc.ChainUnaryInterceptor(func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+					first()
+					return h(ctx, req)
+				}),
+				grpc.ChainStreamInterceptor(func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, h grpc.StreamHandler) error {
+					first()
+					return h(srv, ss)
+				}))
 			return grpc.NewServer(opts...)
 		},
 	})

@@ -20,6 +20,11 @@ const tailLines = 20
 type tail struct {
 	mu      sync.Mutex
 	lines   []string
+	// panicLeft counts the lines of a panic's stack still worth keeping:
+	// the panic message and its first frames say what happened, and the
+	// dump of every goroutine after them would push out what came before.
+	panicLeft int
+	inPanic   bool
 	partial map[string][]byte // unterminated line per source
 }
 
@@ -31,9 +36,20 @@ func (t *tail) writer(source string, forward hclog.Logger) *tailWriter {
 	return &tailWriter{t: t, source: source, log: forward}
 }
 
+// panicFrames is how many lines after "panic:" a diagnostic keeps.
+const panicFrames = 8
+
 func (t *tail) add(line string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if strings.HasPrefix(line, "panic: ") || strings.HasPrefix(line, "fatal error: ") {
+		t.inPanic, t.panicLeft = true, panicFrames
+	} else if t.inPanic {
+		if t.panicLeft == 0 {
+			return
+		}
+		t.panicLeft--
+	}
 	t.lines = append(t.lines, line)
 	if len(t.lines) > tailLines {
 		t.lines = append(t.lines[:0:0], t.lines[len(t.lines)-tailLines:]...)

@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strings"
 
-
 	"github.com/mltf/mltf/lang/schema"
 	"github.com/mltf/mltf/providers/install"
 )
@@ -116,4 +115,3 @@ func blockJSON(b *schema.Block) map[string]any {
 	}
 	return map[string]any{"attributes": attrs, "block_types": blocks, "description": b.Description}
 }
-

@@ -146,7 +146,9 @@ func (m *Meta) stateMutation(op string, fn func(st *state.State) error) int {
 type StateRmCommand struct{ Meta }
 
 func (c *StateRmCommand) Synopsis() string { return "Forget instances without destroying them" }
-func (c *StateRmCommand) Help() string     { return "Usage: mltf state rm ADDR...\n\n  mltf forgets the instances; the objects (runs, namespaces, experiments) stay." }
+func (c *StateRmCommand) Help() string {
+	return "Usage: mltf state rm ADDR...\n\n  mltf forgets the instances; the objects (runs, namespaces, experiments) stay."
+}
 func (c *StateRmCommand) Run(args []string) int {
 	if len(args) == 0 {
 		c.errorf("mltf state rm takes one or more addresses")

@@ -98,7 +98,9 @@ func ticks(lo, hi float64, n int) []float64 {
 	return ret
 }
 
-func fmtTick(v float64) string { return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.4f", v), "0"), ".") }
+func fmtTick(v float64) string {
+	return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.4f", v), "0"), ".")
+}
 
 // SVG writes the plot as SVG.
 func (p *Plot) SVG(w io.Writer) error {
