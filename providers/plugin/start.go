@@ -153,7 +153,7 @@ func startError(name, path string, err error, t *tail) error {
 	case errors.Is(err, goplugin.ErrProcessNotFound) || strings.Contains(msg, "exec format error") || strings.Contains(msg, "permission denied") || strings.Contains(msg, "no such file"):
 		ret = fmt.Errorf("provider %q: cannot run %s: %s; run mltf init to install it again", name, path, msg)
 	case strings.Contains(msg, "Unrecognized remote plugin message"), strings.Contains(msg, "plugin exited before we could connect"):
-		ret = fmt.Errorf("provider %q: %s did not start as an mltf provider plugin (%s); check that it is a provider built with the mltf SDK", name, path, firstLine(msg))
+		ret = fmt.Errorf("provider %q: %s is not an mltf provider plugin: it exited or printed no plugin handshake; check that it is a provider built with the mltf SDK", name, path)
 	case strings.Contains(msg, "timeout while waiting for plugin to start"):
 		ret = fmt.Errorf("provider %q: %s did not finish its handshake in time", name, path)
 	default:

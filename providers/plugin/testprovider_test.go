@@ -1,0 +1,112 @@
+package plugin_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/mltf/mltf/lang/schema"
+	"github.com/mltf/mltf/providers"
+	"github.com/mltf/mltf/providers/sdk"
+)
+
+// thingSchema exercises the wire: nested blocks of every nesting mode,
+// collections, a dynamic attribute and computed values.
+func thingSchema() *schema.Block {
+	return &schema.Block{
+		Attributes: map[string]*schema.Attribute{
+			"name":    {Type: cty.String, Required: true},
+			"mode":    {Type: cty.String, Optional: true, Description: "fault to inject: panic, exit, hang, bad, slow"},
+			"payload": {Type: cty.DynamicPseudoType, Optional: true},
+			"tags":    {Type: cty.Map(cty.String), Optional: true},
+			"id":      {Type: cty.String, Computed: true},
+			"secret":  {Type: cty.String, Optional: true, Computed: true, Sensitive: true},
+		},
+		Blocks: map[string]*schema.NestedBlock{
+			"part": {Nesting: schema.NestingList, Block: schema.Block{Attributes: map[string]*schema.Attribute{
+				"size": {Type: cty.Number, Required: true},
+			}}},
+			"pool": {Nesting: schema.NestingMap, Block: schema.Block{Attributes: map[string]*schema.Attribute{
+				"slots": {Type: cty.Number, Required: true},
+			}}},
+			"options": {Nesting: schema.NestingSingle, Block: schema.Block{Attributes: map[string]*schema.Attribute{
+				"flag": {Type: cty.Bool, Optional: true},
+			}}},
+		},
+	}
+}
+
+func mode(v cty.Value) string {
+	if v.IsNull() || !v.IsKnown() {
+		return ""
+	}
+	m := v.GetAttr("mode")
+	if m.IsNull() || !m.IsKnown() {
+		return ""
+	}
+	return m.AsString()
+}
+
+// newTestProvider is the provider the test binary serves as a plugin.
+func newTestProvider() providers.Interface {
+	return &faulty{Provider: &sdk.Provider{
+		Schema: &schema.Block{Attributes: map[string]*schema.Attribute{
+			"greeting": {Type: cty.String, Optional: true},
+		}},
+		Kinds: map[string]*sdk.Kind{
+			"thing": {
+				Schema: thingSchema(),
+				Update: func(_ context.Context, c *sdk.Change) (cty.Value, providers.Diagnostics) { return c.Planned, nil },
+				Create: func(ctx context.Context, c *sdk.Change) (cty.Value, providers.Diagnostics) {
+					v := sdk.SetAttrs(c.Planned, map[string]cty.Value{"id": cty.StringVal("id-" + c.Planned.GetAttr("name").AsString())})
+					if c.Planned.GetAttr("secret").IsKnown() == false {
+						v = sdk.SetAttrs(v, map[string]cty.Value{"secret": cty.StringVal("s3cret")})
+					}
+					c.Log("test", "creating")
+					c.Checkpoint(v)
+					if mode(c.Planned) == "slow" {
+						for i := int64(0); ; i++ {
+							c.Progress(providers.Progress{Message: "working", Step: i})
+							select {
+							case <-ctx.Done():
+								return v, providers.Diagnostics(nil).Errorf("Cancelled", "the thing was cancelled at step %d", i)
+							case <-time.After(20 * time.Millisecond):
+							}
+						}
+					}
+					c.Metric("loss", 1, 0.5)
+					return v, nil
+				},
+				Import: func(_ context.Context, r *sdk.Import) (cty.Value, providers.Diagnostics) {
+					return cty.NullVal(thingSchema().ImpliedType()), nil
+				},
+			},
+		},
+	}}
+}
+
+// faulty injects faults into PlanChange according to the "mode"
+// attribute of the configuration.
+type faulty struct {
+	*sdk.Provider
+}
+
+func (f *faulty) PlanChange(ctx context.Context, req providers.PlanChangeRequest) providers.PlanChangeResponse {
+	switch mode(req.Config) {
+	case "panic":
+		fmt.Fprintln(os.Stderr, "about to fail")
+		panic("boom in PlanChange")
+	case "exit":
+		fmt.Fprintln(os.Stderr, "giving up: disk on fire")
+		os.Exit(3)
+	case "hang":
+		fmt.Fprintln(os.Stderr, "waiting forever")
+		select {}
+	case "bad":
+		return providers.PlanChangeResponse{Planned: cty.ObjectVal(map[string]cty.Value{"name": cty.True})}
+	}
+	return f.Provider.PlanChange(ctx, req)
+}
