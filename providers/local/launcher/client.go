@@ -232,7 +232,9 @@ func (r *Run) CheckpointDir() string { return filepath.Join(r.Dir, checkpointDir
 func (r *Run) ArtifactDir() string { return filepath.Join(r.Dir, artifactDir) }
 
 // LogPath is the log file of rank n.
-func (r *Run) LogPath(n int) string { return filepath.Join(r.Dir, logsDir, fmt.Sprintf("rank-%d.log", n)) }
+func (r *Run) LogPath(n int) string {
+	return filepath.Join(r.Dir, logsDir, fmt.Sprintf("rank-%d.log", n))
+}
 
 // DeleteCheckpoints removes the run's checkpoints.
 func (r *Run) DeleteCheckpoints() error { return os.RemoveAll(r.CheckpointDir()) }
