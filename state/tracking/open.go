@@ -1,0 +1,146 @@
+package tracking
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+)
+
+// DefaultPath is where the SQLite tracking database lives, relative to
+// the working directory, when the URL names no path.
+const DefaultPath = ".mltf/tracking.db"
+
+// ErrNotFound is wrapped by errors about an experiment or run that does not
+// exist.
+var ErrNotFound = errors.New("not found")
+
+// Store is an open tracking database. It is safe for concurrent use, also
+// by several processes on one SQLite file.
+type Store struct {
+	db      *sql.DB
+	where   string // for messages
+	dialect dialect
+}
+
+// Open opens the tracking store at url and brings its schema up to date:
+//
+//   - sqlite://PATH: a SQLite file, relative to workDir unless absolute
+//     (sqlite://.mltf/tracking.db, sqlite:///srv/mltf/tracking.db);
+//     sqlite:// or "" alone is .mltf/tracking.db. Its directory is created.
+//   - postgres://...: not supported yet.
+func Open(ctx context.Context, url string, workDir string) (*Store, error) {
+	scheme, rest, ok := strings.Cut(url, "://")
+	if url == "" {
+		scheme, ok = "sqlite", true
+	}
+	if !ok {
+		return nil, fmt.Errorf("tracking URL %q has no scheme: use sqlite://PATH, e.g. sqlite://%s", url, DefaultPath)
+	}
+	switch scheme {
+	case "sqlite":
+		return openSQLite(ctx, rest, workDir)
+	case "postgres", "postgresql":
+		return nil, fmt.Errorf("tracking URL %q: PostgreSQL tracking stores are not supported yet; use sqlite://PATH for now", redact(url))
+	default:
+		return nil, fmt.Errorf("tracking URL %q: unknown scheme %q; use sqlite://PATH", redact(url), scheme)
+	}
+}
+
+func openSQLite(ctx context.Context, path, workDir string) (*Store, error) {
+	if strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("tracking URL sqlite://%s: SQLite URLs take no query parameters; write sqlite://PATH", path)
+	}
+	if path == "" {
+		path = DefaultPath
+	}
+	path = filepath.FromSlash(path)
+	if !filepath.IsAbs(path) {
+		if workDir == "" {
+			wd, err := os.Getwd()
+			if err != nil {
+				return nil, err
+			}
+			workDir = wd
+		}
+		path = filepath.Join(workDir, path)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
+		return nil, fmt.Errorf("cannot create the directory of the tracking database %s: %w", path, err)
+	}
+	// WAL lets readers run beside the writer; synchronous=NORMAL is
+	// durable at every checkpoint and safe against corruption; writers
+	// take the write lock when their transaction begins (immediate) and
+	// wait for each other up to busy_timeout instead of failing.
+	dsn := path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open the tracking database %s: %w", path, err)
+	}
+	s := &Store{db: db, where: path, dialect: sqliteDialect}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("cannot open the tracking database %s: %w; check the tracking URL", path, err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("tracking database %s: %w; check the tracking URL", path, err)
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Path returns where the database is, for messages.
+func (s *Store) Path() string { return s.where }
+
+// redact hides a password in a URL.
+func redact(url string) string {
+	scheme, rest, ok := strings.Cut(url, "://")
+	if !ok {
+		return url
+	}
+	userinfo, host, ok := strings.Cut(rest, "@")
+	if !ok {
+		return url
+	}
+	if user, _, hasPass := strings.Cut(userinfo, ":"); hasPass {
+		return scheme + "://" + user + ":xxxxx@" + host
+	}
+	return url
+}
+
+// dialect holds what differs between databases.
+type dialect struct {
+	name string
+	// numbered placeholders ($1, $2) instead of ?
+	numbered bool
+	// maxParams bounds the parameters of one statement.
+	maxParams int
+}
+
+var sqliteDialect = dialect{name: "sqlite", maxParams: 32766}
+
+// q rewrites a query written with ? placeholders for the dialect.
+func (d dialect) q(query string) string {
+	if !d.numbered {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

@@ -1,0 +1,220 @@
+package tracking
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Run statuses.
+const (
+	StatusScheduled = "scheduled"
+	StatusRunning   = "running"
+	StatusFinished  = "finished"
+	StatusFailed    = "failed"
+	StatusKilled    = "killed"
+)
+
+var statuses = []string{StatusScheduled, StatusRunning, StatusFinished, StatusFailed, StatusKilled}
+
+// Run is one training run.
+type Run struct {
+	ID           string
+	ExperimentID string
+	Name         string
+	Status       string // one of the Status constants
+	Fingerprint  string
+	GitCommit    string
+	GitDirty     bool
+	Params       json.RawMessage // a JSON object
+	Env          map[string]string
+	ArtifactURI  string
+	Metrics      map[string]float64 // final values
+	Restarts     map[string]int     // by cause: "infrastructure", "user_error"
+	Started      time.Time
+	Finished     time.Time
+	Address      string // of the resource that made it: "training.mlp"
+	Workspace    string
+}
+
+// RunFilter selects runs; the zero value selects all.
+type RunFilter struct {
+	ExperimentID string
+	Limit        int // 0: no limit
+}
+
+const runColumns = `id, experiment_id, name, status, fingerprint, git_commit, git_dirty, params, env, artifact_uri, metrics, restarts, started_ms, finished_ms, address, workspace`
+
+func (r *Run) check() error {
+	if r.ID == "" {
+		return errors.New("a run needs an ID (tracking.NewID makes one)")
+	}
+	if r.ExperimentID == "" {
+		return fmt.Errorf("run %s has no experiment", r.ID)
+	}
+	if !slices.Contains(statuses, r.Status) {
+		return fmt.Errorf("run %s has status %q; the status is one of %s", r.ID, r.Status, strings.Join(statuses, ", "))
+	}
+	if len(r.Params) > 0 {
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(r.Params, &obj); err != nil {
+			return fmt.Errorf("the params of run %s are not a JSON object: %v", r.ID, err)
+		}
+	}
+	return nil
+}
+
+func (r *Run) args() []any {
+	params := string(r.Params)
+	if params == "" {
+		params = "{}"
+	}
+	return []any{r.ID, r.ExperimentID, r.Name, r.Status, r.Fingerprint, r.GitCommit, r.GitDirty, params,
+		encodeStrings(r.Env), r.ArtifactURI, encodeFloats(r.Metrics), encodeInts(r.Restarts),
+		msOrNull(r.Started), msOrNull(r.Finished), r.Address, r.Workspace}
+}
+
+// CreateRun records the new run r (r.ID set, e.g. by NewID) in its
+// experiment.
+func (s *Store) CreateRun(ctx context.Context, r Run) error {
+	if err := r.check(); err != nil {
+		return err
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if err := s.checkExperiment(ctx, tx, r.ExperimentID); err != nil {
+			return fmt.Errorf("cannot create run %s: %w", r.ID, err)
+		}
+		_, err := tx.ExecContext(ctx, s.dialect.q(`INSERT INTO runs (`+runColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), r.args()...)
+		if err != nil {
+			if _, gerr := s.getRun(ctx, tx, r.ID); gerr == nil {
+				return fmt.Errorf("cannot create run %s: a run with that ID exists", r.ID)
+			}
+			return fmt.Errorf("cannot create run %s: %w", r.ID, err)
+		}
+		return nil
+	})
+}
+
+// UpdateRun replaces what is recorded of the run r.ID with r.
+func (s *Store) UpdateRun(ctx context.Context, r Run) error {
+	if err := r.check(); err != nil {
+		return err
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if err := s.checkExperiment(ctx, tx, r.ExperimentID); err != nil {
+			return fmt.Errorf("cannot update run %s: %w", r.ID, err)
+		}
+		args := append(r.args()[1:], r.ID)
+		res, err := tx.ExecContext(ctx, s.dialect.q(`UPDATE runs SET experiment_id = ?, name = ?, status = ?, fingerprint = ?, git_commit = ?, git_dirty = ?,
+			params = ?, env = ?, artifact_uri = ?, metrics = ?, restarts = ?, started_ms = ?, finished_ms = ?, address = ?, workspace = ?
+			WHERE id = ?`), args...)
+		if err != nil {
+			return fmt.Errorf("cannot update run %s: %w", r.ID, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("run %s: %w", r.ID, ErrNotFound)
+		}
+		return nil
+	})
+}
+
+func (s *Store) checkExperiment(ctx context.Context, tx *sql.Tx, id string) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, s.dialect.q(`SELECT COUNT(*) FROM experiments WHERE id = ?`), id).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("experiment %s does not exist: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// GetRun returns the run id.
+func (s *Store) GetRun(ctx context.Context, id string) (Run, error) {
+	return s.getRun(ctx, s.db, id)
+}
+
+func (s *Store) getRun(ctx context.Context, q querier, id string) (Run, error) {
+	r, err := scanRun(q.QueryRowContext(ctx, s.dialect.q(`SELECT `+runColumns+` FROM runs WHERE id = ?`), id))
+	if errors.Is(err, ErrNotFound) {
+		return Run{}, fmt.Errorf("run %s: %w", id, ErrNotFound)
+	}
+	return r, err
+}
+
+// ListRuns returns the runs f selects, newest first.
+func (s *Store) ListRuns(ctx context.Context, f RunFilter) ([]Run, error) {
+	query := `SELECT ` + runColumns + ` FROM runs`
+	var args []any
+	if f.ExperimentID != "" {
+		query += ` WHERE experiment_id = ?`
+		args = append(args, f.ExperimentID)
+	}
+	query += ` ORDER BY started_ms DESC, id`
+	if f.Limit > 0 {
+		query += ` LIMIT ?`
+		args = append(args, f.Limit)
+	}
+	rows, err := s.db.QueryContext(ctx, s.dialect.q(query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("cannot list runs: %w", err)
+	}
+	defer rows.Close()
+	var out []Run
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// FindRunByFingerprint returns the newest finished run with the
+// fingerprint; ErrNotFound when there is none.
+func (s *Store) FindRunByFingerprint(ctx context.Context, fingerprint string) (Run, error) {
+	r, err := scanRun(s.db.QueryRowContext(ctx, s.dialect.q(`SELECT `+runColumns+` FROM runs
+		WHERE fingerprint = ? AND fingerprint <> '' AND status = ?
+		ORDER BY finished_ms DESC, started_ms DESC LIMIT 1`), fingerprint, StatusFinished))
+	if errors.Is(err, ErrNotFound) {
+		return Run{}, fmt.Errorf("finished run with fingerprint %q: %w", fingerprint, ErrNotFound)
+	}
+	return r, err
+}
+
+func scanRun(row scanner) (Run, error) {
+	var (
+		r                              Run
+		params, env, metrics, restarts string
+		started, finished              sql.NullInt64
+	)
+	err := row.Scan(&r.ID, &r.ExperimentID, &r.Name, &r.Status, &r.Fingerprint, &r.GitCommit, &r.GitDirty, &params, &env,
+		&r.ArtifactURI, &metrics, &restarts, &started, &finished, &r.Address, &r.Workspace)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Run{}, ErrNotFound
+	}
+	if err != nil {
+		return Run{}, fmt.Errorf("cannot read a run: %w", err)
+	}
+	what := "run " + r.ID
+	if r.Env, err = decodeStrings(env, what+" env"); err != nil {
+		return Run{}, err
+	}
+	if r.Metrics, err = decodeFloats(metrics, what+" metrics"); err != nil {
+		return Run{}, err
+	}
+	if r.Restarts, err = decodeInts(restarts, what+" restarts"); err != nil {
+		return Run{}, err
+	}
+	if params != "{}" {
+		r.Params = json.RawMessage(params)
+	}
+	r.Started, r.Finished = timeOf(started), timeOf(finished)
+	return r, nil
+}

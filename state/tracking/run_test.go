@@ -1,0 +1,191 @@
+package tracking_test
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/mltf/mltf/state/tracking"
+)
+
+func ms(n int64) time.Time { return time.UnixMilli(n).UTC() }
+
+func fullRun(expID string) tracking.Run {
+	return tracking.Run{
+		ID:           tracking.NewID(),
+		ExperimentID: expID,
+		Name:         "mlp",
+		Status:       tracking.StatusFinished,
+		Fingerprint:  "9f2c",
+		GitCommit:    "0123abcd",
+		GitDirty:     true,
+		Params:       json.RawMessage(`{"epochs":20,"lr":0.05}`),
+		Env:          map[string]string{"MLTF_BACKEND": "gloo"},
+		ArtifactURI:  "file:///work/.mltf/artifacts/r1",
+		Metrics:      map[string]float64{"accuracy": 0.93, "loss": math.NaN(), "best": math.Inf(1)},
+		Restarts:     map[string]int{"infrastructure": 1},
+		Started:      ms(1_700_000_000_000),
+		Finished:     ms(1_700_000_060_000),
+		Address:      "training.mlp",
+		Workspace:    "default",
+	}
+}
+
+func TestRunRoundTrip(t *testing.T) {
+	s := open(t)
+	e, _ := s.CreateExperiment(ctx, tracking.Experiment{Name: "e"})
+	tests := []struct {
+		name string
+		run  tracking.Run
+	}{
+		{"every field", fullRun(e.ID)},
+		{"only what is required", tracking.Run{ID: tracking.NewID(), ExperimentID: e.ID, Status: tracking.StatusScheduled}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := s.CreateRun(ctx, tt.run); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.GetRun(ctx, tt.run.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.run, got, cmpopts.EquateNaNs()); diff != "" {
+				t.Errorf("GetRun (-created +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestRunUpdate(t *testing.T) {
+	s := open(t)
+	e, _ := s.CreateExperiment(ctx, tracking.Experiment{Name: "e"})
+	r := tracking.Run{ID: tracking.NewID(), ExperimentID: e.ID, Status: tracking.StatusRunning, Started: ms(1000)}
+	if err := s.CreateRun(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	r.Status, r.Finished, r.Metrics = tracking.StatusFailed, ms(2000), map[string]float64{"loss": 1.5}
+	if err := s.UpdateRun(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GetRun(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(r, got); diff != "" {
+		t.Errorf("after UpdateRun (-want +got):\n%s", diff)
+	}
+	missing := r
+	missing.ID = "nope"
+	if err := s.UpdateRun(ctx, missing); !errors.Is(err, tracking.ErrNotFound) {
+		t.Errorf("UpdateRun of a missing run = %v, want ErrNotFound", err)
+	}
+}
+
+func TestRunErrors(t *testing.T) {
+	s := open(t)
+	e, _ := s.CreateExperiment(ctx, tracking.Experiment{Name: "e"})
+	existing := tracking.Run{ID: "r1", ExperimentID: e.ID, Status: tracking.StatusRunning}
+	if err := s.CreateRun(ctx, existing); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		run     tracking.Run
+		wantErr string
+	}{
+		{"no ID", tracking.Run{ExperimentID: e.ID, Status: tracking.StatusRunning}, "a run needs an ID (tracking.NewID makes one)"},
+		{"no experiment", tracking.Run{ID: "x", Status: tracking.StatusRunning}, "run x has no experiment"},
+		{"missing experiment", tracking.Run{ID: "x", ExperimentID: "nope", Status: tracking.StatusRunning}, "cannot create run x: experiment nope does not exist"},
+		{"bad status", tracking.Run{ID: "x", ExperimentID: e.ID, Status: "done"}, `run x has status "done"; the status is one of scheduled, running, finished, failed, killed`},
+		{"params not an object", tracking.Run{ID: "x", ExperimentID: e.ID, Status: tracking.StatusRunning, Params: json.RawMessage(`[1]`)}, "the params of run x are not a JSON object"},
+		{"duplicate ID", existing, "cannot create run r1: a run with that ID exists"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { wantErr(t, s.CreateRun(ctx, tt.run), tt.wantErr) })
+	}
+	if _, err := s.GetRun(ctx, "nope"); !errors.Is(err, tracking.ErrNotFound) {
+		t.Errorf("GetRun of a missing run = %v, want ErrNotFound", err)
+	}
+}
+
+func TestListRuns(t *testing.T) {
+	s := open(t)
+	a, _ := s.CreateExperiment(ctx, tracking.Experiment{Name: "a"})
+	b, _ := s.CreateExperiment(ctx, tracking.Experiment{Name: "b"})
+	for i, exp := range []string{a.ID, b.ID, a.ID, a.ID} {
+		r := tracking.Run{ID: string(rune('p' + i)), ExperimentID: exp, Status: tracking.StatusRunning, Started: ms(int64(i) * 1000)}
+		if err := s.CreateRun(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name   string
+		filter tracking.RunFilter
+		want   []string
+	}{
+		{"all, newest first", tracking.RunFilter{}, []string{"s", "r", "q", "p"}},
+		{"one experiment", tracking.RunFilter{ExperimentID: a.ID}, []string{"s", "r", "p"}},
+		{"limited", tracking.RunFilter{ExperimentID: a.ID, Limit: 2}, []string{"s", "r"}},
+		{"an experiment without runs", tracking.RunFilter{ExperimentID: "nope"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			runs, err := s.ListRuns(ctx, tt.filter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range runs {
+				got = append(got, r.ID)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("ListRuns (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestFindRunByFingerprint(t *testing.T) {
+	s := open(t)
+	e, _ := s.CreateExperiment(ctx, tracking.Experiment{Name: "e"})
+	for _, r := range []tracking.Run{
+		{ID: "old", Fingerprint: "f1", Status: tracking.StatusFinished, Finished: ms(1000)},
+		{ID: "new", Fingerprint: "f1", Status: tracking.StatusFinished, Finished: ms(2000)},
+		{ID: "running", Fingerprint: "f1", Status: tracking.StatusRunning},
+		{ID: "failed", Fingerprint: "f2", Status: tracking.StatusFailed, Finished: ms(3000)},
+		{ID: "unfingerprinted", Status: tracking.StatusFinished, Finished: ms(4000)},
+	} {
+		r.ExperimentID = e.ID
+		if err := s.CreateRun(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name, fingerprint, want string
+	}{
+		{"newest finished", "f1", "new"},
+		{"only failed runs", "f2", ""},
+		{"unknown", "f3", ""},
+		{"empty fingerprint", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := s.FindRunByFingerprint(ctx, tt.fingerprint)
+			if tt.want == "" {
+				if !errors.Is(err, tracking.ErrNotFound) {
+					t.Errorf("got %s, %v; want ErrNotFound", r.ID, err)
+				}
+				return
+			}
+			if err != nil || r.ID != tt.want {
+				t.Errorf("got %s, %v; want %s", r.ID, err, tt.want)
+			}
+		})
+	}
+}

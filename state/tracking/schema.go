@@ -1,0 +1,98 @@
+package tracking
+
+// migration is one step of the schema. Applied migrations are recorded in
+// schema_migrations and never edited: a change to the schema is a new
+// migration at the end of the list.
+type migration struct {
+	version int64
+	name    string
+	stmts   []string
+}
+
+// Times are BIGINT Unix milliseconds (NULL: not yet), JSON documents are
+// TEXT, booleans BOOLEAN: the same in SQLite and PostgreSQL.
+var migrations = []migration{
+	{1, "experiments, runs and metric points", []string{
+		`CREATE TABLE experiments (
+			id          TEXT PRIMARY KEY,
+			name        TEXT NOT NULL,
+			description TEXT NOT NULL DEFAULT '',
+			tags        TEXT NOT NULL DEFAULT '{}',
+			created_ms  BIGINT NOT NULL,
+			deleted_ms  BIGINT
+		)`,
+		// One live experiment per name; deleted ones keep theirs.
+		`CREATE UNIQUE INDEX experiments_live_name ON experiments (name) WHERE deleted_ms IS NULL`,
+		`CREATE TABLE runs (
+			id            TEXT PRIMARY KEY,
+			experiment_id TEXT NOT NULL REFERENCES experiments (id),
+			name          TEXT NOT NULL DEFAULT '',
+			status        TEXT NOT NULL,
+			fingerprint   TEXT NOT NULL DEFAULT '',
+			git_commit    TEXT NOT NULL DEFAULT '',
+			git_dirty     BOOLEAN NOT NULL DEFAULT FALSE,
+			params        TEXT NOT NULL DEFAULT '{}',
+			env           TEXT NOT NULL DEFAULT '{}',
+			artifact_uri  TEXT NOT NULL DEFAULT '',
+			metrics       TEXT NOT NULL DEFAULT '{}',
+			restarts      TEXT NOT NULL DEFAULT '{}',
+			started_ms    BIGINT,
+			finished_ms   BIGINT,
+			address       TEXT NOT NULL DEFAULT '',
+			workspace     TEXT NOT NULL DEFAULT ''
+		)`,
+		`CREATE INDEX runs_experiment ON runs (experiment_id, started_ms)`,
+		`CREATE INDEX runs_fingerprint ON runs (fingerprint, status, finished_ms)`,
+		// One value per run, metric and step: a step logged again (after a
+		// restart from a checkpoint) replaces it. NULL value: NaN.
+		`CREATE TABLE metric_points (
+			run_id       TEXT NOT NULL REFERENCES runs (id),
+			name         TEXT NOT NULL,
+			step         BIGINT NOT NULL,
+			value        DOUBLE PRECISION,
+			timestamp_ms BIGINT NOT NULL,
+			PRIMARY KEY (run_id, name, step)
+		)`,
+	}},
+	{2, "model versions, alias history and dataset versions", []string{
+		`CREATE TABLE model_versions (
+			model        TEXT NOT NULL,
+			version      BIGINT NOT NULL,
+			run_id       TEXT REFERENCES runs (id),
+			artifact_uri TEXT NOT NULL,
+			content_hash TEXT NOT NULL,
+			lineage      TEXT NOT NULL DEFAULT '{}',
+			metrics      TEXT NOT NULL DEFAULT '{}',
+			created_ms   BIGINT NOT NULL,
+			PRIMARY KEY (model, version)
+		)`,
+		`CREATE INDEX model_versions_hash ON model_versions (model, content_hash)`,
+		`CREATE INDEX model_versions_run ON model_versions (run_id)`,
+		// Every move of an alias, in order (seq per model and alias); the
+		// newest row is where the alias points. NULL from_version: the
+		// alias was set for the first time; NULL to_version: removed.
+		`CREATE TABLE alias_history (
+			model         TEXT NOT NULL,
+			alias         TEXT NOT NULL,
+			seq           BIGINT NOT NULL,
+			from_version  BIGINT,
+			to_version    BIGINT,
+			changed_ms    BIGINT NOT NULL,
+			who           TEXT NOT NULL DEFAULT '',
+			state_lineage TEXT NOT NULL DEFAULT '',
+			state_serial  BIGINT,
+			plan_serial   BIGINT,
+			gates         TEXT NOT NULL DEFAULT '[]',
+			PRIMARY KEY (model, alias, seq)
+		)`,
+		`CREATE TABLE dataset_versions (
+			dataset     TEXT NOT NULL,
+			version     BIGINT NOT NULL,
+			fingerprint TEXT NOT NULL,
+			stats       TEXT NOT NULL DEFAULT '{}',
+			created_ms  BIGINT NOT NULL,
+			PRIMARY KEY (dataset, version)
+		)`,
+		`CREATE INDEX dataset_versions_fingerprint ON dataset_versions (dataset, fingerprint)`,
+	}},
+}
