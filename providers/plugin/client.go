@@ -25,6 +25,7 @@ type GRPCProvider struct {
 
 	mu     sync.Mutex
 	schema *providers.GetSchemaResponse
+	types  map[string]cty.Type // implied type by kind, with the schema
 }
 
 var _ providers.Interface = (*GRPCProvider)(nil)
@@ -75,12 +76,27 @@ func (p *GRPCProvider) GetSchema(ctx context.Context) providers.GetSchemaRespons
 	if !resp.Diagnostics.HasErrors() {
 		p.mu.Lock()
 		p.schema = &resp
+		p.types = impliedTypes(resp.Kinds)
 		p.mu.Unlock()
 	}
 	return resp
 }
 
+func impliedTypes(kinds map[string]providers.Kind) map[string]cty.Type {
+	ret := make(map[string]cty.Type, len(kinds))
+	for name, k := range kinds {
+		ret[name] = k.Block.ImpliedType()
+	}
+	return ret
+}
+
 func (p *GRPCProvider) kindType(ctx context.Context, kind string) (cty.Type, providers.Diagnostics) {
+	p.mu.Lock()
+	ty, ok := p.types[kind]
+	p.mu.Unlock()
+	if ok {
+		return ty, nil
+	}
 	r := p.GetSchema(ctx)
 	if r.Diagnostics.HasErrors() {
 		return cty.NilType, r.Diagnostics

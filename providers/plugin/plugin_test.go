@@ -280,3 +280,33 @@ func TestChecksum(t *testing.T) {
 		t.Log(err)
 	})
 }
+
+// TestCancelKeepsFinalState cancels an apply through the plugin and
+// checks that the plugin's final state still arrives (the change was
+// cancelled in the plugin, not only cut off).
+func TestCancelKeepsFinalState(t *testing.T) {
+	p := start(t, plugin.Config{})
+	cfg := thingConfig("slow", "slow")
+	pr := p.PlanChange(context.Background(), providers.PlanChangeRequest{Kind: "thing", Address: "thing.slow", Prior: cty.NullVal(cfg.Type()), Config: cfg, Proposed: cfg})
+	if pr.Diagnostics.HasErrors() {
+		t.Fatal(pr.Diagnostics)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	progress := 0
+	ar := p.ApplyChange(ctx, providers.ApplyChangeRequest{
+		Kind: "thing", Address: "thing.slow", Prior: cty.NullVal(cfg.Type()), Planned: pr.Planned, Config: cfg,
+		Events: func(e providers.Event) {
+			if e.Type == providers.EventProgress {
+				if progress++; progress == 3 {
+					cancel()
+				}
+			}
+		},
+	})
+	if len(ar.Diagnostics) != 1 || ar.Diagnostics[0].Summary != "Cancelled" {
+		t.Fatalf("want the provider's own cancellation diagnostic, got %v", ar.Diagnostics)
+	}
+	if ar.New.Type() == cty.NilType || ar.New.GetAttr("id").AsString() != "id-slow" {
+		t.Fatalf("the final state did not arrive: %#v", ar.New)
+	}
+}

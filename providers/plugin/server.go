@@ -25,6 +25,7 @@ type server struct {
 
 	mu     sync.Mutex
 	schema *providers.GetSchemaResponse
+	types  map[string]cty.Type // implied type by kind, with the schema
 }
 
 func newServer(impl providers.Interface) *server { return &server{impl: impl} }
@@ -38,6 +39,7 @@ func (s *server) getSchema(ctx context.Context) providers.GetSchemaResponse {
 	r := s.impl.GetSchema(ctx)
 	if !r.Diagnostics.HasErrors() {
 		s.schema = &r
+		s.types = impliedTypes(r.Kinds)
 	}
 	return r
 }
@@ -45,6 +47,12 @@ func (s *server) getSchema(ctx context.Context) providers.GetSchemaResponse {
 // kindType is the implied type of kind, or an error naming the kinds the
 // provider has.
 func (s *server) kindType(ctx context.Context, kind string) (cty.Type, providers.Diagnostics) {
+	s.mu.Lock()
+	ty, ok := s.types[kind]
+	s.mu.Unlock()
+	if ok {
+		return ty, nil
+	}
 	r := s.getSchema(ctx)
 	if r.Diagnostics.HasErrors() {
 		return cty.NilType, r.Diagnostics

@@ -18,14 +18,14 @@ const tailLines = 20
 // tail keeps the last lines a plugin wrote to stderr (and to stdout after
 // the handshake). JSON log lines from hclog are rendered as text.
 type tail struct {
-	mu      sync.Mutex
-	lines   []string
+	mu    sync.Mutex
+	lines []string
 	// panicLeft counts the lines of a panic's stack still worth keeping:
 	// the panic message and its first frames say what happened, and the
 	// dump of every goroutine after them would push out what came before.
 	panicLeft int
 	inPanic   bool
-	partial map[string][]byte // unterminated line per source
+	partial   map[string][]byte // unterminated line per source
 }
 
 func newTail() *tail { return &tail{partial: map[string][]byte{}} }

@@ -40,7 +40,7 @@ func thingSchema() *schema.Block {
 }
 
 func mode(v cty.Value) string {
-	if v.IsNull() || !v.IsKnown() {
+	if v.IsNull() || !v.IsKnown() || !v.Type().HasAttribute("mode") {
 		return ""
 	}
 	m := v.GetAttr("mode")
@@ -57,6 +57,15 @@ func newTestProvider() providers.Interface {
 			"greeting": {Type: cty.String, Optional: true},
 		}},
 		Kinds: map[string]*sdk.Kind{
+			"trivial": {
+				Schema: &schema.Block{Attributes: map[string]*schema.Attribute{
+					"name": {Type: cty.String, Required: true},
+					"id":   {Type: cty.String, Computed: true},
+				}},
+				Create: func(_ context.Context, c *sdk.Change) (cty.Value, providers.Diagnostics) {
+					return sdk.SetAttrs(c.Planned, map[string]cty.Value{"id": cty.StringVal("1")}), nil
+				},
+			},
 			"thing": {
 				Schema: thingSchema(),
 				Update: func(_ context.Context, c *sdk.Change) (cty.Value, providers.Diagnostics) { return c.Planned, nil },
