@@ -104,7 +104,7 @@ func installOne(ctx context.Context, m *source, r Requirement, workDir string, l
 	if !validName.MatchString(r.Name) {
 		return LockedProvider{}, fmt.Errorf("%q is not a valid provider name: use lower case letters, digits, '-' and '_'", r.Name)
 	}
-	allowed := versions.All
+	allowed := versions.Released // no constraint: any release, never a pre-release
 	if strings.TrimSpace(r.Constraint) != "" {
 		set, err := versions.MeetingConstraintsStringRuby(r.Constraint)
 		if err != nil {
