@@ -110,7 +110,7 @@ func decodeDependsOn(a *hcl.Attribute) ([]hcl.Traversal, hcl.Diagnostics) {
 			})
 			continue
 		}
-		if _, ok := ParseRef(t); !ok {
+		if ref, ok := ParseRef(t); !ok || ref.Resource.Kind == "" {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Invalid depends_on entry",

@@ -265,6 +265,7 @@ func (a *applier) applyInstanceWith(ctx context.Context, n *node, iface provider
 		return cty.DynamicVal, diags
 	}
 	config, _ = config.UnmarkDeep()
+	config = n.schema.Normalize(config)
 
 	prior, priorPrivate := c.Before, c.BeforePrivate
 	if prior == cty.NilVal {

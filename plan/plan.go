@@ -254,6 +254,7 @@ func (pl *planner) planInstance(ctx context.Context, n *node, iface providers.In
 		return cty.DynamicVal, diags
 	}
 	config, marks := config.UnmarkDeepWithPaths()
+	config = n.schema.Normalize(config)
 	for _, m := range marks {
 		c.Sensitive = append(c.Sensitive, m.Path)
 	}

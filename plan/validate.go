@@ -53,6 +53,7 @@ func Validate(ctx context.Context, cfg *lang.Config, provs *Providers) hcl.Diagn
 			continue
 		}
 		v, _ = v.UnmarkDeep()
+		v = n.schema.Normalize(v)
 		resp := iface.ValidateConfig(ctx, providers.ValidateConfigRequest{Kind: n.res.Kind, Config: v})
 		diags = append(diags, providerDiags(n.provider, n.key, resp.Diagnostics, n.res.DeclRange.Ptr())...)
 	}

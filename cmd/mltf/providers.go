@@ -10,6 +10,8 @@ import (
 	"github.com/mltf/mltf/cmd/internal/command"
 	"github.com/mltf/mltf/plan"
 	"github.com/mltf/mltf/providers"
+	"github.com/mltf/mltf/providers/local"
+	"github.com/mltf/mltf/providers/local/launcher"
 	"github.com/mltf/mltf/providers/plugin"
 	"github.com/mltf/mltf/providers/registry"
 )
@@ -20,6 +22,8 @@ func bundled(name string) (providers.Interface, bool) {
 	switch name {
 	case "registry":
 		return registry.New(), true
+	case "local":
+		return local.New(), true
 	}
 	return nil, false
 }
@@ -63,10 +67,9 @@ func serveProvider(args []string) int {
 	return 0
 }
 
-func supervise(args []string) int {
-	fmt.Fprintln(os.Stderr, "internal-supervise is not available in this build")
-	return 1
-}
+// supervise is the hidden internal-supervise command: the detached
+// supervisor of a local training run.
+func supervise(args []string) int { return launcher.SupervisorMain(args) }
 
 // startInstalled starts a third-party provider installed by mltf init,
 // verifying its checksum against the lock file.

@@ -192,7 +192,11 @@ func (c *WorkspaceCommand) Run(args []string) int {
 				c.errorf("Workspace %q does not exist", name)
 				return 1
 			}
-			if err := st.DeleteWorkspace(ctx, name, force); err != nil {
+			var opts []store.DeleteOption
+			if force {
+				opts = append(opts, store.Force())
+			}
+			if err := st.DeleteWorkspace(ctx, name, opts...); err != nil {
 				c.errorf("%s", err)
 				return 1
 			}

@@ -277,8 +277,12 @@ func (c *StatePushCommand) Run(args []string) int {
 		if !force && pushed.Serial < st.Serial {
 			return fmt.Errorf("the pushed state has serial %d, older than the stored %d. Use -force to roll back on purpose", pushed.Serial, st.Serial)
 		}
+		lineage := st.Lineage
 		*st = *pushed
 		st.Serial = 0
+		if force {
+			st.Lineage = lineage
+		}
 		return nil
 	})
 }

@@ -1,3 +1,3 @@
 experiment "a" {
-  description = "${" # ERROR: Invalid expression
+  description = (1 + ) # ERROR: Invalid expression
 }

@@ -1,4 +1,4 @@
-experiment "a" { # ERROR: Dependency cycle
+experiment "a" {
   description = experiment.b.id
 }
 experiment "b" { # ERROR: Dependency cycle

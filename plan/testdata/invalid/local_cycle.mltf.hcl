@@ -1,4 +1,4 @@
 locals {
-  a = local.b # ERROR: Dependency cycle
+  a = local.b
   b = local.a # ERROR: Dependency cycle
 }

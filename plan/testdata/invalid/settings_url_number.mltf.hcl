@@ -1,5 +1,5 @@
 mltf {
   state {
-    url = 42 # ERROR: Unsuitable value type
+    url = ["file://a"] # ERROR: Unsuitable value type
   }
 }

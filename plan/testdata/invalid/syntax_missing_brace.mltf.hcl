@@ -1,3 +1,2 @@
-experiment "a" {
+experiment "a" { # ERROR: Unclosed configuration block
   description = "x"
-# ERROR: Unclosed configuration block
