@@ -170,7 +170,7 @@ func record(ctx context.Context, tr Tracker, m runMeta, st launcher.Status, f ru
 		env[k] = v
 	}
 	r := RunRecord{
-		ID: m.RunID, ExperimentID: m.ExperimentID, Name: m.Address, Status: f.Status, Fingerprint: m.Fingerprint,
+		ID: m.RunID, ExperimentID: m.ExperimentID, ExperimentName: m.Experiment, Name: m.Address, Status: f.Status, Fingerprint: m.Fingerprint,
 		GitCommit: m.GitCommit, GitDirty: m.GitDirty, Params: m.Params, Env: env, ArtifactURI: f.ArtifactURI,
 		Metrics: f.Metrics, Restarts: f.Restarts, Started: f.Started, Finished: f.Finished,
 		Address: m.Address, Workspace: m.Workspace,

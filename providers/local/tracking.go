@@ -25,6 +25,9 @@ var ErrNoRun = errors.New("no such run")
 // RunRecord is one run in the tracking store.
 type RunRecord struct {
 	ID, ExperimentID, Name, Status, Fingerprint string
+	// ExperimentName places the run when ExperimentID is empty: in the
+	// experiment of that name, or "Default" when it is empty too.
+	ExperimentName                              string
 	GitCommit                                   string
 	GitDirty                                    bool
 	Params                                      json.RawMessage
