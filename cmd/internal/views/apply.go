@@ -32,7 +32,7 @@ type Apply struct {
 
 // NewApply returns an apply view; live redraws lines in place.
 func NewApply(w io.Writer, live bool) *Apply {
-	return &Apply{w: w, live: live, Interval: 10 * time.Second,
+	return &Apply{w: w, live: live, Interval: 5 * time.Second,
 		started: map[string]time.Time{}, status: map[string]string{}, lastOut: map[string]time.Time{}}
 }
 
