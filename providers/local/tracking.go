@@ -27,16 +27,16 @@ type RunRecord struct {
 	ID, ExperimentID, Name, Status, Fingerprint string
 	// ExperimentName places the run when ExperimentID is empty: in the
 	// experiment of that name, or "Default" when it is empty too.
-	ExperimentName                              string
-	GitCommit                                   string
-	GitDirty                                    bool
-	Params                                      json.RawMessage
-	Env                                         map[string]string
-	ArtifactURI                                 string
-	Metrics                                     map[string]float64
-	Restarts                                    map[string]int
-	Started, Finished                           time.Time
-	Address, Workspace                          string
+	ExperimentName     string
+	GitCommit          string
+	GitDirty           bool
+	Params             json.RawMessage
+	Env                map[string]string
+	ArtifactURI        string
+	Metrics            map[string]float64
+	Restarts           map[string]int
+	Started, Finished  time.Time
+	Address, Workspace string
 }
 
 // MetricRecord is one metric point.
