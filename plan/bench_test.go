@@ -151,8 +151,9 @@ func BenchmarkEngine(b *testing.B) {
 	for _, transport := range []string{"inprocess", "plugin"} {
 		for _, n := range benchSizes() {
 			cfg := loadBench(b, n)
-			b.Run(fmt.Sprintf("%s/n=%d", transport, n), func(b *testing.B) {
-				env := newBenchEnv(b, transport == "plugin")
+			b.Run(fmt.Sprintf("%s/n=%d", transport, n), func(bn *testing.B) {
+				b := bn
+				env := newBenchEnv(bn, transport == "plugin")
 				b.Run("plan-empty", func(b *testing.B) {
 					b.ReportAllocs()
 					for i := 0; i < b.N; i++ {
@@ -167,7 +168,7 @@ func BenchmarkEngine(b *testing.B) {
 					b.ReportAllocs()
 					for i := 0; i < b.N; i++ {
 						b.StopTimer()
-						env = newBenchEnv(b, transport == "plugin")
+						env = newBenchEnv(bn, transport == "plugin")
 						cs, provs := env.plan(b, cfg, "a")
 						b.StartTimer()
 						env.apply(b, cs, provs)

@@ -1,0 +1,2 @@
+// Package examples holds runnable configurations; each is a test.
+package examples

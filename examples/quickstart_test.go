@@ -1,0 +1,85 @@
+package examples_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mltf/mltf/internal/e2e"
+)
+
+// TestQuickstart is the README's first command as a test: plan, apply a
+// real 2-rank PyTorch training, plan again with no changes, and a changed
+// param replaces exactly the training.
+func TestQuickstart(t *testing.T) {
+	env := e2e.Torch(t)
+	dir := e2e.CopyDir(t, "quickstart")
+	e2e.RunEnv(t, dir, env, 0, "init")
+	plan := e2e.RunEnv(t, dir, env, 2, "plan", "-detailed-exitcode")
+	if !strings.Contains(plan.Stdout, "Plan: 3 to add, 0 to change, 0 to destroy.") {
+		t.Fatalf("first plan:\n%s", plan.Stdout)
+	}
+	e2e.RunEnv(t, dir, env, 0, "apply", "-auto-approve")
+	acc := e2e.RunEnv(t, dir, env, 0, "output", "-raw", "accuracy")
+	v, err := strconv.ParseFloat(acc.Stdout, 64)
+	if err != nil || v < 0.9 {
+		t.Fatalf("accuracy %q, want at least 0.9", acc.Stdout)
+	}
+	e2e.RunEnv(t, dir, env, 0, "plan", "-detailed-exitcode")
+
+	changed := e2e.RunEnv(t, dir, env, 2, "plan", "-detailed-exitcode", "-var", "lr=0.1")
+	if !strings.Contains(changed.Stdout, "training.mlp must be replaced") || !strings.Contains(changed.Stdout, "lr") {
+		t.Fatalf("plan after changing lr:\n%s", changed.Stdout)
+	}
+	if !strings.Contains(changed.Stdout, "Plan: 1 to add, 0 to change, 1 to destroy.") {
+		t.Fatalf("a changed param must replace exactly the training:\n%s", changed.Stdout)
+	}
+}
+
+// TestQuickstartKilledApply kills mltf apply with SIGKILL while the
+// training runs; the next apply re-attaches and exactly one run trains.
+func TestQuickstartKilledApply(t *testing.T) {
+	env := e2e.Torch(t)
+	dir := e2e.CopyDir(t, "quickstart")
+	cmd := exec.Command(e2e.Binary(t), "apply", "-auto-approve")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Wait for the launched run's directory, then kill mltf.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		entries, _ := os.ReadDir(filepath.Join(dir, ".mltf", "runs"))
+		if len(entries) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("no run started within 60s")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+
+	r := e2e.RunEnv(t, dir, env, 0, "apply", "-auto-approve")
+	if !strings.Contains(r.Stdout, "Apply complete!") {
+		t.Fatalf("second apply:\n%s", r.Stdout)
+	}
+	runs, _ := os.ReadDir(filepath.Join(dir, ".mltf", "runs"))
+	if len(runs) != 1 {
+		t.Fatalf("%d run directories after a killed apply and a second apply, want exactly 1", len(runs))
+	}
+	e2e.RunEnv(t, dir, env, 0, "plan", "-detailed-exitcode")
+	list := e2e.RunEnv(t, dir, env, 0, "runs", "list")
+	if n := strings.Count(list.Stdout, "finished"); n != 1 {
+		t.Fatalf("runs list shows %d finished runs, want 1:\n%s", n, list.Stdout)
+	}
+}

@@ -1,0 +1,130 @@
+package e2e
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// Binary builds the mltf command once per test process.
+func Binary(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "mltf-e2e-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "mltf")
+		cmd := exec.Command("go", "build", "-o", binPath, "github.com/mltf/mltf/cmd/mltf")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			buildErr = err
+			binPath = string(out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("building mltf: %v\n%s", buildErr, binPath)
+	}
+	return binPath
+}
+
+// Result is what one mltf invocation printed and returned.
+type Result struct {
+	Stdout, Stderr string
+	Code           int
+}
+
+// Run runs mltf in dir with args and returns its output and exit code.
+func Run(t testing.TB, dir string, env []string, args ...string) Result {
+	t.Helper()
+	cmd := exec.Command(Binary(t), args...)
+	cmd.Dir = dir
+	cmd.Env = append(append(os.Environ(), "NO_COLOR=1"), env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("running mltf %s: %v", strings.Join(args, " "), err)
+	}
+	return Result{Stdout: stdout.String(), Stderr: stderr.String(), Code: code}
+}
+
+// Must runs mltf and fails the test unless it exits with want.
+func Must(t testing.TB, dir string, want int, args ...string) Result {
+	t.Helper()
+	r := Run(t, dir, nil, args...)
+	if r.Code != want {
+		t.Fatalf("mltf %s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.Code, want, r.Stdout, r.Stderr)
+	}
+	return r
+}
+
+// CopyDir copies the files of src (not .mltf) into a new temporary directory.
+func CopyDir(t testing.TB, src string) string {
+	t.Helper()
+	dst := t.TempDir()
+	err := filepath.Walk(src, func(path string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		if info.IsDir() && (info.Name() == ".mltf" || info.Name() == "__pycache__") {
+			return filepath.SkipDir
+		}
+		target := filepath.Join(dst, rel)
+		if info.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, b, info.Mode())
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// Torch skips the test when PyTorch is missing; it returns a PATH entry
+// whose python3 is the interpreter with torch.
+func Torch(t testing.TB) []string {
+	t.Helper()
+	if runtime.GOOS != "linux" {
+		t.Skip("PyTorch tests run on Linux")
+	}
+	if err := exec.Command("/usr/bin/python3", "-c", "import torch").Run(); err != nil {
+		t.Skip("PyTorch is not installed at /usr/bin/python3 (apt-get install python3-torch); scripts/setup.sh installs it")
+	}
+	dir := t.TempDir()
+	if err := os.Symlink("/usr/bin/python3", filepath.Join(dir, "python3")); err != nil {
+		t.Fatal(err)
+	}
+	return []string{"PATH=" + dir + string(os.PathListSeparator) + os.Getenv("PATH")}
+}
+
+// RunEnv is Run with extra environment, failing unless the exit code is want.
+func RunEnv(t testing.TB, dir string, env []string, want int, args ...string) Result {
+	t.Helper()
+	r := Run(t, dir, env, args...)
+	if r.Code != want {
+		t.Fatalf("mltf %s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.Code, want, r.Stdout, r.Stderr)
+	}
+	return r
+}
