@@ -96,6 +96,7 @@ func (p *Provider) applyExperiment(ctx context.Context, req providers.ApplyChang
 	switch {
 	case req.Planned.IsNull():
 		id := stringOr(req.Prior.GetAttr("id"), "")
+		p.forget(id)
 		if err := p.store.DeleteExperiment(ctx, id); err != nil && !errors.Is(err, tracking.ErrNotFound) {
 			return providers.ApplyChangeResponse{New: req.Prior, Diagnostics: diags.FromError("Cannot delete the experiment", err)}
 		}
@@ -110,6 +111,7 @@ func (p *Provider) applyExperiment(ctx context.Context, req providers.ApplyChang
 		return providers.ApplyChangeResponse{New: experimentValue(got, req.Planned)}
 	default:
 		e := experimentFromValue(req.Planned)
+		p.forget(e.ID)
 		if err := p.store.UpdateExperiment(ctx, e); err != nil {
 			return providers.ApplyChangeResponse{New: req.Prior, Diagnostics: diags.FromError("Cannot update the experiment", err)}
 		}
@@ -117,10 +119,38 @@ func (p *Provider) applyExperiment(ctx context.Context, req providers.ApplyChang
 	}
 }
 
+// cachedExperiment returns the experiment with id, loading every
+// experiment of the tracking store in one query the first time.
+func (p *Provider) cachedExperiment(ctx context.Context, id string) (tracking.Experiment, error) {
+	p.cacheMu.Lock()
+	defer p.cacheMu.Unlock()
+	if p.experiments == nil {
+		all, err := p.store.ListExperiments(ctx)
+		if err != nil {
+			return tracking.Experiment{}, err
+		}
+		p.experiments = make(map[string]tracking.Experiment, len(all))
+		for _, e := range all {
+			p.experiments[e.ID] = e
+		}
+	}
+	if e, ok := p.experiments[id]; ok {
+		return e, nil
+	}
+	return p.store.GetExperiment(ctx, id)
+}
+
+// forget drops an experiment from the cache after a change.
+func (p *Provider) forget(id string) {
+	p.cacheMu.Lock()
+	delete(p.experiments, id)
+	p.cacheMu.Unlock()
+}
+
 func (p *Provider) readExperiment(ctx context.Context, req providers.ReadRequest) providers.ReadResponse {
 	var diags providers.Diagnostics
 	id := stringOr(req.Current.GetAttr("id"), "")
-	e, err := p.store.GetExperiment(ctx, id)
+	e, err := p.cachedExperiment(ctx, id)
 	if errors.Is(err, tracking.ErrNotFound) || (err == nil && !e.Deleted.IsZero()) {
 		return providers.ReadResponse{New: cty.NullVal(req.Current.Type())}
 	}

@@ -16,6 +16,12 @@ type Provider struct {
 	mu       sync.Mutex
 	settings providers.Settings
 	store    *tracking.Store
+
+	// experiments caches the tracking store's experiments by id for the
+	// life of the provider process (one mltf command): refreshing N
+	// experiments is one query, not N.
+	cacheMu     sync.Mutex
+	experiments map[string]tracking.Experiment
 }
 
 var _ providers.Interface = (*Provider)(nil)
