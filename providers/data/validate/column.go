@@ -1,0 +1,451 @@
+package validate
+
+import (
+	"hash/maphash"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mltf/mltf/providers/data/stats"
+)
+
+const (
+	reservoirSize = 8192
+	topCapacity   = 1024
+	maxValueLen   = 60
+)
+
+// colDef is a column of the run: declared by the contract, or found in the
+// data (undeclared, statistics only).
+type colDef struct {
+	idx  int
+	spec *compiled
+}
+
+func (c *colDef) name() string { return c.spec.Name }
+func (c *colDef) typ() Type    { return c.spec.Type }
+
+// where a value sits, for examples.
+type where struct {
+	obj      int32
+	firstRow int64
+	lines    []int64 // per row, CSV and JSON lines only
+}
+
+func (w *where) ref(r int, value string) exampleRef {
+	e := exampleRef{obj: w.obj, row: w.firstRow + int64(r) + 1, value: value}
+	if w.lines != nil {
+		e.line = w.lines[r]
+	}
+	return e
+}
+
+// acc accumulates one column in one worker.
+type acc struct {
+	def          *colDef
+	spec         *compiled
+	count, nulls int64
+	num          *stats.Numeric
+	top          *stats.TopK[string]
+	topInt       *stats.TopK[int64]
+	bools        [2]int64
+	uniqInt      map[int64]exampleRef
+	uniqFloat    map[float64]exampleRef
+	uniqStr      map[uint64]exampleRef
+	seed         maphash.Seed
+	fails        [nChecks]*failAcc
+}
+
+func newAcc(def *colDef, seed maphash.Seed, worker int) *acc {
+	a := &acc{def: def, spec: def.spec, seed: seed}
+	switch def.typ() {
+	case Int64, Float64, Timestamp:
+		a.num = stats.NewNumeric(reservoirSize, uint64(worker)<<32|uint64(def.idx))
+	case String:
+		a.top = stats.NewTopK[string](topCapacity)
+	}
+	if def.typ() == Int64 && a.spec.categorical {
+		a.topInt = stats.NewTopK[int64](topCapacity)
+	}
+	if a.spec.Unique {
+		switch def.typ() {
+		case Int64, Timestamp, Bool:
+			a.uniqInt = map[int64]exampleRef{}
+		case Float64:
+			a.uniqFloat = map[float64]exampleRef{}
+		case String:
+			a.uniqStr = map[uint64]exampleRef{}
+		}
+	}
+	return a
+}
+
+func (a *acc) fail(check int, w *where, r int, value string) {
+	f := a.fails[check]
+	if f == nil {
+		f = &failAcc{}
+		a.fails[check] = f
+	}
+	f.add(w.ref(r, value))
+}
+
+func (a *acc) null(w *where, r int) {
+	a.nulls++
+	if !a.spec.Nullable {
+		a.fail(cNullable, w, r, "null")
+	}
+}
+
+func (a *acc) typeError(w *where, r int, raw string) {
+	a.fail(cType, w, r, show(raw))
+}
+
+func (a *acc) checkRange(x float64, w *where, r int, raw func() string) {
+	if a.spec.Min != nil && x < *a.spec.Min {
+		a.fail(cMin, w, r, raw())
+	}
+	if a.spec.Max != nil && x > *a.spec.Max {
+		a.fail(cMax, w, r, raw())
+	}
+}
+
+func (a *acc) int(v int64, w *where, r int) {
+	a.count++
+	a.num.Add(float64(v))
+	sp := a.spec
+	if sp.Min != nil || sp.Max != nil {
+		a.checkRange(float64(v), w, r, func() string { return strconv.FormatInt(v, 10) })
+	}
+	if sp.ints != nil {
+		if _, ok := sp.ints[v]; !ok {
+			a.fail(cValues, w, r, strconv.FormatInt(v, 10))
+		}
+	}
+	if a.topInt != nil {
+		a.topInt.Add(v, nil)
+	}
+	if a.uniqInt != nil {
+		a.uniqueInt(v, w, r, func() string { return strconv.FormatInt(v, 10) })
+	}
+}
+
+func (a *acc) uniqueInt(v int64, w *where, r int, raw func() string) {
+	e := w.ref(r, "")
+	if first, dup := a.uniqInt[v]; dup {
+		a.duplicate(first, e, raw())
+		if compareRef(e, first) < 0 {
+			a.uniqInt[v] = e
+		}
+		return
+	}
+	a.uniqInt[v] = e
+}
+
+// duplicate records that two rows hold the same value: the later of the
+// two fails. Every occurrence of a value but the first (by object and row)
+// fails exactly once, whatever the order workers see them in.
+func (a *acc) duplicate(x, y exampleRef, value string) {
+	if compareRef(y, x) < 0 {
+		x, y = y, x
+	}
+	y.value, y.dupObj, y.dupRow = value, x.obj, x.row
+	if a.fails[cUnique] == nil {
+		a.fails[cUnique] = &failAcc{}
+	}
+	a.fails[cUnique].add(y)
+}
+
+func (a *acc) float(v float64, w *where, r int) {
+	if math.IsNaN(v) {
+		a.null(w, r)
+		return
+	}
+	if math.IsInf(v, 0) {
+		a.typeError(w, r, strconv.FormatFloat(v, 'g', -1, 64))
+		return
+	}
+	a.count++
+	a.num.Add(v)
+	sp := a.spec
+	raw := func() string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	if sp.Min != nil || sp.Max != nil {
+		a.checkRange(v, w, r, raw)
+	}
+	if sp.floats != nil {
+		if _, ok := sp.floats[v]; !ok {
+			a.fail(cValues, w, r, raw())
+		}
+	}
+	if a.uniqFloat != nil {
+		e := w.ref(r, "")
+		if first, dup := a.uniqFloat[v]; dup {
+			a.duplicate(first, e, raw())
+			if compareRef(e, first) < 0 {
+				a.uniqFloat[v] = e
+			}
+		} else {
+			a.uniqFloat[v] = e
+		}
+	}
+}
+
+func (a *acc) str(s string, w *where, r int) {
+	a.count++
+	a.top.Add(s, strings.Clone)
+	sp := a.spec
+	if sp.strs != nil {
+		if _, ok := sp.strs[s]; !ok {
+			a.fail(cValues, w, r, show(s))
+		}
+	}
+	if sp.re != nil && !sp.re.MatchString(s) {
+		a.fail(cRegex, w, r, show(s))
+	}
+	if a.uniqStr != nil {
+		h := maphash.String(a.seed, s)
+		e := w.ref(r, "")
+		if first, dup := a.uniqStr[h]; dup {
+			a.duplicate(first, e, show(s))
+			if compareRef(e, first) < 0 {
+				a.uniqStr[h] = e
+			}
+		} else {
+			a.uniqStr[h] = e
+		}
+	}
+}
+
+func (a *acc) bool(b bool, w *where, r int) {
+	a.count++
+	a.bools[b2i(b)]++
+	sp := a.spec
+	if sp.Values != nil && !sp.bools[b2i(b)] {
+		a.fail(cValues, w, r, strconv.FormatBool(b))
+	}
+	if a.uniqInt != nil {
+		a.uniqueInt(int64(b2i(b)), w, r, func() string { return strconv.FormatBool(b) })
+	}
+}
+
+// time observes a timestamp in nanoseconds since the Unix epoch.
+func (a *acc) time(ns int64, w *where, r int) {
+	a.count++
+	a.num.Add(float64(ns) / 1e9)
+	if a.uniqInt != nil {
+		a.uniqueInt(ns, w, r, func() string { return time.Unix(0, ns).UTC().Format(time.RFC3339Nano) })
+	}
+}
+
+// text observes one value written as text (CSV, or an undeclared JSON
+// value): the empty string is null.
+func (a *acc) text(s string, w *where, r int) {
+	if s == "" {
+		a.null(w, r)
+		return
+	}
+	switch a.def.typ() {
+	case Int64:
+		if v, err := strconv.ParseInt(s, 10, 64); err == nil {
+			a.int(v, w, r)
+		} else {
+			a.typeError(w, r, s)
+		}
+	case Float64:
+		if v, err := strconv.ParseFloat(s, 64); err == nil {
+			a.float(v, w, r)
+		} else {
+			a.typeError(w, r, s)
+		}
+	case String:
+		a.str(s, w, r)
+	case Bool:
+		if v, err := strconv.ParseBool(s); err == nil {
+			a.bool(v, w, r)
+		} else {
+			a.typeError(w, r, s)
+		}
+	case Timestamp:
+		if ns, ok := parseTimestamp(s); ok {
+			a.time(ns, w, r)
+		} else {
+			a.typeError(w, r, s)
+		}
+	}
+}
+
+// textColumn observes column p of a batch of CSV rows, with the type switch
+// outside the loop.
+func (a *acc) textColumn(fields []string, ncols, rows, p int, w *where) {
+	switch a.def.typ() {
+	case Int64:
+		for r := range rows {
+			s := fields[r*ncols+p]
+			if s == "" {
+				a.null(w, r)
+			} else if v, err := strconv.ParseInt(s, 10, 64); err == nil {
+				a.int(v, w, r)
+			} else {
+				a.typeError(w, r, s)
+			}
+		}
+	case Float64:
+		for r := range rows {
+			s := fields[r*ncols+p]
+			if s == "" {
+				a.null(w, r)
+			} else if v, err := strconv.ParseFloat(s, 64); err == nil {
+				a.float(v, w, r)
+			} else {
+				a.typeError(w, r, s)
+			}
+		}
+	case String:
+		for r := range rows {
+			if s := fields[r*ncols+p]; s == "" {
+				a.null(w, r)
+			} else {
+				a.str(s, w, r)
+			}
+		}
+	default:
+		for r := range rows {
+			a.text(fields[r*ncols+p], w, r)
+		}
+	}
+}
+
+// merge folds another worker's accumulator of the same column into a.
+func (a *acc) merge(o *acc) {
+	a.count += o.count
+	a.nulls += o.nulls
+	if a.num != nil {
+		a.num.Merge(o.num)
+	}
+	if a.top != nil {
+		a.top.Merge(o.top)
+	}
+	if a.topInt != nil {
+		a.topInt.Merge(o.topInt)
+	}
+	a.bools[0] += o.bools[0]
+	a.bools[1] += o.bools[1]
+	for i, f := range o.fails {
+		if f == nil {
+			continue
+		}
+		if a.fails[i] == nil {
+			a.fails[i] = &failAcc{}
+		}
+		a.fails[i].merge(f)
+	}
+	for k, e := range o.uniqInt {
+		if first, ok := a.uniqInt[k]; ok {
+			a.duplicate(first, e, a.showInt(k))
+			if compareRef(e, first) < 0 {
+				a.uniqInt[k] = e
+			}
+		} else {
+			a.uniqInt[k] = e
+		}
+	}
+	for k, e := range o.uniqFloat {
+		if first, ok := a.uniqFloat[k]; ok {
+			a.duplicate(first, e, strconv.FormatFloat(k, 'g', -1, 64))
+			if compareRef(e, first) < 0 {
+				a.uniqFloat[k] = e
+			}
+		} else {
+			a.uniqFloat[k] = e
+		}
+	}
+	for k, e := range o.uniqStr {
+		if first, ok := a.uniqStr[k]; ok {
+			a.duplicate(first, e, "")
+			if compareRef(e, first) < 0 {
+				a.uniqStr[k] = e
+			}
+		} else {
+			a.uniqStr[k] = e
+		}
+	}
+}
+
+// showInt shows a value of a uniqueness map of integers.
+func (a *acc) showInt(k int64) string {
+	switch a.def.typ() {
+	case Timestamp:
+		return time.Unix(0, k).UTC().Format(time.RFC3339Nano)
+	case Bool:
+		return strconv.FormatBool(k == 1)
+	}
+	return strconv.FormatInt(k, 10)
+}
+
+// result builds the column's statistics.
+func (a *acc) result() ColumnResult {
+	cr := ColumnResult{Name: a.def.name(), Type: a.def.typ(), Declared: a.spec.declared}
+	s := stats.Summary{Type: a.def.typ().String(), Count: a.count, Nulls: a.nulls}
+	if a.num != nil {
+		s.FillNumeric(a.num)
+		cr.Sample = a.num.Sample.Sorted()
+	}
+	switch {
+	case a.top != nil:
+		s.FillTop(a.top)
+		top := a.top
+		cr.Count = func(v string) int64 { return top.Counts[v] }
+	case a.topInt != nil:
+		for _, e := range a.topInt.Top(stats.TopN, func(x, y int64) int { return int(sign(x - y)) }) {
+			s.Top = append(s.Top, stats.ValueCount{Value: strconv.FormatInt(e.Value, 10), Count: e.Count})
+		}
+		s.TopExact = a.topInt.Exact
+		top := a.topInt
+		cr.Count = func(v string) int64 {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return 0
+			}
+			return top.Counts[n]
+		}
+	case a.def.typ() == Bool:
+		for _, b := range []bool{true, false} {
+			if n := a.bools[b2i(b)]; n > 0 {
+				s.Top = append(s.Top, stats.ValueCount{Value: strconv.FormatBool(b), Count: n})
+			}
+		}
+		if len(s.Top) == 2 && s.Top[1].Count > s.Top[0].Count {
+			s.Top[0], s.Top[1] = s.Top[1], s.Top[0]
+		}
+		s.TopExact = true
+		bools := a.bools
+		cr.Count = func(v string) int64 {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return 0
+			}
+			return bools[b2i(b)]
+		}
+	}
+	cr.Summary = s
+	return cr
+}
+
+func sign(x int64) int64 {
+	switch {
+	case x < 0:
+		return -1
+	case x > 0:
+		return 1
+	}
+	return 0
+}
+
+// show quotes a value for a message, shortening long ones.
+func show(s string) string {
+	if len(s) > maxValueLen {
+		s = s[:maxValueLen] + "…"
+	}
+	return strconv.Quote(s)
+}
+

@@ -1,0 +1,135 @@
+package validate
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/mltf/mltf/providers/data/source"
+)
+
+// validateFiles writes files under a temporary prefix and validates them.
+func validateFiles(t testing.TB, files map[string][]byte, c *Contract) *Result {
+	t.Helper()
+	dir := t.TempDir()
+	var objs []Object
+	for name, data := range files {
+		p := filepath.Join(dir, "data", filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		objs = append(objs, Object{Key: name, Size: int64(len(data))})
+	}
+	slices.SortFunc(objs, func(a, b Object) int { return strings.Compare(a.Key, b.Key) })
+	return validateDir(t, filepath.Join(dir, "data"), objs, c)
+}
+
+func validateDir(t testing.TB, dir string, objs []Object, c *Contract) *Result {
+	t.Helper()
+	loc, err := source.Resolve(dir, "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := loc.Open(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	// Small batches exercise the merging of several workers' results.
+	res, err := Run(context.Background(), src, objs, c, Options{Parallelism: 3, BatchRows: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// failure is the part of a Failure the tests compare.
+type failure struct {
+	Check   Check
+	Column  string
+	Rows    int64
+	Objects int
+	Example string // the first example: "object:line:value" or "object:row:value"
+}
+
+func failures(r *Result) []failure {
+	var fs []failure
+	for _, f := range r.Failures {
+		x := failure{Check: f.Check, Column: f.Column, Rows: f.Rows, Objects: f.ObjectCount}
+		if len(f.Examples) > 0 {
+			e := f.Examples[0]
+			n := e.Line
+			if n == 0 {
+				n = e.Row
+			}
+			x.Example = fmt.Sprintf("%s:%d:%s", e.Object, n, e.Value)
+		}
+		fs = append(fs, x)
+	}
+	return fs
+}
+
+func f64(x float64) *float64 { return &x }
+func i64(x int64) *int64     { return &x }
+
+// parquetFile writes columns (name → []any of int64, float64, string, bool,
+// time.Time or nil) as one Parquet file with the given Arrow types.
+func parquetFile(t testing.TB, fields []arrow.Field, rows [][]any) []byte {
+	t.Helper()
+	sc := arrow.NewSchema(fields, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, sc)
+	defer b.Release()
+	for _, row := range rows {
+		for i, v := range row {
+			fb := b.Field(i)
+			if v == nil {
+				fb.AppendNull()
+				continue
+			}
+			switch fb := fb.(type) {
+			case *array.Int64Builder:
+				fb.Append(v.(int64))
+			case *array.Int32Builder:
+				fb.Append(int32(v.(int64)))
+			case *array.Float64Builder:
+				fb.Append(v.(float64))
+			case *array.StringBuilder:
+				fb.Append(v.(string))
+			case *array.BooleanBuilder:
+				fb.Append(v.(bool))
+			case *array.TimestampBuilder:
+				fb.Append(arrow.Timestamp(v.(time.Time).UnixMicro()))
+			default:
+				t.Fatalf("no builder for %T", fb)
+			}
+		}
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	var buf strings.Builder
+	w, err := pqarrow.NewFileWriter(sc, &buf, parquet.NewWriterProperties(parquet.WithMaxRowGroupLength(3)), pqarrow.DefaultWriterProps())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return []byte(buf.String())
+}
