@@ -266,6 +266,7 @@ func (a *applier) applyInstanceWith(ctx context.Context, n *node, iface provider
 	}
 	config, _ = config.UnmarkDeep()
 	config = n.schema.Normalize(config)
+	config = a.eval.deferExpressions(a.cs.Config, config, r, n.schema, rep)
 
 	prior, priorPrivate := c.Before, c.BeforePrivate
 	if prior == cty.NilVal {

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/hashicorp/go-hclog"
@@ -68,15 +69,30 @@ func newBenchEnv(b *testing.B, viaPlugin bool) *benchEnv {
 	return env
 }
 
+var (
+	mltfOnce sync.Once
+	mltfBin  string
+	mltfErr  error
+)
+
+// buildMltf builds the mltf binary once; it serves the bundled providers.
 func buildMltf(b *testing.B) string {
 	b.Helper()
-	bin := filepath.Join(b.TempDir(), "mltf")
-	cmd := exec.Command("go", "build", "-o", bin, "github.com/mltf/mltf/cmd/mltf")
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		b.Fatalf("building mltf: %v", err)
+	mltfOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "mltf-bench-")
+		if err != nil {
+			mltfErr = err
+			return
+		}
+		mltfBin = filepath.Join(dir, "mltf")
+		cmd := exec.Command("go", "build", "-o", mltfBin, "github.com/mltf/mltf/cmd/mltf")
+		cmd.Stderr = os.Stderr
+		mltfErr = cmd.Run()
+	})
+	if mltfErr != nil {
+		b.Fatalf("building mltf: %v", mltfErr)
 	}
-	return bin
+	return mltfBin
 }
 
 func (env *benchEnv) providers() *plan.Providers {

@@ -92,6 +92,10 @@ func (e *evaluator) context(refs []hcl.Traversal, rep repetition) *hcl.EvalConte
 			continue
 		}
 		switch {
+		case ref.Root == "self":
+			// Only Expression attributes use self; the provider evaluates
+			// them later with the real value.
+			vars["self"] = cty.DynamicVal
 		case ref.Root == "local":
 			if v, ok := e.locals[ref.Name]; ok {
 				locals[ref.Name] = v

@@ -255,6 +255,7 @@ func (pl *planner) planInstance(ctx context.Context, n *node, iface providers.In
 	}
 	config, marks := config.UnmarkDeepWithPaths()
 	config = n.schema.Normalize(config)
+	config = pl.eval.deferExpressions(pl.cfg, config, r, n.schema, rep)
 	for _, m := range marks {
 		c.Sensitive = append(c.Sensitive, m.Path)
 	}

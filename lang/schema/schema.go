@@ -27,6 +27,32 @@ type Attribute struct {
 	Computed bool
 
 	Sensitive bool
+
+	// Expression marks an attribute that the provider evaluates itself,
+	// later, with values only it knows (a model gate's condition refers
+	// to self.candidate and self.current). Its Type must be
+	// cty.DynamicPseudoType. The engine does not evaluate it: it passes an
+	// object (see ExpressionValue) with the source text and the values of
+	// everything the expression refers to besides self.
+	Expression bool
+}
+
+// ExpressionValue is how the engine hands an Expression attribute to a
+// provider: the source text, where it was written, and the values of the
+// expression's references other than self (by root name: "var",
+// "training", "local"...).
+func ExpressionValue(source, filename string, line, column int, scope map[string]cty.Value) cty.Value {
+	sc := cty.EmptyObjectVal
+	if len(scope) > 0 {
+		sc = cty.ObjectVal(scope)
+	}
+	return cty.ObjectVal(map[string]cty.Value{
+		"source":   cty.StringVal(source),
+		"filename": cty.StringVal(filename),
+		"line":     cty.NumberIntVal(int64(line)),
+		"column":   cty.NumberIntVal(int64(column)),
+		"scope":    sc,
+	})
 }
 
 // Nesting says how many times a nested block may appear and how its values
