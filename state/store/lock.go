@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 )
@@ -19,6 +20,10 @@ type LockInfo struct {
 	Created   time.Time `json:"created"`
 	Refreshed time.Time `json:"refreshed"`
 	Version   string    `json:"version"` // of mltf
+	// Host and PID identify the holding process, so that a lock left by a
+	// process that died on this host is recognised as abandoned.
+	Host string `json:"host,omitempty"`
+	PID  int    `json:"pid,omitempty"`
 }
 
 // LockedError says that another run holds the lock.
@@ -55,6 +60,16 @@ func (e *LockedError) Error() string {
 			head, humanDuration(e.Unrefreshed), e.Info.ID)
 	}
 	return fmt.Sprintf("%s; if that run is gone: mltf force-unlock %s", head, e.Info.ID)
+}
+
+// abandoned reports whether a lock was held by a process of this host
+// that is gone.
+func abandoned(info LockInfo) bool {
+	host, _ := os.Hostname()
+	if info.PID <= 0 || info.Host == "" || info.Host != host || info.PID == os.Getpid() {
+		return false
+	}
+	return !processAlive(info.PID)
 }
 
 // humanDuration writes 12s, 4m, 2h5m, 3d.
@@ -98,7 +113,8 @@ func (s *Store) Lock(ctx context.Context, ws string, op string, timeout time.Dur
 		return nil, err
 	}
 	now := time.Now().UTC()
-	info := LockInfo{ID: newLockID(), Who: s.cfg.who, Operation: op, Created: now, Refreshed: now, Version: s.cfg.version}
+	host, _ := os.Hostname()
+	info := LockInfo{ID: newLockID(), Who: s.cfg.who, Operation: op, Created: now, Refreshed: now, Version: s.cfg.version, Host: host, PID: os.Getpid()}
 	deadline := time.Now().Add(timeout)
 	wait := 50 * time.Millisecond
 	for {
@@ -119,6 +135,13 @@ func (s *Store) Lock(ctx context.Context, ws string, op string, timeout time.Dur
 		locked := s.lockedError(ws, held, err)
 		if locked == nil {
 			return nil, err
+		}
+		if err == nil && abandoned(held) {
+			// The holder was a process on this host that no longer
+			// exists (killed with SIGKILL, say): take the lock over.
+			if s.ForceUnlock(ctx, ws, held.ID) == nil {
+				continue
+			}
 		}
 		left := time.Until(deadline)
 		if left <= 0 {
