@@ -264,12 +264,9 @@ func (pl *planner) planInstance(ctx context.Context, n *node, iface providers.In
 		config = applyIgnoreChanges(config, c.Before, r.Lifecycle)
 	}
 
-	vresp := iface.ValidateConfig(ctx, providers.ValidateConfigRequest{Kind: r.Kind, Config: config})
-	diags = append(diags, providerDiags(n.provider, ia.String(), vresp.Diagnostics, r.DeclRange.Ptr())...)
-	if vresp.Diagnostics.HasErrors() {
-		return cty.DynamicVal, diags
-	}
-
+	// ValidateConfig is for mltf validate, with values unknown; planning
+	// leaves validation of the real values to PlanChange, one call less per
+	// instance through the plugin.
 	resp := iface.PlanChange(ctx, providers.PlanChangeRequest{
 		Kind: r.Kind, Address: ia.String(),
 		Prior: c.Before, PriorPrivate: c.BeforePrivate,

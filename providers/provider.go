@@ -13,6 +13,9 @@ import (
 // bundled providers in-process, and the gRPC plugin client.
 type Interface interface {
 	GetSchema(ctx context.Context) GetSchemaResponse
+	// ValidateConfig checks a configuration whose values may be unknown
+	// (mltf validate). Plans do not call it: PlanChange must validate
+	// the values it is given and report problems with attribute paths.
 	ValidateConfig(ctx context.Context, req ValidateConfigRequest) ValidateConfigResponse
 	Configure(ctx context.Context, req ConfigureRequest) ConfigureResponse
 	PlanChange(ctx context.Context, req PlanChangeRequest) PlanChangeResponse
