@@ -61,8 +61,10 @@ func Resolve(source, workDir string) (Location, error) {
 		if u.Host == "" && u.Scheme != "mem" {
 			return loc, fmt.Errorf("source %q names no bucket: write %s://BUCKET/KEY-OR-PREFIX", source, u.Scheme)
 		}
-		b := url.URL{Scheme: u.Scheme, Host: u.Host, RawQuery: u.RawQuery}
-		loc.BucketURL = b.String()
+		loc.BucketURL = u.Scheme + "://" + u.Host
+		if u.RawQuery != "" {
+			loc.BucketURL += "?" + u.RawQuery
+		}
 		loc.Key = strings.TrimPrefix(u.Path, "/")
 		return loc, nil
 	}
@@ -87,8 +89,11 @@ func (l Location) String() string {
 	if err != nil {
 		return l.Source
 	}
-	u.Path = "/" + l.Key
-	return u.String()
+	s := u.Scheme + "://" + u.Host + "/" + l.Key
+	if u.RawQuery != "" {
+		s += "?" + u.RawQuery
+	}
+	return s
 }
 
 // Ext is the file extension of the named object or prefix, lower case and

@@ -17,6 +17,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/mltf/mltf/providers/data/source"
+	"github.com/mltf/mltf/providers/data/stats"
 )
 
 // validateFiles writes files under a temporary prefix and validates them.
@@ -132,4 +133,24 @@ func parquetFile(t testing.TB, fields []arrow.Field, rows [][]any) []byte {
 		t.Fatal(err)
 	}
 	return []byte(buf.String())
+}
+
+func fmtTop(top []stats.ValueCount) string {
+	var parts []string
+	for _, vc := range top {
+		parts = append(parts, fmt.Sprintf("{%s %d}", vc.Value, vc.Count))
+	}
+	return "[" + strings.Join(parts, " ") + "]"
+}
+
+func fmtSummary(c ColumnResult) string {
+	s := c.Summary
+	out := fmt.Sprintf("%s count %d+%d", s.Type, s.Count, s.Nulls)
+	if s.Min != nil {
+		out += fmt.Sprintf(" min %.5g max %.11g mean %.7g sd %.4g p50 %.8g", *s.Min, *s.Max, *s.Mean, *s.Stddev, s.Quantiles["p50"])
+	}
+	if len(s.Top) > 0 {
+		out += " top " + fmtTop(s.Top)
+	}
+	return out
 }

@@ -423,6 +423,10 @@ func (r *run) result(workers []*worker) *Result {
 		if a == nil {
 			a = newAcc(def, r.seed, 0)
 		}
+		if missing := objFails[failKey{CheckMissingColumn, def.name()}]; missing != nil && a.fails[cNullable] != nil && subset(a.fails[cNullable].objs, missing.objs) {
+			// The nulls of a JSON key that objects lack are that failure.
+			a.fails[cNullable] = nil
+		}
 		for i, f := range a.fails {
 			if f != nil {
 				res.Failures = append(res.Failures, failure(columnChecks[i], def.name(), columnMessage(def.spec, columnChecks[i], f.rows, res.Rows), f))
@@ -513,4 +517,13 @@ func columnMessage(c *compiled, check Check, bad, rows int64) string {
 		return fmt.Sprintf("%s repeat the value of an earlier row, and the column is unique", of)
 	}
 	return of
+}
+
+func subset(a, b map[int32]struct{}) bool {
+	for k := range a {
+		if _, ok := b[k]; !ok {
+			return false
+		}
+	}
+	return true
 }
