@@ -34,11 +34,15 @@ func (p *Provider) GetSchema(ctx context.Context) providers.GetSchemaResponse {
 		Provider: &schema.Block{},
 		Kinds: map[string]providers.Kind{
 			"experiment": {Block: experimentSchema(), Importable: true},
+			"model":      {Block: modelSchema()},
 		},
 	}
 }
 
 func (p *Provider) ValidateConfig(ctx context.Context, req providers.ValidateConfigRequest) providers.ValidateConfigResponse {
+	if req.Kind == "model" {
+		return p.validateModel(req)
+	}
 	return providers.ValidateConfigResponse{}
 }
 
@@ -61,6 +65,8 @@ func (p *Provider) PlanChange(ctx context.Context, req providers.PlanChangeReque
 	switch req.Kind {
 	case "experiment":
 		return p.planExperiment(ctx, req)
+	case "model":
+		return p.planModel(ctx, req)
 	}
 	return providers.PlanChangeResponse{Diagnostics: unknownKind(req.Kind)}
 }
@@ -69,6 +75,8 @@ func (p *Provider) ApplyChange(ctx context.Context, req providers.ApplyChangeReq
 	switch req.Kind {
 	case "experiment":
 		return p.applyExperiment(ctx, req)
+	case "model":
+		return p.applyModel(ctx, req)
 	}
 	return providers.ApplyChangeResponse{Diagnostics: unknownKind(req.Kind)}
 }
@@ -77,6 +85,8 @@ func (p *Provider) Read(ctx context.Context, req providers.ReadRequest) provider
 	switch req.Kind {
 	case "experiment":
 		return p.readExperiment(ctx, req)
+	case "model":
+		return p.readModel(ctx, req)
 	}
 	return providers.ReadResponse{Diagnostics: unknownKind(req.Kind)}
 }

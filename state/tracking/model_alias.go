@@ -15,7 +15,8 @@ var ErrAliasMoved = errors.New("the alias moved meanwhile")
 
 // AliasMove is one move of a model's alias, as recorded in the alias
 // history. Version 0 means none: From 0 is an alias set for the first
-// time, To 0 an alias removed.
+// time, To 0 an alias removed, From == To a refused move (a gate kept the
+// alias where it was).
 type AliasMove struct {
 	Model string
 	Alias string
@@ -62,13 +63,11 @@ func (s *Store) Aliases(ctx context.Context, model string) (map[string]int64, er
 // MoveAlias moves m.Alias of m.Model from m.From to m.To and records the
 // move. It fails, wrapping ErrAliasMoved, when the alias does not point at
 // m.From now; and when version m.To does not exist. It returns the move
-// as recorded (Seq and When set).
+// as recorded (Seq and When set). A move with From == To records a
+// refused move: a gate kept the alias where it was (see Gates).
 func (s *Store) MoveAlias(ctx context.Context, m AliasMove) (AliasMove, error) {
 	if m.Model == "" || m.Alias == "" {
 		return AliasMove{}, errors.New("an alias move needs a model and an alias")
-	}
-	if m.From == m.To {
-		return AliasMove{}, fmt.Errorf("alias %s of model %s: moving from version %d to itself", m.Alias, m.Model, m.From)
 	}
 	if m.When.IsZero() {
 		m.When = now()

@@ -1,0 +1,344 @@
+package registry
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/big"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+	"github.com/zclconf/go-cty/cty/function"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+
+	"github.com/mltf/mltf/providers"
+)
+
+// versionFacts is a model version as a gate sees it: self.candidate and
+// self.current.
+type versionFacts struct {
+	Version     int64
+	RunID       string
+	Metrics     map[string]float64
+	Params      json.RawMessage
+	Fingerprint string
+}
+
+// value is {version, run_id, metrics, params, fingerprint}. NaN metrics
+// are left out: no number compares with them.
+func (f versionFacts) value() cty.Value {
+	metrics := map[string]cty.Value{}
+	for k, v := range f.Metrics {
+		if !math.IsNaN(v) {
+			metrics[k] = cty.NumberVal(new(big.Float).SetFloat64(v))
+		}
+	}
+	m := cty.MapValEmpty(cty.Number)
+	if len(metrics) > 0 {
+		m = cty.MapVal(metrics)
+	}
+	params := cty.EmptyObjectVal
+	if len(f.Params) > 0 {
+		if ty, err := ctyjson.ImpliedType(f.Params); err == nil {
+			if v, err := ctyjson.Unmarshal(f.Params, ty); err == nil {
+				params = v
+			}
+		}
+	}
+	return cty.ObjectVal(map[string]cty.Value{
+		"version":     cty.NumberIntVal(f.Version),
+		"run_id":      cty.StringVal(f.RunID),
+		"metrics":     m,
+		"params":      params,
+		"fingerprint": cty.StringVal(f.Fingerprint),
+	})
+}
+
+// summary is "version 3 (run 3f2a1b2c): accuracy=0.97 loss=0.11".
+func (f *versionFacts) summary() string {
+	if f == nil {
+		return "none"
+	}
+	names := make([]string, 0, len(f.Metrics))
+	for k := range f.Metrics {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var parts []string
+	for _, k := range names {
+		parts = append(parts, fmt.Sprintf("%s=%s", k, formatNumber(f.Metrics[k])))
+	}
+	head := fmt.Sprintf("version %d (run %s)", f.Version, shortID(f.RunID))
+	if f.Version == 0 {
+		head = fmt.Sprintf("the new version (run %s)", shortID(f.RunID))
+	}
+	if len(parts) == 0 {
+		return head + ", no metrics"
+	}
+	return head + ": " + strings.Join(parts, " ")
+}
+
+// selfValue is the value of self in a gate: candidate and current (null
+// when the alias points nowhere yet).
+func selfValue(candidate versionFacts, current *versionFacts) cty.Value {
+	cur := cty.NullVal(cty.DynamicPseudoType)
+	if current != nil {
+		cur = current.value()
+	}
+	return cty.ObjectVal(map[string]cty.Value{"candidate": candidate.value(), "current": cur})
+}
+
+// exprSrc is an Expression attribute as the engine hands it over.
+type exprSrc struct {
+	Source   string
+	Filename string
+	Line     int
+	Column   int
+	Scope    map[string]cty.Value
+}
+
+func (e exprSrc) where() string { return fmt.Sprintf("%s:%d", e.Filename, e.Line) }
+
+// decodeExprSrc reads {source, filename, line, column, scope}.
+func decodeExprSrc(v cty.Value) (exprSrc, bool) {
+	if v.IsNull() || !v.IsWhollyKnown() || !v.Type().IsObjectType() {
+		return exprSrc{}, false
+	}
+	for _, a := range []string{"source", "filename", "line", "column", "scope"} {
+		if !v.Type().HasAttribute(a) {
+			return exprSrc{}, false
+		}
+	}
+	e := exprSrc{Scope: map[string]cty.Value{}}
+	if s := v.GetAttr("source"); s.Type() == cty.String && !s.IsNull() {
+		e.Source = s.AsString()
+	}
+	if s := v.GetAttr("filename"); s.Type() == cty.String && !s.IsNull() {
+		e.Filename = s.AsString()
+	}
+	e.Line, e.Column = intOf(v.GetAttr("line")), intOf(v.GetAttr("column"))
+	if sc := v.GetAttr("scope"); !sc.IsNull() && (sc.Type().IsObjectType() || sc.Type().IsMapType()) {
+		for k, x := range sc.AsValueMap() {
+			e.Scope[k] = x
+		}
+	}
+	return e, e.Source != ""
+}
+
+func intOf(v cty.Value) int {
+	if v.IsNull() || !v.IsKnown() || v.Type() != cty.Number {
+		return 0
+	}
+	i, _ := v.AsBigFloat().Int64()
+	return int(i)
+}
+
+// gate is one gate block of a model.
+type gate struct {
+	Index     int
+	Condition exprSrc
+	Message   *exprSrc
+}
+
+// gatesOf reads the gate blocks of a configuration.
+func gatesOf(config cty.Value) ([]gate, providers.Diagnostics) {
+	var diags providers.Diagnostics
+	v := config.GetAttr("gate")
+	if v.IsNull() || !v.IsKnown() {
+		return nil, nil
+	}
+	var out []gate
+	i := 0
+	for it := v.ElementIterator(); it.Next(); i++ {
+		_, b := it.Element()
+		path := cty.GetAttrPath("gate").IndexInt(i)
+		c, ok := decodeExprSrc(b.GetAttr("condition"))
+		if !ok {
+			diags = diags.AttrError(path.GetAttr("condition"), "Invalid gate condition",
+				"The condition of a gate must be an expression, e.g. condition = self.candidate.metrics.accuracy >= 0.9.")
+			continue
+		}
+		g := gate{Index: i, Condition: c}
+		if m, ok := decodeExprSrc(b.GetAttr("message")); ok {
+			g.Message = &m
+		}
+		out = append(out, g)
+	}
+	return out, diags
+}
+
+// gateOutcome is the result of one gate for one alias.
+type gateOutcome struct {
+	Gate    int
+	Known   bool // false: the condition depends on values known after apply
+	Passed  bool
+	Message string
+	Values  string
+}
+
+// evalGate evaluates g with self. A condition that cannot be evaluated
+// is an error naming the file and line.
+func evalGate(g gate, self cty.Value, fns map[string]function.Function) (gateOutcome, providers.Diagnostics) {
+	var diags providers.Diagnostics
+	out := gateOutcome{Gate: g.Index}
+	path := cty.GetAttrPath("gate").IndexInt(g.Index).GetAttr("condition")
+	expr, ctx, pd := parseExpr(g.Condition, self, fns)
+	if pd != "" {
+		return out, diags.AttrError(path, "Invalid gate condition", pd)
+	}
+	v, hd := expr.Value(ctx)
+	if hd.HasErrors() {
+		hint := ""
+		if strings.Contains(g.Condition.Source, "self.current") && strings.Contains(hclErrors(hd), "null") {
+			hint = "\n\nself.current is null while the alias points at no version (its first version): guard it, e.g. self.current == null || self.candidate.metrics.accuracy >= self.current.metrics.accuracy."
+		}
+		return out, diags.AttrError(path, "Gate condition cannot be evaluated",
+			fmt.Sprintf("%s: %s\n\ncondition: %s%s", where(g.Condition, hd), hclErrors(hd), g.Condition.Source, hint))
+	}
+	v, _ = v.UnmarkDeep()
+	if !v.IsKnown() {
+		return out, nil
+	}
+	if v.IsNull() {
+		return out, diags.AttrError(path, "Gate condition is null",
+			fmt.Sprintf("%s: the condition must be true or false, not null.\n\ncondition: %s", g.Condition.where(), g.Condition.Source))
+	}
+	b, err := convert.Convert(v, cty.Bool)
+	if err != nil {
+		return out, diags.AttrError(path, "Gate condition is not a boolean",
+			fmt.Sprintf("%s: the condition must be true or false, not %s.\n\ncondition: %s", g.Condition.where(), v.Type().FriendlyName(), g.Condition.Source))
+	}
+	out.Known, out.Passed = true, b.True()
+	out.Values = comparedValues(expr, ctx)
+	out.Message = gateMessage(g, self, fns)
+	return out, nil
+}
+
+// gateMessage is the gate's message, or a default when it has none or it
+// cannot be evaluated.
+func gateMessage(g gate, self cty.Value, fns map[string]function.Function) string {
+	def := fmt.Sprintf("gate %d (%s) does not hold", g.Index, g.Condition.where())
+	if g.Message == nil {
+		return def
+	}
+	expr, ctx, pd := parseExpr(*g.Message, self, fns)
+	if pd != "" {
+		return def
+	}
+	v, hd := expr.Value(ctx)
+	if hd.HasErrors() || !v.IsWhollyKnown() || v.IsNull() {
+		return def
+	}
+	v, _ = v.UnmarkDeep()
+	s, err := convert.Convert(v, cty.String)
+	if err != nil {
+		return def
+	}
+	return s.AsString()
+}
+
+func parseExpr(e exprSrc, self cty.Value, fns map[string]function.Function) (hclsyntax.Expression, *hcl.EvalContext, string) {
+	expr, hd := hclsyntax.ParseExpression([]byte(e.Source), e.Filename, hcl.Pos{Line: e.Line, Column: e.Column, Byte: 0})
+	if hd.HasErrors() {
+		return nil, nil, fmt.Sprintf("%s: %s", where(e, hd), hclErrors(hd))
+	}
+	vars := make(map[string]cty.Value, len(e.Scope)+1)
+	for k, v := range e.Scope {
+		vars[k] = v
+	}
+	vars["self"] = self
+	return expr, &hcl.EvalContext{Variables: vars, Functions: fns}, ""
+}
+
+// where is file:line,column of the first error, else of the expression.
+func where(e exprSrc, ds hcl.Diagnostics) string {
+	for _, d := range ds {
+		if d.Severity == hcl.DiagError && d.Subject != nil {
+			return fmt.Sprintf("%s:%d,%d", e.Filename, d.Subject.Start.Line, d.Subject.Start.Column)
+		}
+	}
+	return e.where()
+}
+
+func hclErrors(ds hcl.Diagnostics) string {
+	var parts []string
+	for _, d := range ds {
+		if d.Severity != hcl.DiagError {
+			continue
+		}
+		s := d.Summary
+		if d.Detail != "" {
+			s += ": " + d.Detail
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// comparedValues renders the values of the references of expr that hold
+// a number, string or bool: what the condition compared.
+func comparedValues(expr hclsyntax.Expression, ctx *hcl.EvalContext) string {
+	seen := map[string]bool{}
+	var parts []string
+	for _, t := range expr.Variables() {
+		name := traversalString(t)
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		v, d := t.TraverseAbs(ctx)
+		if d.HasErrors() || !v.IsWhollyKnown() {
+			continue
+		}
+		switch {
+		case v.IsNull():
+			parts = append(parts, name+" = null")
+		case v.Type() == cty.Number:
+			f, _ := v.AsBigFloat().Float64()
+			parts = append(parts, name+" = "+formatNumber(f))
+		case v.Type() == cty.String:
+			parts = append(parts, fmt.Sprintf("%s = %q", name, v.AsString()))
+		case v.Type() == cty.Bool:
+			parts = append(parts, fmt.Sprintf("%s = %t", name, v.True()))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func traversalString(t hcl.Traversal) string {
+	var b strings.Builder
+	for _, s := range t {
+		switch s := s.(type) {
+		case hcl.TraverseRoot:
+			b.WriteString(s.Name)
+		case hcl.TraverseAttr:
+			b.WriteString("." + s.Name)
+		case hcl.TraverseIndex:
+			if s.Key.Type() == cty.String {
+				fmt.Fprintf(&b, "[%q]", s.Key.AsString())
+			} else if s.Key.Type() == cty.Number {
+				fmt.Fprintf(&b, "[%s]", s.Key.AsBigFloat().Text('f', -1))
+			} else {
+				b.WriteString("[...]")
+			}
+		case hcl.TraverseSplat:
+			b.WriteString("[*]")
+		}
+	}
+	return b.String()
+}
+
+func formatNumber(f float64) string {
+	return fmt.Sprintf("%.6g", f)
+}
+
+func shortID(id string) string {
+	if len(id) > 8 {
+		return id[:8]
+	}
+	return id
+}
