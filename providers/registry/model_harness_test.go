@@ -89,9 +89,14 @@ func (h *modelHarness) train(accuracy float64) cty.Value {
 func num(f float64) cty.Value { return cty.NumberVal(new(big.Float).SetFloat64(f)) }
 
 func trainingValue(runID, status string, accuracy float64, uri string) cty.Value {
+	// An empty runID is a training being replaced: its outputs are
+	// unknown. An empty uri of a known run is null.
 	str := func(s string) cty.Value {
-		if s == "" {
+		switch {
+		case runID == "":
 			return cty.UnknownVal(cty.String)
+		case s == "":
+			return cty.NullVal(cty.String)
 		}
 		return cty.StringVal(s)
 	}

@@ -19,10 +19,11 @@ func (p *Provider) planModel(ctx context.Context, req providers.PlanChangeReques
 	if diags.HasErrors() {
 		return providers.PlanChangeResponse{Diagnostics: diags}
 	}
-	resp := providers.PlanChangeResponse{RequiresReplace: []cty.Path{cty.GetAttrPath("name")}}
+	var resp providers.PlanChangeResponse
 	prior, priv := req.Prior, decodeModelPrivate(req.PriorPrivate)
 	if !prior.IsNull() && stringOr(prior.GetAttr("name"), "") != cfg.Name {
-		// A new model: nothing of the old one's aliases carries over.
+		// Another model: nothing of the old one's aliases carries over.
+		resp.RequiresReplace = []cty.Path{cty.GetAttrPath("name")}
 		prior, priv = cty.NullVal(prior.Type()), decodeModelPrivate(nil)
 	}
 
