@@ -10,6 +10,7 @@ import (
 	"github.com/mltf/mltf/cmd/internal/command"
 	"github.com/mltf/mltf/plan"
 	"github.com/mltf/mltf/providers"
+	"github.com/mltf/mltf/providers/data"
 	"github.com/mltf/mltf/providers/local"
 	"github.com/mltf/mltf/providers/local/launcher"
 	"github.com/mltf/mltf/providers/plugin"
@@ -24,6 +25,8 @@ func bundled(name string) (providers.Interface, bool) {
 		return registry.New(), true
 	case "local":
 		return local.New(), true
+	case "data":
+		return data.New(), true
 	}
 	return nil, false
 }

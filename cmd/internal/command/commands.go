@@ -40,5 +40,9 @@ func All(deps Deps) map[string]cli.CommandFactory {
 		"runs compare":     f(&RunsCompareCommand{m}),
 		"runs plot":        f(&RunsPlotCommand{m}),
 		"providers schema": f(&ProvidersSchemaCommand{m}),
+		"models":           f(&ModelsCommand{m}),
+		"models list":      f(&ModelsListCommand{m}),
+		"models show":      f(&ModelsShowCommand{m}),
+		"models history":   f(&ModelsHistoryCommand{m}),
 	}
 }
