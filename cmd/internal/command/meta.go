@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/apparentlymart/go-versions/versions"
+	"github.com/apparentlymart/go-versions/versions/constraints"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/mattn/go-isatty"
 
@@ -92,9 +94,28 @@ func (m *Meta) stdinIsTerminal() bool {
 	return false
 }
 
-// loadConfig loads the configuration of the working directory.
+// loadConfig loads the configuration of the working directory and checks
+// its required_version.
 func (m *Meta) loadConfig() (*lang.Config, hcl.Diagnostics) {
-	return lang.LoadDir(m.WorkDir)
+	cfg, diags := lang.LoadDir(m.WorkDir)
+	if cfg != nil && cfg.Settings != nil && cfg.Settings.RequiredVersion != "" {
+		diags = append(diags, checkRequiredVersion(cfg.Settings)...)
+	}
+	return cfg, diags
+}
+
+// checkRequiredVersion checks mltf's version against required_version.
+func checkRequiredVersion(s *lang.Settings) hcl.Diagnostics {
+	rng := s.DeclRange.Ptr()
+	cons, err := constraints.ParseRubyStyleMulti(s.RequiredVersion)
+	if err != nil {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid required_version", Detail: fmt.Sprintf("%q is not a version constraint: %s. Write constraints like \">= 0.1, < 1.0\".", s.RequiredVersion, err), Subject: rng}}
+	}
+	v := versions.MustParseVersion(Version)
+	if !versions.MeetingConstraints(cons).Has(v) {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Unsupported mltf version", Detail: fmt.Sprintf("This configuration requires mltf %s, but this is mltf %s. Install a matching mltf, or change required_version.", s.RequiredVersion, Version), Subject: rng}}
+	}
+	return nil
 }
 
 // settings resolves the mltf {} block against the defaults.
