@@ -20,7 +20,9 @@ import (
 // ModelsCommand is mltf models, which lists its subcommands.
 type ModelsCommand struct{ Meta }
 
-func (c *ModelsCommand) Synopsis() string { return "Inspect the model registry: versions, aliases, lineage" }
+func (c *ModelsCommand) Synopsis() string {
+	return "Inspect the model registry: versions, aliases, lineage"
+}
 func (c *ModelsCommand) Help() string {
 	return strings.TrimSpace(`
 Usage: mltf models <subcommand>
