@@ -21,7 +21,7 @@ func TestQuickstart(t *testing.T) {
 	dir := e2e.CopyDir(t, "quickstart")
 	e2e.RunEnv(t, dir, env, 0, "init")
 	plan := e2e.RunEnv(t, dir, env, 2, "plan", "-detailed-exitcode")
-	if !strings.Contains(plan.Stdout, "Plan: 3 to add, 0 to change, 0 to destroy.") {
+	if !strings.Contains(plan.Stdout, "Plan: 4 to add, 0 to change, 0 to destroy.") {
 		t.Fatalf("first plan:\n%s", plan.Stdout)
 	}
 	e2e.RunEnv(t, dir, env, 0, "apply", "-auto-approve")
@@ -36,8 +36,8 @@ func TestQuickstart(t *testing.T) {
 	if !strings.Contains(changed.Stdout, "training.mlp must be replaced") || !strings.Contains(changed.Stdout, "lr") {
 		t.Fatalf("plan after changing lr:\n%s", changed.Stdout)
 	}
-	if !strings.Contains(changed.Stdout, "Plan: 1 to add, 0 to change, 1 to destroy.") {
-		t.Fatalf("a changed param must replace exactly the training:\n%s", changed.Stdout)
+	if !strings.Contains(changed.Stdout, "Plan: 1 to add, 1 to change, 1 to destroy.") {
+		t.Fatalf("a changed param must replace exactly the training (and give the model a new version):\n%s", changed.Stdout)
 	}
 }
 
@@ -82,4 +82,51 @@ func TestQuickstartKilledApply(t *testing.T) {
 	if n := strings.Count(list.Stdout, "finished"); n != 1 {
 		t.Fatalf("runs list shows %d finished runs, want 1:\n%s", n, list.Stdout)
 	}
+}
+
+// TestQuickstartInterruptedApply sends SIGINT to mltf apply while the
+// training runs: mltf stops, saves the launched run as partial, and the
+// next apply re-attaches to it instead of training again.
+func TestQuickstartInterruptedApply(t *testing.T) {
+	env := e2e.Torch(t)
+	dir := e2e.CopyDir(t, "quickstart")
+	cmd := exec.Command(e2e.Binary(t), "apply", "-auto-approve")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		entries, _ := os.ReadDir(filepath.Join(dir, ".mltf", "runs"))
+		if len(entries) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("no run started within 60s")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond)
+	cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	if err == nil {
+		// The training may have finished before the signal arrived.
+		t.Logf("apply finished before the interrupt:\n%s", out.String())
+	} else if !strings.Contains(out.String(), "Interrupt received") {
+		t.Fatalf("interrupted apply:\n%s", out.String())
+	}
+	show := e2e.RunEnv(t, dir, env, 0, "state", "list")
+	if !strings.Contains(show.Stdout, "training.mlp") {
+		t.Fatalf("the launched run was not saved to state:\n%s\napply said:\n%s", show.Stdout, out.String())
+	}
+	e2e.RunEnv(t, dir, env, 0, "apply", "-auto-approve")
+	runs, _ := os.ReadDir(filepath.Join(dir, ".mltf", "runs"))
+	if len(runs) != 1 {
+		t.Fatalf("%d run directories, want exactly 1", len(runs))
+	}
+	e2e.RunEnv(t, dir, env, 0, "plan", "-detailed-exitcode")
 }
