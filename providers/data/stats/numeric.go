@@ -36,6 +36,34 @@ func (n *Numeric) Add(x float64) {
 	n.Sample.Add(x)
 }
 
+// AddBatch observes xs: the same as Add for each, but two passes over the
+// batch (sum, then squared deviations) instead of a division per value.
+func (n *Numeric) AddBatch(xs []float64) {
+	if len(xs) == 0 {
+		return
+	}
+	mn, mx, sum := xs[0], xs[0], 0.0
+	for _, x := range xs {
+		sum += x
+		if x < mn {
+			mn = x
+		}
+		if x > mx {
+			mx = x
+		}
+	}
+	k := float64(len(xs))
+	mean := sum / k
+	var m2 float64
+	for _, x := range xs {
+		d := x - mean
+		m2 += d * d
+	}
+	b := Numeric{N: int64(len(xs)), Min: mn, Max: mx, mean: mean, m2: m2}
+	n.mergeMoments(&b)
+	n.Sample.AddBatch(xs)
+}
+
 // Mean is the arithmetic mean; 0 when nothing was observed.
 func (n *Numeric) Mean() float64 { return n.mean }
 
@@ -49,6 +77,11 @@ func (n *Numeric) Stddev() float64 {
 
 // Merge folds o into n (Chan et al.'s parallel variance).
 func (n *Numeric) Merge(o *Numeric) {
+	n.mergeMoments(o)
+	n.Sample.Merge(&o.Sample)
+}
+
+func (n *Numeric) mergeMoments(o *Numeric) {
 	if o.N == 0 {
 		return
 	}
@@ -63,5 +96,4 @@ func (n *Numeric) Merge(o *Numeric) {
 	n.mean += d * float64(o.N) / float64(total)
 	n.m2 += o.m2 + d*d*float64(n.N)*float64(o.N)/float64(total)
 	n.N = total
-	n.Sample.Merge(&o.Sample)
 }

@@ -57,6 +57,26 @@ func (r *Reservoir) Add(x float64) {
 	r.skip()
 }
 
+// AddBatch observes xs; once the reservoir is full it only touches the
+// values it keeps.
+func (r *Reservoir) AddBatch(xs []float64) {
+	for len(xs) > 0 && len(r.Items) < r.K {
+		r.Add(xs[0])
+		xs = xs[1:]
+	}
+	if len(xs) == 0 {
+		return
+	}
+	start := r.Seen
+	end := start + int64(len(xs))
+	for r.next <= end {
+		r.Items[r.rng.IntN(r.K)] = xs[r.next-start-1]
+		r.w *= math.Exp(math.Log(r.uniform()) / float64(r.K))
+		r.skip()
+	}
+	r.Seen = end
+}
+
 // Merge folds o into r. When both together saw no more than K values the
 // result is exact; otherwise each side contributes values in proportion to
 // how many it saw, chosen at random from its sample.

@@ -131,3 +131,27 @@ func TestSingleValueHistogram(t *testing.T) {
 		t.Errorf("histogram (-want +got):\n%s", diff)
 	}
 }
+
+func TestAddBatch(t *testing.T) {
+	one, batch := NewNumeric(64, 1), NewNumeric(64, 1)
+	var xs []float64
+	for i := range 1000 {
+		x := float64((i*37)%101) - 20
+		one.Add(x)
+		xs = append(xs, x)
+	}
+	for len(xs) > 0 {
+		n := min(len(xs), 70)
+		batch.AddBatch(xs[:n])
+		xs = xs[n:]
+	}
+	approx := cmpopts.EquateApprox(0, 1e-9)
+	if diff := cmp.Diff([]float64{one.Mean(), one.Stddev(), one.Min, one.Max, float64(one.N), float64(one.Sample.Seen)},
+		[]float64{batch.Mean(), batch.Stddev(), batch.Min, batch.Max, float64(batch.N), float64(batch.Sample.Seen)}, approx); diff != "" {
+		t.Errorf("(-one by one +batched):\n%s", diff)
+	}
+	// The same generator and the same positions: the same sample.
+	if diff := cmp.Diff(one.Sample.Items, batch.Sample.Items); diff != "" {
+		t.Errorf("samples differ (-one by one +batched):\n%s", diff)
+	}
+}

@@ -11,6 +11,7 @@ import (
 )
 
 const (
+	pendSize      = 4096
 	reservoirSize = 8192
 	topCapacity   = 1024
 	maxValueLen   = 60
@@ -49,6 +50,11 @@ type acc struct {
 	num          *stats.Numeric
 	top          *stats.TopK[string]
 	topInt       *stats.TopK[int64]
+	// pend holds numeric values not yet added to num (see flush).
+	pend []float64
+	// known counts the allowed values of a column with values; top and
+	// topInt then count only the others.
+	known []int64
 	bools        [2]int64
 	uniqInt      map[int64]exampleRef
 	uniqFloat    map[float64]exampleRef
@@ -62,12 +68,14 @@ func newAcc(def *colDef, seed maphash.Seed, worker int) *acc {
 	switch def.typ() {
 	case Int64, Float64, Timestamp:
 		a.num = stats.NewNumeric(reservoirSize, uint64(worker)<<32|uint64(def.idx))
+		a.pend = make([]float64, 0, pendSize)
 	case String:
 		a.top = stats.NewTopK[string](topCapacity)
 	}
 	if def.typ() == Int64 && a.spec.categorical {
 		a.topInt = stats.NewTopK[int64](topCapacity)
 	}
+	a.known = make([]int64, len(a.spec.names))
 	if a.spec.Unique {
 		switch def.typ() {
 		case Int64, Timestamp, Bool:
@@ -110,20 +118,36 @@ func (a *acc) checkRange(x float64, w *where, r int, raw func() string) {
 	}
 }
 
+// add queues a numeric value for the statistics.
+func (a *acc) add(x float64) {
+	a.pend = append(a.pend, x)
+	if len(a.pend) == pendSize {
+		a.flush()
+	}
+}
+
+// flush adds the queued values to the statistics, a batch at a time.
+func (a *acc) flush() {
+	if a.num != nil && len(a.pend) > 0 {
+		a.num.AddBatch(a.pend)
+		a.pend = a.pend[:0]
+	}
+}
+
 func (a *acc) int(v int64, w *where, r int) {
 	a.count++
-	a.num.Add(float64(v))
+	a.add(float64(v))
 	sp := a.spec
 	if sp.Min != nil || sp.Max != nil {
 		a.checkRange(float64(v), w, r, func() string { return strconv.FormatInt(v, 10) })
 	}
 	if sp.ints != nil {
-		if _, ok := sp.ints[v]; !ok {
+		if i, ok := sp.ints[v]; ok {
+			a.known[i]++
+		} else {
 			a.fail(cValues, w, r, strconv.FormatInt(v, 10))
+			a.topInt.Add(v, nil)
 		}
-	}
-	if a.topInt != nil {
-		a.topInt.Add(v, nil)
 	}
 	if a.uniqInt != nil {
 		a.uniqueInt(v, w, r, func() string { return strconv.FormatInt(v, 10) })
@@ -166,7 +190,7 @@ func (a *acc) float(v float64, w *where, r int) {
 		return
 	}
 	a.count++
-	a.num.Add(v)
+	a.add(v)
 	sp := a.spec
 	raw := func() string { return strconv.FormatFloat(v, 'g', -1, 64) }
 	if sp.Min != nil || sp.Max != nil {
@@ -192,12 +216,16 @@ func (a *acc) float(v float64, w *where, r int) {
 
 func (a *acc) str(s string, w *where, r int) {
 	a.count++
-	a.top.Add(s, strings.Clone)
 	sp := a.spec
 	if sp.strs != nil {
-		if _, ok := sp.strs[s]; !ok {
+		if i, ok := sp.strs[s]; ok {
+			a.known[i]++
+		} else {
 			a.fail(cValues, w, r, show(s))
+			a.top.Add(s, strings.Clone)
 		}
+	} else {
+		a.top.Add(s, strings.Clone)
 	}
 	if sp.re != nil && !sp.re.MatchString(s) {
 		a.fail(cRegex, w, r, show(s))
@@ -231,7 +259,7 @@ func (a *acc) bool(b bool, w *where, r int) {
 // time observes a timestamp in nanoseconds since the Unix epoch.
 func (a *acc) time(ns int64, w *where, r int) {
 	a.count++
-	a.num.Add(float64(ns) / 1e9)
+	a.add(float64(ns) / 1e9)
 	if a.uniqInt != nil {
 		a.uniqueInt(ns, w, r, func() string { return time.Unix(0, ns).UTC().Format(time.RFC3339Nano) })
 	}
@@ -308,15 +336,38 @@ func (a *acc) textColumn(fields []string, ncols, rows, p int, w *where) {
 				a.str(s, w, r)
 			}
 		}
-	default:
+	case Timestamp:
 		for r := range rows {
-			a.text(fields[r*ncols+p], w, r)
+			s := fields[r*ncols+p]
+			if s == "" {
+				a.null(w, r)
+			} else if ns, ok := parseTimestamp(s); ok {
+				a.time(ns, w, r)
+			} else {
+				a.typeError(w, r, s)
+			}
+		}
+	case Bool:
+		for r := range rows {
+			s := fields[r*ncols+p]
+			switch s {
+			case "":
+				a.null(w, r)
+			case "true":
+				a.bool(true, w, r)
+			case "false":
+				a.bool(false, w, r)
+			default:
+				a.text(s, w, r)
+			}
 		}
 	}
 }
 
 // merge folds another worker's accumulator of the same column into a.
 func (a *acc) merge(o *acc) {
+	a.flush()
+	o.flush()
 	a.count += o.count
 	a.nulls += o.nulls
 	if a.num != nil {
@@ -330,6 +381,9 @@ func (a *acc) merge(o *acc) {
 	}
 	a.bools[0] += o.bools[0]
 	a.bools[1] += o.bools[1]
+	for i, n := range o.known {
+		a.known[i] += n
+	}
 	for i, f := range o.fails {
 		if f == nil {
 			continue
@@ -371,6 +425,33 @@ func (a *acc) merge(o *acc) {
 	}
 }
 
+// fillTop sets the top values of a categorical column: the counts of its
+// allowed values, and of the others from the Misra-Gries summary.
+func (a *acc) fillTop(s *stats.Summary, cr *ColumnResult) {
+	others := stats.NewTopK[string](topCapacity)
+	exact := true
+	if a.top != nil {
+		others, exact = a.top, a.top.Exact
+	} else {
+		for v, n := range a.topInt.Counts {
+			others.Counts[strconv.FormatInt(v, 10)] = n
+		}
+		exact = a.topInt.Exact
+	}
+	all := stats.NewTopK[string](len(others.Counts) + len(a.known))
+	for v, n := range others.Counts {
+		all.Counts[v] = n
+	}
+	for i, n := range a.known {
+		if n > 0 {
+			all.Counts[a.spec.names[i]] = n
+		}
+	}
+	s.FillTop(all)
+	s.TopExact = exact
+	cr.Count = func(v string) int64 { return all.Counts[v] }
+}
+
 // showInt shows a value of a uniqueness map of integers.
 func (a *acc) showInt(k int64) string {
 	switch a.def.typ() {
@@ -385,29 +466,15 @@ func (a *acc) showInt(k int64) string {
 // result builds the column's statistics.
 func (a *acc) result() ColumnResult {
 	cr := ColumnResult{Name: a.def.name(), Type: a.def.typ(), Declared: a.spec.declared}
+	a.flush()
 	s := stats.Summary{Type: a.def.typ().String(), Count: a.count, Nulls: a.nulls}
 	if a.num != nil {
 		s.FillNumeric(a.num)
 		cr.Sample = a.num.Sample.Sorted()
 	}
 	switch {
-	case a.top != nil:
-		s.FillTop(a.top)
-		top := a.top
-		cr.Count = func(v string) int64 { return top.Counts[v] }
-	case a.topInt != nil:
-		for _, e := range a.topInt.Top(stats.TopN, func(x, y int64) int { return int(sign(x - y)) }) {
-			s.Top = append(s.Top, stats.ValueCount{Value: strconv.FormatInt(e.Value, 10), Count: e.Count})
-		}
-		s.TopExact = a.topInt.Exact
-		top := a.topInt
-		cr.Count = func(v string) int64 {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				return 0
-			}
-			return top.Counts[n]
-		}
+	case a.top != nil || a.topInt != nil:
+		a.fillTop(&s, &cr)
 	case a.def.typ() == Bool:
 		for _, b := range []bool{true, false} {
 			if n := a.bools[b2i(b)]; n > 0 {
@@ -448,4 +515,3 @@ func show(s string) string {
 	}
 	return strconv.Quote(s)
 }
-

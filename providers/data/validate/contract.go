@@ -87,9 +87,12 @@ type compiled struct {
 	Column
 	declared bool
 	re       *regexp.Regexp
-	ints     map[int64]struct{}
-	floats   map[float64]struct{}
-	strs     map[string]struct{}
+	// ints and strs map the allowed values to their index in known, the
+	// per-value counters; names holds each index's value as text.
+	ints   map[int64]int32
+	floats map[float64]struct{}
+	strs   map[string]int32
+	names  []string
 	bools    [2]bool // allowed false, true
 	// categorical columns get top-value statistics.
 	categorical bool
@@ -142,14 +145,17 @@ func compile(col Column) (*compiled, []Problem) {
 		cc.categorical = true
 		switch col.Type {
 		case Int64:
-			cc.ints = map[int64]struct{}{}
+			cc.ints = map[int64]int32{}
 			for _, v := range col.Values {
 				n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 				if err != nil {
 					bad("values", "value %q is not an int64, the type of column %q", v, col.Name)
 					continue
 				}
-				cc.ints[n] = struct{}{}
+				if _, dup := cc.ints[n]; !dup {
+					cc.ints[n] = int32(len(cc.names))
+					cc.names = append(cc.names, strconv.FormatInt(n, 10))
+				}
 			}
 		case Float64:
 			cc.floats = map[float64]struct{}{}
@@ -162,9 +168,12 @@ func compile(col Column) (*compiled, []Problem) {
 				cc.floats[f] = struct{}{}
 			}
 		case String:
-			cc.strs = map[string]struct{}{}
+			cc.strs = map[string]int32{}
 			for _, v := range col.Values {
-				cc.strs[v] = struct{}{}
+				if _, dup := cc.strs[v]; !dup {
+					cc.strs[v] = int32(len(cc.names))
+					cc.names = append(cc.names, v)
+				}
 			}
 		case Bool:
 			for _, v := range col.Values {

@@ -29,6 +29,27 @@ func (b *csvBatch) process(w *worker) {
 	for _, c := range b.cols {
 		w.acc(c.def).textColumn(b.fields, b.ncols, b.rows, c.pos, &b.where)
 	}
+	w.r.recycle(b)
+}
+
+// csvBatch takes a batch from the free list, or makes one. Reusing batches
+// keeps the allocation rate (and so the garbage collector's work) down to
+// the records encoding/csv allocates itself.
+func (r *run) csvBatch() *csvBatch {
+	select {
+	case b := <-r.free:
+		return b
+	default:
+		return &csvBatch{}
+	}
+}
+
+func (r *run) recycle(b *csvBatch) {
+	clear(b.fields) // drop the references to the records
+	select {
+	case r.free <- b:
+	default:
+	}
 }
 
 func (r *run) readCSV(obj int32, o Object) {
@@ -72,12 +93,10 @@ func (r *run) readCSV(obj int32, o Object) {
 
 	var rows int64
 	newBatch := func() *csvBatch {
-		return &csvBatch{
-			where:  where{obj: obj, firstRow: rows, lines: make([]int64, 0, r.batchRows)},
-			ncols:  ncols,
-			fields: make([]string, 0, r.batchRows*ncols),
-			cols:   cols,
-		}
+		b := r.csvBatch()
+		b.where = where{obj: obj, firstRow: rows, lines: b.lines[:0]}
+		b.ncols, b.rows, b.fields, b.cols = ncols, 0, b.fields[:0], cols
+		return b
 	}
 	b := newBatch()
 	add := func(rec []string) bool {

@@ -52,6 +52,7 @@ type run struct {
 	batchRows int
 	seed      maphash.Seed
 	batches   chan batch
+	free      chan *csvBatch // batches for reuse
 
 	// decl are the declared columns, fixed before reading starts.
 	decl []*colDef
@@ -88,6 +89,7 @@ func Run(ctx context.Context, src *source.Source, objs []Object, c *Contract, op
 		batchRows: opts.BatchRows,
 		seed:      maphash.MakeSeed(),
 		batches:   make(chan batch, 2*par),
+		free:      make(chan *csvBatch, 4*par),
 		byName:    map[string]*colDef{},
 		objFails:  map[failKey]*failAcc{},
 		present:   map[int32][]bool{},

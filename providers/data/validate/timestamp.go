@@ -1,7 +1,5 @@
 package validate
 
-import "time"
-
 // parseTimestamp reads the timestamp forms a data file may hold, without
 // allocating: "2006-01-02", "2006-01-02T15:04:05" (or with a space for the
 // T), optionally with fractional seconds, and "Z" or a "+07:00" offset. A
@@ -63,8 +61,26 @@ func parseTimestamp(s string) (int64, bool) {
 			return 0, false
 		}
 	}
-	t := time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC)
-	return t.UnixNano() - int64(offset)*1e9, true
+	secs := daysFromCivil(year, month, day)*86400 + int64(hour*3600+minute*60+sec) - int64(offset)
+	return secs*1e9 + int64(nsec), true
+}
+
+// daysFromCivil is the number of days from 1970-01-01 to a proleptic
+// Gregorian date (Howard Hinnant's algorithm), without time.Date's
+// normalization and time zone lookup.
+func daysFromCivil(y, m, d int) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 && y%400 != 0 {
+		era--
+	}
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int64(era)*146097 + int64(doe) - 719468
 }
 
 func digits(s string) (int, bool) {

@@ -131,9 +131,11 @@ func TestCSV(t *testing.T) {
 			want:  []failure{{Check: CheckFields, Rows: 1, Objects: 1, Example: `a.csv:3:4 fields, the header has 6`}},
 		},
 		{
-			name:   "no header and delimiter",
-			files:  map[string]string{"a.csv": "1;x\n2;y\n"},
-			change: func(c *Contract) { c.NoHeader, c.Delimiter, c.Columns = true, ';', []Column{{Name: "1", Type: Int64}, {Name: "2", Type: String}} },
+			name:  "no header and delimiter",
+			files: map[string]string{"a.csv": "1;x\n2;y\n"},
+			change: func(c *Contract) {
+				c.NoHeader, c.Delimiter, c.Columns = true, ';', []Column{{Name: "1", Type: Int64}, {Name: "2", Type: String}}
+			},
 		},
 		{
 			name:   "max null fraction",
