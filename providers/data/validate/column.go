@@ -54,13 +54,13 @@ type acc struct {
 	pend []float64
 	// known counts the allowed values of a column with values; top and
 	// topInt then count only the others.
-	known []int64
-	bools        [2]int64
-	uniqInt      map[int64]exampleRef
-	uniqFloat    map[float64]exampleRef
-	uniqStr      map[uint64]exampleRef
-	seed         maphash.Seed
-	fails        [nChecks]*failAcc
+	known     []int64
+	bools     [2]int64
+	uniqInt   map[int64]exampleRef
+	uniqFloat map[float64]exampleRef
+	uniqStr   map[uint64]exampleRef
+	seed      maphash.Seed
+	fails     [nChecks]*failAcc
 }
 
 func newAcc(def *colDef, seed maphash.Seed, worker int) *acc {

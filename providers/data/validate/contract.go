@@ -93,7 +93,7 @@ type compiled struct {
 	floats map[float64]struct{}
 	strs   map[string]int32
 	names  []string
-	bools    [2]bool // allowed false, true
+	bools  [2]bool // allowed false, true
 	// categorical columns get top-value statistics.
 	categorical bool
 }
