@@ -156,6 +156,11 @@ func gatesOf(config cty.Value) ([]gate, providers.Diagnostics) {
 	for it := v.ElementIterator(); it.Next(); i++ {
 		_, b := it.Element()
 		path := cty.GetAttrPath("gate").IndexInt(i)
+		if !b.IsKnown() || !b.GetAttr("condition").IsKnown() {
+			// mltf validate decodes the configuration without handing
+			// expressions over: there is nothing to check yet.
+			continue
+		}
 		c, ok := decodeExprSrc(b.GetAttr("condition"))
 		if !ok {
 			diags = diags.AttrError(path.GetAttr("condition"), "Invalid gate condition",
