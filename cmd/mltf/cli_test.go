@@ -246,7 +246,7 @@ func TestValidateJSON(t *testing.T) {
 		Diagnostics []struct {
 			Summary string `json:"summary"`
 			Range   struct {
-				Filename string `json:"filename"`
+				Filename string             `json:"filename"`
 				Start    struct{ Line int } `json:"start"`
 			} `json:"range"`
 		} `json:"diagnostics"`
