@@ -2,11 +2,13 @@ package validate
 
 import (
 	"bufio"
+	"compress/gzip"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 )
 
 // colPos is a checked column and its position in the rows of a batch.
@@ -53,9 +55,8 @@ func (r *run) recycle(b *csvBatch) {
 }
 
 func (r *run) readCSV(obj int32, o Object) {
-	rc, err := r.src.NewReader(r.ctx, o.Key)
-	if err != nil {
-		r.objectFail(CheckRead, "", obj, fmt.Sprintf("cannot be opened: %v", err))
+	rc, ok := r.open(obj, o)
+	if !ok {
 		return
 	}
 	defer rc.Close()
@@ -177,4 +178,34 @@ func (r *run) csvError(obj int32, rows int64, err error) {
 		return
 	}
 	r.objectFail(CheckRead, "", obj, fmt.Sprintf("cannot be read after %d rows: %v", rows, err))
+}
+
+// open opens an object for sequential reading, decompressing it when its
+// name ends in .gz.
+func (r *run) open(obj int32, o Object) (io.ReadCloser, bool) {
+	rc, err := r.src.NewReader(r.ctx, o.Key)
+	if err != nil {
+		r.objectFail(CheckRead, "", obj, fmt.Sprintf("cannot be opened: %v", err))
+		return nil, false
+	}
+	if !strings.HasSuffix(strings.ToLower(r.src.Key(o.Key)), ".gz") {
+		return rc, true
+	}
+	zr, err := gzip.NewReader(bufio.NewReaderSize(rc, 256<<10))
+	if err != nil {
+		rc.Close()
+		r.objectFail(CheckRead, "", obj, fmt.Sprintf("is not a readable gzip file (its name ends in .gz): %v", err))
+		return nil, false
+	}
+	return gzipReadCloser{zr, rc}, true
+}
+
+type gzipReadCloser struct {
+	*gzip.Reader
+	under io.Closer
+}
+
+func (g gzipReadCloser) Close() error {
+	g.Reader.Close()
+	return g.under.Close()
 }

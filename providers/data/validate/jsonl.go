@@ -163,9 +163,8 @@ func (a *acc) json(raw []byte, w *where, r int) {
 }
 
 func (r *run) readJSONL(obj int32, o Object) {
-	rc, err := r.src.NewReader(r.ctx, o.Key)
-	if err != nil {
-		r.objectFail(CheckRead, "", obj, fmt.Sprintf("cannot be opened: %v", err))
+	rc, ok := r.open(obj, o)
+	if !ok {
 		return
 	}
 	defer rc.Close()

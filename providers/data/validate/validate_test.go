@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"compress/gzip"
 	"strings"
 	"testing"
 
@@ -178,5 +179,20 @@ func TestCSV(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestGzip(t *testing.T) {
+	var buf strings.Builder
+	zw := gzip.NewWriter(&buf)
+	zw.Write([]byte(goodCSV))
+	zw.Close()
+	res := validateFiles(t, map[string][]byte{"a.csv.gz": []byte(buf.String()), "b.csv.gz": []byte(goodCSV)}, csvContract())
+	want := []failure{{Check: CheckRead, Objects: 1, Example: "b.csv.gz:0:is not a readable gzip file (its name ends in .gz): gzip: invalid header"}}
+	if diff := cmp.Diff(want, failures(res)); diff != "" {
+		t.Errorf("failures (-want +got):\n%s", diff)
+	}
+	if res.Rows != 3 {
+		t.Errorf("rows = %d, want 3", res.Rows)
 	}
 }
