@@ -1,0 +1,368 @@
+package kubernetes
+
+import (
+	"context"
+	"fmt"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/zclconf/go-cty/cty"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/mltf/mltf/providers"
+)
+
+// clusterState is what planning and applying a cluster work from.
+type clusterState struct {
+	conn    *conn
+	config  *clusterConfig
+	spec    *clusterSpec
+	objects []object
+	skipped []string
+}
+
+func (p *Provider) clusterState(ctx context.Context, address string, config cty.Value) (*clusterState, providers.Diagnostics) {
+	cfg, diags := decodeCluster(config)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	c, err := p.connection()
+	if err != nil {
+		return nil, append(diags, connDiags(err)...)
+	}
+	ns := cfg.Namespace
+	if ns == "" {
+		ns = c.namespace
+	}
+	spec := &clusterSpec{Address: address, Namespace: ns, Config: cfg}
+	if spec.Karpenter, err = c.served(ctx, gvrNodePool); err == nil {
+		spec.Kueue, err = c.served(ctx, gvrClusterQueue)
+	}
+	if err != nil {
+		return nil, append(diags, connDiags(fmt.Errorf("cannot list the APIs of %s: %s", c.server, explain(err)))...)
+	}
+	objs, skipped := spec.objects()
+	return &clusterState{conn: c, config: cfg, spec: spec, objects: objs, skipped: skipped}, diags
+}
+
+func (p *Provider) planCluster(ctx context.Context, req providers.PlanChangeRequest) providers.PlanChangeResponse {
+	var resp providers.PlanChangeResponse
+	if req.Config.IsNull() {
+		resp.Planned = cty.NullVal(clusterSchema().ImpliedType())
+		return resp
+	}
+	st, diags := p.clusterState(ctx, req.Address, req.Config)
+	resp.Diagnostics = diags
+	if st == nil {
+		resp.Planned = cty.UnknownVal(clusterSchema().ImpliedType())
+		return resp
+	}
+	facts := clusterFacts{CreatedNS: cty.UnknownVal(cty.Bool), Nodes: cty.UnknownVal(cty.Number), GPUs: cty.UnknownVal(cty.Number)}
+	if !req.Prior.IsNull() {
+		facts.CreatedNS = getPath(req.Prior, attr("created_ns"))
+		facts.Nodes = getPath(req.Prior, attr("nodes"))
+		facts.GPUs = getPath(req.Prior, attr("gpus"))
+		facts.PoolObserved = priorPoolObserved(req.Prior)
+		if prevNS := getPath(req.Prior, attr("namespace")); prevNS.IsKnown() && !prevNS.IsNull() && prevNS.AsString() != st.spec.Namespace {
+			resp.RequiresReplace = []cty.Path{attr("namespace")}
+			resp.Reasons = append(resp.Reasons, fmt.Sprintf("namespace %s -> %s", prevNS.AsString(), st.spec.Namespace))
+		}
+	}
+	resp.Planned = clusterValue(req.Config, st, facts)
+	resp.Reasons = append(resp.Reasons, "applies "+describeObjects(st.objects))
+	for _, s := range st.skipped {
+		resp.Reasons = append(resp.Reasons, "skips "+s)
+	}
+	return resp
+}
+
+// clusterFacts are the observed parts of a cluster value.
+type clusterFacts struct {
+	CreatedNS, Nodes, GPUs cty.Value
+	// PoolObserved holds nodes and allocatable_gpus by pool.
+	PoolObserved map[string][2]cty.Value
+}
+
+func priorPoolObserved(prior cty.Value) map[string][2]cty.Value {
+	out := map[string][2]cty.Value{}
+	pv := getPath(prior, attr("pool"))
+	if pv.IsNull() || !pv.IsKnown() {
+		return out
+	}
+	for name, v := range pv.AsValueMap() {
+		out[name] = [2]cty.Value{getPath(v, attr("nodes")), getPath(v, attr("allocatable_gpus"))}
+	}
+	return out
+}
+
+func numOr(v cty.Value) cty.Value {
+	if v.Type() == cty.DynamicPseudoType {
+		if v.IsKnown() {
+			return cty.NullVal(cty.Number)
+		}
+		return cty.UnknownVal(cty.Number)
+	}
+	return v
+}
+
+func clusterValue(config cty.Value, st *clusterState, f clusterFacts) cty.Value {
+	s := st.spec
+	id := s.idOn(st.conn.server)
+	skipped := cty.ListValEmpty(cty.String)
+	if len(st.skipped) > 0 {
+		vs := make([]cty.Value, len(st.skipped))
+		for i, x := range st.skipped {
+			vs[i] = cty.StringVal(x)
+		}
+		skipped = cty.ListVal(vs)
+	}
+	pcs := map[string]cty.Value{}
+	for name := range st.config.Priority {
+		pcs[name] = cty.StringVal(s.priorityClassName(name))
+	}
+	pcVal := cty.MapValEmpty(cty.String)
+	if len(pcs) > 0 {
+		pcVal = cty.MapVal(pcs)
+	}
+	ety := clusterSchema().Blocks["pool"].Block.ImpliedType()
+	poolVal := cty.MapValEmpty(ety)
+	if pv := getPath(config, attr("pool")); !pv.IsNull() && pv.IsKnown() && pv.LengthInt() > 0 {
+		m := map[string]cty.Value{}
+		for name, cfgPool := range pv.AsValueMap() {
+			pc := st.config.Pools[name]
+			queue, nodePool := cty.NullVal(cty.String), cty.NullVal(cty.String)
+			if s.Kueue {
+				queue = cty.StringVal(localQueueName)
+			}
+			if s.Karpenter {
+				nodePool = cty.StringVal(s.nodePoolName(name))
+			}
+			obs, ok := f.PoolObserved[name]
+			if !ok {
+				obs = [2]cty.Value{cty.UnknownVal(cty.Number), cty.UnknownVal(cty.Number)}
+			}
+			slots := pc.MaxNodes * max(pc.GPUsPerNode, 1)
+			vals := map[string]cty.Value{
+				"name":             cty.StringVal(name),
+				"cluster_id":       id,
+				"provider":         cty.StringVal(providerName),
+				"namespace":        cty.StringVal(s.Namespace),
+				"slots":            cty.NumberIntVal(int64(slots)),
+				"gpus":             cty.NumberIntVal(int64(pc.GPUsPerNode)),
+				"queue":            queue,
+				"node_pool":        nodePool,
+				"service_account":  cty.StringVal(trainingAccount),
+				"priority_classes": pcVal,
+				"nodes":            numOr(obs[0]),
+				"allocatable_gpus": numOr(obs[1]),
+			}
+			m[name] = objectWith(cfgPool, vals)
+		}
+		poolVal = cty.MapVal(m)
+	}
+	return objectWith(config, map[string]cty.Value{
+		"namespace":  cty.StringVal(s.Namespace),
+		"id":         id,
+		"server":     cty.StringVal(st.conn.server),
+		"nodes":      numOr(f.Nodes),
+		"gpus":       numOr(f.GPUs),
+		"karpenter":  cty.BoolVal(s.Karpenter),
+		"kueue":      cty.BoolVal(s.Kueue),
+		"skipped":    skipped,
+		"created_ns": f.CreatedNS,
+		"pool":       poolVal,
+	})
+}
+
+func (s *clusterSpec) idOn(server string) cty.Value {
+	return cty.StringVal(strings.TrimRight(server, "/") + "/namespaces/" + s.Namespace)
+}
+
+func (p *Provider) applyCluster(ctx context.Context, req providers.ApplyChangeRequest) providers.ApplyChangeResponse {
+	if req.Planned.IsNull() {
+		return p.destroyCluster(ctx, req)
+	}
+	var resp providers.ApplyChangeResponse
+	st, diags := p.clusterState(ctx, req.Address, req.Config)
+	resp.Diagnostics = diags
+	if st == nil {
+		return resp
+	}
+	c := st.conn
+	created := getPath(req.Prior, attr("created_ns"))
+	if req.Prior.IsNull() || !created.IsKnown() || created.IsNull() {
+		_, err := c.typed.CoreV1().Namespaces().Get(ctx, st.spec.Namespace, metav1.GetOptions{})
+		switch {
+		case apierrors.IsNotFound(err):
+			created = cty.True
+		case err != nil:
+			resp.Diagnostics = resp.Diagnostics.Errorf("Cannot read the namespace", "%s", explain(err))
+			return resp
+		default:
+			created = cty.False
+		}
+	}
+	for _, o := range st.objects {
+		req.Events(providers.Event{Type: providers.EventProgress, Time: time.Now(), Progress: &providers.Progress{Message: "applying " + o.About}})
+		if _, err := c.apply(ctx, o.GVR, o.Obj); err != nil {
+			resp.Diagnostics = resp.Diagnostics.Errorf("Cannot apply the cluster's objects", "%s", explain(err))
+			resp.New = req.Prior
+			return resp
+		}
+	}
+	if err := p.prune(ctx, st); err != nil {
+		resp.Diagnostics = resp.Diagnostics.Errorf("Cannot delete objects the cluster no longer needs", "%s", explain(err))
+	}
+	facts := clusterFacts{CreatedNS: created}
+	if err := observe(ctx, c, st, &facts); err != nil {
+		resp.Diagnostics = append(resp.Diagnostics, providers.Diagnostic{Severity: providers.Warning, Summary: "Cannot observe the cluster's nodes", Detail: explain(err)})
+	}
+	resp.New = clusterValue(req.Config, st, facts)
+	return resp
+}
+
+// prune deletes the objects of the cluster that its configuration no
+// longer asks for: PriorityClasses, NodePools and ResourceFlavors of
+// removed priorities and pools, and a removed quota.
+func (p *Provider) prune(ctx context.Context, st *clusterState) error {
+	want := map[string]bool{}
+	for _, o := range st.objects {
+		want[o.GVR.Resource+"/"+o.Obj.GetName()] = true
+	}
+	sel := labels.SelectorFromSet(st.spec.labels()).String()
+	kinds := []gvr{gvrPriorityClass}
+	if st.spec.Karpenter {
+		kinds = append(kinds, gvrNodePool)
+	}
+	if st.spec.Kueue {
+		kinds = append(kinds, gvrResourceFlavor)
+	}
+	for _, g := range kinds {
+		list, err := st.conn.dyn.Resource(g).List(ctx, metav1.ListOptions{LabelSelector: sel})
+		if err != nil {
+			return err
+		}
+		for _, item := range list.Items {
+			if !want[g.Resource+"/"+item.GetName()] {
+				if err := st.conn.remove(ctx, g, "", item.GetName()); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if st.spec.quota() == nil {
+		return st.conn.remove(ctx, gvrResourceQuota, st.spec.Namespace, quotaName)
+	}
+	return nil
+}
+
+// observe counts the nodes and allocatable GPUs of each pool.
+func observe(ctx context.Context, c *conn, st *clusterState, f *clusterFacts) error {
+	nodes, err := c.typed.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		f.Nodes, f.GPUs = cty.NullVal(cty.Number), cty.NullVal(cty.Number)
+		f.PoolObserved = map[string][2]cty.Value{}
+		for name := range st.config.Pools {
+			f.PoolObserved[name] = [2]cty.Value{cty.NullVal(cty.Number), cty.NullVal(cty.Number)}
+		}
+		return err
+	}
+	f.PoolObserved = map[string][2]cty.Value{}
+	seen := map[string]bool{}
+	var totalGPUs int64
+	for name, pc := range st.config.Pools {
+		sel := map[string]string{}
+		for k, v := range pc.NodeSelector {
+			sel[k] = v
+		}
+		if st.spec.Karpenter {
+			sel[labelNodePool] = st.spec.nodePoolName(name)
+		}
+		var n, gpus int64
+		for i := range nodes.Items {
+			node := &nodes.Items[i]
+			if !labels.SelectorFromSet(sel).Matches(labels.Set(node.Labels)) {
+				continue
+			}
+			q := node.Status.Allocatable[corev1.ResourceName(pc.GPUResource)]
+			if len(sel) == 0 && pc.GPUsPerNode > 0 && q.IsZero() {
+				continue // a GPU pool without a selector is the nodes with GPUs
+			}
+			n++
+			gpus += q.Value()
+			if !seen[node.Name] {
+				seen[node.Name] = true
+				totalGPUs += q.Value()
+			}
+		}
+		f.PoolObserved[name] = [2]cty.Value{cty.NumberIntVal(n), cty.NumberIntVal(gpus)}
+	}
+	f.Nodes = cty.NumberIntVal(int64(len(seen)))
+	f.GPUs = cty.NumberVal(new(big.Float).SetInt64(totalGPUs))
+	return nil
+}
+
+func (p *Provider) readCluster(ctx context.Context, req providers.ReadRequest) providers.ReadResponse {
+	if req.Current.IsNull() {
+		return providers.ReadResponse{New: req.Current}
+	}
+	cfg := req.Current
+	st, diags := p.clusterState(ctx, req.Address, cfg)
+	if st == nil {
+		return providers.ReadResponse{New: req.Current, Private: req.Private, Diagnostics: diags}
+	}
+	ns, err := st.conn.typed.CoreV1().Namespaces().Get(ctx, st.spec.Namespace, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) || err == nil && ns.DeletionTimestamp != nil {
+		return providers.ReadResponse{New: cty.NullVal(req.Current.Type())} // gone: plan creates it again
+	}
+	if err != nil {
+		return providers.ReadResponse{New: req.Current, Private: req.Private, Diagnostics: diags.Errorf("Cannot read the namespace", "%s", explain(err))}
+	}
+	facts := clusterFacts{CreatedNS: getPath(req.Current, attr("created_ns"))}
+	if err := observe(ctx, st.conn, st, &facts); err != nil {
+		diags = append(diags, providers.Diagnostic{Severity: providers.Warning, Summary: "Cannot observe the cluster's nodes", Detail: explain(err)})
+	}
+	v := clusterValue(req.Current, st, facts)
+	// Keep the value's type as it was (the engine compares like for like).
+	if conv, err := convertLike(v, req.Current.Type()); err == nil {
+		v = conv
+	}
+	return providers.ReadResponse{New: v, Private: req.Private, Diagnostics: diags}
+}
+
+func (p *Provider) destroyCluster(ctx context.Context, req providers.ApplyChangeRequest) providers.ApplyChangeResponse {
+	resp := providers.ApplyChangeResponse{New: cty.NullVal(clusterSchema().ImpliedType())}
+	st, diags := p.clusterState(ctx, req.Address, req.Prior)
+	if st == nil {
+		resp.Diagnostics, resp.New = diags, req.Prior
+		return resp
+	}
+	c := st.conn
+	createdNS := getPath(req.Prior, attr("created_ns"))
+	deleteNS := createdNS.IsKnown() && !createdNS.IsNull() && createdNS.True()
+	// Cluster-wide objects first, then the namespace's (all of them at
+	// once when the namespace was mltf's).
+	var errs []string
+	for i := len(st.objects) - 1; i >= 0; i-- {
+		o := st.objects[i]
+		if o.GVR == gvrNamespace && !deleteNS {
+			continue
+		}
+		if deleteNS && !clusterScoped(o.GVR) {
+			continue // goes with the namespace
+		}
+		req.Events(providers.Event{Type: providers.EventProgress, Time: time.Now(), Progress: &providers.Progress{Message: "deleting " + o.About}})
+		if err := c.remove(ctx, o.GVR, o.Obj.GetNamespace(), o.Obj.GetName()); err != nil {
+			errs = append(errs, explain(err))
+		}
+	}
+	if len(errs) > 0 {
+		resp.Diagnostics = resp.Diagnostics.Errorf("Cannot delete the cluster's objects", "%s", strings.Join(errs, "; "))
+		resp.New = req.Prior
+	}
+	return resp
+}

@@ -1,0 +1,410 @@
+package kubernetes
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"strconv"
+	"strings"
+	"time"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/mltf/mltf/providers"
+	"github.com/mltf/mltf/state/tracking"
+)
+
+// Restart causes, as the training contract names them.
+const (
+	causeInfra = "infrastructure"
+	causeUser  = "user_error"
+)
+
+// progressEvery is how often a supervised run reports while nothing
+// changes, and how often its metrics reach the tracking store.
+const progressEvery = 5 * time.Second
+
+// failure is why an attempt of a run failed.
+type failure struct {
+	Cause  string
+	Detail string
+	Pod    string
+	Node   int
+}
+
+// supervision is the state of one supervised run.
+type supervision struct {
+	p      *Provider
+	req    providers.ApplyChangeRequest
+	spec   *runSpec
+	priv   privateData
+	facts  runFacts
+	conn   *conn
+	hub    *hub
+	logs   *logFollower
+	tr     Tracker
+	diags  providers.Diagnostics
+	points []tracking.MetricPoint
+
+	seenJob      bool
+	seenPods     map[string]*corev1.Pod // this attempt's pods seen, by name
+	lastActivity time.Time
+	attemptStart time.Time
+	allRunning   bool
+	lastMessage  string
+	step, total  int64
+}
+
+// supervise follows a run until it ends, restarting the gang within the
+// retry budgets. When mltf is stopped first it returns the running value:
+// the Job goes on, and the next apply re-attaches.
+func (p *Provider) supervise(ctx context.Context, req providers.ApplyChangeRequest, spec *runSpec, priv privateData, facts runFacts) providers.ApplyChangeResponse {
+	conn, err := p.connection()
+	if err != nil {
+		return providers.ApplyChangeResponse{New: req.Prior, Diagnostics: connDiags(err)}
+	}
+	_, tr := p.config()
+	if facts.Restarts == nil {
+		facts.Restarts = map[string]int{}
+	}
+	if facts.Metrics == nil {
+		facts.Metrics = map[string]float64{}
+	}
+	spec.Restarts = facts.Restarts
+	s := &supervision{p: p, req: req, spec: spec, priv: priv, facts: facts, conn: conn, hub: conn.hub(priv.Namespace), tr: tr,
+		seenPods: map[string]*corev1.Pod{}, lastActivity: time.Now(), attemptStart: time.Now()}
+	s.logs = newLogFollower(ctx, conn, priv.Namespace)
+	defer func() { s.logs.stop() }()
+	poke, done := s.hub.subscribe(spec.RunID)
+	defer done()
+	tick := time.NewTicker(progressEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-poke:
+			if out, end := s.evaluate(ctx); end {
+				return out
+			}
+		case l := <-s.logs.lines:
+			s.line(l)
+		case <-tick.C:
+			s.flush(ctx)
+			s.progress(true)
+			if out, end := s.checkHang(ctx); end {
+				return out
+			}
+		case <-p.stopped():
+			return s.detach(ctx)
+		case <-ctx.Done():
+			return s.detach(ctx)
+		}
+	}
+}
+
+// detach returns the running value, leaving the Job to run.
+func (s *supervision) detach(ctx context.Context) providers.ApplyChangeResponse {
+	s.flush(context.WithoutCancel(ctx))
+	s.facts.Status = statusRunning
+	return providers.ApplyChangeResponse{New: objectWith(s.req.Config, s.facts.values()), Private: s.priv.encode(), Diagnostics: s.diags}
+}
+
+// evaluate looks at the run's Job and pods in the watch caches.
+func (s *supervision) evaluate(ctx context.Context) (providers.ApplyChangeResponse, bool) {
+	var job *batchv1.Job
+	for _, j := range s.hub.runJobs(s.spec.RunID) {
+		if j.Name == s.spec.jobName() {
+			job = j
+		}
+	}
+	if job == nil {
+		if !s.seenJob {
+			return providers.ApplyChangeResponse{}, false // the cache has not seen it yet
+		}
+		return s.end(ctx, statusCancelled, fmt.Sprintf("Job %s/%s was deleted outside mltf while it ran", s.priv.Namespace, s.spec.jobName()), nil)
+	}
+	s.seenJob = true
+	attempt := strconv.Itoa(s.spec.Attempt)
+	var pods []*corev1.Pod
+	current := map[string]bool{}
+	for _, pod := range s.hub.runPods(s.spec.RunID) {
+		if pod.Labels[labelAttempt] == attempt {
+			pods = append(pods, pod)
+			current[pod.Name] = true
+			s.seenPods[pod.Name] = pod
+		}
+	}
+	s.logs.follow(pods)
+	if jobDone(job) == string(batchv1.JobComplete) {
+		return s.end(ctx, statusFinished, "", nil)
+	}
+	if f := classify(job, pods, s.seenPods, current); f != nil {
+		return s.restart(ctx, *f)
+	}
+	s.describe(job, pods)
+	return providers.ApplyChangeResponse{}, false
+}
+
+// classify finds why the attempt failed, if it did: a pod preempted,
+// evicted or lost counts against infrastructure, a container's non-zero
+// exit against user_error.
+func classify(job *batchv1.Job, pods []*corev1.Pod, seen map[string]*corev1.Pod, current map[string]bool) *failure {
+	var user *failure
+	for _, pod := range pods {
+		idx := completionIndex(pod)
+		for _, c := range pod.Status.Conditions {
+			if c.Type == corev1.DisruptionTarget && c.Status == corev1.ConditionTrue {
+				return &failure{Cause: causeInfra, Pod: pod.Name, Node: idx,
+					Detail: fmt.Sprintf("pod %s (node %d) was disrupted: %s %s", pod.Name, idx, c.Reason, c.Message)}
+			}
+		}
+		if pod.Status.Phase != corev1.PodFailed {
+			continue
+		}
+		switch pod.Status.Reason {
+		case "Evicted", "NodeLost", "Shutdown", "Terminated", "UnexpectedAdmissionError", "NodeAffinity", "OutOfcpu", "OutOfmemory":
+			return &failure{Cause: causeInfra, Pod: pod.Name, Node: idx,
+				Detail: fmt.Sprintf("pod %s (node %d) failed: %s %s", pod.Name, idx, pod.Status.Reason, pod.Status.Message)}
+		}
+		for _, cs := range pod.Status.ContainerStatuses {
+			t := cs.State.Terminated
+			if t == nil || t.ExitCode == 0 {
+				continue
+			}
+			if t.ExitCode == 137 || t.ExitCode == 143 || t.Signal != 0 || t.Reason == "OOMKilled" {
+				return &failure{Cause: causeInfra, Pod: pod.Name, Node: idx,
+					Detail: fmt.Sprintf("pod %s (node %d) was killed: exit code %d (%s)", pod.Name, idx, t.ExitCode, t.Reason)}
+			}
+			if user == nil {
+				user = &failure{Cause: causeUser, Pod: pod.Name, Node: idx,
+					Detail: fmt.Sprintf("pod %s (node %d) exited with code %d", pod.Name, idx, t.ExitCode)}
+			}
+		}
+		if user == nil {
+			user = &failure{Cause: causeInfra, Pod: pod.Name, Node: idx, Detail: fmt.Sprintf("pod %s (node %d) failed: %s", pod.Name, idx, pod.Status.Message)}
+		}
+	}
+	if user != nil {
+		return user
+	}
+	for name, pod := range seen {
+		if !current[name] && pod.Status.Phase != corev1.PodSucceeded {
+			return &failure{Cause: causeInfra, Pod: name, Node: completionIndex(pod),
+				Detail: fmt.Sprintf("pod %s (node %d) was deleted (lost node, eviction or by hand)", name, completionIndex(pod))}
+		}
+	}
+	if jobDone(job) == string(batchv1.JobFailed) {
+		msg := ""
+		for _, c := range job.Status.Conditions {
+			if c.Type == batchv1.JobFailed {
+				msg = c.Reason + ": " + c.Message
+			}
+		}
+		return &failure{Cause: causeInfra, Node: -1, Detail: fmt.Sprintf("Job %s failed: %s", job.Name, msg)}
+	}
+	return nil
+}
+
+// restart replaces the Job with the next attempt when the budget of the
+// failure's cause allows, else ends the run as failed.
+func (s *supervision) restart(ctx context.Context, f failure) (providers.ApplyChangeResponse, bool) {
+	c := s.spec.Config
+	budget := c.RetryInfra
+	if f.Cause == causeUser {
+		budget = c.RetryUser
+	}
+	if s.facts.Restarts[f.Cause] >= budget {
+		lines := s.logs.tail(max(f.Node, 0))
+		if len(lines) == 0 && f.Pod != "" {
+			lines = fetchTail(ctx, s.conn, s.priv.Namespace, f.Pod)
+		}
+		detail := fmt.Sprintf("%s; retry.%s = %d is spent (%d %s so far).", f.Detail, f.Cause, budget, s.facts.Restarts[f.Cause], plural(s.facts.Restarts[f.Cause], "restart", "restarts"))
+		if len(lines) > 0 {
+			detail += fmt.Sprintf("\nLast lines of node %d:\n  %s", max(f.Node, 0), strings.Join(lines, "\n  "))
+		}
+		return s.end(ctx, statusFailed, detail, &f)
+	}
+	s.facts.Restarts = maps.Clone(s.facts.Restarts)
+	s.facts.Restarts[f.Cause]++
+	s.spec.Restarts = s.facts.Restarts
+	old := s.spec.jobName()
+	s.event(fmt.Sprintf("%s; restarting all %d pods (%s restart %d of %d), resuming from the newest committed checkpoint",
+		f.Detail, c.Nodes, f.Cause, s.facts.Restarts[f.Cause], budget))
+	if err := s.conn.remove(ctx, gvrJob, s.priv.Namespace, old); err != nil {
+		s.diags = append(s.diags, providers.Diagnostic{Severity: providers.Warning, Summary: "Cannot delete the failed Job", Detail: explain(err)})
+	}
+	s.spec.Attempt++
+	u, err := toUnstructured(s.spec.job())
+	if err == nil {
+		_, err = s.conn.apply(ctx, gvrJob, u)
+	}
+	if err != nil {
+		return s.end(ctx, statusFailed, "cannot create the Job of the next attempt: "+explain(err), &f)
+	}
+	s.priv.Job, s.priv.Attempt = s.spec.jobName(), s.spec.Attempt
+	s.seenJob, s.seenPods, s.allRunning = false, map[string]*corev1.Pod{}, false
+	s.attemptStart, s.lastActivity = time.Now(), time.Now()
+	s.req.Events(providers.Event{Type: providers.EventPartial, Time: time.Now(),
+		Partial: objectWith(s.req.Config, s.facts.values()), PartialPrivate: s.priv.encode()})
+	return providers.ApplyChangeResponse{}, false
+}
+
+// end finishes the run: last metrics, tracking store, final value.
+func (s *supervision) end(ctx context.Context, status, detail string, f *failure) (providers.ApplyChangeResponse, bool) {
+	// Drain what the log streams still hold.
+	if status == statusFinished {
+		deadline := time.After(2 * time.Second)
+	drain:
+		for {
+			select {
+			case l := <-s.logs.lines:
+				s.line(l)
+			case <-deadline:
+				break drain
+			default:
+				if len(s.logs.lines) == 0 {
+					break drain
+				}
+			}
+		}
+	}
+	s.flush(ctx)
+	s.facts.Status = status
+	s.facts.Finished = time.Now().UTC().Truncate(time.Second)
+	if status != statusFinished {
+		s.facts.ArtifactURI = ""
+	}
+	if s.tr != nil {
+		if err := s.tr.UpdateRun(ctx, trackingRun(s.spec, s.facts), s.spec.Config.Experiment.Name); err != nil {
+			s.diags = append(s.diags, providers.Diagnostic{Severity: providers.Warning, Summary: "Cannot record the run's end in the tracking store", Detail: err.Error()})
+		}
+	}
+	switch status {
+	case statusFailed:
+		s.diags = s.diags.Errorf("Training failed", "%s", detail)
+	case statusCancelled:
+		s.diags = s.diags.Errorf("Training cancelled", "%s", detail)
+	}
+	return providers.ApplyChangeResponse{New: objectWith(s.req.Config, s.facts.values()), Private: s.priv.encode(), Diagnostics: s.diags}, true
+}
+
+// line handles one log line: a log event, and the metrics of node 0.
+func (s *supervision) line(l logLine) {
+	s.lastActivity = time.Now()
+	src := fmt.Sprintf("node %d", l.Node)
+	if l.Node < 0 {
+		src = "mltf"
+	}
+	s.req.Events(providers.Event{Type: providers.EventLog, Time: time.Now(), Log: &providers.LogLine{Source: src, Line: l.Text}})
+	if l.Node != 0 {
+		return
+	}
+	m, ok := parseMetric(l.Text)
+	if !ok {
+		return
+	}
+	s.step = m.Step
+	if m.Total > 0 {
+		s.total = m.Total
+	}
+	now := time.Now()
+	for _, name := range sortedKeys(m.Values) {
+		v := m.Values[name]
+		s.facts.Metrics[name] = v
+		s.req.Events(providers.Event{Type: providers.EventMetric, Time: now, Metric: &providers.MetricPoint{Name: name, Step: m.Step, Value: v}})
+		s.points = append(s.points, tracking.MetricPoint{RunID: s.spec.RunID, Name: name, Step: m.Step, Value: v, Time: now})
+	}
+	if len(s.points) >= 1000 {
+		s.flush(context.Background())
+	}
+	s.progress(true)
+}
+
+// flush writes the pending metric points to the tracking store.
+func (s *supervision) flush(ctx context.Context) {
+	if len(s.points) == 0 || s.tr == nil {
+		s.points = s.points[:0]
+		return
+	}
+	if err := s.tr.LogMetrics(ctx, s.points); err != nil && !s.warned("Cannot write metrics to the tracking store") {
+		s.diags = append(s.diags, providers.Diagnostic{Severity: providers.Warning, Summary: "Cannot write metrics to the tracking store", Detail: err.Error()})
+	}
+	s.points = s.points[:0]
+}
+
+func (s *supervision) warned(summary string) bool {
+	for _, d := range s.diags {
+		if d.Summary == summary {
+			return true
+		}
+	}
+	return false
+}
+
+// describe says where the attempt stands: queued, scheduling, running.
+func (s *supervision) describe(job *batchv1.Job, pods []*corev1.Pod) {
+	c := s.spec.Config
+	msg := ""
+	switch {
+	case job.Spec.Suspend != nil && *job.Spec.Suspend:
+		msg = fmt.Sprintf("queued in Kueue (LocalQueue %s)", job.Labels[labelKueueQueue])
+	default:
+		running, pending, why := 0, 0, ""
+		for _, pod := range pods {
+			switch pod.Status.Phase {
+			case corev1.PodRunning, corev1.PodSucceeded:
+				running++
+			case corev1.PodPending:
+				pending++
+				for _, cond := range pod.Status.Conditions {
+					if cond.Type == corev1.PodScheduled && cond.Status == corev1.ConditionFalse && cond.Message != "" {
+						why = cond.Message
+					}
+				}
+			}
+		}
+		switch {
+		case running == c.Nodes:
+			msg = fmt.Sprintf("running, attempt %d", s.spec.Attempt)
+			if !s.allRunning {
+				s.allRunning = true
+				s.event(fmt.Sprintf("all %d pods running after %s (attempt %d)", c.Nodes, time.Since(s.attemptStart).Round(10*time.Millisecond), s.spec.Attempt))
+			}
+		case why != "":
+			msg = fmt.Sprintf("waiting for %d of %d pods to be scheduled: %s", c.Nodes-running, c.Nodes, why)
+		default:
+			msg = fmt.Sprintf("starting: %d of %d pods running", running, c.Nodes)
+		}
+	}
+	if msg != s.lastMessage {
+		s.lastMessage = msg
+		s.progress(false)
+	}
+}
+
+// progress sends the current summary.
+func (s *supervision) progress(withMetrics bool) {
+	if s.lastMessage == "" {
+		return
+	}
+	p := &providers.Progress{Message: s.lastMessage, Step: s.step, Total: s.total, Elapsed: time.Since(s.facts.Started)}
+	if withMetrics && len(s.facts.Metrics) > 0 {
+		p.Metrics = maps.Clone(s.facts.Metrics)
+	}
+	s.req.Events(providers.Event{Type: providers.EventProgress, Time: time.Now(), Progress: p})
+}
+
+func (s *supervision) event(line string) {
+	s.req.Events(providers.Event{Type: providers.EventLog, Time: time.Now(), Log: &providers.LogLine{Source: "mltf", Line: line}})
+}
+
+// checkHang restarts a gang whose pods all run but say nothing for
+// hang_timeout (only when logs can be streamed at all).
+func (s *supervision) checkHang(ctx context.Context) (providers.ApplyChangeResponse, bool) {
+	c := s.spec.Config
+	if !s.allRunning || !s.logs.streaming() || time.Since(s.lastActivity) < c.HangTimeout {
+		return providers.ApplyChangeResponse{}, false
+	}
+	return s.restart(ctx, failure{Cause: causeInfra, Node: -1,
+		Detail: fmt.Sprintf("no pod wrote a line for %s (hang_timeout)", c.HangTimeout)})
+}
