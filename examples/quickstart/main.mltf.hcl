@@ -49,6 +49,18 @@ training "mlp" {
   }
 }
 
+# The registry: every new run of training.mlp becomes a version of the
+# model; production moves to it only when the gate holds.
+model "digits" {
+  from    = training.mlp
+  aliases = ["production"]
+
+  gate {
+    condition = self.candidate.metrics.accuracy >= 0.9 && (self.current == null || self.candidate.metrics.accuracy >= self.current.metrics.accuracy - 0.01)
+    message   = "accuracy below the production bar"
+  }
+}
+
 output "accuracy" {
   value       = training.mlp.metrics["accuracy"]
   description = "Accuracy on the held-out rows."

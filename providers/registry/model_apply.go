@@ -24,7 +24,7 @@ func (p *Provider) applyModel(ctx context.Context, req providers.ApplyChangeRequ
 	if config.IsNull() || !config.IsKnown() {
 		config = req.Planned
 	}
-	cfg, diags := decodeModel(req.Address, config)
+	cfg, diags := decodeModel(req.Address, config, false)
 	if diags.HasErrors() {
 		return providers.ApplyChangeResponse{New: req.Prior, Diagnostics: diags}
 	}

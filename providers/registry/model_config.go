@@ -24,8 +24,9 @@ type modelConfig struct {
 	HasGates bool
 }
 
-// decodeModel reads and checks a model configuration.
-func decodeModel(addr string, v cty.Value) (modelConfig, providers.Diagnostics) {
+// decodeModel reads and checks a model configuration; validating is set
+// for ValidateConfig, where gates are not handed over yet.
+func decodeModel(addr string, v cty.Value, validating bool) (modelConfig, providers.Diagnostics) {
 	var diags providers.Diagnostics
 	c := modelConfig{Name: stringOr(v.GetAttr("name"), defaultName(addr)), From: v.GetAttr("from")}
 	if !modelName.MatchString(c.Name) {
@@ -77,7 +78,7 @@ func decodeModel(addr string, v cty.Value) (modelConfig, providers.Diagnostics) 
 				fmt.Sprintf("version = %d pins the model's aliases, but it has none: add aliases = [\"production\"] or remove version.", n))
 		}
 	}
-	gates, ds := gatesOf(v)
+	gates, ds := gatesOf(v, validating)
 	diags = append(diags, ds...)
 	c.Gates, c.HasGates = gates, len(gates) > 0
 	return c, diags
@@ -87,6 +88,6 @@ func (p *Provider) validateModel(req providers.ValidateConfigRequest) providers.
 	if req.Config.IsNull() || !req.Config.IsKnown() {
 		return providers.ValidateConfigResponse{}
 	}
-	_, diags := decodeModel("model.m", req.Config)
+	_, diags := decodeModel("model.m", req.Config, true)
 	return providers.ValidateConfigResponse{Diagnostics: diags}
 }

@@ -144,8 +144,10 @@ type gate struct {
 	Message   *exprSrc
 }
 
-// gatesOf reads the gate blocks of a configuration.
-func gatesOf(config cty.Value) ([]gate, providers.Diagnostics) {
+// gatesOf reads the gate blocks of a configuration. When validating
+// (mltf validate), the engine hands the conditions over undecoded and
+// unknown; at plan and apply each must be an expression.
+func gatesOf(config cty.Value, validating bool) ([]gate, providers.Diagnostics) {
 	var diags providers.Diagnostics
 	v := config.GetAttr("gate")
 	if v.IsNull() || !v.IsKnown() {
@@ -156,15 +158,16 @@ func gatesOf(config cty.Value) ([]gate, providers.Diagnostics) {
 	for it := v.ElementIterator(); it.Next(); i++ {
 		_, b := it.Element()
 		path := cty.GetAttrPath("gate").IndexInt(i)
-		if !b.IsKnown() || !b.GetAttr("condition").IsKnown() {
-			// mltf validate decodes the configuration without handing
-			// expressions over: there is nothing to check yet.
+		if validating && (!b.IsKnown() || !b.GetAttr("condition").IsKnown()) {
 			continue
 		}
 		c, ok := decodeExprSrc(b.GetAttr("condition"))
 		if !ok {
-			diags = diags.AttrError(path.GetAttr("condition"), "Invalid gate condition",
-				"The condition of a gate must be an expression, e.g. condition = self.candidate.metrics.accuracy >= 0.9.")
+			// Never skip a gate: an alias would move without it.
+			diags = diags.AttrError(path.GetAttr("condition"), "Gate condition not handed over",
+				"The registry provider evaluates a gate's condition itself, but it received a value instead of the expression's source. "+
+					"The engine hands Expression attributes over as {source, filename, line, column, scope}; a provider protocol that drops the schema's Expression flag loses them. "+
+					"Use the mltf binary that serves this provider, and write the condition as an expression, e.g. condition = self.candidate.metrics.accuracy >= 0.9.")
 			continue
 		}
 		g := gate{Index: i, Condition: c}

@@ -15,7 +15,7 @@ func (p *Provider) planModel(ctx context.Context, req providers.PlanChangeReques
 	if req.Config.IsNull() {
 		return providers.PlanChangeResponse{Planned: req.Config}
 	}
-	cfg, diags := decodeModel(req.Address, req.Config)
+	cfg, diags := decodeModel(req.Address, req.Config, false)
 	if diags.HasErrors() {
 		return providers.PlanChangeResponse{Diagnostics: diags}
 	}

@@ -347,3 +347,21 @@ func TestModelConfigErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestModelGateNotHandedOver: mltf validate decodes gates without
+// handing them over, which is fine; at plan a gate that is not an
+// expression is an error, never a gate skipped.
+func TestModelGateNotHandedOver(t *testing.T) {
+	h := newModelHarness(t)
+	cfg := h.config(modelConfig{from: h.train(0.9), aliases: []string{"production"}}).AsValueMap()
+	cfg["gate"] = cty.TupleVal([]cty.Value{cty.ObjectVal(map[string]cty.Value{
+		"condition": cty.UnknownVal(cty.Bool), "message": cty.StringVal("too low"),
+	})})
+	v := cty.ObjectVal(cfg)
+	vr := h.p.ValidateConfig(context.Background(), providers.ValidateConfigRequest{Kind: "model", Config: v})
+	requireNone(t, "ValidateConfig", vr.Diagnostics)
+	pr := h.plan(v)
+	if !pr.Diagnostics.HasErrors() || pr.Diagnostics[0].Summary != "Gate condition not handed over" {
+		t.Errorf("plan of a gate that is not an expression: %v", pr.Diagnostics)
+	}
+}

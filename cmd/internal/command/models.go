@@ -222,7 +222,7 @@ func (c *ModelsShowCommand) Run(args []string) int {
 			d := l.Datasets[name]
 			extra := ""
 			if d.Version != 0 {
-				extra = fmt.Sprintf(" version %d", d.Version)
+				extra = fmt.Sprintf(", version %d", d.Version)
 			}
 			fp := "not fingerprinted"
 			if d.Fingerprint != "" {
