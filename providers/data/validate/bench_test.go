@@ -10,7 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
 	"strconv"
 	"sync"
@@ -206,7 +206,7 @@ func writeBenchParquet(b *testing.B, path string, rows int64) {
 // peak samples the Go runtime's mapped memory and the process's resident
 // set while running f, and reports their maxima.
 func peak(b *testing.B, f func()) {
-	runtime.GC()
+	debug.FreeOSMemory()
 	cpu0 := cpuTime()
 	defer func() {
 		// CPU seconds per operation: on a shared machine the wall-clock

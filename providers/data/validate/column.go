@@ -37,7 +37,10 @@ type where struct {
 func (w *where) ref(r int, value string) exampleRef {
 	e := exampleRef{obj: w.obj, row: w.firstRow + int64(r) + 1, value: value}
 	if w.lines != nil {
+		// Text formats number rows by line, which is known even when
+		// pieces of one object are read at once.
 		e.line = w.lines[r]
+		e.row = e.line
 	}
 	return e
 }

@@ -55,16 +55,16 @@ func (r *run) recycle(b *csvBatch) {
 }
 
 func (r *run) readCSV(obj int32, o Object) {
+	if r.splittable(o) {
+		r.readCSVSplit(obj, o)
+		return
+	}
 	rc, ok := r.open(obj, o)
 	if !ok {
 		return
 	}
 	defer rc.Close()
-	cr := csv.NewReader(bufio.NewReaderSize(rc, 256<<10))
-	if r.c.Delimiter != 0 {
-		cr.Comma = r.c.Delimiter
-	}
-	cr.ReuseRecord = true
+	cr := r.csvReader(rc)
 	first, err := cr.Read()
 	if err == io.EOF {
 		r.objectFail(CheckEmpty, "", obj, "has no header and no rows")
@@ -74,6 +74,28 @@ func (r *run) readCSV(obj int32, o Object) {
 		r.csvError(obj, 0, err)
 		return
 	}
+	cols, ncols := r.csvColumns(obj, first)
+	cr.FieldsPerRecord = ncols
+	var pending []string
+	if r.c.NoHeader {
+		pending = first
+	}
+	rows, _ := r.parseCSV(obj, cr, cols, ncols, 0, pending)
+	r.setRows(obj, rows)
+}
+
+func (r *run) csvReader(rd io.Reader) *csv.Reader {
+	cr := csv.NewReader(bufio.NewReaderSize(rd, 256<<10))
+	if r.c.Delimiter != 0 {
+		cr.Comma = r.c.Delimiter
+	}
+	cr.ReuseRecord = true
+	return cr
+}
+
+// csvColumns maps the header (or, without one, the first record's width)
+// to the checked columns.
+func (r *run) csvColumns(obj int32, first []string) ([]colPos, int) {
 	names := make([]string, len(first))
 	if r.c.NoHeader {
 		for i := range names {
@@ -89,13 +111,18 @@ func (r *run) readCSV(obj int32, o Object) {
 			cols = append(cols, colPos{d, i})
 		}
 	}
-	ncols := len(names)
-	cr.FieldsPerRecord = ncols
+	return cols, len(names)
+}
 
+// parseCSV reads the records of cr (after the header) into batches.
+// lineOffset is added to cr's line numbers (a piece of a split object);
+// pending is a record already read. It returns the number of rows, and
+// false when the run was cancelled.
+func (r *run) parseCSV(obj int32, cr *csv.Reader, cols []colPos, ncols int, lineOffset int64, pending []string) (int64, bool) {
 	var rows int64
 	newBatch := func() *csvBatch {
 		b := r.csvBatch()
-		b.where = where{obj: obj, firstRow: rows, lines: b.lines[:0]}
+		b.where = where{obj: obj, lines: b.lines[:0]}
 		b.ncols, b.rows, b.fields, b.cols = ncols, 0, b.fields[:0], cols
 		return b
 	}
@@ -103,7 +130,7 @@ func (r *run) readCSV(obj int32, o Object) {
 	add := func(rec []string) bool {
 		line, _ := cr.FieldPos(0)
 		b.fields = append(b.fields, rec...)
-		b.lines = append(b.lines, int64(line))
+		b.lines = append(b.lines, int64(line)+lineOffset)
 		b.rows++
 		rows++
 		if b.rows == r.batchRows {
@@ -114,8 +141,8 @@ func (r *run) readCSV(obj int32, o Object) {
 		}
 		return true
 	}
-	if r.c.NoHeader && !add(first) {
-		return
+	if pending != nil && !add(pending) {
+		return rows, false
 	}
 	for {
 		rec, err := cr.Read()
@@ -126,31 +153,22 @@ func (r *run) readCSV(obj int32, o Object) {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrFieldCount) {
 				rows++
-				r.rowFail(CheckFields, "", exampleRef{obj: obj, row: rows, line: int64(pe.StartLine),
+				line := int64(pe.StartLine) + lineOffset
+				r.rowFail(CheckFields, "", exampleRef{obj: obj, row: line, line: line,
 					value: fmt.Sprintf("%d fields, the header has %d", len(rec), ncols)})
-				if b.rows > 0 {
-					// Keep rows numbered: the bad row ends the batch.
-					if !r.send(b) {
-						return
-					}
-				}
-				b = newBatch()
 				continue
 			}
-			r.csvError(obj, rows, err)
+			r.csvErrorAt(obj, lineOffset, err)
 			break
 		}
 		if !add(rec) {
-			return
+			return rows, false
 		}
 	}
-	if b.rows > 0 {
-		r.send(b)
+	if b.rows > 0 && !r.send(b) {
+		return rows, false
 	}
-	r.mu.Lock()
-	r.objRows[obj] = rows
-	r.mu.Unlock()
-	r.rows.Add(rows)
+	return rows, true
 }
 
 // send hands a batch to the workers; false when the run is cancelled.
@@ -165,19 +183,31 @@ func (r *run) send(b batch) bool {
 
 func (r *run) csvError(obj int32, rows int64, err error) {
 	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		msg := fmt.Sprintf("is not valid CSV at line %d, column %d: %v", pe.Line, pe.Column, pe.Err)
-		if pe.StartLine != pe.Line {
-			msg = fmt.Sprintf("is not valid CSV: the row that starts at line %d runs to line %d, column %d: %v", pe.StartLine, pe.Line, pe.Column, pe.Err)
-		}
-		switch {
-		case errors.Is(pe.Err, csv.ErrBareQuote), errors.Is(pe.Err, csv.ErrQuote):
-			msg += `; a field that contains quotes must be quoted as a whole, with inner quotes doubled ("a ""b"" c")`
-		}
-		r.rowFail(CheckRead, "", exampleRef{obj: obj, row: rows + 1, line: int64(pe.StartLine), value: msg})
+	if !errors.As(err, &pe) {
+		r.objectFail(CheckRead, "", obj, fmt.Sprintf("cannot be read after %d rows: %v", rows, err))
 		return
 	}
-	r.objectFail(CheckRead, "", obj, fmt.Sprintf("cannot be read after %d rows: %v", rows, err))
+	r.csvErrorAt(obj, 0, err)
+}
+
+// csvErrorAt records malformed CSV; lineOffset is added to the lines of
+// the error (a piece of a split object).
+func (r *run) csvErrorAt(obj int32, lineOffset int64, err error) {
+	var pe *csv.ParseError
+	if !errors.As(err, &pe) {
+		r.objectFail(CheckRead, "", obj, fmt.Sprintf("cannot be read: %v", err))
+		return
+	}
+	start, line := int64(pe.StartLine)+lineOffset, int64(pe.Line)+lineOffset
+	msg := fmt.Sprintf("is not valid CSV at line %d, column %d: %v", line, pe.Column, pe.Err)
+	if start != line {
+		msg = fmt.Sprintf("is not valid CSV: the row that starts at line %d runs to line %d, column %d: %v", start, line, pe.Column, pe.Err)
+	}
+	switch {
+	case errors.Is(pe.Err, csv.ErrBareQuote), errors.Is(pe.Err, csv.ErrQuote):
+		msg += `; a field that contains quotes must be quoted as a whole, with inner quotes doubled ("a ""b"" c")`
+	}
+	r.rowFail(CheckRead, "", exampleRef{obj: obj, row: start, line: start, value: msg})
 }
 
 // open opens an object for sequential reading, decompressing it when its

@@ -47,8 +47,8 @@ const MaxExamples = 3
 // Example is one bad row.
 type Example struct {
 	Object string
-	// Row is the 1-based data row in the object (the header not counted);
-	// Line is the 1-based line of a CSV or JSON lines file, 0 for Parquet.
+	// Row is the 1-based data row of a Parquet object; for CSV and JSON
+	// lines it is the line, as is Line (0 for Parquet).
 	Row, Line int64
 	// Value is the offending value as it appears in the data, or a
 	// description of the row's problem.

@@ -37,6 +37,9 @@ type Options struct {
 	BatchRows int
 	// Progress, when set, is called from one goroutine at a time.
 	Progress func(Progress)
+	// SplitSize is the size from which a local CSV file is read as several
+	// pieces at once; 0 means 32 MiB, a negative value never splits.
+	SplitSize int64
 }
 
 // batch is a piece of one object that a worker checks.
@@ -46,6 +49,8 @@ type batch interface {
 
 type run struct {
 	ctx       context.Context
+	par       int
+	splitSize int64
 	src       *source.Source
 	objs      []Object
 	c         *Contract
@@ -85,7 +90,7 @@ func Run(ctx context.Context, src *source.Source, objs []Object, c *Contract, op
 		par = runtime.GOMAXPROCS(0)
 	}
 	r := &run{
-		ctx: ctx, src: src, objs: objs, c: c,
+		ctx: ctx, par: par, src: src, objs: objs, c: c,
 		batchRows: opts.BatchRows,
 		seed:      maphash.MakeSeed(),
 		batches:   make(chan batch, 2*par),
@@ -98,6 +103,12 @@ func Run(ctx context.Context, src *source.Source, objs []Object, c *Contract, op
 	}
 	if r.batchRows <= 0 {
 		r.batchRows = 4096
+	}
+	switch r.splitSize = opts.SplitSize; {
+	case r.splitSize == 0:
+		r.splitSize = splitMin
+	case r.splitSize < 0:
+		r.splitSize = 0
 	}
 	for _, col := range sorted(c.Columns) {
 		spec, _ := compile(col)
@@ -348,9 +359,13 @@ func (r *run) result(workers []*worker) *Result {
 		for _, e := range f.examples {
 			x := Example{Object: r.src.Name(r.objs[e.obj].Key), Row: e.row, Line: e.line, Value: e.value}
 			if e.dupRow > 0 {
-				at := fmt.Sprintf("row %d", e.dupRow)
+				unit := "row"
+				if r.c.Format != Parquet {
+					unit = "line"
+				}
+				at := fmt.Sprintf("%s %d", unit, e.dupRow)
 				if e.dupObj != e.obj {
-					at = fmt.Sprintf("%s row %d", r.src.Name(r.objs[e.dupObj].Key), e.dupRow)
+					at = fmt.Sprintf("%s %s %d", r.src.Name(r.objs[e.dupObj].Key), unit, e.dupRow)
 				}
 				if x.Value == "" {
 					x.Value = "the value of " + at

@@ -82,12 +82,12 @@ func TestCSV(t *testing.T) {
 		{
 			name:  "unique",
 			files: map[string]string{"a.csv": replaceLine(goodCSV, 4, "1,2,,carol,true,")},
-			want:  []failure{{Check: CheckUnique, Column: "id", Rows: 1, Objects: 1, Example: `a.csv:4:1, as in row 1`}},
+			want:  []failure{{Check: CheckUnique, Column: "id", Rows: 1, Objects: 1, Example: `a.csv:4:1, as in line 2`}},
 		},
 		{
 			name:  "unique across objects",
 			files: map[string]string{"a.csv": goodCSV, "b.csv": goodCSV},
-			want:  []failure{{Check: CheckUnique, Column: "id", Rows: 3, Objects: 1, Example: `b.csv:2:1, as in a.csv row 1`}},
+			want:  []failure{{Check: CheckUnique, Column: "id", Rows: 3, Objects: 1, Example: `b.csv:2:1, as in a.csv line 2`}},
 		},
 		{
 			name:  "missing column",
@@ -156,7 +156,7 @@ func TestCSV(t *testing.T) {
 			name:  "several objects",
 			files: map[string]string{"p=1/a.csv": replaceLine(goodCSV, 2, "1,9,0.5,alice,true,"), "p=2/b.csv": replaceLine(goodCSV, 3, "12,9,0.5,bob,true,")},
 			want: []failure{
-				{Check: CheckUnique, Column: "id", Rows: 2, Objects: 1, Example: `p=2/b.csv:2:1, as in p=1/a.csv row 1`},
+				{Check: CheckUnique, Column: "id", Rows: 2, Objects: 1, Example: `p=2/b.csv:2:1, as in p=1/a.csv line 2`},
 				{Check: CheckValues, Column: "label", Rows: 2, Objects: 2, Example: `p=1/a.csv:2:9`},
 			},
 		},
