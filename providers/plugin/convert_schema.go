@@ -33,6 +33,7 @@ func blockToProto(b *schema.Block) (*pluginpb.Schema_Block, error) {
 			Optional:    a.Optional,
 			Computed:    a.Computed,
 			Sensitive:   a.Sensitive,
+			Expression:  a.Expression,
 		})
 	}
 	names := make([]string, 0, len(b.Blocks))
@@ -91,6 +92,7 @@ func blockFromProto(b *pluginpb.Schema_Block) (*schema.Block, error) {
 			Optional:    a.GetOptional(),
 			Computed:    a.GetComputed(),
 			Sensitive:   a.GetSensitive(),
+			Expression:  a.GetExpression(),
 		}
 	}
 	if len(b.BlockTypes) > 0 {

@@ -43,7 +43,10 @@ func TestSchemaRoundTrip(t *testing.T) {
 							Attributes: map[string]*schema.Attribute{"slots": {Type: cty.Number, Required: true}},
 							Blocks: map[string]*schema.NestedBlock{
 								"gpu": {Nesting: schema.NestingList, MaxItems: 8, Block: schema.Block{
-									Attributes: map[string]*schema.Attribute{"model": {Type: cty.String, Required: true}},
+									Attributes: map[string]*schema.Attribute{
+										"model": {Type: cty.String, Required: true},
+										"check": {Type: cty.DynamicPseudoType, Optional: true, Expression: true},
+									},
 								}},
 							},
 						}},

@@ -912,12 +912,15 @@ type Schema_Attribute struct {
 	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// The cty type as a JSON type specification, e.g. ["map","string"]
 	// or "dynamic".
-	Type          []byte `protobuf:"bytes,2,opt,name=type,proto3" json:"type,omitempty"`
-	Description   string `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
-	Required      bool   `protobuf:"varint,4,opt,name=required,proto3" json:"required,omitempty"`
-	Optional      bool   `protobuf:"varint,5,opt,name=optional,proto3" json:"optional,omitempty"`
-	Computed      bool   `protobuf:"varint,6,opt,name=computed,proto3" json:"computed,omitempty"`
-	Sensitive     bool   `protobuf:"varint,7,opt,name=sensitive,proto3" json:"sensitive,omitempty"`
+	Type        []byte `protobuf:"bytes,2,opt,name=type,proto3" json:"type,omitempty"`
+	Description string `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
+	Required    bool   `protobuf:"varint,4,opt,name=required,proto3" json:"required,omitempty"`
+	Optional    bool   `protobuf:"varint,5,opt,name=optional,proto3" json:"optional,omitempty"`
+	Computed    bool   `protobuf:"varint,6,opt,name=computed,proto3" json:"computed,omitempty"`
+	Sensitive   bool   `protobuf:"varint,7,opt,name=sensitive,proto3" json:"sensitive,omitempty"`
+	// The provider evaluates the attribute itself: the engine hands over
+	// the expression's source and scope (schema.ExpressionValue).
+	Expression    bool `protobuf:"varint,8,opt,name=expression,proto3" json:"expression,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -997,6 +1000,13 @@ func (x *Schema_Attribute) GetComputed() bool {
 func (x *Schema_Attribute) GetSensitive() bool {
 	if x != nil {
 		return x.Sensitive
+	}
+	return false
+}
+
+func (x *Schema_Attribute) GetExpression() bool {
+	if x != nil {
+		return x.Expression
 	}
 	return false
 }
@@ -2520,7 +2530,7 @@ const file_providers_plugin_pluginpb_provider_proto_rawDesc = "" +
 	"\bSeverity\x12\x14\n" +
 	"\x10SEVERITY_INVALID\x10\x00\x12\t\n" +
 	"\x05ERROR\x10\x01\x12\v\n" +
-	"\aWARNING\x10\x02\"\xa5\x05\n" +
+	"\aWARNING\x10\x02\"\xc5\x05\n" +
 	"\x06Schema\x1a\xb0\x01\n" +
 	"\x05Block\x12@\n" +
 	"\n" +
@@ -2528,7 +2538,7 @@ const file_providers_plugin_pluginpb_provider_proto_rawDesc = "" +
 	"attributes\x12C\n" +
 	"\vblock_types\x18\x02 \x03(\v2\".mltf.plugin.v1.Schema.NestedBlockR\n" +
 	"blockTypes\x12 \n" +
-	"\vdescription\x18\x03 \x01(\tR\vdescription\x1a\xc7\x01\n" +
+	"\vdescription\x18\x03 \x01(\tR\vdescription\x1a\xe7\x01\n" +
 	"\tAttribute\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\fR\x04type\x12 \n" +
@@ -2536,7 +2546,10 @@ const file_providers_plugin_pluginpb_provider_proto_rawDesc = "" +
 	"\brequired\x18\x04 \x01(\bR\brequired\x12\x1a\n" +
 	"\boptional\x18\x05 \x01(\bR\boptional\x12\x1a\n" +
 	"\bcomputed\x18\x06 \x01(\bR\bcomputed\x12\x1c\n" +
-	"\tsensitive\x18\a \x01(\bR\tsensitive\x1a\x9d\x02\n" +
+	"\tsensitive\x18\a \x01(\bR\tsensitive\x12\x1e\n" +
+	"\n" +
+	"expression\x18\b \x01(\bR\n" +
+	"expression\x1a\x9d\x02\n" +
 	"\vNestedBlock\x12\x1b\n" +
 	"\ttype_name\x18\x01 \x01(\tR\btypeName\x122\n" +
 	"\x05block\x18\x02 \x01(\v2\x1c.mltf.plugin.v1.Schema.BlockR\x05block\x12D\n" +
