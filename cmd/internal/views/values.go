@@ -46,6 +46,9 @@ func (r *valueRenderer) scalar(p cty.Path, v cty.Value) string {
 		return "null"
 	}
 	ty := v.Type()
+	if src, ok := expressionSource(v); ok {
+		return src
+	}
 	switch {
 	case ty == cty.String:
 		return fmt.Sprintf("%q", v.AsString())
@@ -149,4 +152,26 @@ func (r *valueRenderer) diffObject(p cty.Path, before, after cty.Value, all bool
 		}
 	}
 	return lines
+}
+
+// expressionSource recognises the value the engine hands a provider for an
+// Expression attribute (schema.ExpressionValue) and returns its source.
+func expressionSource(v cty.Value) (string, bool) {
+	ty := v.Type()
+	if !ty.IsObjectType() {
+		return "", false
+	}
+	for _, a := range []string{"source", "filename", "line", "column", "scope"} {
+		if !ty.HasAttribute(a) {
+			return "", false
+		}
+	}
+	if len(ty.AttributeTypes()) != 5 {
+		return "", false
+	}
+	src := v.GetAttr("source")
+	if !src.IsKnown() || src.IsNull() || src.Type() != cty.String {
+		return "", false
+	}
+	return src.AsString(), true
 }
