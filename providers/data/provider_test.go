@@ -1,6 +1,7 @@
 package data
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -9,6 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/google/go-cmp/cmp"
 	"github.com/zclconf/go-cty/cty"
 	"gocloud.dev/blob/memblob"
@@ -210,6 +215,27 @@ func TestBadData(t *testing.T) {
 			detail:  []string{`digits.csv: has no column "split"`, "remove it from the schema"},
 		},
 		{
+			name:    "out of range",
+			data:    digitsCSV + "1.5,1,train\n",
+			summary: `dataset.digits: column "pixel" fails its max check`,
+			path:    "schema.column[pixel].max",
+			detail:  []string{"1 of 4 rows are above max = 1.", "digits.csv line 5: 1.5"},
+		},
+		{
+			name:    "extra column",
+			data:    "pixel,label,split,note\n0.5,1,train,x\n",
+			summary: `dataset.digits: unexpected column "note"`,
+			path:    "schema",
+			detail:  []string{`digits.csv: has the column "note", which the schema does not declare`, `Declare column "note" in the schema, or set allow_extra_columns = true.`},
+		},
+		{
+			name:    "malformed quoting",
+			data:    digitsCSV + "0.5,1,\"train\n0.5,2,test\n",
+			summary: "dataset.digits: unreadable data",
+			path:    "source",
+			detail:  []string{`digits.csv line 5: is not valid CSV: the row that starts at line 5 runs to line 6, column 12: extraneous or missing " in quoted-field`, "1 row cannot be read."},
+		},
+		{
 			name:    "empty file",
 			data:    "",
 			summary: "dataset.digits: empty object",
@@ -409,5 +435,34 @@ func TestValidateConfig(t *testing.T) {
 				t.Errorf("diagnostics (-want +got):\n%s\n%s", diff, diagString(r.Diagnostics))
 			}
 		})
+	}
+}
+
+func TestTruncatedParquet(t *testing.T) {
+	sc := arrow.NewSchema([]arrow.Field{{Name: "pixel", Type: arrow.PrimitiveTypes.Float64}}, nil)
+	b := array.NewFloat64Builder(memory.DefaultAllocator)
+	b.AppendValues([]float64{0.1, 0.2, 0.3}, nil)
+	col := b.NewArray()
+	rec := array.NewRecordBatch(sc, []arrow.Array{col}, 3)
+	var buf bytes.Buffer
+	w, err := pqarrow.NewFileWriter(sc, &buf, nil, pqarrow.DefaultWriterProps())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	dir := t.TempDir()
+	writeFile(t, dir, "d/part-0.parquet", buf.String())
+	writeFile(t, dir, "d/part-1.parquet", buf.String()[:buf.Len()-10])
+	p := configured(t, dir)
+	config := cfg(t, map[string]cty.Value{"source": str("d"), "schema": columns(map[string]map[string]cty.Value{"pixel": {"type": str("float64")}})})
+	pr := plan(t, p, none, config)
+	requireOK(t, "plan", pr.Diagnostics)
+	ar := applyPlan(t, p, none, config, pr, nil)
+	if len(ar.Diagnostics) != 1 || ar.Diagnostics[0].Summary != "dataset.digits: unreadable data" ||
+		!strings.Contains(ar.Diagnostics[0].Detail, "part-1.parquet: is not a readable Parquet file (truncated, or not Parquet: check format)") {
+		t.Errorf("diagnostics: %s", diagString(ar.Diagnostics))
 	}
 }

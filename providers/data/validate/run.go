@@ -476,8 +476,14 @@ func (r *run) result(workers []*worker) *Result {
 func objectMessage(k failKey, f *failAcc) string {
 	switch k.check {
 	case CheckFields:
+		if f.rows == 1 {
+			return "1 row has another number of fields than the header"
+		}
 		return fmt.Sprintf("%d rows have another number of fields than the header", f.rows)
 	case CheckRead:
+		if f.rows == 1 {
+			return "1 row cannot be read"
+		}
 		if f.rows > 0 {
 			return fmt.Sprintf("%d rows cannot be read", f.rows)
 		}
