@@ -41,6 +41,60 @@ func TestQuickstart(t *testing.T) {
 	}
 }
 
+// TestQuickstartRunsAndReuse checks the runs commands on a finished run,
+// and that a second workspace with the same fingerprint reuses the run
+// instead of training again.
+func TestQuickstartRunsAndReuse(t *testing.T) {
+	env := e2e.Torch(t)
+	dir := e2e.CopyDir(t, "quickstart")
+	e2e.RunEnv(t, dir, env, 0, "apply", "-auto-approve")
+	runID := strings.TrimSpace(e2e.RunEnv(t, dir, env, 0, "output", "-raw", "run_id").Stdout)
+
+	list := e2e.RunEnv(t, dir, env, 0, "runs", "list")
+	if !strings.Contains(list.Stdout, runID[:12]) || !strings.Contains(list.Stdout, "finished") {
+		t.Errorf("runs list:\n%s", list.Stdout)
+	}
+	show := e2e.RunEnv(t, dir, env, 0, "runs", "show", runID[:8])
+	for _, want := range []string{"fingerprint", `"lr":0.05`, "accuracy=", "env.torch"} {
+		if !strings.Contains(strings.ReplaceAll(show.Stdout, " ", ""), strings.ReplaceAll(want, " ", "")) {
+			t.Errorf("runs show lacks %q:\n%s", want, show.Stdout)
+		}
+	}
+	logs := e2e.RunEnv(t, dir, env, 0, "runs", "logs", runID, "-rank", "1")
+	if logs.Stdout == "" {
+		t.Error("runs logs -rank 1 printed nothing")
+	}
+	png := filepath.Join(t.TempDir(), "loss.png")
+	e2e.RunEnv(t, dir, env, 0, "runs", "plot", runID, "-metric", "loss", "-o", png)
+	if b, err := os.ReadFile(png); err != nil || len(b) < 1000 || string(b[1:4]) != "PNG" {
+		t.Errorf("runs plot wrote no PNG: %v", err)
+	}
+	svg := filepath.Join(t.TempDir(), "acc.svg")
+	e2e.RunEnv(t, dir, env, 0, "runs", "plot", runID, "-metric", "accuracy", "-o", svg)
+	if b, err := os.ReadFile(svg); err != nil || !strings.Contains(string(b), "<polyline") {
+		t.Errorf("runs plot wrote no SVG curve: %v", err)
+	}
+
+	e2e.RunEnv(t, dir, env, 0, "workspace", "new", "second")
+	plan := e2e.RunEnv(t, dir, env, 2, "plan", "-detailed-exitcode")
+	if !strings.Contains(plan.Stdout, "reuses finished run") {
+		t.Errorf("the second workspace should reuse the run:\n%s", plan.Stdout)
+	}
+	e2e.RunEnv(t, dir, env, 0, "apply", "-auto-approve")
+	again := strings.TrimSpace(e2e.RunEnv(t, dir, env, 0, "output", "-raw", "run_id").Stdout)
+	if again != runID {
+		t.Errorf("second workspace ran %s, want the reused run %s", again, runID)
+	}
+	runs, _ := os.ReadDir(filepath.Join(dir, ".mltf", "runs"))
+	if len(runs) != 1 {
+		t.Errorf("%d run directories, want 1: the second workspace must not train", len(runs))
+	}
+	cmp := e2e.RunEnv(t, dir, env, 0, "runs", "compare", runID, runID)
+	if !strings.Contains(cmp.Stdout, "params.lr") {
+		t.Errorf("runs compare:\n%s", cmp.Stdout)
+	}
+}
+
 // TestQuickstartKilledApply kills mltf apply with SIGKILL while the
 // training runs; the next apply re-attaches and exactly one run trains.
 func TestQuickstartKilledApply(t *testing.T) {
