@@ -82,6 +82,11 @@ func (p *Provider) planCandidate(ctx context.Context, cfg modelConfig, prior cty
 	case !errors.Is(err, tracking.ErrNotFound):
 		return nil, "", diags.FromError("Cannot read the model registry", err)
 	}
+	if !runSettled(cfg.From) {
+		// The run is still going (re-attached after an interrupted
+		// apply): its metrics are not final, so gates wait for apply.
+		return nil, fmt.Sprintf("new version from %s run %s… once it finishes (gates evaluated at apply)", src, shortID(cfg.RunID)), nil
+	}
 	facts, err := p.runFacts(ctx, cfg)
 	if err != nil {
 		return nil, "", diags.AttrError(cty.GetAttrPath("from"), "Cannot read the training's run", err.Error())
@@ -170,6 +175,27 @@ func (p *Provider) currentFacts(ctx context.Context, model string, v int64) (*ve
 
 func factsOf(v tracking.ModelVersion) versionFacts {
 	return versionFacts{Version: v.Version, RunID: v.RunID, Metrics: v.Metrics, Params: v.Lineage.Params, Fingerprint: v.Lineage.Fingerprint}
+}
+
+// runSettled reports whether from's metrics are final: known, and the
+// run's status, when from has one, is known and not running.
+func runSettled(from cty.Value) bool {
+	if !from.IsKnown() || from.IsNull() || !from.Type().IsObjectType() {
+		return false
+	}
+	if from.Type().HasAttribute("metrics") && !from.GetAttr("metrics").IsWhollyKnown() {
+		return false
+	}
+	if from.Type().HasAttribute("status") {
+		st := from.GetAttr("status")
+		if !st.IsKnown() {
+			return false
+		}
+		if !st.IsNull() && st.Type() == cty.String && st.AsString() == "running" {
+			return false
+		}
+	}
+	return true
 }
 
 // fromMetrics reads from.metrics when it is a known map of numbers.
