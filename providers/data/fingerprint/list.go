@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,7 +38,9 @@ type Options struct {
 
 // List lists the source's objects and computes the fingerprint. Sub-prefixes
 // ("directories") are listed in parallel, and small objects without a store
-// checksum are hashed by a pool of readers while the listing goes on.
+// checksum are hashed by a pool of readers while the listing goes on. Local
+// directories are read directly (see listLocal); other stores are listed
+// page by page with gocloud.dev/blob.
 func List(ctx context.Context, src *source.Source, opts Options) (*Listing, error) {
 	par := opts.Parallelism
 	if par <= 0 {
@@ -48,6 +48,9 @@ func List(ctx context.Context, src *source.Source, opts Options) (*Listing, erro
 	}
 	if src.Single {
 		return listSingle(ctx, src, opts)
+	}
+	if src.Scheme == "file" {
+		return listLocal(ctx, src, previousIndex(opts.Previous), par)
 	}
 	l := &lister{src: src, prev: previousIndex(opts.Previous), hashes: make(chan *Object, 4*par)}
 	hg, hctx := errgroup.WithContext(ctx)
@@ -91,7 +94,7 @@ func (l *lister) listPrefix(ctx context.Context, g *errgroup.Group, prefix strin
 	l.sem <- struct{}{}
 	defer func() { <-l.sem }()
 	token := blob.FirstPageToken
-	pageSize := l.pageSize(prefix)
+	const pageSize = 1000 // what the cloud stores return at most
 	for {
 		page, next, err := l.src.Bucket.ListPage(ctx, token, pageSize, &blob.ListOptions{Prefix: prefix, Delimiter: "/"})
 		if err != nil {
@@ -137,30 +140,6 @@ func (l *lister) listPrefix(ctx context.Context, g *errgroup.Group, prefix strin
 		}
 		token = next
 	}
-}
-
-// pageSize is 1000 (what the cloud stores return at most), except on
-// file://, where fileblob walks the whole directory again for every page:
-// there one page holds the whole directory, whose entry count bounds the
-// number of results.
-func (l *lister) pageSize(prefix string) int {
-	if l.src.Scheme != "file" {
-		return 1000
-	}
-	f, err := os.Open(filepath.Join(l.src.Dir, filepath.FromSlash(prefix)))
-	if err != nil {
-		return 1000
-	}
-	defer f.Close()
-	n := 0
-	for {
-		names, err := f.Readdirnames(4096)
-		n += len(names)
-		if err != nil || len(names) == 0 {
-			break
-		}
-	}
-	return max(n+1, 16)
 }
 
 func (l *lister) hashWorker(ctx context.Context) error {
