@@ -25,6 +25,12 @@ func TestNewData(t *testing.T) {
 
 	e2e.RunEnv(t, dir, env, 0, "init")
 	e2e.RunEnv(t, dir, env, 0, "apply", "-auto-approve")
+	ds := e2e.RunEnv(t, dir, env, 0, "datasets", "show", "digits")
+	for _, want := range []string{"version      1", "rows         600", "Statistics:", "label"} {
+		if !strings.Contains(ds.Stdout, want) {
+			t.Errorf("datasets show lacks %q:\n%s", want, ds.Stdout)
+		}
+	}
 	v1 := modelVersion(t, dir, env, "digits:1")
 	if !gatesHold(v1, nil) {
 		t.Fatalf("version 1 has accuracy %g, below the production bar: the example needs a first version in production", v1)
