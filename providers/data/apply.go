@@ -162,7 +162,7 @@ func driftDiagnostic(addr string, r *driftReport, fail bool) *providers.Diagnost
 	}
 	d := &providers.Diagnostic{
 		Severity: providers.Warning,
-		Summary:  fmt.Sprintf("%s drifted from version %d", addr, r.Baseline),
+		Summary:  fmt.Sprintf("The data drifted from version %d", r.Baseline),
 		Detail: fmt.Sprintf("The distribution of %d column(s) moved more than their threshold allows (population stability index against version %d):\n%s\n",
 			len(r.Drifted), r.Baseline, strings.Join(lines, "\n")),
 		Attribute: pathDrift,

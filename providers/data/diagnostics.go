@@ -17,7 +17,7 @@ func failureDiagnostics(addr string, res *validate.Result) providers.Diagnostics
 	for _, f := range res.Failures {
 		diags = append(diags, providers.Diagnostic{
 			Severity:  providers.Error,
-			Summary:   fmt.Sprintf("%s: %s", addr, failureSummary(f)),
+			Summary:   failureSummary(f), // the engine prefixes the address
 			Detail:    failureDetail(addr, f),
 			Attribute: failurePath(f),
 		})
@@ -28,21 +28,21 @@ func failureDiagnostics(addr string, res *validate.Result) providers.Diagnostics
 func failureSummary(f validate.Failure) string {
 	switch f.Check {
 	case validate.CheckMissingColumn:
-		return fmt.Sprintf("column %q is missing", f.Column)
+		return fmt.Sprintf("Column %q is missing", f.Column)
 	case validate.CheckExtraColumn:
-		return fmt.Sprintf("unexpected column %q", f.Column)
+		return fmt.Sprintf("Unexpected column %q", f.Column)
 	case validate.CheckEmpty:
-		return "empty object"
+		return "Empty object"
 	case validate.CheckRead:
-		return "unreadable data"
+		return "Unreadable data"
 	case validate.CheckFields:
-		return "rows with a wrong number of fields"
+		return "Rows with a wrong number of fields"
 	case validate.CheckRowCount:
-		return "row_count check failed"
+		return "Row count out of bounds"
 	case validate.CheckMaxNullFraction:
-		return fmt.Sprintf("column %q fails max_null_fraction", f.Column)
+		return fmt.Sprintf("Column %q fails max_null_fraction", f.Column)
 	}
-	return fmt.Sprintf("column %q fails its %s check", f.Column, f.Check)
+	return fmt.Sprintf("Column %q fails its %s check", f.Column, f.Check)
 }
 
 func failurePath(f validate.Failure) cty.Path {

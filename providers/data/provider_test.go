@@ -189,56 +189,56 @@ func TestBadData(t *testing.T) {
 		{
 			name:    "wrong type",
 			data:    strings.Replace(digitsCSV, "0.25,1,", "0.25,one,", 1),
-			summary: `dataset.digits: column "label" fails its type check`,
+			summary: `Column "label" fails its type check`,
 			path:    "schema.column[label].type",
 			detail:  []string{"1 of 3 rows hold a value that is not a valid int64 (whole numbers such as 42).", `digits.csv line 3: "one"`, `change schema.column "label".type`},
 		},
 		{
 			name:    "unknown category",
 			data:    digitsCSV + "0.5,1,validation\n0.5,1,dev\n",
-			summary: `dataset.digits: column "split" fails its values check`,
+			summary: `Column "split" fails its values check`,
 			path:    "schema.column[split].values",
 			detail:  []string{`2 of 5 rows hold a value that is not one of the allowed values ["train", "test"].`, `digits.csv line 5: "validation"`, `digits.csv line 6: "dev"`},
 		},
 		{
 			name:    "null where not allowed",
 			data:    digitsCSV + "0.5,,train\n",
-			summary: `dataset.digits: column "label" fails its nullable check`,
+			summary: `Column "label" fails its nullable check`,
 			path:    "schema.column[label].nullable",
 			detail:  []string{"digits.csv line 5: null", "Nothing that depends on dataset.digits runs until it passes."},
 		},
 		{
 			name:    "missing column",
 			data:    "pixel,label\n0.5,1\n",
-			summary: `dataset.digits: column "split" is missing`,
+			summary: `Column "split" is missing`,
 			path:    "schema.column[split]",
 			detail:  []string{`digits.csv: has no column "split"`, "remove it from the schema"},
 		},
 		{
 			name:    "out of range",
 			data:    digitsCSV + "1.5,1,train\n",
-			summary: `dataset.digits: column "pixel" fails its max check`,
+			summary: `Column "pixel" fails its max check`,
 			path:    "schema.column[pixel].max",
 			detail:  []string{"1 of 4 rows are above max = 1.", "digits.csv line 5: 1.5"},
 		},
 		{
 			name:    "extra column",
 			data:    "pixel,label,split,note\n0.5,1,train,x\n",
-			summary: `dataset.digits: unexpected column "note"`,
+			summary: `Unexpected column "note"`,
 			path:    "schema",
 			detail:  []string{`digits.csv: has the column "note", which the schema does not declare`, `Declare column "note" in the schema, or set allow_extra_columns = true.`},
 		},
 		{
 			name:    "malformed quoting",
 			data:    digitsCSV + "0.5,1,\"train\n0.5,2,test\n",
-			summary: "dataset.digits: unreadable data",
+			summary: "Unreadable data",
 			path:    "source",
 			detail:  []string{`digits.csv line 5: is not valid CSV: the row that starts at line 5 runs to line 6, column 12: extraneous or missing " in quoted-field`, "1 row cannot be read."},
 		},
 		{
 			name:    "empty file",
 			data:    "",
-			summary: "dataset.digits: empty object",
+			summary: "Empty object",
 			path:    "source",
 			detail:  []string{"digits.csv: is empty (0 bytes)"},
 		},
@@ -336,7 +336,7 @@ func TestDrift(t *testing.T) {
 				t.Fatalf("diagnostics:\n%s", diagString(ar.Diagnostics))
 			}
 			d := ar.Diagnostics[0]
-			if d.Summary != "dataset.digits drifted from version 1" || pathString(d.Attribute) != "drift" ||
+			if d.Summary != "The data drifted from version 1" || pathString(d.Attribute) != "drift" ||
 				!strings.Contains(d.Detail, "label: PSI ") || !strings.Contains(d.Detail, "pixel: PSI ") || strings.Contains(d.Detail, "split") {
 				t.Errorf("diagnostic: %s", diagString(ar.Diagnostics))
 			}
@@ -461,7 +461,7 @@ func TestTruncatedParquet(t *testing.T) {
 	pr := plan(t, p, none, config)
 	requireOK(t, "plan", pr.Diagnostics)
 	ar := applyPlan(t, p, none, config, pr, nil)
-	if len(ar.Diagnostics) != 1 || ar.Diagnostics[0].Summary != "dataset.digits: unreadable data" ||
+	if len(ar.Diagnostics) != 1 || ar.Diagnostics[0].Summary != "Unreadable data" ||
 		!strings.Contains(ar.Diagnostics[0].Detail, "part-1.parquet: is not a readable Parquet file (truncated, or not Parquet: check format)") {
 		t.Errorf("diagnostics: %s", diagString(ar.Diagnostics))
 	}

@@ -3,6 +3,7 @@ package stats
 import (
 	"math"
 	"sort"
+	"strconv"
 )
 
 // TopN is how many top values a summary keeps.
@@ -57,11 +58,11 @@ func (s *Summary) FillNumeric(n *Numeric) {
 		return
 	}
 	s.Min, s.Max = ptr(n.Min), ptr(n.Max)
-	s.Mean, s.Stddev = finite(n.Mean()), finite(n.Stddev())
+	s.Mean, s.Stddev = finite(round(n.Mean())), finite(round(n.Stddev()))
 	sorted := n.Sample.Sorted()
 	s.Quantiles = make(map[string]float64, len(QuantileNames))
 	for _, q := range QuantileNames {
-		s.Quantiles[q.Name] = Quantile(sorted, q.Q)
+		s.Quantiles[q.Name] = round(Quantile(sorted, q.Q))
 	}
 	s.Histogram = NewHistogram(sorted)
 }
@@ -113,6 +114,16 @@ func Fractions(edges, sorted []float64) []float64 {
 }
 
 func ptr(x float64) *float64 { return &x }
+
+// round keeps 12 significant digits, so that interpolation noise
+// (0.15000000000000002) does not reach the state.
+func round(x float64) float64 {
+	r, err := strconv.ParseFloat(strconv.FormatFloat(x, 'g', 12, 64), 64)
+	if err != nil {
+		return x
+	}
+	return r
+}
 
 func finite(x float64) *float64 {
 	if math.IsNaN(x) || math.IsInf(x, 0) {

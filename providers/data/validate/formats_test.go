@@ -113,7 +113,7 @@ func TestParquetStatistics(t *testing.T) {
 		t.Errorf("rows = %d, want 4", res.Rows)
 	}
 	score := res.Column("score").Summary
-	if score.Count != 3 || score.Nulls != 1 || *score.Min != 0.25 || *score.Max != 1 || *score.Mean != 0.5833333333333334 {
+	if score.Count != 3 || score.Nulls != 1 || *score.Min != 0.25 || *score.Max != 1 || *score.Mean != 0.583333333333 {
 		t.Errorf("score statistics: %+v", score)
 	}
 	ts := res.Column("ts").Summary
