@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/hashicorp/cli"
@@ -21,6 +22,12 @@ func main() {
 func run(args []string) int {
 	// Hidden subcommands run before -chdir and the CLI: they are how mltf
 	// serves its bundled providers and supervises training ranks.
+	if path := os.Getenv("MLTF_CPUPROFILE"); path != "" && len(args) > 1 && args[0] == "internal-provider" {
+		if f, err := os.Create(path + "." + args[1]); err == nil {
+			pprof.StartCPUProfile(f)
+			defer pprof.StopCPUProfile()
+		}
+	}
 	if len(args) > 0 {
 		switch args[0] {
 		case "internal-provider":
@@ -30,6 +37,13 @@ func run(args []string) int {
 		}
 	}
 	defer plugin.CleanupClients()
+	if path := os.Getenv("MLTF_CPUPROFILE"); path != "" {
+		// For mltf's developers: a CPU profile of this process.
+		if f, err := os.Create(path); err == nil {
+			pprof.StartCPUProfile(f)
+			defer pprof.StopCPUProfile()
+		}
+	}
 	workDir, args, err := chdir(args)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "Error: %s\n", err)
