@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The test command of the README: set-up, vet, then every test.
+# The test command of the README: set-up, vet, every test, then the race
+# detector over the engine, state, language and plugin packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 go vet ./...
 go test -count=1 -timeout 40m ./...
+go test -count=1 -race -timeout 20m ./plan/... ./state/... ./lang/... ./providers/plugin/... ./providers/local/launcher/...
