@@ -28,12 +28,14 @@ type Apply struct {
 	status  map[string]string // live lines by address
 	lastOut map[string]time.Time
 	drawn   int
+
+	sawMetrics map[string]bool
 }
 
 // NewApply returns an apply view; live redraws lines in place.
 func NewApply(w io.Writer, live bool) *Apply {
 	return &Apply{w: w, live: live, Interval: 5 * time.Second,
-		started: map[string]time.Time{}, status: map[string]string{}, lastOut: map[string]time.Time{}}
+		started: map[string]time.Time{}, status: map[string]string{}, lastOut: map[string]time.Time{}, sawMetrics: map[string]bool{}}
 }
 
 func verb(a plan.Action) (string, string) {
@@ -75,8 +77,14 @@ func (v *Apply) Event(c *plan.Change, ev providers.Event) {
 		v.redraw()
 		return
 	}
-	if time.Since(v.lastOut[addr]) >= v.Interval {
+	// Off a terminal: a line at most every Interval, and at once when
+	// the first metrics arrive.
+	firstMetrics := len(ev.Progress.Metrics) > 0 && !v.sawMetrics[addr]
+	if firstMetrics || time.Since(v.lastOut[addr]) >= v.Interval {
 		v.lastOut[addr] = time.Now()
+		if len(ev.Progress.Metrics) > 0 {
+			v.sawMetrics[addr] = true
+		}
 		fmt.Fprintln(v.w, line)
 	}
 }
