@@ -24,6 +24,7 @@ var (
 	gvrResourceQuota  = gvr{Version: "v1", Resource: "resourcequotas"}
 	gvrServiceAccount = gvr{Version: "v1", Resource: "serviceaccounts"}
 	gvrConfigMap      = gvr{Version: "v1", Resource: "configmaps"}
+	gvrLimitRange     = gvr{Version: "v1", Resource: "limitranges"}
 	gvrService        = gvr{Version: "v1", Resource: "services"}
 	gvrPriorityClass  = gvr{Group: "scheduling.k8s.io", Version: "v1", Resource: "priorityclasses"}
 	gvrRole           = gvr{Group: "rbac.authorization.k8s.io", Version: "v1", Resource: "roles"}
@@ -170,11 +171,14 @@ func (c *conn) apply(ctx context.Context, g gvr, obj *unstructured.Unstructured)
 	return out, nil
 }
 
-// remove deletes one object with foreground propagation; a missing object
-// is not an error.
+// remove deletes one object; a missing object is not an error. A Job goes
+// with foreground propagation: it is gone once its pods are.
 func (c *conn) remove(ctx context.Context, g gvr, namespace, name string) error {
-	fg := metav1.DeletePropagationForeground
-	err := c.resource(g, namespace).Delete(ctx, name, metav1.DeleteOptions{PropagationPolicy: &fg})
+	prop := metav1.DeletePropagationBackground
+	if g == gvrJob {
+		prop = metav1.DeletePropagationForeground
+	}
+	err := c.resource(g, namespace).Delete(ctx, name, metav1.DeleteOptions{PropagationPolicy: &prop})
 	if err != nil && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("cannot delete %s %s: %w", g.Resource, name, err)
 	}

@@ -254,8 +254,15 @@ func (p *Provider) prune(ctx context.Context, st *clusterState) error {
 			}
 		}
 	}
-	if st.spec.quota() == nil {
-		return st.conn.remove(ctx, gvrResourceQuota, st.spec.Namespace, quotaName)
+	for _, o := range []struct {
+		g    gvr
+		name string
+	}{{gvrResourceQuota, quotaName}, {gvrLimitRange, limitRangeName}} {
+		if !want[o.g.Resource+"/"+o.name] {
+			if err := st.conn.remove(ctx, o.g, st.spec.Namespace, o.name); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 // Names of the cluster's objects in its namespace.
 const (
 	quotaName          = "mltf-quota"
+	limitRangeName     = "mltf-defaults"
 	trainingAccount    = "mltf-training"
 	localQueueName     = "mltf"
 	defaultUnlimitedGi = "1000000Gi"
@@ -78,6 +79,15 @@ func (s *clusterSpec) objects() (objs []object, skipped []string) {
 	if q := s.quota(); q != nil {
 		add(gvrResourceQuota, &corev1.ResourceQuota{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ResourceQuota"},
 			ObjectMeta: meta(quotaName), Spec: corev1.ResourceQuotaSpec{Hard: q}}, "ResourceQuota "+quotaName)
+		// A quota on CPUs or memory refuses pods that request none: give
+		// every container a default request.
+		if s.Config.Quota.CPUs > 0 || s.Config.Quota.Memory != "" {
+			add(gvrLimitRange, &corev1.LimitRange{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "LimitRange"},
+				ObjectMeta: meta(limitRangeName), Spec: corev1.LimitRangeSpec{Limits: []corev1.LimitRangeItem{{
+					Type:           corev1.LimitTypeContainer,
+					DefaultRequest: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("1"), corev1.ResourceMemory: resource.MustParse("1Gi")},
+				}}}}, "LimitRange "+limitRangeName)
+		}
 	}
 	for _, name := range sortedKeys(s.Config.Priority) {
 		pc := &schedulingv1.PriorityClass{TypeMeta: metav1.TypeMeta{APIVersion: "scheduling.k8s.io/v1", Kind: "PriorityClass"},

@@ -10,6 +10,7 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/mltf/mltf/providers"
 	"github.com/mltf/mltf/state/tracking"
@@ -53,6 +54,8 @@ type supervision struct {
 	attemptStart time.Time
 	allRunning   bool
 	lastMessage  string
+	lastExplain  time.Time
+	podsSeen     bool
 	step, total  int64
 }
 
@@ -89,6 +92,7 @@ func (p *Provider) supervise(ctx context.Context, req providers.ApplyChangeReque
 		case l := <-s.logs.lines:
 			s.line(l)
 		case <-tick.C:
+			s.explainNoPods(ctx)
 			s.flush(ctx)
 			s.progress(true)
 			if out, end := s.checkHang(ctx); end {
@@ -135,6 +139,9 @@ func (s *supervision) evaluate(ctx context.Context) (providers.ApplyChangeRespon
 		}
 	}
 	s.logs.follow(pods)
+	if len(pods) > 0 {
+		s.podsSeen = true
+	}
 	if jobDone(job) == string(batchv1.JobComplete) {
 		return s.end(ctx, statusFinished, "", nil)
 	}
@@ -407,4 +414,29 @@ func (s *supervision) checkHang(ctx context.Context) (providers.ApplyChangeRespo
 	}
 	return s.restart(ctx, failure{Cause: causeInfra, Node: -1,
 		Detail: fmt.Sprintf("no pod wrote a line for %s (hang_timeout)", c.HangTimeout)})
+}
+
+// explainNoPods says why a Job has no pods after a while: the Job
+// controller's last warning (a quota, an admission webhook, a missing
+// ServiceAccount). One request every 30 seconds, only while that lasts.
+func (s *supervision) explainNoPods(ctx context.Context) {
+	if !s.seenJob || s.podsSeen || time.Since(s.attemptStart) < 10*time.Second || time.Since(s.lastExplain) < 30*time.Second {
+		return
+	}
+	s.lastExplain = time.Now()
+	list, err := s.conn.typed.CoreV1().Events(s.priv.Namespace).List(ctx, metav1.ListOptions{
+		FieldSelector: "involvedObject.kind=Job,involvedObject.name=" + s.spec.jobName()})
+	if err != nil || len(list.Items) == 0 {
+		return
+	}
+	last := list.Items[0]
+	for _, e := range list.Items {
+		if e.LastTimestamp.After(last.LastTimestamp.Time) {
+			last = e
+		}
+	}
+	if last.Type == corev1.EventTypeWarning {
+		s.lastMessage = fmt.Sprintf("no pods yet: %s: %s", last.Reason, last.Message)
+		s.progress(false)
+	}
 }

@@ -5,7 +5,8 @@ ETCD_VERSION=v3.6.8
 KWOK_VERSION=v0.7.0
 # CRDs installed by tests that exercise the optional integrations; taken from
 # the modules' own trees in the Go module cache.
-KUEUE_VERSION=v0.14.1
+# (v0.10.1 is the newest Kueue the module proxy serves here.)
+KUEUE_VERSION=v0.10.1
 KARPENTER_VERSION=v1.6.1
 
 TESTCLUSTER_CACHE=${MLTF_TESTCLUSTER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mltf-testcluster}
