@@ -11,6 +11,7 @@ import (
 	"github.com/mltf/mltf/plan"
 	"github.com/mltf/mltf/providers"
 	"github.com/mltf/mltf/providers/data"
+	"github.com/mltf/mltf/providers/kubernetes"
 	"github.com/mltf/mltf/providers/local"
 	"github.com/mltf/mltf/providers/local/launcher"
 	"github.com/mltf/mltf/providers/plugin"
@@ -27,6 +28,8 @@ func bundled(name string) (providers.Interface, bool) {
 		return local.New(), true
 	case "data":
 		return data.New(), true
+	case "kubernetes":
+		return kubernetes.New(), true
 	}
 	return nil, false
 }

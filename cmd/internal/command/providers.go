@@ -15,7 +15,7 @@ import (
 )
 
 // BundledProviders are the providers the mltf binary serves itself.
-var BundledProviders = []string{"local", "registry", "data"}
+var BundledProviders = []string{"local", "registry", "data", "kubernetes"}
 
 // ProvidersCommand is mltf providers.
 type ProvidersCommand struct{ Meta }
