@@ -17,6 +17,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/dynamic"
 	"sigs.k8s.io/yaml"
+
+	"github.com/mltf/mltf/providers"
 )
 
 // trainingFor is a 2-node training on the pool; annotations drive kwok.
@@ -237,11 +239,16 @@ func TestLiveTrainingTwoNodes(t *testing.T) {
 	if f.Metrics["loss"] != 0.25 || f.Metrics["accuracy"] != 0.93 {
 		t.Errorf("metrics %v, want the last values of the pod log\n%s", f.Metrics, strings.Join(ev.logs(), "\n"))
 	}
-	for _, l := range ev.logs() {
-		if m := runningAfter.FindStringSubmatch(l); m != nil {
-			t.Logf("MEASURE apply -> all 2 pods running: %s after the Job was created (%s for the whole apply)", m[1], took.Round(time.Millisecond))
+	ev.mu.Lock()
+	for _, e := range ev.all {
+		if e.Type == providers.EventLog {
+			if m := runningAfter.FindStringSubmatch(e.Log.Line); m != nil {
+				t.Logf("MEASURE apply -> all 2 pods running: %s from the start of apply, %s after the Job was created (%s for the whole apply, a 3 s run)",
+					e.Time.Sub(start).Round(time.Millisecond), m[1], took.Round(time.Millisecond))
+			}
 		}
 	}
+	ev.mu.Unlock()
 	t.Logf("MEASURE API requests of one run (plan, create, supervise to the end): %d (watches %d, log streams %d, writes %d)",
 		h.counter.total.Load()-before[0], h.counter.watches.Load()-before[1], h.counter.logs.Load()-before[2], h.counter.mutations.Load()-before[3])
 	if _, _, ok := ev.partial(); !ok {

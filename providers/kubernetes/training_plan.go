@@ -40,7 +40,9 @@ func (p *Provider) planTraining(ctx context.Context, req providers.PlanChangeReq
 			resp.Diagnostics = resp.Diagnostics.AttrError(attr("code"), "Cannot ship the code", err.Error())
 		}
 	}
-	resp.Diagnostics = append(resp.Diagnostics, podWarnings(c, data)...)
+	if req.Prior.IsNull() {
+		resp.Diagnostics = append(resp.Diagnostics, podWarnings(c, data)...)
+	}
 	fp := cty.UnknownVal(cty.String)
 	if in != nil {
 		fp = cty.StringVal(in.fingerprint())
