@@ -47,9 +47,7 @@ func Apply(ctx context.Context, cs *Changeset, provs *Providers, hooks Hooks) (*
 			var ds hcl.Diagnostics
 			switch n.kind {
 			case localNode:
-				var v cty.Value
-				v, ds = n.local.Expr.Value(a.eval.context(n.refs, repetition{}))
-				a.eval.setLocal(n.local.Name, v)
+				ds = a.eval.evalLocal(n)
 			case outputNode:
 				ds = a.applyOutput(n)
 			case resourceNode:

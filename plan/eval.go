@@ -60,6 +60,13 @@ func (e *evaluator) setLocal(name string, v cty.Value) {
 	e.mu.Unlock()
 }
 
+// evalLocal evaluates a local value and records it.
+func (e *evaluator) evalLocal(n *node) hcl.Diagnostics {
+	v, diags := n.local.Expr.Value(e.context(n.refs, repetition{}))
+	e.setLocal(n.local.Name, v)
+	return diags
+}
+
 func (e *evaluator) setResource(addr lang.ResourceAddr, v cty.Value) {
 	e.mu.Lock()
 	e.resources[addr] = v

@@ -1,35 +1,13 @@
 package plan
 
 import (
-	"fmt"
-	"strings"
-
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/mltf/mltf/lang/schema"
 )
 
 // pathString renders a path as a user writes it: params.lr, tags["x"], pool[0].
-func pathString(p cty.Path) string {
-	var b strings.Builder
-	for _, s := range p {
-		switch s := s.(type) {
-		case cty.GetAttrStep:
-			if b.Len() > 0 {
-				b.WriteByte('.')
-			}
-			b.WriteString(s.Name)
-		case cty.IndexStep:
-			switch s.Key.Type() {
-			case cty.String:
-				fmt.Fprintf(&b, "[%q]", s.Key.AsString())
-			case cty.Number:
-				b.WriteString("[" + s.Key.AsBigFloat().Text('f', -1) + "]")
-			default:
-				b.WriteString("[?]")
-			}
-		}
-	}
-	return b.String()
-}
+func pathString(p cty.Path) string { return schema.FormatPath(p) }
 
 // PathString renders a path as a user writes it.
 func PathString(p cty.Path) string { return pathString(p) }

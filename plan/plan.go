@@ -95,9 +95,7 @@ func (pl *planner) walk(ctx context.Context) {
 		var ds hcl.Diagnostics
 		switch n.kind {
 		case localNode:
-			var v cty.Value
-			v, ds = n.local.Expr.Value(pl.eval.context(n.refs, repetition{}))
-			pl.eval.setLocal(n.local.Name, v)
+			ds = pl.eval.evalLocal(n)
 		case outputNode:
 			ds = pl.planOutput(n)
 		case resourceNode:

@@ -10,6 +10,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
+	"github.com/mltf/mltf/cmd/internal/views"
 	"github.com/mltf/mltf/state"
 )
 
@@ -121,40 +122,4 @@ func printOutputs(w io.Writer, st *state.State, showSensitive bool) {
 }
 
 // renderValue prints a value as HCL would write it.
-func renderValue(v cty.Value) string {
-	if v.IsNull() {
-		return "null"
-	}
-	if !v.IsKnown() {
-		return "(known after apply)"
-	}
-	ty := v.Type()
-	switch {
-	case ty == cty.String:
-		return fmt.Sprintf("%q", v.AsString())
-	case ty == cty.Number:
-		return v.AsBigFloat().Text('g', -1)
-	case ty == cty.Bool:
-		return fmt.Sprint(v.True())
-	case ty.IsListType() || ty.IsTupleType() || ty.IsSetType():
-		var parts []string
-		for it := v.ElementIterator(); it.Next(); {
-			_, ev := it.Element()
-			parts = append(parts, renderValue(ev))
-		}
-		return "[" + strings.Join(parts, ", ") + "]"
-	case ty.IsMapType() || ty.IsObjectType():
-		m := v.AsValueMap()
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		var parts []string
-		for _, k := range keys {
-			parts = append(parts, fmt.Sprintf("%s = %s", k, renderValue(m[k])))
-		}
-		return "{ " + strings.Join(parts, ", ") + " }"
-	}
-	return v.GoString()
-}
+func renderValue(v cty.Value) string { return views.RenderValue(v) }

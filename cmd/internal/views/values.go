@@ -175,3 +175,9 @@ func expressionSource(v cty.Value) (string, bool) {
 	}
 	return src.AsString(), true
 }
+
+// RenderValue prints a value on one line as HCL writes it.
+func RenderValue(v cty.Value) string {
+	r := &valueRenderer{}
+	return r.scalar(nil, v)
+}
