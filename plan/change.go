@@ -66,6 +66,10 @@ type Change struct {
 	PriorStatus state.Status
 	// Dependencies are the resources this instance refers to.
 	Dependencies []string
+	// References maps top-level attributes that are a plain reference to
+	// another resource (from = training.mlp) to that reference, so plans
+	// can show the reference rather than the whole object.
+	References map[string]string
 }
 
 // OutputChange is the plan for one output.

@@ -245,6 +245,7 @@ func (pl *planner) planInstance(ctx context.Context, n *node, iface providers.In
 		return c.Before, diags
 	}
 
+	c.References = plainReferences(r)
 	evalCtx := pl.eval.context(n.refs, rep)
 	config, ds := hcldec.Decode(r.Config, n.spec, evalCtx)
 	diags = append(diags, ds...)
@@ -498,4 +499,30 @@ func lessAddr(a, b lang.InstanceAddr) bool {
 		return ai < bi
 	}
 	return a.Key < b.Key
+}
+
+// plainReferences finds the top-level attributes of r whose expression is
+// nothing but a reference to a resource (or part of one).
+func plainReferences(r *lang.Resource) map[string]string {
+	attrs, diags := r.Config.JustAttributes()
+	if diags.HasErrors() {
+		// Bodies with blocks: look only at what JustAttributes could read.
+		if attrs == nil {
+			return nil
+		}
+	}
+	var out map[string]string
+	for name, a := range attrs {
+		t, ds := hcl.AbsTraversalForExpr(a.Expr)
+		if ds.HasErrors() {
+			continue
+		}
+		if ref, ok := lang.ParseRef(t); ok && ref.Resource.Kind != "" {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[name] = lang.TraversalString(t)
+		}
+	}
+	return out
 }

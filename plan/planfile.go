@@ -44,18 +44,19 @@ type planFileOptions struct {
 }
 
 type planFileChange struct {
-	Address         string       `json:"address"`
-	Provider        string       `json:"provider"`
-	Action          string       `json:"action"`
-	Before          []byte       `json:"before"`
-	After           []byte       `json:"after"`
-	BeforePrivate   []byte       `json:"before_private,omitempty"`
-	AfterPrivate    []byte       `json:"after_private,omitempty"`
-	RequiresReplace [][]pathStep `json:"requires_replace,omitempty"`
-	Sensitive       [][]pathStep `json:"sensitive,omitempty"`
-	Reasons         []string     `json:"reasons,omitempty"`
-	PriorStatus     string       `json:"prior_status,omitempty"`
-	Dependencies    []string     `json:"dependencies,omitempty"`
+	Address         string            `json:"address"`
+	Provider        string            `json:"provider"`
+	Action          string            `json:"action"`
+	Before          []byte            `json:"before"`
+	After           []byte            `json:"after"`
+	BeforePrivate   []byte            `json:"before_private,omitempty"`
+	AfterPrivate    []byte            `json:"after_private,omitempty"`
+	RequiresReplace [][]pathStep      `json:"requires_replace,omitempty"`
+	Sensitive       [][]pathStep      `json:"sensitive,omitempty"`
+	Reasons         []string          `json:"reasons,omitempty"`
+	PriorStatus     string            `json:"prior_status,omitempty"`
+	Dependencies    []string          `json:"dependencies,omitempty"`
+	References      map[string]string `json:"references,omitempty"`
 }
 
 type planFileOutput struct {
@@ -177,6 +178,7 @@ func EncodePlan(cs *Changeset, mltfVersion string) ([]byte, error) {
 			Before: before, After: after, BeforePrivate: c.BeforePrivate, AfterPrivate: c.AfterPrivate,
 			RequiresReplace: encodePaths(c.RequiresReplace), Sensitive: encodePaths(c.Sensitive),
 			Reasons: c.Reasons, PriorStatus: string(c.PriorStatus), Dependencies: c.Dependencies,
+			References: c.References,
 		})
 	}
 	for _, o := range cs.Outputs {
@@ -275,6 +277,7 @@ func DecodePlan(b []byte, dir string) (*Changeset, hcl.Diagnostics) {
 			Before: before, After: after, BeforePrivate: c.BeforePrivate, AfterPrivate: c.AfterPrivate,
 			RequiresReplace: decodePaths(c.RequiresReplace), Sensitive: decodePaths(c.Sensitive),
 			Reasons: c.Reasons, PriorStatus: state.Status(c.PriorStatus), Dependencies: c.Dependencies,
+			References: c.References,
 		})
 	}
 	for _, o := range pf.Outputs {

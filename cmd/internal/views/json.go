@@ -100,14 +100,15 @@ func Validate(w io.Writer, diags hcl.Diagnostics, files map[string]*hcl.File) {
 }
 
 type jsonChange struct {
-	Address      string          `json:"address"`
-	Kind         string          `json:"kind"`
-	Name         string          `json:"name"`
-	Index        any             `json:"index,omitempty"`
-	Provider     string          `json:"provider"`
-	Change       jsonChangeValue `json:"change"`
-	Reasons      []string        `json:"reasons,omitempty"`
-	Dependencies []string        `json:"dependencies,omitempty"`
+	Address      string            `json:"address"`
+	Kind         string            `json:"kind"`
+	Name         string            `json:"name"`
+	Index        any               `json:"index,omitempty"`
+	Provider     string            `json:"provider"`
+	Change       jsonChangeValue   `json:"change"`
+	Reasons      []string          `json:"reasons,omitempty"`
+	Dependencies []string          `json:"dependencies,omitempty"`
+	References   map[string]string `json:"references,omitempty"`
 }
 
 type jsonChangeValue struct {
@@ -225,6 +226,7 @@ func PlanJSON(w io.Writer, cs *plan.Changeset, version string, diags hcl.Diagnos
 			Provider:     c.Provider,
 			Reasons:      c.Reasons,
 			Dependencies: c.Dependencies,
+			References:   c.References,
 		}
 		if c.Addr.Key != "" {
 			if n, err := strconv.Atoi(string(c.Addr.Key)); err == nil {

@@ -86,6 +86,14 @@ func (v *Plan) change(c *plan.Change) {
 	fmt.Fprintf(v.w, "%s %s {\n", pad(sym), label)
 	all := c.Action == plan.Create || c.Action == plan.Delete
 	lines := r.diffObject(nil, c.Before, c.After, all)
+	if c.Action == plan.Create {
+		// A whole referenced object reads better as its reference.
+		for i, l := range lines {
+			if ref, ok := c.References[l.name]; ok {
+				lines[i].text = ref
+			}
+		}
+	}
 	width := 0
 	for _, l := range lines {
 		if len(l.name) > width {
