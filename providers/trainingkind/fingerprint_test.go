@@ -1,0 +1,135 @@
+package trainingkind
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// fixedConfig is a training with every input set; its fingerprint is
+// pinned below.
+func fixedConfig() cty.Value {
+	return cty.ObjectVal(map[string]cty.Value{
+		"code":    cty.StringVal("code"),
+		"command": cty.ListVal([]cty.Value{cty.StringVal("python3"), cty.StringVal("train.py")}),
+		"env":     cty.MapVal(map[string]cty.Value{"SEED": cty.StringVal("7")}),
+		"image":   cty.StringVal("pytorch/pytorch:2.4.0"),
+		"params":  cty.ObjectVal(map[string]cty.Value{"lr": cty.NumberFloatVal(0.05), "epochs": cty.NumberIntVal(20)}),
+		"data": cty.ObjectVal(map[string]cty.Value{
+			"train": cty.StringVal("digits.csv"),
+			"test":  cty.StringVal("s3://bucket/test.csv"),
+			"ds":    cty.ObjectVal(map[string]cty.Value{"source": cty.StringVal("s3://b/x"), "fingerprint": cty.StringVal("abc123")}),
+		}),
+		"distributed": cty.ObjectVal(map[string]cty.Value{"nodes": cty.NumberIntVal(2), "procs_per_node": cty.NumberIntVal(2)}),
+		"pool":        cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal("cpu")}),
+	})
+}
+
+// TestFingerprintPinned pins the fingerprint of a fixed configuration, as
+// both providers computed it before they shared this package. If it
+// changes, every user's trainings would plan to train again: don't.
+func TestFingerprintPinned(t *testing.T) {
+	const (
+		wantFingerprint = "79737ab0632685ca3b02c54fcc99d2379dbb86bb162254f3d38d591d3cdd19f7"
+		wantCode        = "c177ac39a128e715204cc09633300558f784fa36b05edc8af52fa66d62838194"
+	)
+	wantData := map[string]string{
+		"ds":    "abc123",
+		"test":  "fb420ab52de0ed469f3738b0358eb6641f6626e4cbfb5a79c97b3b9b3f9bcbbf",
+		"train": "96bbd5de61f36b0e10c5771d180998d066192e8986aa34a8cb7c453f62959274",
+	}
+	tests := []struct {
+		name       string
+		rules      Rules
+		localPaths bool
+	}{
+		{"local", Rules{Locations: []string{"path", "source", "uri", "url"}}, true},
+		{"kubernetes", Rules{MasterPort: 29500, Locations: []string{"source", "uri", "url", "path"}}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := &Decoder{V: fixedConfig()}
+			c := Decode(d, tc.rules)
+			c.Finish(d)
+			if d.Diags.HasErrors() {
+				t.Fatal(d.Diags)
+			}
+			p, err := PlanInputs(c, c.BackendFor(false), "testdata", tc.localPaths)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := p.Inputs.Fingerprint(); got != wantFingerprint {
+				t.Errorf("fingerprint = %s, want %s", got, wantFingerprint)
+			}
+			if got := p.Code.Sum(); got != wantCode {
+				t.Errorf("code sum = %s, want %s", got, wantCode)
+			}
+			if d := cmp.Diff(wantData, p.Inputs.Data); d != "" {
+				t.Errorf("data fingerprints (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestChangeReasons(t *testing.T) {
+	d := &Decoder{V: fixedConfig()}
+	c := Decode(d, Rules{Locations: []string{"source"}})
+	c.Finish(d)
+	p, err := PlanInputs(c, c.BackendFor(false), "testdata", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := *p.Inputs
+	old.Code = "x"
+	old.Command = []string{"python3", "old.py"}
+	old.Env = map[string]string{"SEED": "1", "X": "y"}
+	old.Params = json.RawMessage(`{"lr":0.1,"epochs":20,"opt":{"m":0.9}}`)
+	old.Data = map[string]string{"train": "00000000aa", "gone": "x"}
+	old.Image = "img:1"
+	old.Nodes = 1
+
+	tests := []struct {
+		name    string
+		oldCode Manifest
+		want    []string
+	}{
+		{"with the prior manifest", Manifest{"train.py": "zz", "gone.py": "yy"}, []string{
+			"code changed (3 files)",
+			"command [python3 old.py] -> [python3 train.py]",
+			`env.SEED "1" -> "7"`,
+			"env.X removed",
+			"params.lr 0.1 -> 0.05",
+			"params.opt.m removed (was 0.9)",
+			"data.ds added",
+			"data.gone removed",
+			"data.test added",
+			"data.train fingerprint 00000000 -> 96bbd5de",
+			`image "img:1" -> "pytorch/pytorch:2.4.0"`,
+			"distributed 1 node × 2 procs (gloo) -> 2 nodes × 2 procs (gloo)",
+		}},
+		{"without it", nil, []string{
+			"code changed",
+			"command [python3 old.py] -> [python3 train.py]",
+			`env.SEED "1" -> "7"`,
+			"env.X removed",
+			"params.lr 0.1 -> 0.05",
+			"params.opt.m removed (was 0.9)",
+			"data.ds added",
+			"data.gone removed",
+			"data.test added",
+			"data.train fingerprint 00000000 -> 96bbd5de",
+			`image "img:1" -> "pytorch/pytorch:2.4.0"`,
+			"distributed 1 node × 2 procs (gloo) -> 2 nodes × 2 procs (gloo)",
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := ChangeReasons(&old, p.Inputs, tc.oldCode, p.Code)
+			if d := cmp.Diff(tc.want, got); d != "" {
+				t.Errorf("reasons (-want +got):\n%s", d)
+			}
+		})
+	}
+}

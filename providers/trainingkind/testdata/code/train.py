@@ -1,0 +1,2 @@
+import os, json
+print(json.loads(os.environ["MLTF_PARAMS"]))
