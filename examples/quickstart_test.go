@@ -152,21 +152,30 @@ func TestQuickstartInterruptedApply(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
 	deadline := time.Now().Add(60 * time.Second)
-	for {
+	var err error
+	for waiting := true; waiting; {
 		entries, _ := os.ReadDir(filepath.Join(dir, ".mltf", "runs"))
-		if len(entries) > 0 {
-			break
+		select {
+		case err = <-exited:
+			t.Fatalf("mltf apply ended before the run could be interrupted (%v):\n%s", err, out.String())
+		default:
 		}
-		if time.Now().After(deadline) {
+		switch {
+		case len(entries) > 0:
+			waiting = false
+		case time.Now().After(deadline):
 			cmd.Process.Kill()
-			t.Fatal("no run started within 60s")
+			t.Fatalf("no run started within 60s:\n%s", out.String())
+		default:
+			time.Sleep(100 * time.Millisecond)
 		}
-		time.Sleep(100 * time.Millisecond)
 	}
 	time.Sleep(300 * time.Millisecond)
 	cmd.Process.Signal(os.Interrupt)
-	err := cmd.Wait()
+	err = <-exited
 	if err == nil {
 		// The training may have finished before the signal arrived.
 		t.Logf("apply finished before the interrupt:\n%s", out.String())
