@@ -43,16 +43,43 @@ func datasetAttrs(st *state.State) map[string]map[string]any {
 	return out
 }
 
-// unwrapDynamic turns cty JSON's {"value": V, "type": T} into V.
+// unwrapDynamic turns cty JSON's {"value": V, "type": T} (how values of
+// dynamically typed attributes are stored) into V, at any depth.
 func unwrapDynamic(v any) any {
-	if m, ok := v.(map[string]any); ok && len(m) == 2 {
-		if val, ok := m["value"]; ok {
-			if _, ok := m["type"]; ok {
-				return val
+	switch t := v.(type) {
+	case map[string]any:
+		if len(t) == 2 {
+			if val, ok := t["value"]; ok {
+				if _, ok := t["type"]; ok {
+					return unwrapDynamic(val)
+				}
 			}
 		}
+		for k, e := range t {
+			t[k] = unwrapDynamic(e)
+		}
+		return t
+	case []any:
+		for i, e := range t {
+			t[i] = unwrapDynamic(e)
+		}
+		return t
 	}
 	return v
+}
+
+// readableAttributes renders stored attributes as indented JSON with
+// dynamic values unwrapped.
+func readableAttributes(raw []byte) string {
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return string(raw)
+	}
+	b, err := json.MarshalIndent(unwrapDynamic(v), "", "  ")
+	if err != nil {
+		return string(raw)
+	}
+	return string(b)
 }
 
 // DatasetsListCommand is mltf datasets list.

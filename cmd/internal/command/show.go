@@ -1,8 +1,6 @@
 package command
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
 	"sort"
@@ -81,11 +79,7 @@ func (c *ShowCommand) Run(args []string) int {
 		sort.Strings(keys)
 		for _, k := range keys {
 			inst := r.Instances[k]
-			var pretty bytes.Buffer
-			if err := json.Indent(&pretty, inst.Attributes, "", "  "); err != nil {
-				pretty.Write(inst.Attributes)
-			}
-			fmt.Fprintf(c.Stdout, "# %s (%s)\n%s\n\n", state.InstanceAddr(a, k), inst.Status, pretty.String())
+			fmt.Fprintf(c.Stdout, "# %s (%s)\n%s\n\n", state.InstanceAddr(a, k), inst.Status, readableAttributes(inst.Attributes))
 		}
 	}
 	if len(st.Outputs) > 0 {

@@ -1,9 +1,7 @@
 package command
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -110,11 +108,7 @@ func (c *StateShowCommand) Run(args []string) int {
 		return 1
 	}
 	inst := r.Instances[key]
-	var pretty bytes.Buffer
-	if err := json.Indent(&pretty, inst.Attributes, "", "  "); err != nil {
-		pretty.Write(inst.Attributes)
-	}
-	fmt.Fprintf(c.Stdout, "# %s (kind %s, provider %s, status %s)\n%s\n", args[0], r.Kind, r.Provider, inst.Status, pretty.String())
+	fmt.Fprintf(c.Stdout, "# %s (kind %s, provider %s, status %s)\n%s\n", args[0], r.Kind, r.Provider, inst.Status, readableAttributes(inst.Attributes))
 	return 0
 }
 
