@@ -13,6 +13,7 @@ import (
 
 	"github.com/mltf/mltf/providers"
 	"github.com/mltf/mltf/providers/local/launcher"
+	"github.com/mltf/mltf/providers/trainingkind"
 )
 
 // destroyGrace is how long a cancelled training's ranks get between
@@ -30,15 +31,15 @@ func (p *Provider) applyTraining(ctx context.Context, req providers.ApplyChangeR
 		return resp
 	}
 	priv := decodePrivate(req.PlannedPrivate)
-	prior := factsOf(req.Prior)
-	planned := factsOf(req.Planned)
+	prior := trainingkind.FactsOf(req.Prior)
+	planned := trainingkind.FactsOf(req.Planned)
 
 	switch {
 	case planned.RunID != "" && planned.RunID == priv.Reuse && planned.RunID != prior.RunID:
 		// The plan found a finished run with the same fingerprint: adopt it.
 		priv.Reuse, priv.Adopted = "", true
 		return providers.ApplyChangeResponse{New: req.Planned, Private: priv.encode()}
-	case prior.RunID != "" && prior.RunID == planned.RunID && prior.Status == statusRunning:
+	case prior.RunID != "" && prior.RunID == planned.RunID && prior.Status == trainingkind.StatusRunning:
 		return p.reattach(ctx, req, c, priv)
 	case prior.RunID != "" && prior.RunID == planned.RunID:
 		// Only policies changed on a finished run: nothing to do.
@@ -62,10 +63,10 @@ func (p *Provider) launch(ctx context.Context, req providers.ApplyChangeRequest,
 	if in == nil {
 		return fail("Training inputs still unknown", fmt.Errorf("%s not known at apply; this is a bug in mltf", strings.Join(c.Unknown, ", ")))
 	}
-	fp := in.fingerprint()
-	if want := factsOf(req.Planned).Fingerprint; want != "" && want != fp {
+	fp := in.Fingerprint()
+	if want := trainingkind.FactsOf(req.Planned).Fingerprint; want != "" && want != fp {
 		return fail("Training changed since the plan", fmt.Errorf("the fingerprint was %s… at plan and is %s… now (%s); run mltf plan again",
-			short(want), short(fp), strings.Join(changeReasons(priv.Inputs, in, priv.Code, code), ", ")))
+			trainingkind.Short(want), trainingkind.Short(fp), strings.Join(trainingkind.ChangeReasons(priv.Inputs, in, priv.Code, code), ", ")))
 	}
 
 	// Another apply may have launched this very run before it was killed,
@@ -89,7 +90,7 @@ func (p *Provider) launch(ctx context.Context, req providers.ApplyChangeRequest,
 	if err := snapshot(codeFrom, launcher.CodeDir(dir), code); err != nil {
 		return fail("Cannot snapshot the code", err)
 	}
-	if m, err := hashTree(launcher.CodeDir(dir)); err != nil || m.sum() != in.Code {
+	if m, err := trainingkind.HashTree(launcher.CodeDir(dir)); err != nil || m.Sum() != in.Code {
 		os.RemoveAll(dir)
 		return fail("Code changed while it was copied", fmt.Errorf("files under %s changed during the snapshot; run mltf apply again", codeFrom))
 	}
@@ -124,7 +125,7 @@ func (p *Provider) launch(ctx context.Context, req providers.ApplyChangeRequest,
 	priv.Inputs, priv.Code = in, code
 	st, _ := run.Status()
 	facts := factsFromStatus(dir, meta, st)
-	partial := objectWith(req.Config, facts.values())
+	partial := trainingkind.ObjectWith(req.Config, facts.Values())
 	req.Events(providers.Event{Type: providers.EventPartial, Time: time.Now(), Partial: partial, PartialPrivate: priv.encode()})
 	if err := record(ctx, tr, meta, st, facts, true); err != nil {
 		resp.Diagnostics = append(resp.Diagnostics, providers.Diagnostic{Severity: providers.Warning,
@@ -138,7 +139,7 @@ func (p *Provider) launch(ctx context.Context, req providers.ApplyChangeRequest,
 // reattach follows a run an earlier apply launched.
 func (p *Provider) reattach(ctx context.Context, req providers.ApplyChangeRequest, c *trainingConfig, priv privateData) providers.ApplyChangeResponse {
 	s, _ := p.config()
-	prior := factsOf(req.Prior)
+	prior := trainingkind.FactsOf(req.Prior)
 	run, err := launcher.Open(runDir(s, prior.RunID))
 	if err != nil {
 		return providers.ApplyChangeResponse{New: req.Prior, Diagnostics: providers.Diagnostics{}.FromError(
@@ -189,7 +190,7 @@ func (p *Provider) acquireSlots(ctx context.Context, c *trainingConfig, events f
 	defer tick.Stop()
 	say := func() {
 		events(providers.Event{Type: providers.EventProgress, Time: time.Now(), Progress: &providers.Progress{
-			Message: fmt.Sprintf("waiting for %d %s in pool %s", n, plural(int(n), "slot", "slots"), c.Pool.Name),
+			Message: fmt.Sprintf("waiting for %d %s in pool %s", n, trainingkind.Plural(int(n), "slot", "slots"), c.Pool.Name),
 			Elapsed: time.Since(start)}})
 	}
 	say()
@@ -213,14 +214,14 @@ func (p *Provider) acquireSlots(ctx context.Context, c *trainingConfig, events f
 }
 
 // buildSpec turns a training into what its supervisor runs.
-func buildSpec(c *trainingConfig, in *inputs, data map[string]dataRef, runID string) *launcher.Spec {
+func buildSpec(c *trainingConfig, in *trainingkind.Inputs, data map[string]trainingkind.DataRef, runID string) *launcher.Spec {
 	env := map[string]string{}
 	for k, v := range c.Env {
 		env[k] = v
 	}
 	env["MLTF_PARAMS"] = string(in.Params)
 	for name, r := range data {
-		env[dataEnvName(name)] = r.Location
+		env[trainingkind.DataEnvName(name)] = r.Location
 	}
 	spec := &launcher.Spec{
 		RunID: runID, Command: c.Command, Env: env,
@@ -243,7 +244,7 @@ func (p *Provider) destroyTraining(ctx context.Context, req providers.ApplyChang
 	var resp providers.ApplyChangeResponse
 	resp.New = cty.NullVal(trainingSchema().ImpliedType())
 	s, tr := p.config()
-	prior := factsOf(req.Prior)
+	prior := trainingkind.FactsOf(req.Prior)
 	if prior.RunID == "" || decodePrivate(req.PriorPrivate).Adopted {
 		return resp
 	}
@@ -254,7 +255,7 @@ func (p *Provider) destroyTraining(ctx context.Context, req providers.ApplyChang
 	st, _ := run.Status()
 	if !st.State.Terminal() {
 		req.Events(providers.Event{Type: providers.EventProgress, Time: time.Now(),
-			Progress: &providers.Progress{Message: fmt.Sprintf("cancelling run %s…", short(prior.RunID))}})
+			Progress: &providers.Progress{Message: fmt.Sprintf("cancelling run %s…", trainingkind.Short(prior.RunID))}})
 		if err := run.Cancel(ctx, destroyGrace); err != nil {
 			resp.Diagnostics = resp.Diagnostics.FromError("Cannot cancel the training", err)
 			resp.New = req.Prior

@@ -4,6 +4,8 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+
+	"github.com/mltf/mltf/providers/trainingkind"
 )
 
 // benchTracker is the tracking store the ingest benchmark writes to: a
@@ -14,7 +16,7 @@ func benchTracker(b *testing.B) Tracker {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { tr.Close() })
-	if err := tr.CreateRun(context.Background(), RunRecord{ID: "run1", Status: statusRunning}); err != nil {
+	if err := tr.CreateRun(context.Background(), RunRecord{ID: "run1", Status: trainingkind.StatusRunning}); err != nil {
 		b.Fatal(err)
 	}
 	return tr

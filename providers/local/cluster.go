@@ -18,6 +18,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/mltf/mltf/providers"
+	"github.com/mltf/mltf/providers/trainingkind"
 )
 
 // hostFacts is what the cluster kind reports about this machine.
@@ -85,19 +86,19 @@ type poolConfig struct {
 func decodePools(v cty.Value, cpus int) (map[string]poolConfig, providers.Diagnostics) {
 	var diags providers.Diagnostics
 	out := map[string]poolConfig{}
-	pv := getPath(v, cty.GetAttrPath("pool"))
+	pv := trainingkind.GetPath(v, cty.GetAttrPath("pool"))
 	if pv.IsNull() || !pv.IsKnown() {
 		return out, diags
 	}
 	for name, b := range pv.AsValueMap() {
-		d := decoder{v: b}
-		pc := poolConfig{GPUs: d.count(cty.GetAttrPath("gpus"), 0, 0)}
+		d := trainingkind.Decoder{V: b}
+		pc := poolConfig{GPUs: d.Count(cty.GetAttrPath("gpus"), 0, 0)}
 		pc.Slots = pc.GPUs
 		if pc.Slots == 0 {
 			pc.Slots = cpus
 		}
-		pc.Slots = d.count(cty.GetAttrPath("slots"), pc.Slots, 1)
-		for _, x := range d.diags {
+		pc.Slots = d.Count(cty.GetAttrPath("slots"), pc.Slots, 1)
+		for _, x := range d.Diags {
 			x.Attribute = append(cty.GetAttrPath("pool").Index(cty.StringVal(name)), x.Attribute...)
 			diags = append(diags, x)
 		}
@@ -157,7 +158,7 @@ func clusterValue(config, id cty.Value, host hostFacts, pools map[string]poolCon
 		}
 		poolVal = cty.MapVal(m)
 	}
-	return objectWith(config, map[string]cty.Value{
+	return trainingkind.ObjectWith(config, map[string]cty.Value{
 		"id":           id,
 		"hostname":     cty.StringVal(host.Hostname),
 		"cpus":         cty.NumberIntVal(int64(host.CPUs)),
@@ -201,7 +202,7 @@ func (p *Provider) readCluster(req providers.ReadRequest) providers.ReadResponse
 		}
 		gpus = cty.ListVal(vs)
 	}
-	return providers.ReadResponse{New: objectWith(req.Current, map[string]cty.Value{
+	return providers.ReadResponse{New: trainingkind.ObjectWith(req.Current, map[string]cty.Value{
 		"hostname":     cty.StringVal(host.Hostname),
 		"cpus":         cty.NumberIntVal(int64(host.CPUs)),
 		"memory_bytes": cty.NumberVal(new(big.Float).SetInt64(host.MemoryBytes)),

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mltf/mltf/providers"
 	"github.com/mltf/mltf/providers/local/launcher"
+	"github.com/mltf/mltf/providers/trainingkind"
 )
 
 // pollEvery is how often a followed run's files are read.
@@ -46,7 +47,7 @@ func (p *Provider) follow(ctx context.Context, req providers.ApplyChangeRequest,
 		if st.State.Terminal() {
 			f, fd := p.finish(ctx, s, tr, run, meta, st)
 			diags = append(diags, fd...)
-			return providers.ApplyChangeResponse{New: objectWith(req.Config, f.values()), Private: priv.encode(), Diagnostics: diags}
+			return providers.ApplyChangeResponse{New: trainingkind.ObjectWith(req.Config, f.Values()), Private: priv.encode(), Diagnostics: diags}
 		}
 		if !run.Alive() {
 			// Wait for a last status the supervisor may have been writing.
@@ -92,7 +93,7 @@ func tracked(d providers.Diagnostics) bool {
 func (p *Provider) interrupted(req providers.ApplyChangeRequest, run *launcher.Run, meta runMeta, st launcher.Status, priv privateData, diags providers.Diagnostics) providers.ApplyChangeResponse {
 	f := factsFromStatus(run.Dir, meta, st)
 	return providers.ApplyChangeResponse{
-		New:     objectWith(req.Config, f.values()),
+		New:     trainingkind.ObjectWith(req.Config, f.Values()),
 		Private: priv.encode(),
 		Diagnostics: diags.Errorf("Training still running",
 			"mltf stopped following %s, but its run %s goes on in the background (logs in %s). The next mltf apply re-attaches to it; mltf destroy cancels it.",
@@ -115,7 +116,7 @@ func progress(st launcher.Status) *providers.Progress {
 // finish completes an ended run: its last metrics, its artifacts on
 // success, its record in the tracking store. It is idempotent, so that
 // both apply and refresh may call it.
-func (p *Provider) finish(ctx context.Context, s providers.Settings, tr Tracker, run *launcher.Run, meta runMeta, st launcher.Status) (runFacts, providers.Diagnostics) {
+func (p *Provider) finish(ctx context.Context, s providers.Settings, tr Tracker, run *launcher.Run, meta runMeta, st launcher.Status) (trainingkind.RunFacts, providers.Diagnostics) {
 	var diags providers.Diagnostics
 	if _, err := ingest(ctx, run, meta.RunID, tr, nil); err != nil {
 		diags = append(diags, providers.Diagnostic{Severity: providers.Warning, Summary: "Cannot write metrics to the tracking store", Detail: err.Error()})
@@ -125,7 +126,7 @@ func (p *Provider) finish(ctx context.Context, s providers.Settings, tr Tracker,
 		if err != nil {
 			diags = diags.FromError("Cannot upload the training's artifacts", err)
 			f := factsFromStatus(run.Dir, meta, st)
-			f.Status = statusFailed
+			f.Status = trainingkind.StatusFailed
 			return f, diags
 		}
 		meta.ArtifactURI = uri
@@ -161,8 +162,8 @@ func failureDetail(run *launcher.Run, meta runMeta, st launcher.Status) string {
 		if e.Cause == launcher.Infrastructure {
 			budget = spec.RetryInfrastructure
 		}
-		fmt.Fprintf(&b, "; retry.%s allows %d %s and %d %s used.", e.Cause, budget, plural(budget, "restart", "restarts"),
-			st.Restarts[string(e.Cause)], plural(st.Restarts[string(e.Cause)], "was", "were"))
+		fmt.Fprintf(&b, "; retry.%s allows %d %s and %d %s used.", e.Cause, budget, trainingkind.Plural(budget, "restart", "restarts"),
+			st.Restarts[string(e.Cause)], trainingkind.Plural(st.Restarts[string(e.Cause)], "was", "were"))
 	}
 	if len(e.Tail) > 0 {
 		fmt.Fprintf(&b, "\n\nLast lines of rank %d:\n", e.Rank)
@@ -179,14 +180,14 @@ func failureDetail(run *launcher.Run, meta runMeta, st launcher.Status) string {
 }
 
 func (p *Provider) readTraining(ctx context.Context, req providers.ReadRequest) providers.ReadResponse {
-	cur := factsOf(req.Current)
-	if req.Current.IsNull() || cur.Status != statusRunning || cur.RunID == "" {
+	cur := trainingkind.FactsOf(req.Current)
+	if req.Current.IsNull() || cur.Status != trainingkind.StatusRunning || cur.RunID == "" {
 		return providers.ReadResponse{New: req.Current, Private: req.Private}
 	}
 	s, tr := p.config()
 	run, err := launcher.Open(runDir(s, cur.RunID))
 	if err != nil {
-		failed := objectWith(req.Current, map[string]cty.Value{"status": cty.StringVal(statusFailed)})
+		failed := trainingkind.ObjectWith(req.Current, map[string]cty.Value{"status": cty.StringVal(trainingkind.StatusFailed)})
 		return providers.ReadResponse{New: failed, Private: req.Private, Diagnostics: providers.Diagnostics{{Severity: providers.Warning,
 			Summary: "Training run lost", Detail: fmt.Sprintf("run %s was running, but its directory is gone (%v); the next apply starts a new run.", cur.RunID, err)}}}
 	}
@@ -200,7 +201,7 @@ func (p *Provider) readTraining(ctx context.Context, req providers.ReadRequest) 
 	}
 	if !st.State.Terminal() {
 		ingest(ctx, run, meta.RunID, tr, nil)
-		return providers.ReadResponse{New: objectWith(req.Current, factsFromStatus(run.Dir, meta, st).values()), Private: req.Private}
+		return providers.ReadResponse{New: trainingkind.ObjectWith(req.Current, factsFromStatus(run.Dir, meta, st).Values()), Private: req.Private}
 	}
 	f, diags := p.finish(ctx, s, tr, run, meta, st)
 	var warn providers.Diagnostics
@@ -208,7 +209,7 @@ func (p *Provider) readTraining(ctx context.Context, req providers.ReadRequest) 
 		d.Severity = providers.Warning // a refresh reports; the next plan acts
 		warn = append(warn, d)
 	}
-	return providers.ReadResponse{New: objectWith(req.Current, f.values()), Private: req.Private, Diagnostics: warn}
+	return providers.ReadResponse{New: trainingkind.ObjectWith(req.Current, f.Values()), Private: req.Private, Diagnostics: warn}
 }
 
 // logTail follows the rank and supervisor logs of a run, from their

@@ -18,6 +18,7 @@ import (
 
 	"github.com/mltf/mltf/providers"
 	"github.com/mltf/mltf/providers/local/launcher"
+	"github.com/mltf/mltf/providers/trainingkind"
 )
 
 // The test binary doubles as the supervisor (as mltf does with
@@ -237,7 +238,7 @@ func (m *memTracker) FindRunByFingerprint(_ context.Context, fp string) (RunReco
 	defer m.mu.Unlock()
 	var best RunRecord
 	for _, r := range m.runs {
-		if r.Fingerprint == fp && r.Status == statusFinished && r.Finished.After(best.Finished) {
+		if r.Fingerprint == fp && r.Status == trainingkind.StatusFinished && r.Finished.After(best.Finished) {
 			best = r
 		}
 	}

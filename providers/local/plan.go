@@ -8,6 +8,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/mltf/mltf/providers"
+	"github.com/mltf/mltf/providers/trainingkind"
 )
 
 func (p *Provider) planTraining(ctx context.Context, req providers.PlanChangeRequest) providers.PlanChangeResponse {
@@ -20,7 +21,7 @@ func (p *Provider) planTraining(ctx context.Context, req providers.PlanChangeReq
 	c, diags := decodeTraining(req.Config)
 	resp.Diagnostics = diags
 	if diags.HasErrors() {
-		resp.Planned = objectWith(req.Config, unknownFacts(cty.UnknownVal(cty.String)))
+		resp.Planned = trainingkind.ObjectWith(req.Config, trainingkind.UnknownFacts(cty.UnknownVal(cty.String)))
 		return resp
 	}
 	in, code, _, err := plannedInputs(c, settings.WorkDir)
@@ -30,79 +31,66 @@ func (p *Provider) planTraining(ctx context.Context, req providers.PlanChangeReq
 			attr = cty.GetAttrPath("data")
 		}
 		resp.Diagnostics = resp.Diagnostics.AttrError(attr, "Cannot fingerprint the training", err.Error())
-		resp.Planned = objectWith(req.Config, unknownFacts(cty.UnknownVal(cty.String)))
+		resp.Planned = trainingkind.ObjectWith(req.Config, trainingkind.UnknownFacts(cty.UnknownVal(cty.String)))
 		return resp
 	}
 	fp := cty.UnknownVal(cty.String)
 	if in != nil {
-		fp = cty.StringVal(in.fingerprint())
+		fp = cty.StringVal(in.Fingerprint())
 	}
 	priv := privateData{Inputs: in, Code: code}
 
 	if !req.Prior.IsNull() {
-		prior := factsOf(req.Prior)
+		prior := trainingkind.FactsOf(req.Prior)
 		priorPriv := decodePrivate(req.PriorPrivate)
-		same := in != nil && prior.Fingerprint == in.fingerprint()
+		same := in != nil && prior.Fingerprint == in.Fingerprint()
 		switch {
-		case same && prior.Status == statusRunning:
-			facts := priorFacts(req.Prior)
+		case same && prior.Status == trainingkind.StatusRunning:
+			facts := trainingkind.PriorFacts(req.Prior)
 			for _, a := range []string{"status", "metrics", "artifact_uri", "restarts", "finished_at"} {
-				facts[a] = unknownFacts(fp)[a]
+				facts[a] = trainingkind.UnknownFacts(fp)[a]
 			}
-			resp.Planned = objectWith(req.Config, facts)
-			resp.Reasons = []string{fmt.Sprintf("re-attaches to run %s…, still running", short(prior.RunID))}
+			resp.Planned = trainingkind.ObjectWith(req.Config, facts)
+			resp.Reasons = []string{fmt.Sprintf("re-attaches to run %s…, still running", trainingkind.Short(prior.RunID))}
 			priv.Adopted = priorPriv.Adopted
 			resp.PlannedPrivate = priv.encode()
 			return resp
-		case same && prior.Status == statusFinished:
-			resp.Planned = objectWith(req.Config, priorFacts(req.Prior))
+		case same && prior.Status == trainingkind.StatusFinished:
+			resp.Planned = trainingkind.ObjectWith(req.Config, trainingkind.PriorFacts(req.Prior))
 			priv.Adopted = priorPriv.Adopted
 			resp.PlannedPrivate = priv.encode()
 			return resp
 		case same:
 			resp.RequiresReplace = []cty.Path{cty.GetAttrPath("status")}
-			resp.Reasons = []string{fmt.Sprintf("run %s… %s; a new run starts", short(prior.RunID), prior.Status)}
+			resp.Reasons = []string{fmt.Sprintf("run %s… %s; a new run starts", trainingkind.Short(prior.RunID), prior.Status)}
 		case in == nil:
 			resp.RequiresReplace = []cty.Path{cty.GetAttrPath("fingerprint")}
 			resp.Reasons = []string{fmt.Sprintf("fingerprint known after apply (%s not known yet)", strings.Join(c.Unknown, ", "))}
 		default:
 			resp.RequiresReplace = []cty.Path{cty.GetAttrPath("fingerprint")}
 			if priorPriv.Inputs != nil {
-				resp.Reasons = changeReasons(priorPriv.Inputs, in, priorPriv.Code, code)
+				resp.Reasons = trainingkind.ChangeReasons(priorPriv.Inputs, in, priorPriv.Code, code)
 			}
 			if len(resp.Reasons) == 0 {
-				resp.Reasons = []string{fmt.Sprintf("fingerprint %s -> %s", short(prior.Fingerprint), short(in.fingerprint()))}
+				resp.Reasons = []string{fmt.Sprintf("fingerprint %s -> %s", trainingkind.Short(prior.Fingerprint), trainingkind.Short(in.Fingerprint()))}
 			}
 		}
 	}
 
 	// A new run, unless a finished one with the same fingerprint exists.
 	if in != nil {
-		if found, ok := p.findFinished(ctx, tracker, settings, in.fingerprint()); ok {
-			resp.Planned = objectWith(req.Config, found.values())
-			resp.Reasons = append(resp.Reasons, fmt.Sprintf("reuses finished run %s… with the same fingerprint", short(found.RunID)))
+		if found, ok := p.findFinished(ctx, tracker, settings, in.Fingerprint()); ok {
+			resp.Planned = trainingkind.ObjectWith(req.Config, found.Values())
+			resp.Reasons = append(resp.Reasons, fmt.Sprintf("reuses finished run %s… with the same fingerprint", trainingkind.Short(found.RunID)))
 			priv.Reuse = found.RunID
 			resp.PlannedPrivate = priv.encode()
 			return resp
 		}
 	}
-	resp.Planned = objectWith(req.Config, unknownFacts(fp))
+	resp.Planned = trainingkind.ObjectWith(req.Config, trainingkind.UnknownFacts(fp))
 	if req.Prior.IsNull() {
-		resp.Reasons = append(resp.Reasons, "new run: "+shape(c.Nodes, c.ProcsPerNode, c.ResolvedBackend()))
+		resp.Reasons = append(resp.Reasons, "new run: "+trainingkind.Shape(c.Nodes, c.ProcsPerNode, c.ResolvedBackend()))
 	}
 	resp.PlannedPrivate = priv.encode()
 	return resp
-}
-
-// priorFacts are the computed attributes of a prior value as they are,
-// so that an unchanged training plans to an equal value.
-func priorFacts(prior cty.Value) map[string]cty.Value {
-	m := map[string]cty.Value{}
-	for _, a := range computedAttrs {
-		m[a] = getPath(prior, cty.GetAttrPath(a))
-		if m[a].Type() == cty.DynamicPseudoType && m[a].IsNull() {
-			m[a] = runFacts{}.values()[a]
-		}
-	}
-	return m
 }

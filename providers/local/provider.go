@@ -7,8 +7,6 @@ import (
 	"path/filepath"
 	"sync"
 
-	"github.com/zclconf/go-cty/cty"
-
 	"github.com/mltf/mltf/lang/schema"
 	"github.com/mltf/mltf/providers"
 )
@@ -201,19 +199,4 @@ func (p *Provider) supervisorCommand() ([]string, error) {
 		return nil, fmt.Errorf("cannot find the mltf executable to run the supervisor: %w", err)
 	}
 	return []string{exe, "internal-supervise"}, nil
-}
-
-// objectWith returns v (an object) with attributes replaced by set.
-func objectWith(v cty.Value, set map[string]cty.Value) cty.Value {
-	m := map[string]cty.Value{}
-	if !v.IsNull() && v.IsKnown() {
-		m = v.AsValueMap()
-		if m == nil {
-			m = map[string]cty.Value{}
-		}
-	}
-	for k, x := range set {
-		m[k] = x
-	}
-	return cty.ObjectVal(m)
 }

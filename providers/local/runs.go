@@ -12,6 +12,7 @@ import (
 
 	"github.com/mltf/mltf/providers"
 	"github.com/mltf/mltf/providers/local/launcher"
+	"github.com/mltf/mltf/providers/trainingkind"
 )
 
 // runMeta is what the provider writes beside a run it launched
@@ -64,8 +65,8 @@ func checkpointURI(dir string) string { return "file://" + filepath.Join(dir, "c
 
 // factsFromStatus are the computed attributes of a run as its supervisor
 // and run.json tell them.
-func factsFromStatus(dir string, m runMeta, st launcher.Status) runFacts {
-	f := runFacts{
+func factsFromStatus(dir string, m runMeta, st launcher.Status) trainingkind.RunFacts {
+	f := trainingkind.RunFacts{
 		RunID: m.RunID, Fingerprint: m.Fingerprint, Status: statusOf(st.State), Metrics: st.Metrics,
 		CheckpointURI: checkpointURI(dir), Restarts: st.Restarts, Started: st.Started, Finished: st.Finished,
 	}
@@ -78,12 +79,12 @@ func factsFromStatus(dir string, m runMeta, st launcher.Status) runFacts {
 // findFinished looks for a finished run with the fingerprint: in the
 // tracking store (any workspace, any machine that shares it), then among
 // this working directory's runs.
-func (p *Provider) findFinished(ctx context.Context, tr Tracker, s providers.Settings, fp string) (runFacts, bool) {
+func (p *Provider) findFinished(ctx context.Context, tr Tracker, s providers.Settings, fp string) (trainingkind.RunFacts, bool) {
 	if tr != nil {
 		r, err := tr.FindRunByFingerprint(ctx, fp)
-		if err == nil && r.Status == statusFinished {
-			return runFacts{
-				RunID: r.ID, Fingerprint: r.Fingerprint, Status: statusFinished, Metrics: r.Metrics,
+		if err == nil && r.Status == trainingkind.StatusFinished {
+			return trainingkind.RunFacts{
+				RunID: r.ID, Fingerprint: r.Fingerprint, Status: trainingkind.StatusFinished, Metrics: r.Metrics,
 				ArtifactURI: r.ArtifactURI, CheckpointURI: checkpointURI(runDir(s, r.ID)), Restarts: r.Restarts,
 				Started: r.Started, Finished: r.Finished,
 			}, true
@@ -91,9 +92,9 @@ func (p *Provider) findFinished(ctx context.Context, tr Tracker, s providers.Set
 	}
 	entries, err := os.ReadDir(s.RunsDir)
 	if err != nil {
-		return runFacts{}, false
+		return trainingkind.RunFacts{}, false
 	}
-	var best runFacts
+	var best trainingkind.RunFacts
 	for _, e := range entries {
 		dir := filepath.Join(s.RunsDir, e.Name())
 		m, err := readMeta(dir)
@@ -140,7 +141,7 @@ func ingest(ctx context.Context, run *launcher.Run, runID string, tr Tracker, ev
 	}
 	var points []MetricRecord
 	for _, r := range recs {
-		for _, name := range sortedKeys(r.Values) {
+		for _, name := range trainingkind.SortedKeys(r.Values) {
 			points = append(points, MetricRecord{RunID: runID, Name: name, Step: r.Step, Value: r.Values[name], Time: r.Time})
 			if events != nil {
 				events(providers.Event{Type: providers.EventMetric, Time: r.Time,
@@ -158,7 +159,7 @@ func ingest(ctx context.Context, run *launcher.Run, runID string, tr Tracker, ev
 }
 
 // record writes the run's current facts to the tracking store.
-func record(ctx context.Context, tr Tracker, m runMeta, st launcher.Status, f runFacts, create bool) error {
+func record(ctx context.Context, tr Tracker, m runMeta, st launcher.Status, f trainingkind.RunFacts, create bool) error {
 	if tr == nil {
 		return nil
 	}

@@ -4,6 +4,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/mltf/mltf/lang/schema"
+	"github.com/mltf/mltf/providers/trainingkind"
 )
 
 func optional(t cty.Type, desc string) *schema.Attribute {
@@ -39,53 +40,5 @@ func clusterSchema() *schema.Block {
 	}
 }
 
-func trainingSchema() *schema.Block {
-	n, s, dyn := cty.Number, cty.String, cty.DynamicPseudoType
-	return &schema.Block{
-		Description: "One training run: code, data, params, distributed shape, checkpoint and retry policy.",
-		Attributes: map[string]*schema.Attribute{
-			"experiment":   optional(dyn, "The experiment the run belongs to (an experiment resource)."),
-			"pool":         {Type: dyn, Required: true, Description: "Where the ranks run: a cluster's pool, e.g. cluster.dev.pool.cpu."},
-			"code":         {Type: s, Required: true, Description: "Directory of the code, relative to the configuration; its content enters the fingerprint."},
-			"command":      {Type: cty.List(s), Required: true, Description: "The command every rank runs, in a snapshot of code."},
-			"env":          optional(cty.Map(s), "Extra environment variables of every rank."),
-			"image":        optional(s, "Container image (recorded locally, used on Kubernetes)."),
-			"data":         optional(dyn, "Data sets by name: dataset resources or URIs; each reaches the ranks as MLTF_DATA_<NAME>."),
-			"params":       optional(dyn, "Hyperparameters, any object; the ranks read them from MLTF_PARAMS (JSON)."),
-			"hang_timeout": optional(s, `Restart the ranks when none of them logs, reports or heartbeats for this long; default "30m".`),
-
-			"run_id":         computed(s, "The run's id in the tracking store."),
-			"fingerprint":    computed(s, "Hash of code, command, env, params, data, image and distributed shape."),
-			"status":         computed(s, `"running", "finished", "failed" or "cancelled".`),
-			"metrics":        computed(cty.Map(n), "Last value of each metric."),
-			"artifact_uri":   computed(s, "Where the run's artifacts were uploaded."),
-			"checkpoint_uri": computed(s, "Where the run's checkpoints are."),
-			"restarts":       computed(cty.Map(n), "Restarts of all ranks by cause: infrastructure, user_error."),
-			"started_at":     computed(s, "RFC 3339 time the ranks first started."),
-			"finished_at":    computed(s, "RFC 3339 time the run ended."),
-		},
-		Blocks: map[string]*schema.NestedBlock{
-			"distributed": {Nesting: schema.NestingSingle, Block: schema.Block{Attributes: map[string]*schema.Attribute{
-				"nodes":          optional(n, "Groups of ranks (one per host on a cluster; locally each gets its own NODE_RANK); default 1."),
-				"procs_per_node": optional(n, "Ranks per node; default 1."),
-				"backend":        optional(s, `"auto" (nccl with GPUs, else gloo), "nccl" or "gloo"; default "auto".`),
-				"master_port":    optional(n, "Rendezvous port; default: a free port."),
-				"timeout":        optional(s, `Timeout of collective operations (MLTF_DIST_TIMEOUT); default "10m".`),
-				"nccl":           optional(cty.Map(s), "NCCL_* settings passed to every rank."),
-			}}},
-			"checkpoint": {Nesting: schema.NestingSingle, Block: schema.Block{Attributes: map[string]*schema.Attribute{
-				"every": optional(s, `How often the code should checkpoint (MLTF_CHECKPOINT_EVERY); default "5m".`),
-				"keep":  optional(n, "Committed checkpoints to keep; default 3."),
-			}}},
-			"retry": {Nesting: schema.NestingSingle, Block: schema.Block{Attributes: map[string]*schema.Attribute{
-				"infrastructure": optional(n, "Restarts allowed after a rank is killed, lost or hung; default 3."),
-				"user_error":     optional(n, "Restarts allowed after a rank exits non-zero; default 0."),
-			}}},
-			"resources": {Nesting: schema.NestingSingle, Block: schema.Block{Attributes: map[string]*schema.Attribute{
-				"cpus":   optional(n, "CPUs for the whole run; sets OMP_NUM_THREADS to cpus / procs_per_node."),
-				"memory": optional(s, `Memory for the whole run, e.g. "8Gi" (recorded locally).`),
-				"gpus":   optional(n, "GPUs for the whole run; at most the pool's."),
-			}}},
-		},
-	}
-}
+// trainingSchema is the kind's schema: this provider adds no options.
+func trainingSchema() *schema.Block { return trainingkind.Schema() }

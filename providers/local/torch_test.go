@@ -11,6 +11,7 @@ import (
 
 	"github.com/mltf/mltf/providers"
 	"github.com/mltf/mltf/providers/local/launcher"
+	"github.com/mltf/mltf/providers/trainingkind"
 )
 
 // quickstartDir is examples/quickstart, the working directory of the
@@ -40,7 +41,7 @@ func TestQuickstart(t *testing.T) {
 	if ar.Diagnostics.HasErrors() {
 		t.Fatal(ar.Diagnostics)
 	}
-	if got := str(ar.New, "status"); got != statusFinished {
+	if got := str(ar.New, "status"); got != trainingkind.StatusFinished {
 		t.Fatalf("status %q, want finished", got)
 	}
 	if acc := num(ar.New, "metrics", "accuracy"); acc < 0.9 {
@@ -50,7 +51,7 @@ func TestQuickstart(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(strings.TrimPrefix(uri, "file://"), "model.pt")); err != nil {
 		t.Errorf("model.pt not uploaded to %s: %v", uri, err)
 	}
-	if p := ev.of(providers.EventPartial); len(p) != 1 || str(p[0].Partial, "status") != statusRunning {
+	if p := ev.of(providers.EventPartial); len(p) != 1 || str(p[0].Partial, "status") != trainingkind.StatusRunning {
 		t.Errorf("partial events %d, want one with status running", len(p))
 	}
 	if len(ev.of(providers.EventMetric)) == 0 || len(ev.of(providers.EventProgress)) == 0 || len(ev.of(providers.EventLog)) == 0 {
@@ -58,7 +59,7 @@ func TestQuickstart(t *testing.T) {
 			len(ev.of(providers.EventMetric)), len(ev.of(providers.EventProgress)), len(ev.of(providers.EventLog)))
 	}
 	run := h.tracker.runs[str(ar.New, "run_id")]
-	if run.Status != statusFinished || run.Env["python"] == "" || run.Env["torch"] == "" || len(h.tracker.points) == 0 {
+	if run.Status != trainingkind.StatusFinished || run.Env["python"] == "" || run.Env["torch"] == "" || len(h.tracker.points) == 0 {
 		t.Errorf("tracked run %+v with %d points; want finished, python and torch versions, points", run, len(h.tracker.points))
 	}
 

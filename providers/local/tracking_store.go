@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 
+	"github.com/mltf/mltf/providers/trainingkind"
 	"github.com/mltf/mltf/state/tracking"
 )
 
@@ -56,7 +57,7 @@ func (t *storeTracker) toRun(ctx context.Context, r RunRecord) (tracking.Run, er
 		return tracking.Run{}, err
 	}
 	status := r.Status
-	if status == statusCancelled {
+	if status == trainingkind.StatusCancelled {
 		status = tracking.StatusKilled
 	}
 	return tracking.Run{
