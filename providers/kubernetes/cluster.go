@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/mltf/mltf/providers"
+	"github.com/mltf/mltf/providers/trainingkind"
 )
 
 // clusterState is what planning and applying a cluster work from.
@@ -63,12 +64,12 @@ func (p *Provider) planCluster(ctx context.Context, req providers.PlanChangeRequ
 	}
 	facts := clusterFacts{CreatedNS: cty.UnknownVal(cty.Bool), Nodes: cty.UnknownVal(cty.Number), GPUs: cty.UnknownVal(cty.Number)}
 	if !req.Prior.IsNull() {
-		facts.CreatedNS = getPath(req.Prior, attr("created_ns"))
-		facts.Nodes = getPath(req.Prior, attr("nodes"))
-		facts.GPUs = getPath(req.Prior, attr("gpus"))
+		facts.CreatedNS = trainingkind.GetPath(req.Prior, trainingkind.Attr("created_ns"))
+		facts.Nodes = trainingkind.GetPath(req.Prior, trainingkind.Attr("nodes"))
+		facts.GPUs = trainingkind.GetPath(req.Prior, trainingkind.Attr("gpus"))
 		facts.PoolObserved = priorPoolObserved(req.Prior)
-		if prevNS := getPath(req.Prior, attr("namespace")); prevNS.IsKnown() && !prevNS.IsNull() && prevNS.AsString() != st.spec.Namespace {
-			resp.RequiresReplace = []cty.Path{attr("namespace")}
+		if prevNS := trainingkind.GetPath(req.Prior, trainingkind.Attr("namespace")); prevNS.IsKnown() && !prevNS.IsNull() && prevNS.AsString() != st.spec.Namespace {
+			resp.RequiresReplace = []cty.Path{trainingkind.Attr("namespace")}
 			resp.Reasons = append(resp.Reasons, fmt.Sprintf("namespace %s -> %s", prevNS.AsString(), st.spec.Namespace))
 		}
 	}
@@ -89,12 +90,12 @@ type clusterFacts struct {
 
 func priorPoolObserved(prior cty.Value) map[string][2]cty.Value {
 	out := map[string][2]cty.Value{}
-	pv := getPath(prior, attr("pool"))
+	pv := trainingkind.GetPath(prior, trainingkind.Attr("pool"))
 	if pv.IsNull() || !pv.IsKnown() {
 		return out
 	}
 	for name, v := range pv.AsValueMap() {
-		out[name] = [2]cty.Value{getPath(v, attr("nodes")), getPath(v, attr("allocatable_gpus"))}
+		out[name] = [2]cty.Value{trainingkind.GetPath(v, trainingkind.Attr("nodes")), trainingkind.GetPath(v, trainingkind.Attr("allocatable_gpus"))}
 	}
 	return out
 }
@@ -130,7 +131,7 @@ func clusterValue(config cty.Value, st *clusterState, f clusterFacts) cty.Value 
 	}
 	ety := clusterSchema().Blocks["pool"].Block.ImpliedType()
 	poolVal := cty.MapValEmpty(ety)
-	if pv := getPath(config, attr("pool")); !pv.IsNull() && pv.IsKnown() && pv.LengthInt() > 0 {
+	if pv := trainingkind.GetPath(config, trainingkind.Attr("pool")); !pv.IsNull() && pv.IsKnown() && pv.LengthInt() > 0 {
 		m := map[string]cty.Value{}
 		for name, cfgPool := range pv.AsValueMap() {
 			pc := st.config.Pools[name]
@@ -160,11 +161,11 @@ func clusterValue(config cty.Value, st *clusterState, f clusterFacts) cty.Value 
 				"nodes":            numOr(obs[0]),
 				"allocatable_gpus": numOr(obs[1]),
 			}
-			m[name] = objectWith(cfgPool, vals)
+			m[name] = trainingkind.ObjectWith(cfgPool, vals)
 		}
 		poolVal = cty.MapVal(m)
 	}
-	return objectWith(config, map[string]cty.Value{
+	return trainingkind.ObjectWith(config, map[string]cty.Value{
 		"namespace":  cty.StringVal(s.Namespace),
 		"id":         id,
 		"server":     cty.StringVal(st.conn.server),
@@ -193,7 +194,7 @@ func (p *Provider) applyCluster(ctx context.Context, req providers.ApplyChangeRe
 		return resp
 	}
 	c := st.conn
-	created := getPath(req.Prior, attr("created_ns"))
+	created := trainingkind.GetPath(req.Prior, trainingkind.Attr("created_ns"))
 	if req.Prior.IsNull() || !created.IsKnown() || created.IsNull() {
 		_, err := c.typed.CoreV1().Namespaces().Get(ctx, st.spec.Namespace, metav1.GetOptions{})
 		switch {
@@ -329,7 +330,7 @@ func (p *Provider) readCluster(ctx context.Context, req providers.ReadRequest) p
 	if err != nil {
 		return providers.ReadResponse{New: req.Current, Private: req.Private, Diagnostics: diags.Errorf("Cannot read the namespace", "%s", explain(err))}
 	}
-	facts := clusterFacts{CreatedNS: getPath(req.Current, attr("created_ns"))}
+	facts := clusterFacts{CreatedNS: trainingkind.GetPath(req.Current, trainingkind.Attr("created_ns"))}
 	if err := observe(ctx, st.conn, st, &facts); err != nil {
 		diags = append(diags, providers.Diagnostic{Severity: providers.Warning, Summary: "Cannot observe the cluster's nodes", Detail: explain(err)})
 	}
@@ -349,7 +350,7 @@ func (p *Provider) destroyCluster(ctx context.Context, req providers.ApplyChange
 		return resp
 	}
 	c := st.conn
-	createdNS := getPath(req.Prior, attr("created_ns"))
+	createdNS := trainingkind.GetPath(req.Prior, trainingkind.Attr("created_ns"))
 	deleteNS := createdNS.IsKnown() && !createdNS.IsNull() && createdNS.True()
 	// Cluster-wide objects first, then the namespace's (all of them at
 	// once when the namespace was mltf's).

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/mltf/mltf/providers"
+	"github.com/mltf/mltf/providers/trainingkind"
 )
 
 // clusterConfig is a cluster's configuration with defaults applied.
@@ -48,111 +49,111 @@ const (
 var dnsLabelRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 
 func decodeCluster(v cty.Value) (*clusterConfig, providers.Diagnostics) {
-	d := &decoder{v: v}
+	d := &trainingkind.Decoder{V: v}
 	c := &clusterConfig{Priority: map[string]int{}, Pools: map[string]poolConfig{}}
-	c.Namespace = d.str(attr("namespace"), "")
+	c.Namespace = d.Str(trainingkind.Attr("namespace"), "")
 	if c.Namespace != "" {
 		if errs := validation.IsDNS1123Label(c.Namespace); len(errs) > 0 {
-			d.errorf(attr("namespace"), "Invalid namespace", "%q is not a namespace name: %s.", c.Namespace, errs[0])
+			d.Errorf(trainingkind.Attr("namespace"), "Invalid namespace", "%q is not a namespace name: %s.", c.Namespace, errs[0])
 		}
 	}
-	if pv := d.get(attr("priority")); pv.IsWhollyKnown() && !pv.IsNull() {
+	if pv := d.Get(trainingkind.Attr("priority")); pv.IsWhollyKnown() && !pv.IsNull() {
 		for name := range pv.AsValueMap() {
-			p := attr("priority").Index(cty.StringVal(name))
+			p := trainingkind.Attr("priority").Index(cty.StringVal(name))
 			if !dnsLabelRE.MatchString(name) {
-				d.errorf(p, "Invalid priority name", "%q cannot name a PriorityClass; use lower-case letters, digits and dashes.", name)
+				d.Errorf(p, "Invalid priority name", "%q cannot name a PriorityClass; use lower-case letters, digits and dashes.", name)
 				continue
 			}
-			val := d.count(p, 0, -1_000_000_000)
+			val := d.Count(p, 0, -1_000_000_000)
 			if val > 1_000_000_000 {
-				d.errorf(p, "Invalid priority", "priority %q is %d; user priorities are at most 1000000000.", name, val)
+				d.Errorf(p, "Invalid priority", "priority %q is %d; user priorities are at most 1000000000.", name, val)
 			}
 			c.Priority[name] = val
 		}
 	}
-	q := attr("quota")
-	c.Quota.GPUs = d.count(q.GetAttr("gpus"), 0, 0)
-	c.Quota.CPUs = d.count(q.GetAttr("cpus"), 0, 0)
-	c.Quota.Memory = d.str(q.GetAttr("memory"), "")
+	q := trainingkind.Attr("quota")
+	c.Quota.GPUs = d.Count(q.GetAttr("gpus"), 0, 0)
+	c.Quota.CPUs = d.Count(q.GetAttr("cpus"), 0, 0)
+	c.Quota.Memory = d.Str(q.GetAttr("memory"), "")
 	if c.Quota.Memory != "" {
 		if _, err := resource.ParseQuantity(c.Quota.Memory); err != nil {
-			d.errorf(q.GetAttr("memory"), "Invalid memory", `quota.memory is %q; write a size like "512Gi" or "64G".`, c.Quota.Memory)
+			d.Errorf(q.GetAttr("memory"), "Invalid memory", `quota.memory is %q; write a size like "512Gi" or "64G".`, c.Quota.Memory)
 		}
 	}
-	pv := d.get(attr("pool"))
+	pv := d.Get(trainingkind.Attr("pool"))
 	if pv.IsKnown() && !pv.IsNull() {
 		for name, b := range pv.AsValueMap() {
 			c.Pools[name] = decodePool(d, name, b)
 		}
 	}
-	c.Unknown = d.unknown
+	c.Unknown = d.Unknown
 	sort.Strings(c.Unknown)
-	return c, d.diags
+	return c, d.Diags
 }
 
-func decodePool(outer *decoder, name string, v cty.Value) poolConfig {
-	base := attr("pool").Index(cty.StringVal(name))
-	d := &decoder{v: v}
+func decodePool(outer *trainingkind.Decoder, name string, v cty.Value) poolConfig {
+	base := trainingkind.Attr("pool").Index(cty.StringVal(name))
+	d := &trainingkind.Decoder{V: v}
 	pc := poolConfig{
 		Name:             name,
-		GPUsPerNode:      d.count(attr("gpus_per_node"), 0, 0),
-		GPUResource:      d.str(attr("gpu_resource"), defaultGPUResource),
-		NodeSelector:     d.strMap(attr("node_selector")),
-		Tolerations:      d.mapList(attr("tolerations")),
-		Capacity:         d.str(attr("capacity"), "on-demand"),
-		InstanceTypes:    d.strList(attr("instance_types")),
-		MaxNodes:         d.count(attr("max_nodes"), defaultMaxNodes, 1),
-		ConsolidateAfter: d.duration(attr("consolidate_after"), 5*time.Minute),
-		NodeClass:        d.str(attr("node_class"), "default"),
+		GPUsPerNode:      d.Count(trainingkind.Attr("gpus_per_node"), 0, 0),
+		GPUResource:      d.Str(trainingkind.Attr("gpu_resource"), defaultGPUResource),
+		NodeSelector:     d.StrMap(trainingkind.Attr("node_selector")),
+		Tolerations:      d.MapList(trainingkind.Attr("tolerations")),
+		Capacity:         d.Str(trainingkind.Attr("capacity"), "on-demand"),
+		InstanceTypes:    d.StrList(trainingkind.Attr("instance_types")),
+		MaxNodes:         d.Count(trainingkind.Attr("max_nodes"), defaultMaxNodes, 1),
+		ConsolidateAfter: d.Duration(trainingkind.Attr("consolidate_after"), 5*time.Minute),
+		NodeClass:        d.Str(trainingkind.Attr("node_class"), "default"),
 	}
 	if !dnsLabelRE.MatchString(name) || len(name) > 30 {
-		d.errorf(nil, "Invalid pool name", "pool %q: use at most 30 lower-case letters, digits and dashes; it names Kubernetes objects.", name)
+		d.Errorf(nil, "Invalid pool name", "pool %q: use at most 30 lower-case letters, digits and dashes; it names Kubernetes objects.", name)
 	}
 	switch pc.Capacity {
 	case "on-demand", "spot", "any":
 	default:
-		d.errorf(attr("capacity"), "Invalid capacity", `capacity is %q; use "on-demand", "spot" or "any".`, pc.Capacity)
+		d.Errorf(trainingkind.Attr("capacity"), "Invalid capacity", `capacity is %q; use "on-demand", "spot" or "any".`, pc.Capacity)
 	}
 	if errs := validation.IsQualifiedName(pc.GPUResource); len(errs) > 0 {
-		d.errorf(attr("gpu_resource"), "Invalid gpu_resource", "%q is not a resource name: %s.", pc.GPUResource, errs[0])
+		d.Errorf(trainingkind.Attr("gpu_resource"), "Invalid gpu_resource", "%q is not a resource name: %s.", pc.GPUResource, errs[0])
 	}
 	for k, val := range pc.NodeSelector {
 		if errs := validation.IsQualifiedName(k); len(errs) > 0 {
-			d.errorf(attr("node_selector").Index(cty.StringVal(k)), "Invalid node label", "%q is not a label key: %s.", k, errs[0])
+			d.Errorf(trainingkind.Attr("node_selector").Index(cty.StringVal(k)), "Invalid node label", "%q is not a label key: %s.", k, errs[0])
 		}
 		if errs := validation.IsValidLabelValue(val); len(errs) > 0 {
-			d.errorf(attr("node_selector").Index(cty.StringVal(k)), "Invalid node label value", "%q is not a label value: %s.", val, errs[0])
+			d.Errorf(trainingkind.Attr("node_selector").Index(cty.StringVal(k)), "Invalid node label value", "%q is not a label value: %s.", val, errs[0])
 		}
 	}
-	checkTolerations(d, attr("tolerations"), pc.Tolerations)
-	for _, x := range d.diags {
+	checkTolerations(d, trainingkind.Attr("tolerations"), pc.Tolerations)
+	for _, x := range d.Diags {
 		x.Attribute = append(append(cty.Path{}, base...), x.Attribute...)
-		outer.diags = append(outer.diags, x)
+		outer.Diags = append(outer.Diags, x)
 	}
-	for _, u := range d.unknown {
-		outer.unknown = append(outer.unknown, pathString(base)+"."+u)
+	for _, u := range d.Unknown {
+		outer.Unknown = append(outer.Unknown, trainingkind.PathString(base)+"."+u)
 	}
 	return pc
 }
 
-func checkTolerations(d *decoder, p cty.Path, ts []map[string]string) {
+func checkTolerations(d *trainingkind.Decoder, p cty.Path, ts []map[string]string) {
 	for i, t := range ts {
 		for k := range t {
 			switch k {
 			case "key", "operator", "value", "effect", "toleration_seconds":
 			default:
-				d.errorf(p.IndexInt(i), "Invalid toleration", "toleration %d has %q; use key, operator, value, effect and toleration_seconds.", i, k)
+				d.Errorf(p.IndexInt(i), "Invalid toleration", "toleration %d has %q; use key, operator, value, effect and toleration_seconds.", i, k)
 			}
 		}
 		switch t["operator"] {
 		case "", "Equal", "Exists":
 		default:
-			d.errorf(p.IndexInt(i), "Invalid toleration", `toleration %d has operator %q; use "Equal" or "Exists".`, i, t["operator"])
+			d.Errorf(p.IndexInt(i), "Invalid toleration", `toleration %d has operator %q; use "Equal" or "Exists".`, i, t["operator"])
 		}
 		switch t["effect"] {
 		case "", "NoSchedule", "PreferNoSchedule", "NoExecute":
 		default:
-			d.errorf(p.IndexInt(i), "Invalid toleration", `toleration %d has effect %q; use "NoSchedule", "PreferNoSchedule" or "NoExecute".`, i, t["effect"])
+			d.Errorf(p.IndexInt(i), "Invalid toleration", `toleration %d has effect %q; use "NoSchedule", "PreferNoSchedule" or "NoExecute".`, i, t["effect"])
 		}
 	}
 }

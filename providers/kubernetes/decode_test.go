@@ -7,6 +7,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/mltf/mltf/providers/trainingkind"
 )
 
 func TestDecodeTrainingErrors(t *testing.T) {
@@ -35,7 +37,7 @@ func TestDecodeTrainingErrors(t *testing.T) {
 			_, diags := decodeTraining(trainingVal(tc.set))
 			var got []string
 			for _, d := range diags {
-				got = append(got, d.Summary+" @ "+pathString(d.Attribute))
+				got = append(got, d.Summary+" @ "+trainingkind.PathString(d.Attribute))
 			}
 			if d := cmp.Diff([]string{tc.want + " @ " + tc.path}, got); d != "" {
 				t.Errorf("diagnostics (-want +got):\n%s", d)
@@ -63,7 +65,7 @@ func TestDecodeClusterErrors(t *testing.T) {
 			_, diags := decodeCluster(tc.v)
 			var got []string
 			for _, d := range diags {
-				got = append(got, d.Summary+" @ "+pathString(d.Attribute))
+				got = append(got, d.Summary+" @ "+trainingkind.PathString(d.Attribute))
 			}
 			if d := cmp.Diff([]string{tc.want}, got); d != "" {
 				t.Errorf("diagnostics (-want +got):\n%s", d)

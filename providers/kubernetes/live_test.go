@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/mltf/mltf/providers"
+	"github.com/mltf/mltf/providers/trainingkind"
 )
 
 // trainingFor is a 2-node training on the pool; annotations drive kwok.
@@ -232,7 +233,7 @@ func TestLiveTrainingTwoNodes(t *testing.T) {
 	if !strings.Contains(strings.Join(plan.Reasons, " "), "new run: 2 nodes × 4 procs (nccl)") {
 		t.Errorf("plan reasons %v", plan.Reasons)
 	}
-	f := factsOf(resp.New)
+	f := trainingkind.FactsOf(resp.New)
 	if f.Status != statusFinished {
 		t.Fatalf("status %q\n%s", f.Status, strings.Join(ev.logs(), "\n"))
 	}
@@ -314,7 +315,7 @@ func TestLivePreemptionRestartsGang(t *testing.T) {
 	eventually(t, "the partial state", time.Minute, func() bool {
 		v, _, ok := ev.partial()
 		if ok {
-			runID = factsOf(v).RunID
+			runID = trainingkind.FactsOf(v).RunID
 		}
 		return ok
 	})
@@ -334,7 +335,7 @@ func TestLivePreemptionRestartsGang(t *testing.T) {
 		h.finishPod(p)
 	}
 	<-done
-	f := factsOf(resp.v)
+	f := trainingkind.FactsOf(resp.v)
 	if f.Status != statusFinished || f.Restarts[causeInfra] != 1 {
 		t.Fatalf("status %q restarts %v diags %s\n%s", f.Status, f.Restarts, resp.diags, strings.Join(ev.logs(), "\n"))
 	}
@@ -350,7 +351,7 @@ func TestLiveUserErrorBeyondBudget(t *testing.T) {
 	pool := poolOf(h.cluster(ctx), "a100")
 	cfg := h.trainingFor(pool, map[string]string{"kwok.mltf.dev/outcome": "fail", "kwok.mltf.dev/after": "1s", "kwok.mltf.dev/exit-code": "3"}, 0, 0.2)
 	resp, _ := h.apply(ctx, h.p, change{kind: kindTraining, address: "training.mlp", config: cfg}, nil)
-	f := factsOf(resp.New)
+	f := trainingkind.FactsOf(resp.New)
 	msg := fmt.Sprint(resp.Diagnostics)
 	if f.Status != statusFailed || !resp.Diagnostics.HasErrors() || !strings.Contains(msg, "exited with code 3") || !strings.Contains(msg, "retry.user_error = 0") {
 		t.Fatalf("status %q, diagnostics %s", f.Status, msg)
@@ -377,11 +378,11 @@ func TestLiveReattachAfterKilledApply(t *testing.T) {
 		partial, partialPriv, ok = ev.partial()
 		return ok
 	})
-	runID := factsOf(partial).RunID
+	runID := trainingkind.FactsOf(partial).RunID
 	h.waitRunning(runID, 1, 2)
 	kill() // mltf killed mid-run: the Job goes on
-	if v := <-first; factsOf(v).Status != statusRunning {
-		t.Fatalf("a stopped apply returns the running run, got %q", factsOf(v).Status)
+	if v := <-first; trainingkind.FactsOf(v).Status != statusRunning {
+		t.Fatalf("a stopped apply returns the running run, got %q", trainingkind.FactsOf(v).Status)
 	}
 
 	// A new mltf process: plan re-attaches to the saved run.
@@ -402,7 +403,7 @@ func TestLiveReattachAfterKilledApply(t *testing.T) {
 		h.finishPod(p)
 	}
 	v := <-second
-	if f := factsOf(v); f.RunID != runID || f.Status != statusFinished {
+	if f := trainingkind.FactsOf(v); f.RunID != runID || f.Status != statusFinished {
 		t.Fatalf("re-attached run %s status %q, want %s finished", f.RunID, f.Status, runID)
 	}
 	jobs, _ := h.kube.BatchV1().Jobs(h.ns).List(ctx, metav1.ListOptions{LabelSelector: labelManagedBy + "=mltf," + labelComponent + "=training"})

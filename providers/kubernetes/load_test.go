@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/mltf/mltf/providers/trainingkind"
 )
 
 func cpuTime() time.Duration {
@@ -67,7 +69,7 @@ func TestLiveSupervise100Runs(t *testing.T) {
 	wg.Wait()
 	cpu, wall := cpuTime()-cpu0, time.Since(wall0)
 	for i, v := range results {
-		if f := factsOf(v); f.Status != statusFinished {
+		if f := trainingkind.FactsOf(v); f.Status != statusFinished {
 			t.Errorf("run %d: %q", i, f.Status)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/mltf/mltf/providers"
+	"github.com/mltf/mltf/providers/trainingkind"
 )
 
 const (
@@ -82,13 +83,13 @@ func unknownKind(kind string) providers.Diagnostics {
 // a reachable cluster.
 func (p *Provider) Configure(ctx context.Context, req providers.ConfigureRequest) providers.ConfigureResponse {
 	var diags providers.Diagnostics
-	d := &decoder{v: req.Config}
+	d := &trainingkind.Decoder{V: req.Config}
 	cs := connSettings{
-		Kubeconfig: d.str(attr("kubeconfig"), ""),
-		Context:    d.str(attr("context"), ""),
-		Namespace:  d.str(attr("namespace"), ""),
+		Kubeconfig: d.Str(trainingkind.Attr("kubeconfig"), ""),
+		Context:    d.Str(trainingkind.Attr("context"), ""),
+		Namespace:  d.Str(trainingkind.Attr("namespace"), ""),
 	}
-	diags = append(diags, d.diags...)
+	diags = append(diags, d.Diags...)
 	s := req.Settings
 	if s.WorkDir == "" {
 		wd, err := os.Getwd()

@@ -56,7 +56,7 @@ func renderFor(t *testing.T, v cty.Value) (*runSpec, runObjects) {
 		t.Fatalf("inputs: %v (unknown %v)", err, c.Unknown)
 	}
 	spec := &runSpec{Address: "training.mlp", Workspace: "default", RunID: "3f2a9c1d-0000-4000-8000-000000000000",
-		Fingerprint: in.fingerprint(), Attempt: 1, Config: c, Inputs: in, Data: data, Code: []byte("tgz"),
+		Fingerprint: in.Fingerprint(), Attempt: 1, Config: c, Inputs: in, Data: data, Code: []byte("tgz"),
 		ArtifactsURL: "s3://bucket/artifacts"}
 	return spec, spec.render()
 }

@@ -14,6 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/mltf/mltf/providers/trainingkind"
 	"github.com/mltf/mltf/sdk/python"
 )
 
@@ -34,8 +35,8 @@ type runSpec struct {
 	Fingerprint               string
 	Attempt                   int
 	Config                    *trainingConfig
-	Inputs                    *inputs
-	Data                      map[string]dataRef
+	Inputs                    *trainingkind.Inputs
+	Data                      map[string]trainingkind.DataRef
 	Code                      []byte // code.tar.gz; nil with code_in_image
 	ArtifactsURL              string // the mltf { artifacts } URL
 	// Restarts so far by cause, recorded on the Job for a re-attaching
@@ -362,14 +363,14 @@ func (s *runSpec) env() []corev1.EnvVar {
 		contract["PYTHONPATH"] = sdkDir
 	}
 	for name, r := range s.Data {
-		contract[dataEnvName(name)] = r.Location
+		contract[trainingkind.DataEnvName(name)] = r.Location
 	}
 	delete(set, "MLTF_RESUME_FROM") // the launcher finds it on the volume
 	for k, v := range contract {
 		set[k] = v
 	}
 	out := make([]corev1.EnvVar, 0, len(set)+2)
-	for _, k := range sortedKeys(set) {
+	for _, k := range trainingkind.SortedKeys(set) {
 		out = append(out, corev1.EnvVar{Name: k, Value: set[k]})
 	}
 	// Where the pod runs, for logs and for NCCL's choice of interface.

@@ -4,6 +4,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/mltf/mltf/lang/schema"
+	"github.com/mltf/mltf/providers/trainingkind"
 )
 
 func optional(t cty.Type, desc string) *schema.Attribute {
@@ -91,73 +92,30 @@ func clusterSchema() *schema.Block {
 // configuration.
 var poolComputed = []string{"name", "cluster_id", "provider", "namespace", "slots", "gpus", "queue", "node_pool", "service_account", "priority_classes", "nodes", "allocatable_gpus"}
 
+// trainingSchema is the kind's schema (trainingkind.Schema) with this
+// provider's options {} block.
 func trainingSchema() *schema.Block {
-	n, s, dyn := cty.Number, cty.String, cty.DynamicPseudoType
-	return &schema.Block{
-		Description: "One training run: code, data, params, distributed shape, checkpoint and retry policy.",
+	s := cty.String
+	b := trainingkind.Schema()
+	b.Blocks["options"] = &schema.NestedBlock{Nesting: schema.NestingSingle, Block: schema.Block{
+		Description: "Settings only Kubernetes has.",
 		Attributes: map[string]*schema.Attribute{
-			"experiment":   optional(dyn, "The experiment the run belongs to (an experiment resource)."),
-			"pool":         {Type: dyn, Required: true, Description: "Where the pods run: a cluster's pool, e.g. cluster.gpu.pool.a100."},
-			"code":         {Type: s, Required: true, Description: "Directory of the code, relative to the configuration; its content enters the fingerprint and is shipped with the run."},
-			"command":      {Type: cty.List(s), Required: true, Description: "The command every rank runs, in the code directory."},
-			"env":          optional(cty.Map(s), "Extra environment variables of every rank."),
-			"image":        optional(s, "Container image of the pods; required on Kubernetes. A digest (image@sha256:...) pins it."),
-			"data":         optional(dyn, "Data sets by name: dataset resources or URIs; each reaches the ranks as MLTF_DATA_<NAME>."),
-			"params":       optional(dyn, "Hyperparameters, any object; the ranks read them from MLTF_PARAMS (JSON)."),
-			"hang_timeout": optional(s, `Restart the gang when no pod logs anything for this long; default "30m".`),
-
-			"run_id":         computed(s, "The run's id in the tracking store."),
-			"fingerprint":    computed(s, "Hash of code, command, env, params, data, image and distributed shape."),
-			"status":         computed(s, `"running", "finished", "failed" or "cancelled".`),
-			"metrics":        computed(cty.Map(n), "Last value of each metric."),
-			"artifact_uri":   computed(s, "Where the run's artifacts go."),
-			"checkpoint_uri": computed(s, "Where the run's checkpoints are."),
-			"restarts":       computed(cty.Map(n), "Gang restarts by cause: infrastructure, user_error."),
-			"started_at":     computed(s, "RFC 3339 time the Job was created."),
-			"finished_at":    computed(s, "RFC 3339 time the run ended."),
+			"namespace":          optional(s, "Namespace of the run; default the pool's."),
+			"service_account":    optional(s, "ServiceAccount of the pods; default the cluster's."),
+			"priority":           optional(s, "Name of one of the cluster's priority classes."),
+			"labels":             optional(cty.Map(s), "Extra labels of the pods."),
+			"annotations":        optional(cty.Map(s), "Extra annotations of the pods."),
+			"node_selector":      optional(cty.Map(s), "Node labels required besides the pool's."),
+			"tolerations":        optional(tolerationsType, "Tolerations besides the pool's."),
+			"host_network":       optional(cty.Bool, "Run the pods in the nodes' network namespace (RDMA, fast NCCL); default false."),
+			"shm_size":           optional(s, `Size of /dev/shm (memory-backed); default "1Gi".`),
+			"checkpoint_volume":  optional(s, "PersistentVolumeClaim (ReadWriteMany) that holds checkpoints and artifacts under the run id; needed to resume after a gang restart."),
+			"checkpoint_uri":     optional(s, "Object-store URI under which the code writes checkpoints itself (MLTF_CHECKPOINT_URI, with the run id appended)."),
+			"code_in_image":      optional(cty.Bool, "The image already holds the code (in working_dir): ship none. Default false: the code travels in a ConfigMap (at most 900 KiB compressed)."),
+			"working_dir":        optional(s, `Working directory of the ranks; default "/mltf/work" (where the shipped code is unpacked).`),
+			"image_pull_secrets": optional(cty.List(s), "Secrets to pull the image."),
+			"image_pull_policy":  optional(s, `"IfNotPresent" (default), "Always" or "Never".`),
 		},
-		Blocks: map[string]*schema.NestedBlock{
-			"distributed": {Nesting: schema.NestingSingle, Block: schema.Block{Attributes: map[string]*schema.Attribute{
-				"nodes":          optional(n, "Pods, one per node; default 1."),
-				"procs_per_node": optional(n, "Ranks per pod, each with one GPU on GPU pools; default 1."),
-				"backend":        optional(s, `"auto" (nccl on GPU pools, else gloo), "nccl" or "gloo"; default "auto".`),
-				"master_port":    optional(n, "Rendezvous port on pod 0; default 29500."),
-				"timeout":        optional(s, `Timeout of collective operations (MLTF_DIST_TIMEOUT); default "10m".`),
-				"nccl":           optional(cty.Map(s), "NCCL_* settings passed to every rank."),
-			}}},
-			"checkpoint": {Nesting: schema.NestingSingle, Block: schema.Block{Attributes: map[string]*schema.Attribute{
-				"every": optional(s, `How often the code should checkpoint (MLTF_CHECKPOINT_EVERY); default "5m".`),
-				"keep":  optional(n, "Committed checkpoints to keep; default 3."),
-			}}},
-			"retry": {Nesting: schema.NestingSingle, Block: schema.Block{Attributes: map[string]*schema.Attribute{
-				"infrastructure": optional(n, "Gang restarts allowed after a pod is preempted, evicted, lost or hung; default 3."),
-				"user_error":     optional(n, "Gang restarts allowed after a container exits non-zero; default 0."),
-			}}},
-			"resources": {Nesting: schema.NestingSingle, Block: schema.Block{Attributes: map[string]*schema.Attribute{
-				"cpus":   optional(n, "CPUs for the whole run, split over the pods; sets OMP_NUM_THREADS to cpus / nodes / procs_per_node."),
-				"memory": optional(s, `Memory for the whole run, split over the pods, e.g. "64Gi".`),
-				"gpus":   optional(n, "GPUs for the whole run; default nodes × procs_per_node on GPU pools."),
-			}}},
-			"options": {Nesting: schema.NestingSingle, Block: schema.Block{
-				Description: "Settings only Kubernetes has.",
-				Attributes: map[string]*schema.Attribute{
-					"namespace":          optional(s, "Namespace of the run; default the pool's."),
-					"service_account":    optional(s, "ServiceAccount of the pods; default the cluster's."),
-					"priority":           optional(s, "Name of one of the cluster's priority classes."),
-					"labels":             optional(cty.Map(s), "Extra labels of the pods."),
-					"annotations":        optional(cty.Map(s), "Extra annotations of the pods."),
-					"node_selector":      optional(cty.Map(s), "Node labels required besides the pool's."),
-					"tolerations":        optional(tolerationsType, "Tolerations besides the pool's."),
-					"host_network":       optional(cty.Bool, "Run the pods in the nodes' network namespace (RDMA, fast NCCL); default false."),
-					"shm_size":           optional(s, `Size of /dev/shm (memory-backed); default "1Gi".`),
-					"checkpoint_volume":  optional(s, "PersistentVolumeClaim (ReadWriteMany) that holds checkpoints and artifacts under the run id; needed to resume after a gang restart."),
-					"checkpoint_uri":     optional(s, "Object-store URI under which the code writes checkpoints itself (MLTF_CHECKPOINT_URI, with the run id appended)."),
-					"code_in_image":      optional(cty.Bool, "The image already holds the code (in working_dir): ship none. Default false: the code travels in a ConfigMap (at most 900 KiB compressed)."),
-					"working_dir":        optional(s, `Working directory of the ranks; default "/mltf/work" (where the shipped code is unpacked).`),
-					"image_pull_secrets": optional(cty.List(s), "Secrets to pull the image."),
-					"image_pull_policy":  optional(s, `"IfNotPresent" (default), "Always" or "Never".`),
-				},
-			}},
-		},
-	}
+	}}
+	return b
 }

@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/mltf/mltf/providers"
+	"github.com/mltf/mltf/providers/trainingkind"
 	"github.com/mltf/mltf/state/tracking"
 )
 
@@ -40,7 +41,7 @@ type supervision struct {
 	req    providers.ApplyChangeRequest
 	spec   *runSpec
 	priv   privateData
-	facts  runFacts
+	facts  trainingkind.RunFacts
 	conn   *conn
 	hub    *hub
 	logs   *logFollower
@@ -62,7 +63,7 @@ type supervision struct {
 // supervise follows a run until it ends, restarting the gang within the
 // retry budgets. When mltf is stopped first it returns the running value:
 // the Job goes on, and the next apply re-attaches.
-func (p *Provider) supervise(ctx context.Context, req providers.ApplyChangeRequest, spec *runSpec, priv privateData, facts runFacts) providers.ApplyChangeResponse {
+func (p *Provider) supervise(ctx context.Context, req providers.ApplyChangeRequest, spec *runSpec, priv privateData, facts trainingkind.RunFacts) providers.ApplyChangeResponse {
 	conn, err := p.connection()
 	if err != nil {
 		return providers.ApplyChangeResponse{New: req.Prior, Diagnostics: connDiags(err)}
@@ -110,7 +111,7 @@ func (p *Provider) supervise(ctx context.Context, req providers.ApplyChangeReque
 func (s *supervision) detach(ctx context.Context) providers.ApplyChangeResponse {
 	s.flush(context.WithoutCancel(ctx))
 	s.facts.Status = statusRunning
-	return providers.ApplyChangeResponse{New: objectWith(s.req.Config, s.facts.values()), Private: s.priv.encode(), Diagnostics: s.diags}
+	return providers.ApplyChangeResponse{New: trainingkind.ObjectWith(s.req.Config, s.facts.Values()), Private: s.priv.encode(), Diagnostics: s.diags}
 }
 
 // evaluate looks at the run's Job and pods in the watch caches.
@@ -225,7 +226,7 @@ func (s *supervision) restart(ctx context.Context, f failure) (providers.ApplyCh
 		if len(lines) == 0 && f.Pod != "" {
 			lines = fetchTail(ctx, s.conn, s.priv.Namespace, f.Pod)
 		}
-		detail := fmt.Sprintf("%s; retry.%s = %d is spent (%d %s so far).", f.Detail, f.Cause, budget, s.facts.Restarts[f.Cause], plural(s.facts.Restarts[f.Cause], "restart", "restarts"))
+		detail := fmt.Sprintf("%s; retry.%s = %d is spent (%d %s so far).", f.Detail, f.Cause, budget, s.facts.Restarts[f.Cause], trainingkind.Plural(s.facts.Restarts[f.Cause], "restart", "restarts"))
 		if len(lines) > 0 {
 			detail += fmt.Sprintf("\nLast lines of node %d:\n  %s", max(f.Node, 0), strings.Join(lines, "\n  "))
 		}
@@ -252,7 +253,7 @@ func (s *supervision) restart(ctx context.Context, f failure) (providers.ApplyCh
 	s.seenJob, s.seenPods, s.allRunning = false, map[string]*corev1.Pod{}, false
 	s.attemptStart, s.lastActivity = time.Now(), time.Now()
 	s.req.Events(providers.Event{Type: providers.EventPartial, Time: time.Now(),
-		Partial: objectWith(s.req.Config, s.facts.values()), PartialPrivate: s.priv.encode()})
+		Partial: trainingkind.ObjectWith(s.req.Config, s.facts.Values()), PartialPrivate: s.priv.encode()})
 	return providers.ApplyChangeResponse{}, false
 }
 
@@ -292,7 +293,7 @@ func (s *supervision) end(ctx context.Context, status, detail string, f *failure
 	case statusCancelled:
 		s.diags = s.diags.Errorf("Training cancelled", "%s", detail)
 	}
-	return providers.ApplyChangeResponse{New: objectWith(s.req.Config, s.facts.values()), Private: s.priv.encode(), Diagnostics: s.diags}, true
+	return providers.ApplyChangeResponse{New: trainingkind.ObjectWith(s.req.Config, s.facts.Values()), Private: s.priv.encode(), Diagnostics: s.diags}, true
 }
 
 // line handles one log line: a log event, and the metrics of node 0.
@@ -315,7 +316,7 @@ func (s *supervision) line(l logLine) {
 		s.total = m.Total
 	}
 	now := time.Now()
-	for _, name := range sortedKeys(m.Values) {
+	for _, name := range trainingkind.SortedKeys(m.Values) {
 		v := m.Values[name]
 		s.facts.Metrics[name] = v
 		s.req.Events(providers.Event{Type: providers.EventMetric, Time: now, Metric: &providers.MetricPoint{Name: name, Step: m.Step, Value: v}})

@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/mltf/mltf/providers"
+	"github.com/mltf/mltf/providers/trainingkind"
 	"github.com/mltf/mltf/state/tracking"
 )
 
@@ -28,7 +29,7 @@ func (p *Provider) applyTraining(ctx context.Context, req providers.ApplyChangeR
 		return providers.ApplyChangeResponse{Diagnostics: diags}
 	}
 	priv := decodePrivate(req.PlannedPrivate)
-	prior, planned := factsOf(req.Prior), factsOf(req.Planned)
+	prior, planned := trainingkind.FactsOf(req.Prior), trainingkind.FactsOf(req.Planned)
 	switch {
 	case planned.RunID != "" && planned.RunID == priv.Reuse && planned.RunID != prior.RunID:
 		// The plan found a finished run with the same fingerprint: adopt it.
@@ -59,10 +60,10 @@ func (p *Provider) launch(ctx context.Context, req providers.ApplyChangeRequest,
 	if in == nil {
 		return fail("Training inputs still unknown", strings.Join(c.Unknown, ", ")+" not known at apply; this is a bug in mltf")
 	}
-	fp := in.fingerprint()
-	if want := factsOf(req.Planned).Fingerprint; want != "" && want != fp {
+	fp := in.Fingerprint()
+	if want := trainingkind.FactsOf(req.Planned).Fingerprint; want != "" && want != fp {
 		return fail("Training changed since the plan", fmt.Sprintf("the fingerprint was %s… at plan and is %s… now (%s); run mltf plan again",
-			short(want), short(fp), strings.Join(changeReasons(priv.Inputs, in, priv.Code, code), ", ")))
+			trainingkind.Short(want), trainingkind.Short(fp), strings.Join(trainingkind.ChangeReasons(priv.Inputs, in, priv.Code, code), ", ")))
 	}
 	if c.Namespace() == "" {
 		return fail("No namespace for the training", "the pool has no namespace; point pool at a pool of a kubernetes cluster")
@@ -88,13 +89,13 @@ func (p *Provider) launch(ctx context.Context, req providers.ApplyChangeRequest,
 		req.Events(providers.Event{Type: providers.EventLog, Time: time.Now(), Log: &providers.LogLine{Source: "mltf",
 			Line: fmt.Sprintf("re-attaching to Job %s/%s of run %s, launched by an earlier apply", job.Namespace, job.Name, spec.RunID)}})
 		started := job.CreationTimestamp.Time
-		return p.supervise(ctx, req, spec, priv, runFacts{RunID: spec.RunID, Fingerprint: fp, Status: statusRunning,
+		return p.supervise(ctx, req, spec, priv, trainingkind.RunFacts{RunID: spec.RunID, Fingerprint: fp, Status: statusRunning,
 			CheckpointURI: spec.checkpointURI(), Started: started, Restarts: restartsOf(job)})
 	}
 
 	spec.RunID = tracking.NewID()
 	if !c.Options.CodeInImage {
-		if spec.Code, err = archive(codePath(c, s.WorkDir), code); err != nil {
+		if spec.Code, err = archive(c.CodePath(s.WorkDir), code); err != nil {
 			return fail("Cannot ship the code", err.Error())
 		}
 	}
@@ -113,9 +114,9 @@ func (p *Provider) launch(ctx context.Context, req providers.ApplyChangeRequest,
 		}
 	}
 	priv.Namespace, priv.Job, priv.Attempt = c.Namespace(), spec.jobName(), 1
-	facts := runFacts{RunID: spec.RunID, Fingerprint: fp, Status: statusRunning, CheckpointURI: spec.checkpointURI(),
+	facts := trainingkind.RunFacts{RunID: spec.RunID, Fingerprint: fp, Status: statusRunning, CheckpointURI: spec.checkpointURI(),
 		ArtifactURI: spec.artifactURI(), Started: time.Now().UTC().Truncate(time.Second), Restarts: map[string]int{}}
-	req.Events(providers.Event{Type: providers.EventPartial, Time: time.Now(), Partial: objectWith(req.Config, facts.values()), PartialPrivate: priv.encode()})
+	req.Events(providers.Event{Type: providers.EventPartial, Time: time.Now(), Partial: trainingkind.ObjectWith(req.Config, facts.Values()), PartialPrivate: priv.encode()})
 	if tr != nil {
 		if err := tr.CreateRun(ctx, trackingRun(spec, facts), c.Experiment.Name); err != nil {
 			resp.Diagnostics = append(resp.Diagnostics, providers.Diagnostic{Severity: providers.Warning,
@@ -128,7 +129,7 @@ func (p *Provider) launch(ctx context.Context, req providers.ApplyChangeRequest,
 }
 
 // reattach supervises a run an earlier apply launched.
-func (p *Provider) reattach(ctx context.Context, req providers.ApplyChangeRequest, c *trainingConfig, priv privateData, prior runFacts) providers.ApplyChangeResponse {
+func (p *Provider) reattach(ctx context.Context, req providers.ApplyChangeRequest, c *trainingConfig, priv privateData, prior trainingkind.RunFacts) providers.ApplyChangeResponse {
 	s, _ := p.config()
 	in, _, data, err := plannedInputs(c, s.WorkDir)
 	if err != nil || in == nil {
@@ -226,7 +227,7 @@ func toUnstructured(o runtime.Object) (*unstructured.Unstructured, error) {
 	return u, nil
 }
 
-func trackingRun(spec *runSpec, f runFacts) tracking.Run {
+func trackingRun(spec *runSpec, f trainingkind.RunFacts) tracking.Run {
 	status := tracking.StatusRunning
 	switch f.Status {
 	case statusFinished:
@@ -271,7 +272,7 @@ func (p *Provider) deleteRun(ctx context.Context, conn *conn, namespace, runID s
 
 func (p *Provider) destroyTraining(ctx context.Context, req providers.ApplyChangeRequest) providers.ApplyChangeResponse {
 	resp := providers.ApplyChangeResponse{New: cty.NullVal(trainingSchema().ImpliedType())}
-	prior := factsOf(req.Prior)
+	prior := trainingkind.FactsOf(req.Prior)
 	priv := decodePrivate(req.PriorPrivate)
 	if prior.RunID == "" || priv.Adopted || priv.Namespace == "" {
 		return resp
@@ -282,7 +283,7 @@ func (p *Provider) destroyTraining(ctx context.Context, req providers.ApplyChang
 		return resp
 	}
 	req.Events(providers.Event{Type: providers.EventProgress, Time: time.Now(),
-		Progress: &providers.Progress{Message: fmt.Sprintf("deleting run %s… (Jobs, pods, Service, ConfigMap)", short(prior.RunID))}})
+		Progress: &providers.Progress{Message: fmt.Sprintf("deleting run %s… (Jobs, pods, Service, ConfigMap)", trainingkind.Short(prior.RunID))}})
 	h := conn.hub(priv.Namespace)
 	if err := h.wait(ctx); err != nil {
 		resp.New, resp.Diagnostics = req.Prior, resp.Diagnostics.Errorf("Cannot watch the namespace", "%s", explain(err))
@@ -317,7 +318,7 @@ func (p *Provider) destroyTraining(ctx context.Context, req providers.ApplyChang
 		spec := &runSpec{Address: req.Address, Workspace: s.Workspace, RunID: prior.RunID, Fingerprint: prior.Fingerprint,
 			Config: c, Inputs: priv.Inputs}
 		if spec.Inputs == nil {
-			spec.Inputs = &inputs{}
+			spec.Inputs = &trainingkind.Inputs{}
 		}
 		if err := tr.UpdateRun(ctx, trackingRun(spec, prior), c.Experiment.Name); err != nil {
 			resp.Diagnostics = append(resp.Diagnostics, providers.Diagnostic{Severity: providers.Warning,

@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/mltf/mltf/providers"
+	"github.com/mltf/mltf/providers/trainingkind"
 )
 
 // readTraining refreshes a training from the cluster: a run whose Jobs
@@ -16,7 +17,7 @@ import (
 // drift; a run that ended while no apply watched it reads with its end.
 func (p *Provider) readTraining(ctx context.Context, req providers.ReadRequest) providers.ReadResponse {
 	resp := providers.ReadResponse{New: req.Current, Private: req.Private}
-	f := factsOf(req.Current)
+	f := trainingkind.FactsOf(req.Current)
 	priv := decodePrivate(req.Private)
 	if req.Current.IsNull() || f.RunID == "" || priv.Adopted || priv.Namespace == "" {
 		return resp
@@ -57,7 +58,7 @@ func (p *Provider) readTraining(ctx context.Context, req providers.ReadRequest) 
 	if r := restartsOf(job); len(r) > 0 {
 		f.Restarts = r
 	}
-	v := objectWith(req.Current, f.values())
+	v := trainingkind.ObjectWith(req.Current, f.Values())
 	if conv, err := convertLike(v, req.Current.Type()); err == nil {
 		v = conv
 	}

@@ -90,45 +90,76 @@ func TestChangeReasons(t *testing.T) {
 	old.Image = "img:1"
 	old.Nodes = 1
 
+	rest := []string{
+		"command [python3 old.py] -> [python3 train.py]",
+		`env.SEED "1" -> "7"`,
+		"env.X removed",
+		"params.lr 0.1 -> 0.05",
+		"params.opt.m removed (was 0.9)",
+		"data.ds added",
+		"data.gone removed",
+		"data.test added",
+		"data.train fingerprint 00000000 -> 96bbd5de",
+		`image "img:1" -> "pytorch/pytorch:2.4.0"`,
+		"distributed 1 node × 2 procs (gloo) -> 2 nodes × 2 procs (gloo)",
+	}
 	tests := []struct {
 		name    string
 		oldCode Manifest
 		want    []string
 	}{
-		{"with the prior manifest", Manifest{"train.py": "zz", "gone.py": "yy"}, []string{
-			"code changed (3 files)",
-			"command [python3 old.py] -> [python3 train.py]",
-			`env.SEED "1" -> "7"`,
-			"env.X removed",
-			"params.lr 0.1 -> 0.05",
-			"params.opt.m removed (was 0.9)",
-			"data.ds added",
-			"data.gone removed",
-			"data.test added",
-			"data.train fingerprint 00000000 -> 96bbd5de",
-			`image "img:1" -> "pytorch/pytorch:2.4.0"`,
-			"distributed 1 node × 2 procs (gloo) -> 2 nodes × 2 procs (gloo)",
-		}},
-		{"without it", nil, []string{
-			"code changed",
-			"command [python3 old.py] -> [python3 train.py]",
-			`env.SEED "1" -> "7"`,
-			"env.X removed",
-			"params.lr 0.1 -> 0.05",
-			"params.opt.m removed (was 0.9)",
-			"data.ds added",
-			"data.gone removed",
-			"data.test added",
-			"data.train fingerprint 00000000 -> 96bbd5de",
-			`image "img:1" -> "pytorch/pytorch:2.4.0"`,
-			"distributed 1 node × 2 procs (gloo) -> 2 nodes × 2 procs (gloo)",
-		}},
+		{"with the prior manifest", Manifest{"train.py": "zz", "gone.py": "yy"}, append([]string{"code changed (3 files)"}, rest...)},
+		{"without it", nil, append([]string{"code changed"}, rest...)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got := ChangeReasons(&old, p.Inputs, tc.oldCode, p.Code)
 			if d := cmp.Diff(tc.want, got); d != "" {
 				t.Errorf("reasons (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestComparePrior(t *testing.T) {
+	d := &Decoder{V: fixedConfig()}
+	c := Decode(d, Rules{})
+	c.Finish(d)
+	p, err := PlanInputs(c, c.BackendFor(false), "testdata", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fp := p.Inputs.Fingerprint()
+	prior := func(fingerprint, status string) cty.Value {
+		return ObjectWith(fixedConfig(), RunFacts{RunID: "3f2a9c0011", Fingerprint: fingerprint, Status: status}.Values())
+	}
+	changed := *p.Inputs
+	changed.Image = "img:1"
+	tests := []struct {
+		name        string
+		prior       cty.Value
+		in, priorIn *Inputs
+		keep, run   bool
+		reasons     []string
+	}{
+		{"finished, same", prior(fp, StatusFinished), p.Inputs, p.Inputs, true, false, nil},
+		{"running, same", prior(fp, StatusRunning), p.Inputs, p.Inputs, true, true, nil},
+		{"failed, same", prior(fp, StatusFailed), p.Inputs, p.Inputs, false, false, []string{"run 3f2a9c00… failed; a new run starts"}},
+		{"inputs unknown", prior(fp, StatusFinished), nil, p.Inputs, false, false, []string{"fingerprint known after apply (data.train not known yet)"}},
+		{"image changed", prior(changed.Fingerprint(), StatusFinished), p.Inputs, &changed, false, false, []string{`image "img:1" -> "pytorch/pytorch:2.4.0"`}},
+		{"prior inputs lost", prior("0123456789abcdef", StatusFinished), p.Inputs, nil, false, false, []string{"fingerprint 01234567 -> " + fp[:8]}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := ComparePrior(tc.prior, tc.in, p.Code, tc.priorIn, p.Code, []string{"data.train"})
+			if got.Keep != tc.keep || got.Running != tc.run {
+				t.Errorf("keep, running = %v, %v; want %v, %v", got.Keep, got.Running, tc.keep, tc.run)
+			}
+			if d := cmp.Diff(tc.reasons, got.Reasons); d != "" {
+				t.Errorf("reasons (-want +got):\n%s", d)
+			}
+			if tc.keep && !got.Planned["run_id"].RawEquals(cty.StringVal("3f2a9c0011")) {
+				t.Errorf("planned run_id = %#v, want the prior's", got.Planned["run_id"])
 			}
 		})
 	}

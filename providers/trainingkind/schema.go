@@ -6,13 +6,13 @@ import (
 	"github.com/mltf/mltf/lang/schema"
 )
 
-// Optional is an optional attribute of type t.
-func Optional(t cty.Type, desc string) *schema.Attribute {
+// optional is an optional attribute of type t.
+func optional(t cty.Type, desc string) *schema.Attribute {
 	return &schema.Attribute{Type: t, Optional: true, Description: desc}
 }
 
-// Computed is an attribute the provider sets.
-func Computed(t cty.Type, desc string) *schema.Attribute {
+// computed is an attribute the provider sets.
+func computed(t cty.Type, desc string) *schema.Attribute {
 	return &schema.Attribute{Type: t, Computed: true, Description: desc}
 }
 
@@ -23,47 +23,47 @@ func Schema() *schema.Block {
 	return &schema.Block{
 		Description: "One training run: code, data, params, distributed shape, checkpoint and retry policy.",
 		Attributes: map[string]*schema.Attribute{
-			"experiment":   Optional(dyn, "The experiment the run belongs to (an experiment resource)."),
+			"experiment":   optional(dyn, "The experiment the run belongs to (an experiment resource)."),
 			"pool":         {Type: dyn, Required: true, Description: "Where the ranks run: a cluster's pool, e.g. cluster.dev.pool.cpu."},
 			"code":         {Type: s, Required: true, Description: "Directory of the code, relative to the configuration; its content enters the fingerprint and is shipped with the run."},
 			"command":      {Type: cty.List(s), Required: true, Description: "The command every rank runs, in (a snapshot of) the code directory."},
-			"env":          Optional(cty.Map(s), "Extra environment variables of every rank."),
-			"image":        Optional(s, "Container image of the ranks: recorded locally, required on Kubernetes. A digest (image@sha256:...) pins it."),
-			"data":         Optional(dyn, "Data sets by name: dataset resources or URIs; each reaches the ranks as MLTF_DATA_<NAME>."),
-			"params":       Optional(dyn, "Hyperparameters, any object; the ranks read them from MLTF_PARAMS (JSON)."),
-			"hang_timeout": Optional(s, `Restart the ranks when none of them logs, reports or heartbeats for this long; default "30m".`),
+			"env":          optional(cty.Map(s), "Extra environment variables of every rank."),
+			"image":        optional(s, "Container image of the ranks: recorded locally, required on Kubernetes. A digest (image@sha256:...) pins it."),
+			"data":         optional(dyn, "Data sets by name: dataset resources or URIs; each reaches the ranks as MLTF_DATA_<NAME>."),
+			"params":       optional(dyn, "Hyperparameters, any object; the ranks read them from MLTF_PARAMS (JSON)."),
+			"hang_timeout": optional(s, `Restart the ranks when none of them logs, reports or heartbeats for this long; default "30m".`),
 
-			"run_id":         Computed(s, "The run's id in the tracking store."),
-			"fingerprint":    Computed(s, "Hash of code, command, env, params, data, image and distributed shape."),
-			"status":         Computed(s, `"running", "finished", "failed" or "cancelled".`),
-			"metrics":        Computed(cty.Map(n), "Last value of each metric."),
-			"artifact_uri":   Computed(s, "Where the run's artifacts go."),
-			"checkpoint_uri": Computed(s, "Where the run's checkpoints are."),
-			"restarts":       Computed(cty.Map(n), "Restarts of all ranks by cause: infrastructure, user_error."),
-			"started_at":     Computed(s, "RFC 3339 time the ranks were first started."),
-			"finished_at":    Computed(s, "RFC 3339 time the run ended."),
+			"run_id":         computed(s, "The run's id in the tracking store."),
+			"fingerprint":    computed(s, "Hash of code, command, env, params, data, image and distributed shape."),
+			"status":         computed(s, `"running", "finished", "failed" or "cancelled".`),
+			"metrics":        computed(cty.Map(n), "Last value of each metric."),
+			"artifact_uri":   computed(s, "Where the run's artifacts go."),
+			"checkpoint_uri": computed(s, "Where the run's checkpoints are."),
+			"restarts":       computed(cty.Map(n), "Restarts of all ranks by cause: infrastructure, user_error."),
+			"started_at":     computed(s, "RFC 3339 time the ranks were first started."),
+			"finished_at":    computed(s, "RFC 3339 time the run ended."),
 		},
 		Blocks: map[string]*schema.NestedBlock{
 			"distributed": {Nesting: schema.NestingSingle, Block: schema.Block{Attributes: map[string]*schema.Attribute{
-				"nodes":          Optional(n, "Groups of ranks: one pod per node on Kubernetes, locally each with its own NODE_RANK; default 1."),
-				"procs_per_node": Optional(n, "Ranks per node, each with one GPU on GPU pools; default 1."),
-				"backend":        Optional(s, `"auto" (nccl with GPUs, else gloo), "nccl" or "gloo"; default "auto".`),
-				"master_port":    Optional(n, "Rendezvous port; default a free port locally, 29500 on Kubernetes."),
-				"timeout":        Optional(s, `Timeout of collective operations (MLTF_DIST_TIMEOUT); default "10m".`),
-				"nccl":           Optional(cty.Map(s), "NCCL_* settings passed to every rank."),
+				"nodes":          optional(n, "Groups of ranks: one pod per node on Kubernetes, locally each with its own NODE_RANK; default 1."),
+				"procs_per_node": optional(n, "Ranks per node, each with one GPU on GPU pools; default 1."),
+				"backend":        optional(s, `"auto" (nccl with GPUs, else gloo), "nccl" or "gloo"; default "auto".`),
+				"master_port":    optional(n, "Rendezvous port; default a free port locally, 29500 on Kubernetes."),
+				"timeout":        optional(s, `Timeout of collective operations (MLTF_DIST_TIMEOUT); default "10m".`),
+				"nccl":           optional(cty.Map(s), "NCCL_* settings passed to every rank."),
 			}}},
 			"checkpoint": {Nesting: schema.NestingSingle, Block: schema.Block{Attributes: map[string]*schema.Attribute{
-				"every": Optional(s, `How often the code should checkpoint (MLTF_CHECKPOINT_EVERY); default "5m".`),
-				"keep":  Optional(n, "Committed checkpoints to keep; default 3."),
+				"every": optional(s, `How often the code should checkpoint (MLTF_CHECKPOINT_EVERY); default "5m".`),
+				"keep":  optional(n, "Committed checkpoints to keep; default 3."),
 			}}},
 			"retry": {Nesting: schema.NestingSingle, Block: schema.Block{Attributes: map[string]*schema.Attribute{
-				"infrastructure": Optional(n, "Restarts of all ranks allowed after a rank is killed, preempted, lost or hung; default 3."),
-				"user_error":     Optional(n, "Restarts of all ranks allowed after a rank exits non-zero; default 0."),
+				"infrastructure": optional(n, "Restarts of all ranks allowed after a rank is killed, preempted, lost or hung; default 3."),
+				"user_error":     optional(n, "Restarts of all ranks allowed after a rank exits non-zero; default 0."),
 			}}},
 			"resources": {Nesting: schema.NestingSingle, Block: schema.Block{Attributes: map[string]*schema.Attribute{
-				"cpus":   Optional(n, "CPUs for the whole run; sets OMP_NUM_THREADS to the share of each rank."),
-				"memory": Optional(s, `Memory for the whole run, e.g. "8Gi" (recorded locally).`),
-				"gpus":   Optional(n, "GPUs for the whole run; locally at most the pool's, on Kubernetes default nodes × procs_per_node on GPU pools."),
+				"cpus":   optional(n, "CPUs for the whole run; sets OMP_NUM_THREADS to the share of each rank."),
+				"memory": optional(s, `Memory for the whole run, e.g. "8Gi" (recorded locally).`),
+				"gpus":   optional(n, "GPUs for the whole run; locally at most the pool's, on Kubernetes default nodes × procs_per_node on GPU pools."),
 			}}},
 		},
 	}
