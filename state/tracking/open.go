@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 )
@@ -83,15 +84,33 @@ func openSQLite(ctx context.Context, path, workDir string) (*Store, error) {
 		return nil, fmt.Errorf("cannot open the tracking database %s: %w", path, err)
 	}
 	s := &Store{db: db, where: path, dialect: sqliteDialect}
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("cannot open the tracking database %s: %w; check the tracking URL", path, err)
+	// Several processes (each provider plugin of one apply) may open a new
+	// database at the same moment: while one switches it to WAL or
+	// migrates it, the others can get SQLITE_BUSY before busy_timeout
+	// applies. Those are retried with backoff for a while.
+	start := time.Now()
+	for wait := 20 * time.Millisecond; ; wait = min(2*wait, time.Second) {
+		err = db.PingContext(ctx)
+		if err != nil {
+			err = fmt.Errorf("cannot open the tracking database %s: %w; check the tracking URL", path, err)
+		} else if err = s.migrate(ctx); err != nil {
+			err = fmt.Errorf("tracking database %s: %w; check the tracking URL", path, err)
+		}
+		if err == nil {
+			return s, nil
+		}
+		if !isBusy(err) || time.Since(start) > 20*time.Second || ctx.Err() != nil {
+			db.Close()
+			return nil, err
+		}
+		time.Sleep(wait)
 	}
-	if err := s.migrate(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("tracking database %s: %w; check the tracking URL", path, err)
-	}
-	return s, nil
+}
+
+// isBusy reports whether err is SQLite's "database is locked".
+func isBusy(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
 }
 
 // Close closes the database.
