@@ -119,7 +119,10 @@ func (e *evaluator) context(refs []hcl.Traversal, rep repetition) *hcl.EvalConte
 		}
 	}
 	e.mu.RUnlock()
-	vars["local"] = cty.ObjectVal(locals)
+	vars["local"] = cty.EmptyObjectVal
+	if len(locals) > 0 {
+		vars["local"] = cty.ObjectVal(locals)
+	}
 	for k, m := range kinds {
 		vars[k] = cty.ObjectVal(m)
 	}
@@ -198,8 +201,15 @@ func (e *evaluator) instanceKeys(r *lang.Resource) ([]lang.InstanceKey, map[lang
 		sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
 		return keys, reps, nil
 	}
-	return []lang.InstanceKey{lang.NoKey}, map[lang.InstanceKey]repetition{lang.NoKey: {}}, nil
+	return singleKey, singleRep, nil
 }
+
+// singleKey and singleRep expand a resource without count or for_each;
+// callers only read them.
+var (
+	singleKey = []lang.InstanceKey{lang.NoKey}
+	singleRep = map[lang.InstanceKey]repetition{lang.NoKey: {}}
+)
 
 // aggregate is the value a reference to a whole resource sees: the single
 // instance, a tuple by count index, or an object by for_each key.

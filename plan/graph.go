@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hcldec"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/mltf/mltf/lang"
 	"github.com/mltf/mltf/lang/schema"
@@ -41,6 +42,11 @@ type node struct {
 	deps []*node
 	// refs are the references the node makes, for building its context.
 	refs []hcl.Traversal
+
+	// For resources, worked out once for all instances: the kind's
+	// sensitive attributes and the attributes written as plain references.
+	sensitive  []cty.Path
+	references map[string]string
 }
 
 // graph is the dependency graph of a configuration.
@@ -84,6 +90,8 @@ func buildGraph(ctx context.Context, cfg *lang.Config, provs *Providers) (*graph
 		}
 		n.schema = k.Block
 		n.spec = k.Block.DecoderSpec()
+		n.sensitive = k.Block.SensitivePaths()
+		n.references = plainReferences(r)
 		n.refs = append(n.refs, hcldec.Variables(r.Config, n.spec)...)
 		if r.Count != nil {
 			n.refs = append(n.refs, r.Count.Variables()...)

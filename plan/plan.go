@@ -245,7 +245,7 @@ func (pl *planner) planInstance(ctx context.Context, n *node, iface providers.In
 		return c.Before, diags
 	}
 
-	c.References = plainReferences(r)
+	c.References = n.references
 	evalCtx := pl.eval.context(n.refs, rep)
 	config, ds := hcldec.Decode(r.Config, n.spec, evalCtx)
 	diags = append(diags, ds...)
@@ -258,7 +258,7 @@ func (pl *planner) planInstance(ctx context.Context, n *node, iface providers.In
 	for _, m := range marks {
 		c.Sensitive = append(c.Sensitive, m.Path)
 	}
-	c.Sensitive = append(c.Sensitive, n.schema.SensitivePaths()...)
+	c.Sensitive = append(c.Sensitive, n.sensitive...)
 	if !c.Before.IsNull() {
 		config = applyIgnoreChanges(config, c.Before, r.Lifecycle)
 	}
