@@ -18,8 +18,8 @@ import (
 func TestNewData(t *testing.T) {
 	env := e2e.Torch(t)
 	root := t.TempDir()
-	copyTree(t, "new-data", filepath.Join(root, "new-data"))
-	copyTree(t, filepath.Join("quickstart", "src"), filepath.Join(root, "quickstart", "src"))
+	e2e.CopyInto(t, "new-data", filepath.Join(root, "new-data"))
+	e2e.CopyInto(t, filepath.Join("quickstart", "src"), filepath.Join(root, "quickstart", "src"))
 	dir := filepath.Join(root, "new-data")
 	more := quickstartRows(t)[600:] // the rows new-data does not have yet
 
@@ -147,32 +147,6 @@ func appendRows(t *testing.T, path string, rows []string) {
 	}
 	defer f.Close()
 	if _, err := f.WriteString(strings.Join(rows, "\n") + "\n"); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// copyTree copies the files of src (not .mltf) to dst.
-func copyTree(t *testing.T, src, dst string) {
-	t.Helper()
-	err := filepath.Walk(src, func(path string, info os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		if info.IsDir() && (info.Name() == ".mltf" || info.Name() == "__pycache__") {
-			return filepath.SkipDir
-		}
-		target := filepath.Join(dst, rel)
-		if info.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, b, info.Mode())
-	})
-	if err != nil {
 		t.Fatal(err)
 	}
 }

@@ -78,6 +78,13 @@ func Must(t testing.TB, dir string, want int, args ...string) Result {
 func CopyDir(t testing.TB, src string) string {
 	t.Helper()
 	dst := t.TempDir()
+	CopyInto(t, src, dst)
+	return dst
+}
+
+// CopyInto copies the files of src (not .mltf or __pycache__) into dst.
+func CopyInto(t testing.TB, src, dst string) {
+	t.Helper()
 	err := filepath.Walk(src, func(path string, info os.FileInfo, err error) error {
 		if err != nil {
 			return err
@@ -99,7 +106,6 @@ func CopyDir(t testing.TB, src string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return dst
 }
 
 // Torch skips the test when PyTorch is missing; it returns a PATH entry

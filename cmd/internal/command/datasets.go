@@ -151,15 +151,8 @@ func (c *DatasetsShowCommand) Run(args []string) int {
 	var asJSON bool
 	fs := c.flagSet("datasets show")
 	fs.BoolVar(&asJSON, "json", false, "JSON output")
-	name, rest := splitFirstArg(args)
-	if err := fs.Parse(rest); err != nil {
-		return 1
-	}
-	if name == "" && fs.NArg() == 1 {
-		name = fs.Arg(0)
-	}
-	if name == "" {
-		c.errorf("mltf datasets show takes a dataset name, such as digits")
+	name, ok := c.parseWithName(fs, args, "mltf datasets show takes a dataset name, such as digits")
+	if !ok {
 		return 1
 	}
 	st, ok := c.currentState()

@@ -156,15 +156,8 @@ func (c *ModelsShowCommand) Run(args []string) int {
 	var asJSON bool
 	fs := c.flagSet("models show")
 	fs.BoolVar(&asJSON, "json", false, "JSON output")
-	ref, rest := splitFirstArg(args)
-	if err := fs.Parse(rest); err != nil {
-		return 1
-	}
-	if ref == "" && fs.NArg() == 1 {
-		ref = fs.Arg(0)
-	}
-	if ref == "" {
-		c.errorf("mltf models show takes a model: NAME, NAME@ALIAS or NAME:VERSION")
+	ref, ok := c.parseWithName(fs, args, "mltf models show takes a model: NAME, NAME@ALIAS or NAME:VERSION")
+	if !ok {
 		return 1
 	}
 	return c.withTracking(func(ctx context.Context, ts *tracking.Store) int {
@@ -268,15 +261,8 @@ func (c *ModelsHistoryCommand) Run(args []string) int {
 	fs := c.flagSet("models history")
 	fs.BoolVar(&asJSON, "json", false, "JSON output")
 	fs.StringVar(&alias, "alias", "", "only this alias")
-	name, rest := splitFirstArg(args)
-	if err := fs.Parse(rest); err != nil {
-		return 1
-	}
-	if name == "" && fs.NArg() == 1 {
-		name = fs.Arg(0)
-	}
-	if name == "" {
-		c.errorf("mltf models history takes a model name")
+	name, ok := c.parseWithName(fs, args, "mltf models history takes a model name")
+	if !ok {
 		return 1
 	}
 	return c.withTracking(func(ctx context.Context, ts *tracking.Store) int {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -230,15 +231,8 @@ func (c *RunsLogsCommand) Run(args []string) int {
 	fs := c.flagSet("runs logs")
 	fs.IntVar(&rank, "rank", 0, "rank")
 	fs.BoolVar(&follow, "f", false, "follow")
-	id, rest := splitFirstArg(args)
-	if err := fs.Parse(rest); err != nil {
-		return 1
-	}
-	if id == "" && fs.NArg() == 1 {
-		id = fs.Arg(0)
-	}
-	if id == "" {
-		c.errorf("mltf runs logs takes a run id")
+	id, ok := c.parseWithName(fs, args, "mltf runs logs takes a run id")
+	if !ok {
 		return 1
 	}
 	return c.withTracking(func(ctx context.Context, ts *tracking.Store) int {
@@ -268,6 +262,23 @@ func (c *RunsLogsCommand) Run(args []string) int {
 			time.Sleep(500 * time.Millisecond)
 		}
 	})
+}
+
+// parseWithName parses fs from args holding one positional NAME, given
+// before or after the flags; without it, it reports missing.
+func (m *Meta) parseWithName(fs *flag.FlagSet, args []string, missing string) (string, bool) {
+	name, rest := splitFirstArg(args)
+	if err := fs.Parse(rest); err != nil {
+		return "", false
+	}
+	if name == "" && fs.NArg() == 1 {
+		name = fs.Arg(0)
+	}
+	if name == "" {
+		m.errorf("%s", missing)
+		return "", false
+	}
+	return name, true
 }
 
 func splitFirstArg(args []string) (string, []string) {
