@@ -290,14 +290,3 @@ func withSubject(ds hcl.Diagnostics, rng hcl.Range) hcl.Diagnostics {
 	}
 	return ds
 }
-
-// dependents returns, for each node, the nodes that depend on it.
-func (g *graph) dependents() map[*node][]*node {
-	ret := map[*node][]*node{}
-	for _, n := range g.nodes {
-		for _, d := range n.deps {
-			ret[d] = append(ret[d], n)
-		}
-	}
-	return ret
-}

@@ -33,11 +33,3 @@ func pathChanged(a, b cty.Value, p cty.Path) bool {
 	}
 	return !av.RawEquals(bv)
 }
-
-// pathHasPrefix reports whether p starts with prefix.
-func pathHasPrefix(p, prefix cty.Path) bool {
-	if len(prefix) > len(p) {
-		return false
-	}
-	return p[:len(prefix)].Equals(prefix)
-}

@@ -319,10 +319,8 @@ func (pl *planner) decideAction(c *Change, ia lang.InstanceAddr, lc lang.Lifecyc
 	if c.PriorStatus == state.Partial {
 		return Update
 	}
-	if c.After.RawEquals(c.Before) && string(c.AfterPrivate) == string(c.BeforePrivate) {
-		return NoOp
-	}
 	if c.After.RawEquals(c.Before) {
+		// Private data alone does not make a change.
 		return NoOp
 	}
 	return Update
