@@ -39,7 +39,7 @@ type Provider struct {
 	conn     *conn
 	connErr  error
 	tracker  Tracker
-	stop     chan struct{} // closed by Stop
+	stop     *providers.StopSignal // fired by Stop
 }
 
 var _ providers.Interface = (*Provider)(nil)
@@ -49,7 +49,7 @@ func New() providers.Interface { return NewWithOptions(Options{}) }
 
 // NewWithOptions returns a Kubernetes provider with non-default options.
 func NewWithOptions(opts Options) *Provider {
-	return &Provider{opts: opts, stop: make(chan struct{})}
+	return &Provider{opts: opts, stop: providers.NewStopSignal()}
 }
 
 func (p *Provider) GetSchema(ctx context.Context) providers.GetSchemaResponse {
@@ -186,21 +186,11 @@ func (p *Provider) Import(ctx context.Context, req providers.ImportRequest) prov
 // Stop makes running ApplyChange calls return at once. Their Jobs go on
 // in the cluster; the next apply re-attaches.
 func (p *Provider) Stop(ctx context.Context) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	select {
-	case <-p.stop:
-	default:
-		close(p.stop)
-	}
+	p.stop.Stop()
 	return nil
 }
 
-func (p *Provider) stopped() <-chan struct{} {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.stop
-}
+func (p *Provider) stopped() <-chan struct{} { return p.stop.Done() }
 
 func (p *Provider) Close() error {
 	p.mu.Lock()

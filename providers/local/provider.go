@@ -30,7 +30,7 @@ type Provider struct {
 	mu       sync.Mutex
 	settings providers.Settings
 	tracker  Tracker
-	stop     chan struct{} // closed by Stop
+	stop     *providers.StopSignal // fired by Stop
 	pools    *pools
 	host     hostFacts
 }
@@ -42,7 +42,7 @@ func New() providers.Interface { return NewWithOptions(Options{}) }
 
 // NewWithOptions returns a local provider with non-default options.
 func NewWithOptions(opts Options) *Provider {
-	return &Provider{opts: opts, stop: make(chan struct{}), pools: newPools()}
+	return &Provider{opts: opts, stop: providers.NewStopSignal(), pools: newPools()}
 }
 
 const (
@@ -162,21 +162,11 @@ func (p *Provider) Import(ctx context.Context, req providers.ImportRequest) prov
 // Stop makes running ApplyChange calls return at once. Their trainings go
 // on under their supervisors; the next apply re-attaches.
 func (p *Provider) Stop(ctx context.Context) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	select {
-	case <-p.stop:
-	default:
-		close(p.stop)
-	}
+	p.stop.Stop()
 	return nil
 }
 
-func (p *Provider) stopped() <-chan struct{} {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.stop
-}
+func (p *Provider) stopped() <-chan struct{} { return p.stop.Done() }
 
 func (p *Provider) Close() error {
 	p.mu.Lock()
