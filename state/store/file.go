@@ -44,8 +44,12 @@ func createFile(path string, data []byte) (bool, error) {
 	}
 }
 
+// filePerm is the mode of every file a file:// store writes: states,
+// history, journals and locks can hold sensitive values.
+const filePerm = 0o600
+
 func writeSynced(path string, data []byte, flag int) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|flag, 0o666)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|flag, filePerm)
 	if err != nil {
 		return err
 	}

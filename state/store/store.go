@@ -210,8 +210,10 @@ func (s *Store) put(ctx context.Context, key string, data []byte) error {
 	w, err := s.bucket.NewWriter(ctx, key, &blob.WriterOptions{
 		ContentType: "application/json",
 		BeforeWrite: func(as func(any) bool) error {
-			if s.fileDir != "" {
-				as(&f)
+			if s.fileDir != "" && as(&f) {
+				// State holds whatever the configuration's values are,
+				// sensitive ones included: only its owner reads it.
+				return f.Chmod(filePerm)
 			}
 			return nil
 		},

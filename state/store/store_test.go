@@ -1,7 +1,11 @@
 package store_test
 
 import (
+	"io/fs"
+	"path/filepath"
 	"testing"
+
+	"github.com/mltf/mltf/state"
 
 	"github.com/mltf/mltf/state/store"
 	"github.com/mltf/mltf/state/store/storetest"
@@ -25,4 +29,47 @@ func TestMemStore(t *testing.T) {
 		}
 		return s
 	})
+}
+
+// TestFileModes: every file a file:// store writes (state, history, lock)
+// is readable by its owner only, since state holds sensitive values.
+func TestFileModes(t *testing.T) {
+	dir := t.TempDir()
+	s, err := store.Open(t.Context(), "file://state", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	lock, err := s.Lock(t.Context(), store.DefaultWorkspace, "apply", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := state.New()
+	for range 2 {
+		if err := s.Write(t.Context(), store.DefaultWorkspace, st); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var files int
+	err = filepath.WalkDir(filepath.Join(dir, "state"), func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		files++
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if perm := info.Mode().Perm(); perm != 0o600 {
+			t.Errorf("%s has mode %#o, want 0600", path, perm)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files < 3 {
+		t.Errorf("found %d files, want the state, its history and the lock", files)
+	}
+	lock.Unlock(t.Context())
 }

@@ -98,6 +98,11 @@ func (c *PlanCommand) Run(args []string) int {
 		if err == nil {
 			err = os.WriteFile(out, b, 0o600)
 		}
+		if err == nil {
+			// An existing file keeps its mode through WriteFile; a plan
+			// holds sensitive values, so only its owner reads it.
+			err = os.Chmod(out, 0o600)
+		}
 		if err != nil {
 			c.errorf("Cannot save the plan to %s\n\n%s", out, err)
 			return 1
