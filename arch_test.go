@@ -20,6 +20,7 @@ var forbidden = []struct {
 	{"plan", []string{"/cmd", "/providers/plugin", "/providers/local", "/providers/registry", "/providers/data", "/state/store", "/state/tracking"}},
 	{"cmd/internal", []string{"/cmd/mltf"}},
 	{"examples", []string{"/plan", "/cmd"}},
+	{"kinds/sweep/search", []string{"/plan", "/state", "/providers", "/cmd", "/lang"}},
 }
 
 func TestImportArrows(t *testing.T) {
