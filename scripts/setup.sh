@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs what mltf's quickstart and tests need on a fresh Debian machine:
-# PyTorch (CPU, gloo) from Debian, and protoc for the generated-code check.
+# PyTorch (CPU, gloo) from Debian, protoc for the generated-code check, and
+# the PostgreSQL server the tracking and state store tests start themselves.
 set -euo pipefail
 need=()
 /usr/bin/python3 -c 'import torch' 2>/dev/null || need+=(python3-torch)
 command -v protoc >/dev/null 2>&1 || need+=(protobuf-compiler)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"

@@ -60,13 +60,17 @@ func (s *Store) CreateExperiment(ctx context.Context, e Experiment) (Experiment,
 			e.Created = now()
 		}
 		e.Created, e.Deleted = truncate(e.Created), time.Time{}
+		// Checked first: a failed statement ends a PostgreSQL transaction.
+		var n int
+		if err := tx.QueryRowContext(ctx, s.dialect.q(`SELECT COUNT(*) FROM experiments WHERE id = ?`), e.ID).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return fmt.Errorf("cannot create experiment %q: an experiment with ID %s already exists", e.Name, e.ID)
+		}
 		_, err = tx.ExecContext(ctx, s.dialect.q(`INSERT INTO experiments (`+experimentColumns+`) VALUES (?, ?, ?, ?, ?, NULL)`),
 			e.ID, e.Name, e.Description, encodeStrings(e.Tags), e.Created.UnixMilli())
 		if err != nil {
-			var n int
-			if tx.QueryRowContext(ctx, s.dialect.q(`SELECT COUNT(*) FROM experiments WHERE id = ?`), e.ID).Scan(&n) == nil && n > 0 {
-				return fmt.Errorf("cannot create experiment %q: an experiment with ID %s already exists", e.Name, e.ID)
-			}
 			return fmt.Errorf("cannot create experiment %q: %w", e.Name, err)
 		}
 		out = e

@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 	"time"
 )
@@ -34,6 +36,9 @@ func (s *Store) LogMetrics(ctx context.Context, pts []MetricPoint) error {
 			return fmt.Errorf("metric point %d (%q at step %d) has no run ID or no name", i, p.Name, p.Step)
 		}
 		runs[p.RunID] = true
+	}
+	if s.dialect.name == postgresDialect.name {
+		return s.logMetricsPostgres(ctx, pts, slices.Sorted(maps.Keys(runs)))
 	}
 	stamp := time.Now().UnixMilli()
 	return s.tx(ctx, func(tx *sql.Tx) error {
@@ -86,8 +91,7 @@ func (s *Store) LogMetrics(ctx context.Context, pts []MetricPoint) error {
 }
 
 // metricInsert is an INSERT of n points. Within one statement a repeated
-// (run, metric, step) keeps the last value in SQLite; PostgreSQL refuses
-// it, so its dialect will need the points deduplicated first.
+// (run, metric, step) keeps the last value in SQLite.
 func metricInsert(n int) string {
 	var b strings.Builder
 	b.WriteString(`INSERT INTO metric_points (run_id, name, step, value, timestamp_ms) VALUES `)

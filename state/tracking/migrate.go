@@ -66,6 +66,11 @@ func (s *Store) apply(ctx context.Context, m migration) error {
 				return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
 			}
 		}
+		if m.fill != nil {
+			if err := m.fill(ctx, s, tx); err != nil {
+				return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+			}
+		}
 		_, err := tx.ExecContext(ctx, s.dialect.q(`INSERT INTO schema_migrations (version, name, applied_ms) VALUES (?, ?, ?)`),
 			m.version, m.name, time.Now().UnixMilli())
 		return err
@@ -77,6 +82,12 @@ func (s *Store) tx(ctx context.Context, f func(*sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
+	}
+	if s.dialect.serialize != "" {
+		if _, err := tx.ExecContext(ctx, s.dialect.serialize); err != nil {
+			tx.Rollback()
+			return err
+		}
 	}
 	if err := f(tx); err != nil {
 		tx.Rollback()

@@ -34,22 +34,26 @@ type Store struct {
 //   - sqlite://PATH: a SQLite file, relative to workDir unless absolute
 //     (sqlite://.mltf/tracking.db, sqlite:///srv/mltf/tracking.db);
 //     sqlite:// or "" alone is .mltf/tracking.db. Its directory is created.
-//   - postgres://...: not supported yet.
+//   - postgres://USER:PASSWORD@HOST:PORT/DATABASE?PARAMS (or postgresql://):
+//     a PostgreSQL database through pgx; the parameters are libpq's
+//     (sslmode, ...) and run-time settings such as search_path=SCHEMA to
+//     keep the tables in a schema of a shared database. PGPASSWORD and the
+//     other PG* variables fill what the URL leaves out.
 func Open(ctx context.Context, url string, workDir string) (*Store, error) {
 	scheme, rest, ok := strings.Cut(url, "://")
 	if url == "" {
 		scheme, ok = "sqlite", true
 	}
 	if !ok {
-		return nil, fmt.Errorf("tracking URL %q has no scheme: use sqlite://PATH, e.g. sqlite://%s", url, DefaultPath)
+		return nil, fmt.Errorf("tracking URL %q has no scheme: use sqlite://PATH, e.g. sqlite://%s, or postgres://USER@HOST/DATABASE", url, DefaultPath)
 	}
 	switch scheme {
 	case "sqlite":
 		return openSQLite(ctx, rest, workDir)
 	case "postgres", "postgresql":
-		return nil, fmt.Errorf("tracking URL %q: PostgreSQL tracking stores are not supported yet; use sqlite://PATH for now", redact(url))
+		return openPostgres(ctx, url)
 	default:
-		return nil, fmt.Errorf("tracking URL %q: unknown scheme %q; use sqlite://PATH", redact(url), scheme)
+		return nil, fmt.Errorf("tracking URL %q: unknown scheme %q; use sqlite://PATH or postgres://USER@HOST/DATABASE", redact(url), scheme)
 	}
 }
 
@@ -142,6 +146,9 @@ type dialect struct {
 	numbered bool
 	// maxParams bounds the parameters of one statement.
 	maxParams int
+	// serialize is run first in every writing transaction, to make
+	// writers take turns as SQLite's immediate transactions do.
+	serialize string
 }
 
 var sqliteDialect = dialect{name: "sqlite", maxParams: 32766}

@@ -10,19 +10,25 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/mltf/mltf/internal/pgtest"
 	"github.com/mltf/mltf/state/tracking"
+	"github.com/mltf/mltf/state/tracking/trackingtest"
 )
 
 var ctx = context.Background()
 
-func open(t *testing.T) *tracking.Store {
-	t.Helper()
-	s, err := tracking.Open(ctx, "sqlite://tracking.db", t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+// TestSQLite runs the conformance suite on SQLite files.
+func TestSQLite(t *testing.T) {
+	trackingtest.Run(t, func(t *testing.T) string { return "sqlite://" + filepath.Join(t.TempDir(), "tracking.db") })
+}
+
+// TestPostgres runs the conformance suite on a PostgreSQL server, a fresh
+// schema each time.
+func TestPostgres(t *testing.T) {
+	pgtest.ServerURL(t)
+	trackingtest.Run(t, func(t *testing.T) string { return pgtest.URL(t) })
 }
 
 func wantErr(t *testing.T, err error, want string) {
@@ -42,8 +48,9 @@ func TestOpen(t *testing.T) {
 		{name: "sqlite:// alone is the default file", url: "sqlite://", wantPath: filepath.Join(work, ".mltf/tracking.db")},
 		{name: "relative path", url: "sqlite://sub/t.db", wantPath: filepath.Join(work, "sub/t.db")},
 		{name: "absolute path", url: "sqlite://" + abs, wantPath: abs},
-		{name: "postgres", url: "postgres://mltf:hunter2@db:5432/mltf", wantErr: `tracking URL "postgres://mltf:xxxxx@db:5432/mltf": PostgreSQL tracking stores are not supported yet`},
-		{name: "unknown scheme", url: "mysql://db/x", wantErr: `unknown scheme "mysql"; use sqlite://PATH`},
+		{name: "postgres server down", url: "postgres://mltf:hunter2@127.0.0.1:1/mltf?connect_timeout=5", wantErr: `cannot connect to the tracking database postgres://mltf:xxxxx@127.0.0.1:1/mltf?connect_timeout=5: `},
+		{name: "postgres URL invalid", url: "postgres://mltf:hunter2@db:port/mltf", wantErr: `tracking URL "postgres://mltf:xxxxx@db:port/mltf": `},
+		{name: "unknown scheme", url: "mysql://db/x", wantErr: `unknown scheme "mysql"; use sqlite://PATH or postgres://USER@HOST/DATABASE`},
 		{name: "no scheme", url: "tracking.db", wantErr: `tracking URL "tracking.db" has no scheme`},
 		{name: "query parameters", url: "sqlite://t.db?_pragma=x", wantErr: "SQLite URLs take no query parameters"},
 	}
@@ -104,11 +111,11 @@ func TestMigrations(t *testing.T) {
 		versions = append(versions, v)
 	}
 	rows.Close()
-	if diff := cmp.Diff([]int64{1, 2}, versions); diff != "" {
+	if diff := cmp.Diff([]int64{1, 2, 3, 4}, versions); diff != "" {
 		t.Errorf("applied migrations (-want +got):\n%s", diff)
 	}
-	if tracking.SchemaVersion() != 2 {
-		t.Errorf("SchemaVersion() = %d, want 2", tracking.SchemaVersion())
+	if tracking.SchemaVersion() != 4 {
+		t.Errorf("SchemaVersion() = %d, want 4", tracking.SchemaVersion())
 	}
 
 	var mode string
@@ -123,6 +130,7 @@ func TestMigrations(t *testing.T) {
 		"model_versions":   "model, version, run_id, artifact_uri, content_hash, lineage, metrics, created_ms",
 		"alias_history":    "model, alias, seq, from_version, to_version, changed_ms, who, state_lineage, state_serial, plan_serial, gates",
 		"dataset_versions": "dataset, version, fingerprint, stats, created_ms",
+		"run_metrics":      "run_id, name, value",
 	}
 	for table, cols := range tables {
 		t.Run(table, func(t *testing.T) {
@@ -137,7 +145,7 @@ func TestMigrations(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = tracking.Open(ctx, "sqlite://"+path, "")
-	wantErr(t, err, "its schema is at version 99, newer than this mltf knows (2)")
+	wantErr(t, err, "its schema is at version 99, newer than this mltf knows (4)")
 }
 
 func TestOpenNotADatabase(t *testing.T) {
@@ -148,4 +156,35 @@ func TestOpenNotADatabase(t *testing.T) {
 	_, err := tracking.Open(ctx, "sqlite://"+path, "")
 	wantErr(t, err, path+": file is not a database")
 	wantErr(t, err, "check the tracking URL")
+}
+
+// TestMigrationFillsRunMetrics opens a database made before run_metrics
+// existed: the final metrics of its runs become searchable.
+func TestMigrationFillsRunMetrics(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "t.db")
+	s, err := tracking.Open(ctx, "sqlite://"+path, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := trackingtest.NewRun(t, s)
+	r.Metrics = map[string]float64{"accuracy": 0.93}
+	if err := s.UpdateRun(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	db := rawDB(t, path)
+	for _, stmt := range []string{`DROP TABLE run_metrics`, `DELETE FROM schema_migrations WHERE version >= 3`} {
+		if _, err := db.Exec(stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err = tracking.Open(ctx, "sqlite://"+path, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	runs, err := s.ListRuns(ctx, tracking.RunFilter{Metrics: []tracking.MetricCondition{{Name: "accuracy", Op: ">", Value: 0.9}}})
+	if err != nil || len(runs) != 1 || runs[0].ID != r.ID {
+		t.Errorf("search after the migration = %d runs, %v; want run %s", len(runs), err, r.ID)
+	}
 }

@@ -42,10 +42,16 @@ type Run struct {
 	Workspace    string
 }
 
-// RunFilter selects runs; the zero value selects all.
+// RunFilter selects and orders runs; the zero value selects all, newest
+// first.
 type RunFilter struct {
 	ExperimentID string
-	Limit        int // 0: no limit
+	// Metrics are conditions on final metric values, all of which hold.
+	Metrics []MetricCondition
+	// OrderBy orders by a metric instead of newest first (ties newest
+	// first).
+	OrderBy *RunOrder
+	Limit   int // 0: no limit
 }
 
 const runColumns = `id, experiment_id, name, status, fingerprint, git_commit, git_dirty, params, env, artifact_uri, metrics, restarts, started_ms, finished_ms, address, workspace`
@@ -89,14 +95,15 @@ func (s *Store) CreateRun(ctx context.Context, r Run) error {
 		if err := s.checkExperiment(ctx, tx, r.ExperimentID); err != nil {
 			return fmt.Errorf("cannot create run %s: %w", r.ID, err)
 		}
+		// Checked first: a failed statement ends a PostgreSQL transaction.
+		if _, gerr := s.getRun(ctx, tx, r.ID); gerr == nil {
+			return fmt.Errorf("cannot create run %s: a run with that ID exists", r.ID)
+		}
 		_, err := tx.ExecContext(ctx, s.dialect.q(`INSERT INTO runs (`+runColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), r.args()...)
 		if err != nil {
-			if _, gerr := s.getRun(ctx, tx, r.ID); gerr == nil {
-				return fmt.Errorf("cannot create run %s: a run with that ID exists", r.ID)
-			}
 			return fmt.Errorf("cannot create run %s: %w", r.ID, err)
 		}
-		return nil
+		return s.setRunMetrics(ctx, tx, r.ID, r.Metrics)
 	})
 }
 
@@ -119,7 +126,7 @@ func (s *Store) UpdateRun(ctx context.Context, r Run) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("run %s: %w", r.ID, ErrNotFound)
 		}
-		return nil
+		return s.setRunMetrics(ctx, tx, r.ID, r.Metrics)
 	})
 }
 
@@ -147,18 +154,11 @@ func (s *Store) getRun(ctx context.Context, q querier, id string) (Run, error) {
 	return r, err
 }
 
-// ListRuns returns the runs f selects, newest first.
+// ListRuns returns the runs f selects, in its order.
 func (s *Store) ListRuns(ctx context.Context, f RunFilter) ([]Run, error) {
-	query := `SELECT ` + runColumns + ` FROM runs`
-	var args []any
-	if f.ExperimentID != "" {
-		query += ` WHERE experiment_id = ?`
-		args = append(args, f.ExperimentID)
-	}
-	query += ` ORDER BY started_ms DESC, id`
-	if f.Limit > 0 {
-		query += ` LIMIT ?`
-		args = append(args, f.Limit)
+	query, args, err := f.query()
+	if err != nil {
+		return nil, err
 	}
 	rows, err := s.db.QueryContext(ctx, s.dialect.q(query), args...)
 	if err != nil {

@@ -1,4 +1,4 @@
-package tracking_test
+package trackingtest
 
 import (
 	"errors"
@@ -10,8 +10,8 @@ import (
 	"github.com/mltf/mltf/state/tracking"
 )
 
-func TestExperiments(t *testing.T) {
-	s := open(t)
+func testExperiments(t *testing.T, newURL NewURL) {
+	s := open(t, newURL)
 	created := time.UnixMilli(1_700_000_000_123).UTC()
 	digits, err := s.CreateExperiment(ctx, tracking.Experiment{Name: "digits", Description: "mlp", Tags: map[string]string{"team": "ml"}, Created: created})
 	if err != nil {
@@ -51,8 +51,8 @@ func TestExperiments(t *testing.T) {
 	}
 }
 
-func TestExperimentUpdateDeleteList(t *testing.T) {
-	s := open(t)
+func testExperimentUpdateDeleteList(t *testing.T, newURL NewURL) {
+	s := open(t, newURL)
 	a, _ := s.CreateExperiment(ctx, tracking.Experiment{Name: "a"})
 	b, _ := s.CreateExperiment(ctx, tracking.Experiment{Name: "b"})
 
@@ -111,8 +111,8 @@ func TestExperimentUpdateDeleteList(t *testing.T) {
 	}
 }
 
-func TestExperimentErrors(t *testing.T) {
-	s := open(t)
+func testExperimentErrors(t *testing.T, newURL NewURL) {
+	s := open(t, newURL)
 	e, _ := s.CreateExperiment(ctx, tracking.Experiment{Name: "e"})
 	tests := []struct {
 		name    string

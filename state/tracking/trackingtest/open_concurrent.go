@@ -1,4 +1,4 @@
-package tracking_test
+package trackingtest
 
 import (
 	"context"
@@ -8,17 +8,17 @@ import (
 	"github.com/mltf/mltf/state/tracking"
 )
 
-// TestOpenConcurrently opens one new database from many stores at once,
+// testOpenConcurrently opens one new database from many stores at once,
 // as the provider plugins of one apply do; none may fail as locked.
-func TestOpenConcurrently(t *testing.T) {
-	dir := t.TempDir()
+func testOpenConcurrently(t *testing.T, newURL NewURL) {
+	url := newURL(t)
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
 	for i := 0; i < 8; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s, err := tracking.Open(context.Background(), "sqlite://.mltf/tracking.db", dir)
+			s, err := tracking.Open(context.Background(), url, "")
 			if err != nil {
 				errs <- err
 				return

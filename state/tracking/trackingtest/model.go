@@ -1,4 +1,4 @@
-package tracking_test
+package trackingtest
 
 import (
 	"encoding/json"
@@ -11,9 +11,9 @@ import (
 )
 
 // withRun returns a store holding one finished run.
-func withRun(t *testing.T) (*tracking.Store, tracking.Run) {
+func withRun(t *testing.T, newURL NewURL) (*tracking.Store, tracking.Run) {
 	t.Helper()
-	s := open(t)
+	s := open(t, newURL)
 	e, err := s.CreateExperiment(ctx, tracking.Experiment{Name: "e"})
 	if err != nil {
 		t.Fatal(err)
@@ -26,8 +26,8 @@ func withRun(t *testing.T) (*tracking.Store, tracking.Run) {
 	return s, r
 }
 
-func TestModelVersionRoundTrip(t *testing.T) {
-	s, r := withRun(t)
+func testModelVersionRoundTrip(t *testing.T, newURL NewURL) {
+	s, r := withRun(t, newURL)
 	v := tracking.ModelVersion{
 		Model: "digits", Version: 1, RunID: r.ID,
 		ArtifactURI: "file:///a/models/digits/1", ContentHash: "abc",
@@ -64,8 +64,8 @@ func TestModelVersionRoundTrip(t *testing.T) {
 	}
 }
 
-func TestModelVersionErrors(t *testing.T) {
-	s, r := withRun(t)
+func testModelVersionErrors(t *testing.T, newURL NewURL) {
+	s, r := withRun(t, newURL)
 	if _, err := s.CreateModelVersion(ctx, tracking.ModelVersion{Model: "m", Version: 1, RunID: r.ID}); err != nil {
 		t.Fatal(err)
 	}
@@ -90,8 +90,8 @@ func TestModelVersionErrors(t *testing.T) {
 	}
 }
 
-func TestAliasMoves(t *testing.T) {
-	s, r := withRun(t)
+func testAliasMoves(t *testing.T, newURL NewURL) {
+	s, r := withRun(t, newURL)
 	for v := int64(1); v <= 3; v++ {
 		if _, err := s.CreateModelVersion(ctx, tracking.ModelVersion{Model: "m", Version: v, RunID: r.ID}); err != nil {
 			t.Fatal(err)

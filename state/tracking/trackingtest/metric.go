@@ -1,4 +1,4 @@
-package tracking_test
+package trackingtest
 
 import (
 	"errors"
@@ -13,10 +13,10 @@ import (
 	"github.com/mltf/mltf/state/tracking"
 )
 
-func TestLogMetrics(t *testing.T) {
-	s := open(t)
-	run := newRun(t, s)
-	other := newRun(t, s)
+func testLogMetrics(t *testing.T, newURL NewURL) {
+	s := open(t, newURL)
+	run := NewRun(t, s)
+	other := NewRun(t, s)
 	pt := func(name string, step int64, v float64) tracking.MetricPoint {
 		return tracking.MetricPoint{RunID: run.ID, Name: name, Step: step, Value: v, Time: ms(1000 + step)}
 	}
@@ -91,9 +91,9 @@ func bigSeries(runID, name string, n int) []tracking.MetricPoint {
 	return out
 }
 
-func TestLogMetricsErrors(t *testing.T) {
-	s := open(t)
-	run := newRun(t, s)
+func testLogMetricsErrors(t *testing.T, newURL NewURL) {
+	s := open(t, newURL)
+	run := NewRun(t, s)
 	tests := []struct {
 		name    string
 		pts     []tracking.MetricPoint
@@ -121,20 +121,20 @@ func TestLogMetricsErrors(t *testing.T) {
 	}
 }
 
-// TestConcurrentWriters logs from two stores on one file at once, as two
-// processes would: busy_timeout makes them wait for each other.
-func TestConcurrentWriters(t *testing.T) {
-	dir := t.TempDir()
+// testConcurrentWriters logs from two stores on one database at once, as
+// two processes would.
+func testConcurrentWriters(t *testing.T, newURL NewURL) {
+	url := newURL(t)
 	var stores []*tracking.Store
 	for range 2 {
-		s, err := tracking.Open(ctx, "sqlite://t.db", dir)
+		s, err := tracking.Open(ctx, url, "")
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer s.Close()
 		stores = append(stores, s)
 	}
-	run := newRun(t, stores[0])
+	run := NewRun(t, stores[0])
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
 	for w := range 8 {

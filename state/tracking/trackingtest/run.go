@@ -1,4 +1,4 @@
-package tracking_test
+package trackingtest
 
 import (
 	"encoding/json"
@@ -36,8 +36,8 @@ func fullRun(expID string) tracking.Run {
 	}
 }
 
-func TestRunRoundTrip(t *testing.T) {
-	s := open(t)
+func testRunRoundTrip(t *testing.T, newURL NewURL) {
+	s := open(t, newURL)
 	e, _ := s.CreateExperiment(ctx, tracking.Experiment{Name: "e"})
 	tests := []struct {
 		name string
@@ -62,8 +62,8 @@ func TestRunRoundTrip(t *testing.T) {
 	}
 }
 
-func TestRunUpdate(t *testing.T) {
-	s := open(t)
+func testRunUpdate(t *testing.T, newURL NewURL) {
+	s := open(t, newURL)
 	e, _ := s.CreateExperiment(ctx, tracking.Experiment{Name: "e"})
 	r := tracking.Run{ID: tracking.NewID(), ExperimentID: e.ID, Status: tracking.StatusRunning, Started: ms(1000)}
 	if err := s.CreateRun(ctx, r); err != nil {
@@ -87,8 +87,8 @@ func TestRunUpdate(t *testing.T) {
 	}
 }
 
-func TestRunErrors(t *testing.T) {
-	s := open(t)
+func testRunErrors(t *testing.T, newURL NewURL) {
+	s := open(t, newURL)
 	e, _ := s.CreateExperiment(ctx, tracking.Experiment{Name: "e"})
 	existing := tracking.Run{ID: "r1", ExperimentID: e.ID, Status: tracking.StatusRunning}
 	if err := s.CreateRun(ctx, existing); err != nil {
@@ -114,8 +114,8 @@ func TestRunErrors(t *testing.T) {
 	}
 }
 
-func TestListRuns(t *testing.T) {
-	s := open(t)
+func testListRuns(t *testing.T, newURL NewURL) {
+	s := open(t, newURL)
 	a, _ := s.CreateExperiment(ctx, tracking.Experiment{Name: "a"})
 	b, _ := s.CreateExperiment(ctx, tracking.Experiment{Name: "b"})
 	for i, exp := range []string{a.ID, b.ID, a.ID, a.ID} {
@@ -140,19 +140,13 @@ func TestListRuns(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var got []string
-			for _, r := range runs {
-				got = append(got, r.ID)
-			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("ListRuns (-want +got):\n%s", diff)
-			}
+			diffRunIDs(t, tt.want, runs)
 		})
 	}
 }
 
-func TestFindRunByFingerprint(t *testing.T) {
-	s := open(t)
+func testFindRunByFingerprint(t *testing.T, newURL NewURL) {
+	s := open(t, newURL)
 	e, _ := s.CreateExperiment(ctx, tracking.Experiment{Name: "e"})
 	for _, r := range []tracking.Run{
 		{ID: "old", Fingerprint: "f1", Status: tracking.StatusFinished, Finished: ms(1000)},

@@ -1,0 +1,203 @@
+package tracking
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// Advisory lock keys (the two-int form: a class for mltf's tracking
+// tables, and the hash of the schema, so that stores in different schemas
+// of one database never wait for each other).
+const (
+	pgWriteLock   = `SELECT pg_advisory_xact_lock(1835822182, hashtext(current_schema()))`
+	pgMigrateLock = `SELECT pg_advisory_lock(1835822189, hashtext(current_schema()))`
+	pgMigrateDone = `SELECT pg_advisory_unlock(1835822189, hashtext(current_schema()))`
+)
+
+var postgresDialect = dialect{name: "postgres", numbered: true, maxParams: 65535, serialize: pgWriteLock}
+
+// openPostgres connects to the database of url and migrates it.
+func openPostgres(ctx context.Context, url string) (*Store, error) {
+	where := redact(url)
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("tracking URL %q: %v; write postgres://USER:PASSWORD@HOST:PORT/DATABASE", where, redactErr(err, url))
+	}
+	db := stdlib.OpenDB(*cfg)
+	s := &Store{db: db, where: where, dialect: postgresDialect}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("cannot connect to the tracking database %s: %v; check the tracking URL and that the server is up", where, redactErr(err, url))
+	}
+	if err := s.migratePostgres(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("tracking database %s: %w", where, err)
+	}
+	return s, nil
+}
+
+// migratePostgres migrates under a session advisory lock, so that
+// processes opening a new database at once create its tables one after
+// the other (CREATE TABLE IF NOT EXISTS races in PostgreSQL).
+func (s *Store) migratePostgres(ctx context.Context) error {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, pgMigrateLock); err != nil {
+		return fmt.Errorf("cannot lock the schema for migration: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), pgMigrateDone)
+	return s.migrate(ctx)
+}
+
+// redactErr is err's message without the password of url.
+func redactErr(err error, url string) string {
+	msg := err.Error()
+	if cfg, perr := pgx.ParseConfig(url); perr == nil && cfg.Password != "" {
+		msg = strings.ReplaceAll(msg, cfg.Password, "xxxxx")
+	}
+	return msg
+}
+
+// pgConn runs f on the pgx connection under one pooled connection.
+func (s *Store) pgConn(ctx context.Context, f func(*pgx.Conn) error) error {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error { return f(dc.(*stdlib.Conn).Conn()) })
+}
+
+// logMetricsPostgres writes pts (each with a run ID and a name) in one
+// transaction. New steps, the usual case, are copied straight in (COPY, the
+// fastest way in); a batch that logs a step again (after a restart from a
+// checkpoint) goes through a temporary table and an upsert.
+func (s *Store) logMetricsPostgres(ctx context.Context, pts []MetricPoint, runs []string) error {
+	pts = lastPerStep(pts) // one INSERT may not update a row twice
+	stamp := time.Now().UnixMilli()
+	rows := func() pgx.CopyFromSource {
+		return pgx.CopyFromSlice(len(pts), func(i int) ([]any, error) {
+			p := pts[i]
+			var v *float64
+			if !math.IsNaN(p.Value) {
+				v = &p.Value
+			}
+			ts := stamp
+			if !p.Time.IsZero() {
+				ts = p.Time.UnixMilli()
+			}
+			return []any{p.RunID, p.Name, p.Step, v, ts}, nil
+		})
+	}
+	return s.pgConn(ctx, func(c *pgx.Conn) error {
+		err := copyPoints(ctx, c, runs, rows(), false)
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "23505" { // unique_violation
+			err = copyPoints(ctx, c, runs, rows(), true)
+		}
+		return err
+	})
+}
+
+var metricColumns = []string{"run_id", "name", "step", "value", "timestamp_ms"}
+
+// copyPoints writes rows in one transaction, in three round trips when
+// they are all new.
+func copyPoints(ctx context.Context, c *pgx.Conn, runs []string, rows pgx.CopyFromSource, upsert bool) (err error) {
+	var found int
+	b := &pgx.Batch{}
+	b.Queue(`BEGIN`)
+	// As durable as SQLite's WAL with synchronous=NORMAL: a crash of the
+	// server's machine may lose the last batches, never corrupts.
+	b.Queue(`SET LOCAL synchronous_commit = off`)
+	b.Queue(`SELECT COUNT(*) FROM runs WHERE id = ANY($1)`, runs).QueryRow(func(r pgx.Row) error { return r.Scan(&found) })
+	if upsert {
+		b.Queue(`CREATE TEMPORARY TABLE IF NOT EXISTS metric_points_in (
+			run_id TEXT, name TEXT, step BIGINT, value DOUBLE PRECISION, timestamp_ms BIGINT) ON COMMIT DELETE ROWS`)
+	}
+	err = c.SendBatch(ctx, b).Close()
+	defer func() {
+		if err != nil {
+			c.Exec(context.WithoutCancel(ctx), `ROLLBACK`)
+		}
+	}()
+	if err != nil {
+		return fmt.Errorf("cannot log metrics: %w", err)
+	}
+	if found != len(runs) {
+		return missingRun(ctx, c, runs)
+	}
+	table := "metric_points"
+	if upsert {
+		table = "metric_points_in"
+	}
+	if _, err := c.CopyFrom(ctx, pgx.Identifier{table}, metricColumns, rows); err != nil {
+		if upsert {
+			return fmt.Errorf("cannot log metrics: %w", err)
+		}
+		return err // a step logged again: the caller upserts
+	}
+	if upsert {
+		if _, err := c.Exec(ctx, `INSERT INTO metric_points (run_id, name, step, value, timestamp_ms)
+			SELECT run_id, name, step, value, timestamp_ms FROM metric_points_in
+			ON CONFLICT (run_id, name, step) DO UPDATE SET value = excluded.value, timestamp_ms = excluded.timestamp_ms`); err != nil {
+			return fmt.Errorf("cannot log metrics: %w", err)
+		}
+	}
+	if _, err := c.Exec(ctx, `COMMIT`); err != nil {
+		return fmt.Errorf("cannot log metrics: %w", err)
+	}
+	return nil
+}
+
+// missingRun names the first run of runs that is not in the store.
+func missingRun(ctx context.Context, c *pgx.Conn, runs []string) error {
+	rows, err := c.Query(ctx, `SELECT id FROM runs WHERE id = ANY($1)`, runs)
+	if err != nil {
+		return err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return err
+	}
+	for _, id := range runs {
+		if !slices.Contains(ids, id) {
+			return fmt.Errorf("cannot log metrics of run %s: %w", id, ErrNotFound)
+		}
+	}
+	return errors.New("cannot log metrics: a run disappeared meanwhile")
+}
+
+// lastPerStep keeps the last point of each run, metric and step, in order.
+func lastPerStep(pts []MetricPoint) []MetricPoint {
+	type key struct {
+		run, name string
+		step      int64
+	}
+	last := make(map[key]int, len(pts))
+	for i, p := range pts {
+		last[key{p.RunID, p.Name, p.Step}] = i
+	}
+	if len(last) == len(pts) {
+		return pts
+	}
+	out := make([]MetricPoint, 0, len(last))
+	for i, p := range pts {
+		if last[key{p.RunID, p.Name, p.Step}] == i {
+			out = append(out, p)
+		}
+	}
+	return out
+}
