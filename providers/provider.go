@@ -28,17 +28,27 @@ type Interface interface {
 	Close() error
 }
 
-// Kind is the schema of one kind a provider owns.
+// Kind is one kind a provider serves: its schema and what the engine must
+// know of it. A kind of mltf's table (package kinds) is served as the
+// table says; a kind the table does not have is the provider's own: the
+// language accepts it under its name and the engine sends every resource
+// of it to this provider.
 type Kind struct {
 	Block   *schema.Block
 	Version int64
 	// Importable says whether Import is supported for the kind.
 	Importable bool
+	// LongRunning says that ApplyChange runs user code for minutes to
+	// days, streaming progress and partial states. For a kind of the
+	// table it must agree with the table.
+	LongRunning bool
 }
 
 type GetSchemaResponse struct {
-	Provider    *schema.Block   // the provider "NAME" {} block
-	Kinds       map[string]Kind // by kind name: "cluster", "training"...
+	Provider *schema.Block // the provider "NAME" {} block
+	// Kinds are the kinds the provider serves, by name: "cluster",
+	// "training"...
+	Kinds       map[string]Kind
 	Diagnostics Diagnostics
 }
 

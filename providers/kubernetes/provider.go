@@ -57,7 +57,7 @@ func (p *Provider) GetSchema(ctx context.Context) providers.GetSchemaResponse {
 		Provider: providerSchema(),
 		Kinds: map[string]providers.Kind{
 			kindCluster:  {Block: clusterSchema(), Version: 1},
-			kindTraining: {Block: trainingSchema(), Version: 1},
+			kindTraining: {Block: trainingSchema(), Version: 1, LongRunning: true},
 		},
 	}
 }

@@ -55,7 +55,7 @@ func (p *Provider) GetSchema(ctx context.Context) providers.GetSchemaResponse {
 		Provider: &schema.Block{Description: "The local machine."},
 		Kinds: map[string]providers.Kind{
 			kindCluster:  {Block: clusterSchema(), Version: 1},
-			kindTraining: {Block: trainingSchema(), Version: 1},
+			kindTraining: {Block: trainingSchema(), Version: 1, LongRunning: true},
 		},
 	}
 }

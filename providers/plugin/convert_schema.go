@@ -141,7 +141,7 @@ func schemaToProto(r providers.GetSchemaResponse) (*pluginpb.GetSchema_Response,
 		if err != nil {
 			return nil, fmt.Errorf("kind %q: %w", name, err)
 		}
-		ret.Kinds[name] = &pluginpb.Kind{Block: b, Version: k.Version, Importable: k.Importable}
+		ret.Kinds[name] = &pluginpb.Kind{Block: b, Version: k.Version, Importable: k.Importable, LongRunning: k.LongRunning}
 	}
 	return ret, nil
 }
@@ -163,7 +163,7 @@ func schemaFromProto(r *pluginpb.GetSchema_Response) (providers.GetSchemaRespons
 		if b == nil {
 			b = &schema.Block{}
 		}
-		ret.Kinds[name] = providers.Kind{Block: b, Version: k.GetVersion(), Importable: k.GetImportable()}
+		ret.Kinds[name] = providers.Kind{Block: b, Version: k.GetVersion(), Importable: k.GetImportable(), LongRunning: k.GetLongRunning()}
 	}
 	return ret, nil
 }

@@ -28,7 +28,7 @@ func TestSchemaRoundTrip(t *testing.T) {
 				"token": {Type: cty.String, Optional: true, Sensitive: true, Description: "API token"},
 			}},
 			Kinds: map[string]providers.Kind{
-				"cluster": {Version: 2, Importable: true, Block: &schema.Block{
+				"cluster": {Version: 2, Importable: true, LongRunning: true, Block: &schema.Block{
 					Description: "a cluster",
 					Attributes: map[string]*schema.Attribute{
 						"id":     {Type: cty.String, Computed: true},

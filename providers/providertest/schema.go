@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"testing"
 
+	"github.com/mltf/mltf/kinds"
 	"github.com/mltf/mltf/lang/schema"
 	"github.com/mltf/mltf/providers"
 )
@@ -12,6 +13,7 @@ import (
 var identifier = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 
 func testSchema(t *testing.T, p providers.Interface, cases Cases) {
+	table := kinds.Builtin()
 	r := p.GetSchema(context.Background())
 	requireNoErrors(t, "GetSchema", r.Diagnostics)
 	if len(r.Kinds) == 0 {
@@ -29,6 +31,9 @@ func testSchema(t *testing.T, p providers.Interface, cases Cases) {
 			continue
 		}
 		checkBlock(t, "kind "+name, k.Block)
+		if row, ok := table.Lookup(name); ok && row.LongRunning != k.LongRunning {
+			t.Errorf("kind %q: declared with LongRunning %t, but mltf's kind table says %t", name, k.LongRunning, row.LongRunning)
+		}
 	}
 	for _, c := range append(append([]Case(nil), cases.Resources...), cases.Cancel...) {
 		k, ok := r.Kinds[c.Kind]

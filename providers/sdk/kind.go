@@ -14,6 +14,9 @@ import (
 type Kind struct {
 	Schema  *schema.Block
 	Version int64
+	// LongRunning declares that Create and Update run for minutes to
+	// days, reporting progress and checkpoints (see providers.Kind).
+	LongRunning bool
 
 	// ReplaceOn lists the attributes (or nested blocks) whose change
 	// forces a new instance. When Update is nil every change does.

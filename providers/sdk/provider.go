@@ -24,8 +24,8 @@ type Provider struct {
 	// when absent) and the project's settings before any other call but
 	// GetSchema and ValidateConfig.
 	ConfigureFunc func(ctx context.Context, config cty.Value, settings providers.Settings) providers.Diagnostics
-	// Kinds are the kinds the provider owns, by name: "cluster",
-	// "training"...
+	// Kinds are the kinds the provider serves, by name: kinds of mltf's
+	// table ("cluster", "training"...) or kinds of its own.
 	Kinds map[string]*Kind
 
 	mu       sync.Mutex
@@ -87,7 +87,7 @@ func (p *Provider) GetSchema(context.Context) providers.GetSchemaResponse {
 			ret.Diagnostics = ret.Diagnostics.Errorf("Invalid provider schema", "Kind %q has no schema. This is a bug in the provider.", name)
 			continue
 		}
-		ret.Kinds[name] = providers.Kind{Block: k.Schema, Version: k.Version, Importable: k.Import != nil}
+		ret.Kinds[name] = providers.Kind{Block: k.Schema, Version: k.Version, Importable: k.Import != nil, LongRunning: k.LongRunning}
 	}
 	return ret
 }

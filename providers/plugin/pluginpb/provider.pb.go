@@ -325,11 +325,16 @@ func (*Schema) Descriptor() ([]byte, []int) {
 	return file_providers_plugin_pluginpb_provider_proto_rawDescGZIP(), []int{3}
 }
 
+// Kind is one kind a provider serves: a kind of mltf's table, or one of
+// the provider's own, which the language then accepts under its name.
 type Kind struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Block         *Schema_Block          `protobuf:"bytes,1,opt,name=block,proto3" json:"block,omitempty"`
-	Version       int64                  `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
-	Importable    bool                   `protobuf:"varint,3,opt,name=importable,proto3" json:"importable,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Block      *Schema_Block          `protobuf:"bytes,1,opt,name=block,proto3" json:"block,omitempty"`
+	Version    int64                  `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
+	Importable bool                   `protobuf:"varint,3,opt,name=importable,proto3" json:"importable,omitempty"`
+	// Applying a change runs for minutes to days, streaming progress and
+	// partial states (kinds.Kind.LongRunning).
+	LongRunning   bool `protobuf:"varint,4,opt,name=long_running,json=longRunning,proto3" json:"long_running,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -381,6 +386,13 @@ func (x *Kind) GetVersion() int64 {
 func (x *Kind) GetImportable() bool {
 	if x != nil {
 		return x.Importable
+	}
+	return false
+}
+
+func (x *Kind) GetLongRunning() bool {
+	if x != nil {
+		return x.LongRunning
 	}
 	return false
 }
@@ -2561,13 +2573,14 @@ const file_providers_plugin_pluginpb_provider_proto_rawDesc = "" +
 	"\n" +
 	"\x06SINGLE\x10\x01\x12\b\n" +
 	"\x04LIST\x10\x02\x12\a\n" +
-	"\x03MAP\x10\x03\"t\n" +
+	"\x03MAP\x10\x03\"\x97\x01\n" +
 	"\x04Kind\x122\n" +
 	"\x05block\x18\x01 \x01(\v2\x1c.mltf.plugin.v1.Schema.BlockR\x05block\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\x03R\aversion\x12\x1e\n" +
 	"\n" +
 	"importable\x18\x03 \x01(\bR\n" +
-	"importable\"\xb0\x02\n" +
+	"importable\x12!\n" +
+	"\flong_running\x18\x04 \x01(\bR\vlongRunning\"\xb0\x02\n" +
 	"\tGetSchema\x1a\t\n" +
 	"\aRequest\x1a\x97\x02\n" +
 	"\bResponse\x128\n" +
