@@ -79,6 +79,10 @@ type ASHAOptions struct {
 	// ReductionFactor is η: rung k sits at step MinStep·η^k and keeps the
 	// best 1/η of the trials that reach it (default 3).
 	ReductionFactor int
+	// MaxStep is the last step of a trial: no rung sits at or beyond it,
+	// since stopping a trial there saves nothing. 0 takes the largest last
+	// step of the complete trials, once one is complete.
+	MaxStep int
 }
 
 // ASHA is asynchronous successive halving (Li et al. 2018): when a trial
@@ -119,13 +123,31 @@ func (a *asha) rungStep(k int) int {
 }
 
 func (a *asha) prune(s *Study, n, step int, loss float64) bool {
-	return a.replay(&s.rungs, n, step, loss)
+	return a.replay(&s.rungs, n, step, loss, a.maxStep(s))
+}
+
+// maxStep is the step no rung reaches, 0 while unknown.
+func (a *asha) maxStep(s *Study) int {
+	if a.o.MaxStep > 0 {
+		return a.o.MaxStep
+	}
+	last := 0
+	for i := range s.trials {
+		t := &s.trials[i]
+		if t.State == Complete && len(t.Points) > 0 {
+			last = max(last, t.Points[len(t.Points)-1].Step)
+		}
+	}
+	return last
 }
 
 // replay records the value at every rung the step reached, stopping at the
 // first rung where the trial is not promoted (and then reports true).
-func (a *asha) replay(rs *rungs, n, step int, loss float64) bool {
+func (a *asha) replay(rs *rungs, n, step int, loss float64, maxStep int) bool {
 	for {
+		if maxStep > 0 && a.rungStep(rs.reached[n]) >= maxStep {
+			return false
+		}
 		k, ok := a.record(rs, n, step, loss)
 		if !ok {
 			return false
@@ -156,9 +178,10 @@ func (a *asha) record(rs *rungs, n, step int, loss float64) (int, bool) {
 
 func (a *asha) restore(s *Study) {
 	s.rungs = rungs{}
+	maxStep := a.maxStep(s)
 	for _, t := range s.trials {
 		for _, p := range t.Points {
-			if a.replay(&s.rungs, t.Number, p.Step, s.loss(p.Value)) {
+			if a.replay(&s.rungs, t.Number, p.Step, s.loss(p.Value), maxStep) {
 				break
 			}
 		}

@@ -80,3 +80,17 @@ func TestRepeatedStepIgnored(t *testing.T) {
 		t.Fatalf("points (-want +got):\n%s", diff)
 	}
 }
+
+// No rung sits at the last step of a trial, which the complete trials
+// reveal: stopping a trial there saves nothing.
+func TestASHANoRungAtTheLastStep(t *testing.T) {
+	st, _ := New(Options{Space: Space{{Name: "x", Dist: Uniform, Low: 0, High: 1}}, Goal: Minimize,
+		Sampler: Random(), Pruner: ASHA(ASHAOptions{MinStep: 1, ReductionFactor: 3})})
+	report(t, st, 1, 1, 1) // complete after 3 steps: rungs at 1 only
+	if p := report(t, st, 0.5, 9, 9); p != 0 {
+		t.Fatalf("pruned at step %d, the last step", p)
+	}
+	if p := report(t, st, 2, 0, 0); p != 1 {
+		t.Fatalf("pruned at %d, want 1", p)
+	}
+}
