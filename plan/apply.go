@@ -153,14 +153,15 @@ func (a *applier) destroy(ctx context.Context, c *Change) hcl.Diagnostics {
 }
 
 func (a *applier) destroyWith(ctx context.Context, iface providers.Interface, c *Change) hcl.Diagnostics {
+	mask := newMasker(markPaths(c.Before, c.Sensitive))
 	resp := iface.ApplyChange(ctx, providers.ApplyChangeRequest{
 		Kind: c.Addr.Resource.Kind, Address: c.Addr.String(),
 		Prior: c.Before, PriorPrivate: c.BeforePrivate,
 		Planned: cty.NullVal(c.Before.Type()),
 		Config:  cty.NullVal(c.Before.Type()),
-		Events:  func(ev providers.Event) { a.hooks.Event(c, ev) },
+		Events:  func(ev providers.Event) { a.hooks.Event(c, mask.event(ev)) },
 	})
-	diags := providerDiags(c.Provider, c.Addr.String(), resp.Diagnostics, a.rangeOf(c.Addr))
+	diags := mask.diags(providerDiags(c.Provider, c.Addr.String(), resp.Diagnostics, a.rangeOf(c.Addr)))
 	if !resp.Diagnostics.HasErrors() {
 		a.persist(c.Addr, c.Provider, nil)
 	}
@@ -243,7 +244,7 @@ func (a *applier) currentValue(ia lang.InstanceAddr, ty cty.Type) cty.Value {
 	if err != nil {
 		return cty.UnknownVal(ty)
 	}
-	return v
+	return markPaths(v, inst.Sensitive)
 }
 
 func (a *applier) applyInstance(ctx context.Context, n *node, iface providers.Interface, ty cty.Type, c *Change, rep repetition) (cty.Value, hcl.Diagnostics) {
@@ -262,11 +263,15 @@ func (a *applier) applyInstanceWith(ctx context.Context, n *node, iface provider
 	if diags.HasErrors() {
 		return cty.DynamicVal, diags
 	}
+	// What the state records as sensitive: the configuration's marks now
+	// and the kind's sensitive attributes.
+	sensitive := sensitivePaths(config, n.sensitive)
 	config, _ = config.UnmarkDeep()
 	config = n.schema.Normalize(config)
 	config = a.eval.deferExpressions(a.cs.Config, config, r, n.schema, rep)
 
 	prior, priorPrivate := c.Before, c.BeforePrivate
+	mask := newMasker(markPaths(config, sensitive), markPaths(prior, c.Sensitive))
 	if prior == cty.NilVal {
 		prior = cty.NullVal(ty)
 	}
@@ -289,7 +294,7 @@ func (a *applier) applyInstanceWith(ctx context.Context, n *node, iface provider
 		Prior: prior, PriorPrivate: priorPrivate,
 		Config: config, Proposed: proposedNew(n.schema, prior, config),
 	})
-	diags = append(diags, providerDiags(n.provider, c.Addr.String(), presp.Diagnostics, rng)...)
+	diags = append(diags, mask.diags(providerDiags(n.provider, c.Addr.String(), presp.Diagnostics, rng))...)
 	if presp.Diagnostics.HasErrors() {
 		return cty.DynamicVal, diags
 	}
@@ -303,13 +308,13 @@ func (a *applier) applyInstanceWith(ctx context.Context, n *node, iface provider
 		Events: func(ev providers.Event) {
 			if ev.Type == providers.EventPartial && ev.Partial != cty.NilVal && ev.Partial.IsWhollyKnown() {
 				if b, err := encodeInstance(ev.Partial, ty); err == nil {
-					a.persist(c.Addr, n.provider, &state.Instance{Status: state.Partial, Attributes: b, Private: ev.PartialPrivate, Dependencies: deps})
+					a.persist(c.Addr, n.provider, &state.Instance{Status: state.Partial, Attributes: b, Private: ev.PartialPrivate, Dependencies: deps, Sensitive: sensitive})
 				}
 			}
-			a.hooks.Event(c, ev)
+			a.hooks.Event(c, mask.event(ev))
 		},
 	})
-	diags = append(diags, providerDiags(n.provider, c.Addr.String(), resp.Diagnostics, rng)...)
+	diags = append(diags, mask.diags(providerDiags(n.provider, c.Addr.String(), resp.Diagnostics, rng))...)
 	if ctx.Err() != nil && resp.Diagnostics.HasErrors() {
 		return cty.DynamicVal, diags // interrupted: a partial instance stays as it is
 	}
@@ -347,7 +352,7 @@ func (a *applier) applyInstanceWith(ctx context.Context, n *node, iface provider
 	if resp.Diagnostics.HasErrors() {
 		status = state.Tainted
 	}
-	a.persist(c.Addr, n.provider, &state.Instance{Status: status, SchemaVersion: 0, Attributes: b, Private: resp.Private, Dependencies: deps})
+	a.persist(c.Addr, n.provider, &state.Instance{Status: status, SchemaVersion: 0, Attributes: b, Private: resp.Private, Dependencies: deps, Sensitive: sensitive})
 	if c.Action == CreateThenDelete && !resp.Diagnostics.HasErrors() {
 		old := *c
 		resp := iface.ApplyChange(ctx, providers.ApplyChangeRequest{
@@ -355,7 +360,7 @@ func (a *applier) applyInstanceWith(ctx context.Context, n *node, iface provider
 			Prior: old.Before, PriorPrivate: old.BeforePrivate,
 			Planned: cty.NullVal(ty), Config: cty.NullVal(ty),
 		})
-		diags = append(diags, providerDiags(n.provider, c.Addr.String()+" (old object)", resp.Diagnostics, rng)...)
+		diags = append(diags, mask.diags(providerDiags(n.provider, c.Addr.String()+" (old object)", resp.Diagnostics, rng))...)
 	}
-	return newVal, diags
+	return markPaths(newVal, sensitive), diags
 }

@@ -14,9 +14,6 @@ import (
 	"github.com/mltf/mltf/lang/funcs"
 )
 
-// sensitiveMark marks values derived from sensitive variables.
-const sensitiveMark = "sensitive"
-
 // evaluator holds the values known so far in a walk and builds evaluation
 // contexts holding only what an expression refers to, so that evaluating N
 // resources costs O(N) however many resources exist.

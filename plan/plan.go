@@ -212,6 +212,7 @@ func (pl *planner) planInstance(ctx context.Context, n *node, iface providers.In
 			}}
 		}
 		c.Before, c.BeforePrivate, c.PriorStatus = v, inst.Private, inst.Status
+		c.Sensitive = inst.Sensitive
 		if pl.opts.Refresh && !pl.opts.Destroy {
 			resp := iface.Read(ctx, providers.ReadRequest{Kind: r.Kind, Address: ia.String(), Current: v, Private: inst.Private})
 			diags = append(diags, providerDiags(n.provider, ia.String(), resp.Diagnostics, r.DeclRange.Ptr())...)
@@ -242,7 +243,7 @@ func (pl *planner) planInstance(ctx context.Context, n *node, iface providers.In
 		if c.Before.IsNull() {
 			return cty.DynamicVal, diags
 		}
-		return c.Before, diags
+		return markPaths(c.Before, c.Sensitive), diags
 	}
 
 	c.References = n.references
@@ -252,13 +253,10 @@ func (pl *planner) planInstance(ctx context.Context, n *node, iface providers.In
 	if ds.HasErrors() {
 		return cty.DynamicVal, diags
 	}
-	config, marks := config.UnmarkDeepWithPaths()
+	c.Sensitive = sensitivePaths(config, c.Sensitive, n.sensitive)
+	config, _ = config.UnmarkDeep()
 	config = n.schema.Normalize(config)
 	config = pl.eval.deferExpressions(pl.cfg, config, r, n.schema, rep)
-	for _, m := range marks {
-		c.Sensitive = append(c.Sensitive, m.Path)
-	}
-	c.Sensitive = append(c.Sensitive, n.sensitive...)
 	if !c.Before.IsNull() {
 		config = applyIgnoreChanges(config, c.Before, r.Lifecycle)
 	}
@@ -271,7 +269,8 @@ func (pl *planner) planInstance(ctx context.Context, n *node, iface providers.In
 		Prior: c.Before, PriorPrivate: c.BeforePrivate,
 		Config: config, Proposed: proposedNew(n.schema, c.Before, config),
 	})
-	diags = append(diags, providerDiags(n.provider, ia.String(), resp.Diagnostics, r.DeclRange.Ptr())...)
+	mask := newMasker(markPaths(config, c.Sensitive), markPaths(c.Before, c.Sensitive))
+	diags = append(diags, mask.diags(providerDiags(n.provider, ia.String(), resp.Diagnostics, r.DeclRange.Ptr()))...)
 	if resp.Diagnostics.HasErrors() {
 		return cty.DynamicVal, diags
 	}
@@ -291,8 +290,9 @@ func (pl *planner) planInstance(ctx context.Context, n *node, iface providers.In
 	if c.Action.IsReplace() && r.Lifecycle.PreventDestroy {
 		diags = append(diags, preventDestroyDiag(ia, r.DeclRange))
 	}
+	c.Reasons = maskAll(mask, c.Reasons)
 	pl.addChange(c)
-	return c.After, diags
+	return markPaths(c.After, c.Sensitive), diags
 }
 
 // decideAction compares prior and planned values.
@@ -378,6 +378,7 @@ func (pl *planner) planDelete(ctx context.Context, ia lang.InstanceAddr, provide
 	c.PriorStatus = inst.Status
 	c.BeforePrivate = inst.Private
 	c.Dependencies = inst.Dependencies
+	c.Sensitive = inst.Sensitive
 	if sch != nil {
 		v, err := decodeInstance(inst, sch.ImpliedType())
 		if err == nil {

@@ -3,7 +3,6 @@ package plan
 import (
 	"encoding/json"
 	"fmt"
-	"math/big"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -44,19 +43,19 @@ type planFileOptions struct {
 }
 
 type planFileChange struct {
-	Address         string            `json:"address"`
-	Provider        string            `json:"provider"`
-	Action          string            `json:"action"`
-	Before          []byte            `json:"before"`
-	After           []byte            `json:"after"`
-	BeforePrivate   []byte            `json:"before_private,omitempty"`
-	AfterPrivate    []byte            `json:"after_private,omitempty"`
-	RequiresReplace [][]pathStep      `json:"requires_replace,omitempty"`
-	Sensitive       [][]pathStep      `json:"sensitive,omitempty"`
-	Reasons         []string          `json:"reasons,omitempty"`
-	PriorStatus     string            `json:"prior_status,omitempty"`
-	Dependencies    []string          `json:"dependencies,omitempty"`
-	References      map[string]string `json:"references,omitempty"`
+	Address         string             `json:"address"`
+	Provider        string             `json:"provider"`
+	Action          string             `json:"action"`
+	Before          []byte             `json:"before"`
+	After           []byte             `json:"after"`
+	BeforePrivate   []byte             `json:"before_private,omitempty"`
+	AfterPrivate    []byte             `json:"after_private,omitempty"`
+	RequiresReplace [][]state.PathStep `json:"requires_replace,omitempty"`
+	Sensitive       [][]state.PathStep `json:"sensitive,omitempty"`
+	Reasons         []string           `json:"reasons,omitempty"`
+	PriorStatus     string             `json:"prior_status,omitempty"`
+	Dependencies    []string           `json:"dependencies,omitempty"`
+	References      map[string]string  `json:"references,omitempty"`
 }
 
 type planFileOutput struct {
@@ -65,12 +64,6 @@ type planFileOutput struct {
 	After     []byte `json:"after"`
 	Sensitive bool   `json:"sensitive,omitempty"`
 	Deleted   bool   `json:"deleted,omitempty"`
-}
-
-type pathStep struct {
-	Attr   *string  `json:"attr,omitempty"`
-	String *string  `json:"key,omitempty"`
-	Index  *float64 `json:"index,omitempty"`
 }
 
 func encodeValue(v cty.Value) ([]byte, error) {
@@ -86,50 +79,6 @@ func decodeValue(b []byte) (cty.Value, error) {
 		return cty.NilVal, nil
 	}
 	return msgpack.Unmarshal(b, cty.DynamicPseudoType)
-}
-
-func encodePaths(ps []cty.Path) [][]pathStep {
-	var ret [][]pathStep
-	for _, p := range ps {
-		var steps []pathStep
-		for _, s := range p {
-			switch s := s.(type) {
-			case cty.GetAttrStep:
-				name := s.Name
-				steps = append(steps, pathStep{Attr: &name})
-			case cty.IndexStep:
-				switch s.Key.Type() {
-				case cty.String:
-					k := s.Key.AsString()
-					steps = append(steps, pathStep{String: &k})
-				case cty.Number:
-					f, _ := s.Key.AsBigFloat().Float64()
-					steps = append(steps, pathStep{Index: &f})
-				}
-			}
-		}
-		ret = append(ret, steps)
-	}
-	return ret
-}
-
-func decodePaths(ps [][]pathStep) []cty.Path {
-	var ret []cty.Path
-	for _, steps := range ps {
-		var p cty.Path
-		for _, s := range steps {
-			switch {
-			case s.Attr != nil:
-				p = p.GetAttr(*s.Attr)
-			case s.String != nil:
-				p = p.Index(cty.StringVal(*s.String))
-			case s.Index != nil:
-				p = p.Index(cty.NumberVal(new(big.Float).SetFloat64(*s.Index)))
-			}
-		}
-		ret = append(ret, p)
-	}
-	return ret
 }
 
 // EncodePlan encodes a changeset as a saved plan file.
@@ -176,7 +125,7 @@ func EncodePlan(cs *Changeset, mltfVersion string) ([]byte, error) {
 		pf.Changes = append(pf.Changes, planFileChange{
 			Address: c.Addr.String(), Provider: c.Provider, Action: string(c.Action),
 			Before: before, After: after, BeforePrivate: c.BeforePrivate, AfterPrivate: c.AfterPrivate,
-			RequiresReplace: encodePaths(c.RequiresReplace), Sensitive: encodePaths(c.Sensitive),
+			RequiresReplace: state.EncodePaths(c.RequiresReplace), Sensitive: state.EncodePaths(c.Sensitive),
 			Reasons: c.Reasons, PriorStatus: string(c.PriorStatus), Dependencies: c.Dependencies,
 			References: c.References,
 		})
@@ -275,7 +224,7 @@ func DecodePlan(b []byte, dir string) (*Changeset, hcl.Diagnostics) {
 		cs.Changes = append(cs.Changes, &Change{
 			Addr: addr, Provider: c.Provider, Action: act,
 			Before: before, After: after, BeforePrivate: c.BeforePrivate, AfterPrivate: c.AfterPrivate,
-			RequiresReplace: decodePaths(c.RequiresReplace), Sensitive: decodePaths(c.Sensitive),
+			RequiresReplace: state.DecodePaths(c.RequiresReplace), Sensitive: state.DecodePaths(c.Sensitive),
 			Reasons: c.Reasons, PriorStatus: state.Status(c.PriorStatus), Dependencies: c.Dependencies,
 			References: c.References,
 		})

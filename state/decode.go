@@ -49,6 +49,7 @@ func Decode(b []byte) (*State, error) {
 				Attributes:    compactJSON(fi.Attributes),
 				Private:       nilIfEmpty(fi.Private),
 				Dependencies:  nilIfEmpty(fi.Dependencies),
+				Sensitive:     DecodePaths(fi.Sensitive),
 			}
 		}
 		s.Resources[fr.Address] = r

@@ -33,6 +33,7 @@ type (
 		Attributes    json.RawMessage `json:"attributes"`
 		Private       []byte          `json:"private,omitempty"`
 		Dependencies  []string        `json:"dependencies"`
+		Sensitive     [][]PathStep    `json:"sensitive_attributes,omitempty"`
 	}
 	fileOutput struct {
 		Value     json.RawMessage `json:"value"`
@@ -84,6 +85,7 @@ func Encode(s *State) ([]byte, error) {
 				Attributes:    inst.Attributes,
 				Private:       inst.Private,
 				Dependencies:  orEmpty(inst.Dependencies),
+				Sensitive:     EncodePaths(inst.Sensitive),
 			})
 		}
 		f.Resources = append(f.Resources, fr)

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/google/uuid"
+	"github.com/zclconf/go-cty/cty"
 )
 
 // FormatVersion is the version of the JSON document Encode writes. Decode
@@ -68,6 +69,9 @@ type Instance struct {
 	// Dependencies are the resource addresses this instance depended on
 	// when it was applied, sorted.
 	Dependencies []string
+	// Sensitive are the paths of Attributes whose values are sensitive:
+	// every view shows them as (sensitive value).
+	Sensitive []cty.Path
 }
 
 // Output is one output value, as cty JSON with its cty JSON type.
@@ -130,6 +134,7 @@ func (i *Instance) DeepCopy() *Instance {
 	c.Attributes = slices.Clone(i.Attributes)
 	c.Private = slices.Clone(i.Private)
 	c.Dependencies = slices.Clone(i.Dependencies)
+	c.Sensitive = slices.Clone(i.Sensitive)
 	return &c
 }
 

@@ -33,3 +33,54 @@ func FormatPath(p cty.Path) string {
 	}
 	return b.String()
 }
+
+// StepName is the attribute name or string key of a step. Paths compare
+// obj.k and obj["k"] alike: a provider may plan a map where the
+// configuration had an object.
+func StepName(s cty.PathStep) (string, bool) {
+	switch s := s.(type) {
+	case cty.GetAttrStep:
+		return s.Name, true
+	case cty.IndexStep:
+		if s.Key.Type() == cty.String && s.Key.IsKnown() && !s.Key.IsNull() {
+			return s.Key.AsString(), true
+		}
+	}
+	return "", false
+}
+
+// StepIndex is the whole-number index of a step.
+func StepIndex(s cty.PathStep) (int, bool) {
+	is, ok := s.(cty.IndexStep)
+	if !ok || is.Key.Type() != cty.Number || !is.Key.IsKnown() || is.Key.IsNull() {
+		return 0, false
+	}
+	i, acc := is.Key.AsBigFloat().Int64()
+	return int(i), acc == 0
+}
+
+// PathWithin reports whether p is prefix or lies under it, comparing
+// attribute names and string keys alike.
+func PathWithin(p, prefix cty.Path) bool {
+	if len(prefix) > len(p) {
+		return false
+	}
+	for i, s := range prefix {
+		if n, ok := StepName(s); ok {
+			if m, ok := StepName(p[i]); !ok || m != n {
+				return false
+			}
+			continue
+		}
+		if n, ok := StepIndex(s); ok {
+			if m, ok := StepIndex(p[i]); !ok || m != n {
+				return false
+			}
+			continue
+		}
+		if !(cty.Path{s}).Equals(cty.Path{p[i]}) {
+			return false
+		}
+	}
+	return true
+}

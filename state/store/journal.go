@@ -103,6 +103,7 @@ func (j *Journal) Record(resAddr, kind, name, provider, key string, inst *state.
 			Attributes:    append(json.RawMessage(nil), inst.Attributes...),
 			Private:       append([]byte(nil), inst.Private...),
 			Dependencies:  append([]string(nil), inst.Dependencies...),
+			Sensitive:     state.EncodePaths(inst.Sensitive),
 		}
 	}
 	err := r.check()

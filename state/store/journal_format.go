@@ -34,11 +34,12 @@ type (
 		Instance *journalInstance `json:"instance"` // null: the instance was removed
 	}
 	journalInstance struct {
-		Status        state.Status    `json:"status"`
-		SchemaVersion int64           `json:"schema_version"`
-		Attributes    json.RawMessage `json:"attributes"`
-		Private       []byte          `json:"private,omitempty"`
-		Dependencies  []string        `json:"dependencies,omitempty"`
+		Status        state.Status       `json:"status"`
+		SchemaVersion int64              `json:"schema_version"`
+		Attributes    json.RawMessage    `json:"attributes"`
+		Private       []byte             `json:"private,omitempty"`
+		Dependencies  []string           `json:"dependencies,omitempty"`
+		Sensitive     [][]state.PathStep `json:"sensitive_attributes,omitempty"`
 	}
 )
 
@@ -129,6 +130,7 @@ func (s *Store) replay(ctx context.Context, ws string, st *state.State) (*state.
 					Attributes:    nullToNil(ji.Attributes),
 					Private:       ji.Private,
 					Dependencies:  ji.Dependencies,
+					Sensitive:     state.DecodePaths(ji.Sensitive),
 				}
 			}
 			st.SetInstance(r.Address, r.Kind, r.Name, r.Provider, r.IndexKey, inst)

@@ -79,7 +79,7 @@ func (c *ShowCommand) Run(args []string) int {
 		sort.Strings(keys)
 		for _, k := range keys {
 			inst := r.Instances[k]
-			fmt.Fprintf(c.Stdout, "# %s (%s)\n%s\n\n", state.InstanceAddr(a, k), inst.Status, readableAttributes(inst.Attributes))
+			fmt.Fprintf(c.Stdout, "# %s (%s)\n%s\n\n", state.InstanceAddr(a, k), inst.Status, readableAttributes(inst.Attributes, inst.Sensitive))
 		}
 	}
 	if len(st.Outputs) > 0 {

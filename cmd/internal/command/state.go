@@ -108,7 +108,7 @@ func (c *StateShowCommand) Run(args []string) int {
 		return 1
 	}
 	inst := r.Instances[key]
-	fmt.Fprintf(c.Stdout, "# %s (kind %s, provider %s, status %s)\n%s\n", args[0], r.Kind, r.Provider, inst.Status, readableAttributes(inst.Attributes))
+	fmt.Fprintf(c.Stdout, "# %s (kind %s, provider %s, status %s)\n%s\n", args[0], r.Kind, r.Provider, inst.Status, readableAttributes(inst.Attributes, inst.Sensitive))
 	return 0
 }
 

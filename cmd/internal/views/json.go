@@ -9,6 +9,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
+	"github.com/mltf/mltf/lang/schema"
 	"github.com/mltf/mltf/plan"
 )
 
@@ -181,20 +182,41 @@ func knownJSON(v cty.Value) (json.RawMessage, any) {
 	return b, false
 }
 
+// sensitiveMask is Terraform's before_sensitive/after_sensitive: the
+// value's shape with true where it is sensitive, objects and maps as JSON
+// objects and lists as arrays (false where an element is not).
 func sensitiveMask(paths []cty.Path) any {
-	if len(paths) == 0 {
-		return map[string]any{}
-	}
-	mask := map[string]any{}
+	var mask any = map[string]any{}
 	for _, p := range paths {
-		if len(p) == 0 {
-			return true
-		}
-		if s, ok := p[0].(cty.GetAttrStep); ok {
-			mask[s.Name] = true
-		}
+		mask = maskPath(mask, p)
 	}
 	return mask
+}
+
+func maskPath(m any, p cty.Path) any {
+	if len(p) == 0 {
+		return true
+	}
+	if m == true {
+		return m
+	}
+	if name, ok := schema.StepName(p[0]); ok {
+		obj, ok := m.(map[string]any)
+		if !ok {
+			obj = map[string]any{}
+		}
+		obj[name] = maskPath(obj[name], p[1:])
+		return obj
+	}
+	if i, ok := schema.StepIndex(p[0]); ok && i >= 0 {
+		arr, _ := m.([]any)
+		for len(arr) <= i {
+			arr = append(arr, false)
+		}
+		arr[i] = maskPath(arr[i], p[1:])
+		return arr
+	}
+	return true
 }
 
 func pathJSON(p cty.Path) []any {

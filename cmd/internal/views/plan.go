@@ -124,7 +124,11 @@ func (v *Plan) outputs(cs *plan.Changeset) {
 		}
 		switch {
 		case o.Deleted:
-			lines = append(lines, fmt.Sprintf("  - %s = %s -> null", o.Name, r.scalar(nil, o.Before)))
+			before := r.scalar(nil, o.Before)
+			if o.Sensitive {
+				before = "(sensitive value)"
+			}
+			lines = append(lines, fmt.Sprintf("  - %s = %s -> null", o.Name, before))
 		case o.Before == cnil:
 			lines = append(lines, fmt.Sprintf("  + %s = %s", o.Name, after))
 		case !o.After.IsWhollyKnown() || !o.Before.RawEquals(o.After):

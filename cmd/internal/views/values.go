@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/mltf/mltf/lang/schema"
 )
 
 // valueRenderer prints cty values as HCL, marking unknown and sensitive
@@ -17,7 +19,7 @@ type valueRenderer struct {
 
 func (r *valueRenderer) isSensitive(p cty.Path) bool {
 	for _, s := range r.sensitive {
-		if len(s) <= len(p) && p[:len(s)].Equals(s) {
+		if schema.PathWithin(p, s) {
 			return true
 		}
 	}
@@ -76,11 +78,19 @@ func (r *valueRenderer) scalar(p cty.Path, v cty.Value) string {
 		sort.Strings(keys)
 		var parts []string
 		for _, k := range keys {
-			parts = append(parts, fmt.Sprintf("%s = %s", k, r.scalar(p.GetAttr(k), m[k])))
+			parts = append(parts, fmt.Sprintf("%s = %s", k, r.scalar(childPath(p, ty, k), m[k])))
 		}
 		return "{ " + strings.Join(parts, ", ") + " }"
 	}
 	return v.GoString()
+}
+
+// childPath is the path of element k of a map or object of type ty.
+func childPath(p cty.Path, ty cty.Type, k string) cty.Path {
+	if ty.IsMapType() {
+		return p.Index(cty.StringVal(k))
+	}
+	return p.GetAttr(k)
 }
 
 // attrLine is one line of a change body.
@@ -119,6 +129,9 @@ func (r *valueRenderer) diffObject(p cty.Path, before, after cty.Value, all bool
 		bv, bok := bm[k]
 		av, aok := am[k]
 		ap := p.GetAttr(k)
+		if (after != cty.NilVal && after.Type().IsMapType()) || (before != cty.NilVal && before.Type().IsMapType()) {
+			ap = p.Index(cty.StringVal(k))
+		}
 		if bok && bv.IsNull() {
 			bok = false
 		}
