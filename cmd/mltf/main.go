@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"strings"
 
@@ -43,6 +44,12 @@ func run(args []string) int {
 			pprof.StartCPUProfile(f)
 			defer pprof.StopCPUProfile()
 		}
+	}
+	if path := os.Getenv("MLTF_MEMPROFILE"); path != "" {
+		// For mltf's developers: the heap of this process as it ends,
+		// sampled finely.
+		runtime.MemProfileRate = 4096
+		defer writeHeapProfile(path)
 	}
 	workDir, args, err := chdir(args)
 	if err != nil {
@@ -95,4 +102,13 @@ func chdir(args []string) (string, []string, error) {
 		return "", nil, fmt.Errorf("-chdir: %s is not a directory", dir)
 	}
 	return abs, args, nil
+}
+
+func writeHeapProfile(path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	_ = pprof.Lookup("heap").WriteTo(f, 0)
 }

@@ -8,6 +8,8 @@ import (
 
 	goplugin "github.com/hashicorp/go-plugin"
 	"github.com/zclconf/go-cty/cty"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/mltf/mltf/providers"
 	"github.com/mltf/mltf/providers/plugin/pluginpb"
@@ -26,6 +28,10 @@ type GRPCProvider struct {
 	mu     sync.Mutex
 	schema *providers.GetSchemaResponse
 	types  map[string]cty.Type // implied type by kind, with the schema
+	// callsOK says the plugin serves the Calls stream; calls is that
+	// stream once opened.
+	callsOK bool
+	calls   *callStream
 }
 
 var _ providers.Interface = (*GRPCProvider)(nil)
@@ -41,6 +47,12 @@ func (p *GRPCProvider) Exited() bool { return p.pc != nil && p.pc.Exited() }
 
 // Close ends the plugin process.
 func (p *GRPCProvider) Close() error {
+	p.mu.Lock()
+	if p.calls != nil {
+		p.calls.close()
+		p.calls, p.callsOK = nil, false
+	}
+	p.mu.Unlock()
 	if p.pc != nil {
 		p.pc.Kill()
 	}
@@ -77,6 +89,7 @@ func (p *GRPCProvider) GetSchema(ctx context.Context) providers.GetSchemaRespons
 		p.mu.Lock()
 		p.schema = &resp
 		p.types = impliedTypes(resp.Kinds)
+		p.callsOK = r.GetCallsStream()
 		p.mu.Unlock()
 	}
 	return resp
@@ -189,11 +202,17 @@ func (p *GRPCProvider) PlanChange(ctx context.Context, req providers.PlanChangeR
 	}
 	cctx, cancel := p.callContext(ctx)
 	defer cancel()
-	r, err := p.client.PlanChange(cctx, preq)
+	r, err := viaStream(p, cctx, &pluginpb.Calls_Call{Call: &pluginpb.Calls_Call_PlanChange{PlanChange: preq}},
+		(*pluginpb.Calls_Result).GetPlanChange, func() (*pluginpb.PlanChange_Response, error) { return p.client.PlanChange(cctx, preq) })
 	if err != nil {
 		return providers.PlanChangeResponse{Diagnostics: p.fault(ctx, cctx, "PlanChange", req.Address, err)}
 	}
-	planned, err := decodeValue(r.GetPlanned(), ty)
+	planned := req.Prior
+	if !r.GetPlannedIsPrior() {
+		planned, err = decodeValue(r.GetPlanned(), ty)
+	} else if planned.ContainsMarked() {
+		planned, _ = planned.UnmarkDeep()
+	}
 	if err != nil {
 		return providers.PlanChangeResponse{Diagnostics: p.badValue("PlanChange", req.Address, req.Kind, "planned value", err)}
 	}
@@ -217,11 +236,18 @@ func (p *GRPCProvider) Read(ctx context.Context, req providers.ReadRequest) prov
 	}
 	cctx, cancel := p.callContext(ctx)
 	defer cancel()
-	r, err := p.client.Read(cctx, &pluginpb.Read_Request{Kind: req.Kind, Address: req.Address, Current: cur, Private: req.Private})
+	preq := &pluginpb.Read_Request{Kind: req.Kind, Address: req.Address, Current: cur, Private: req.Private}
+	r, err := viaStream(p, cctx, &pluginpb.Calls_Call{Call: &pluginpb.Calls_Call_Read{Read: preq}},
+		(*pluginpb.Calls_Result).GetRead, func() (*pluginpb.Read_Response, error) { return p.client.Read(cctx, preq) })
 	if err != nil {
 		return providers.ReadResponse{Diagnostics: p.fault(ctx, cctx, "Read", req.Address, err)}
 	}
-	nv, err := decodeValue(r.GetNew(), ty)
+	nv := req.Current
+	if !r.GetUnchanged() {
+		nv, err = decodeValue(r.GetNew(), ty)
+	} else if nv.ContainsMarked() {
+		nv, _ = nv.UnmarkDeep()
+	}
 	if err != nil {
 		return providers.ReadResponse{Diagnostics: p.badValue("Read", req.Address, req.Kind, "refreshed state", err)}
 	}
@@ -260,4 +286,50 @@ func (p *GRPCProvider) Stop(ctx context.Context) error {
 		return fmt.Errorf("provider %q: stop: %s", p.name, r.GetError())
 	}
 	return nil
+}
+
+// callStream returns the Calls stream, opening it on first use, or nil
+// when the plugin does not serve it or it broke: calls then go unary.
+func (p *GRPCProvider) callStream() *callStream {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.callsOK {
+		return nil
+	}
+	if p.calls != nil && p.calls.broken() {
+		p.calls, p.callsOK = nil, false
+		return nil
+	}
+	if p.calls == nil {
+		cs, err := openCallStream(p.client)
+		if err != nil {
+			p.callsOK = false
+			return nil
+		}
+		p.calls = cs
+	}
+	return p.calls
+}
+
+// viaStream makes call on the Calls stream and picks its response from
+// the result, or makes the unary call when there is no stream. A result
+// carrying an error yields it as the unary call would have returned it.
+func viaStream[R comparable](p *GRPCProvider, ctx context.Context, call *pluginpb.Calls_Call, pick func(*pluginpb.Calls_Result) R, unary func() (R, error)) (R, error) {
+	cs := p.callStream()
+	if cs == nil {
+		return unary()
+	}
+	var zero R
+	res, err := cs.do(ctx, call)
+	if err != nil {
+		return zero, err
+	}
+	if msg, ok := res.GetResult().(*pluginpb.Calls_Result_Error); ok {
+		return zero, status.Error(codes.Internal, msg.Error)
+	}
+	r := pick(res)
+	if r == zero {
+		return zero, status.Error(codes.Internal, "the provider answered the call with the result of another kind of call")
+	}
+	return r, nil
 }

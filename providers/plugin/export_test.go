@@ -1,5 +1,7 @@
 package plugin
 
+import "github.com/mltf/mltf/providers"
+
 // Hooks for the tests in package plugin_test.
 
 // ServeVersion serves p speaking another protocol version.
@@ -11,4 +13,18 @@ func (p *GRPCProvider) Pid() int {
 		return rc.Pid
 	}
 	return 0
+}
+
+// ServeWithoutCalls serves p as a plugin built before the Calls stream.
+func ServeWithoutCalls(p providers.Interface) {
+	s := newServer(p)
+	s.withoutCalls = true
+	serveServer(s, ProtocolVersion)
+}
+
+// CallsOpen reports whether calls go through the Calls stream.
+func (p *GRPCProvider) CallsOpen() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.calls != nil && !p.calls.broken()
 }

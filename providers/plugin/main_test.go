@@ -28,6 +28,9 @@ func TestMain(m *testing.M) {
 	case "plugin":
 		plugin.Serve(newTestProvider())
 		os.Exit(0)
+	case "plugin-unary":
+		plugin.ServeWithoutCalls(newTestProvider())
+		os.Exit(0)
 	case "plugin-v2":
 		plugin.ServeVersion(newTestProvider(), 2)
 		os.Exit(0)

@@ -19,12 +19,16 @@ func Serve(p providers.Interface) {
 }
 
 func serve(p providers.Interface, version uint) {
+	serveServer(newServer(p), version)
+}
+
+func serveServer(srv *server, version uint) {
 	var once sync.Once
 	restore := directStderr()
 	first := func() { once.Do(restore) }
 	goplugin.Serve(&goplugin.ServeConfig{
 		HandshakeConfig: handshake(version),
-		Plugins:         goplugin.PluginSet{pluginName: &grpcPlugin{impl: newServer(p)}},
+		Plugins:         goplugin.PluginSet{pluginName: &grpcPlugin{impl: srv}},
 		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
 			opts = append(opts, grpc.MaxRecvMsgSize(maxMessage), grpc.MaxSendMsgSize(maxMessage),
 				grpc.ChainUnaryInterceptor(func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {

@@ -26,6 +26,10 @@ type server struct {
 	mu     sync.Mutex
 	schema *providers.GetSchemaResponse
 	types  map[string]cty.Type // implied type by kind, with the schema
+
+	// withoutCalls hides the Calls stream from GetSchema, as a plugin
+	// built before it would (tests of the unary path).
+	withoutCalls bool
 }
 
 func newServer(impl providers.Interface) *server { return &server{impl: impl} }
@@ -90,6 +94,7 @@ func (s *server) GetSchema(ctx context.Context, _ *pluginpb.GetSchema_Request) (
 	if err != nil {
 		return nil, status.Errorf(codes.Internal, "the provider's schema cannot be sent: %s", err)
 	}
+	r.CallsStream = !s.withoutCalls
 	return r, nil
 }
 
@@ -130,6 +135,12 @@ func (s *server) Configure(ctx context.Context, req *pluginpb.Configure_Request)
 }
 
 func (s *server) PlanChange(ctx context.Context, req *pluginpb.PlanChange_Request) (*pluginpb.PlanChange_Response, error) {
+	return s.planChange(ctx, req, false)
+}
+
+// planChange serves PlanChange; in the Calls stream (shortcuts) a planned
+// value equal to the prior one is not sent back.
+func (s *server) planChange(ctx context.Context, req *pluginpb.PlanChange_Request, shortcuts bool) (*pluginpb.PlanChange_Response, error) {
 	ty, diags := s.kindType(ctx, req.GetKind())
 	if diags.HasErrors() {
 		return &pluginpb.PlanChange_Response{Diagnostics: diagsToProto(diags)}, nil
@@ -153,20 +164,36 @@ func (s *server) PlanChange(ctx context.Context, req *pluginpb.PlanChange_Reques
 		Config:       cfg,
 		Proposed:     proposed,
 	})
-	planned, err := encodeValue(r.Planned, ty)
-	if err != nil {
-		return nil, badResponse("planned value", req.GetAddress(), req.GetKind(), err)
-	}
-	return &pluginpb.PlanChange_Response{
-		Planned:         planned,
+	resp := &pluginpb.PlanChange_Response{
 		PlannedPrivate:  r.PlannedPrivate,
 		RequiresReplace: pathsToProto(r.RequiresReplace),
 		Reasons:         r.Reasons,
 		Diagnostics:     diagsToProto(r.Diagnostics),
-	}, nil
+	}
+	if shortcuts && sameValue(r.Planned, prior) {
+		resp.PlannedIsPrior = true
+		return resp, nil
+	}
+	if resp.Planned, err = encodeValue(r.Planned, ty); err != nil {
+		return nil, badResponse("planned value", req.GetAddress(), req.GetKind(), err)
+	}
+	return resp, nil
+}
+
+// sameValue reports whether a value the provider returned is the one it
+// was given, so that it need not travel back. Both are known to conform
+// to the kind's type: the given one was decoded against it.
+func sameValue(got, given cty.Value) bool {
+	return got != cty.NilVal && given != cty.NilVal && !got.IsMarked() && got.Type().Equals(given.Type()) && got.RawEquals(given)
 }
 
 func (s *server) Read(ctx context.Context, req *pluginpb.Read_Request) (*pluginpb.Read_Response, error) {
+	return s.read(ctx, req, false)
+}
+
+// read serves Read; in the Calls stream (shortcuts) a refreshed value equal
+// to the current one is not sent back.
+func (s *server) read(ctx context.Context, req *pluginpb.Read_Request, shortcuts bool) (*pluginpb.Read_Response, error) {
 	ty, diags := s.kindType(ctx, req.GetKind())
 	if diags.HasErrors() {
 		return &pluginpb.Read_Response{Diagnostics: diagsToProto(diags)}, nil
@@ -176,11 +203,15 @@ func (s *server) Read(ctx context.Context, req *pluginpb.Read_Request) (*pluginp
 		return &pluginpb.Read_Response{Diagnostics: diagsToProto(badRequest("current state", err))}, nil
 	}
 	r := s.impl.Read(ctx, providers.ReadRequest{Kind: req.GetKind(), Address: req.GetAddress(), Current: cur, Private: req.GetPrivate()})
-	nv, err := encodeValue(r.New, ty)
-	if err != nil {
+	resp := &pluginpb.Read_Response{Private: r.Private, Diagnostics: diagsToProto(r.Diagnostics)}
+	if shortcuts && sameValue(r.New, cur) {
+		resp.Unchanged = true
+		return resp, nil
+	}
+	if resp.New, err = encodeValue(r.New, ty); err != nil {
 		return nil, badResponse("refreshed state", req.GetAddress(), req.GetKind(), err)
 	}
-	return &pluginpb.Read_Response{New: nv, Private: r.Private, Diagnostics: diagsToProto(r.Diagnostics)}, nil
+	return resp, nil
 }
 
 func (s *server) Import(ctx context.Context, req *pluginpb.Import_Request) (*pluginpb.Import_Response, error) {

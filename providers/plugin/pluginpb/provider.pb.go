@@ -761,6 +761,42 @@ func (*Stop) Descriptor() ([]byte, []int) {
 	return file_providers_plugin_pluginpb_provider_proto_rawDescGZIP(), []int{13}
 }
 
+type Calls struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Calls) Reset() {
+	*x = Calls{}
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Calls) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Calls) ProtoMessage() {}
+
+func (x *Calls) ProtoReflect() protoreflect.Message {
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Calls.ProtoReflect.Descriptor instead.
+func (*Calls) Descriptor() ([]byte, []int) {
+	return file_providers_plugin_pluginpb_provider_proto_rawDescGZIP(), []int{14}
+}
+
 type AttributePath_Step struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Types that are valid to be assigned to Selector:
@@ -775,7 +811,7 @@ type AttributePath_Step struct {
 
 func (x *AttributePath_Step) Reset() {
 	*x = AttributePath_Step{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[14]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -787,7 +823,7 @@ func (x *AttributePath_Step) String() string {
 func (*AttributePath_Step) ProtoMessage() {}
 
 func (x *AttributePath_Step) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[14]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -870,7 +906,7 @@ type Schema_Block struct {
 
 func (x *Schema_Block) Reset() {
 	*x = Schema_Block{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[15]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -882,7 +918,7 @@ func (x *Schema_Block) String() string {
 func (*Schema_Block) ProtoMessage() {}
 
 func (x *Schema_Block) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[15]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -939,7 +975,7 @@ type Schema_Attribute struct {
 
 func (x *Schema_Attribute) Reset() {
 	*x = Schema_Attribute{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[16]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -951,7 +987,7 @@ func (x *Schema_Attribute) String() string {
 func (*Schema_Attribute) ProtoMessage() {}
 
 func (x *Schema_Attribute) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[16]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1036,7 +1072,7 @@ type Schema_NestedBlock struct {
 
 func (x *Schema_NestedBlock) Reset() {
 	*x = Schema_NestedBlock{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[17]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1048,7 +1084,7 @@ func (x *Schema_NestedBlock) String() string {
 func (*Schema_NestedBlock) ProtoMessage() {}
 
 func (x *Schema_NestedBlock) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[17]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1107,7 +1143,7 @@ type GetSchema_Request struct {
 
 func (x *GetSchema_Request) Reset() {
 	*x = GetSchema_Request{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[18]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1119,7 +1155,7 @@ func (x *GetSchema_Request) String() string {
 func (*GetSchema_Request) ProtoMessage() {}
 
 func (x *GetSchema_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[18]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1138,16 +1174,19 @@ func (*GetSchema_Request) Descriptor() ([]byte, []int) {
 type GetSchema_Response struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Absent when the provider takes no configuration.
-	Provider      *Schema_Block    `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
-	Kinds         map[string]*Kind `protobuf:"bytes,2,rep,name=kinds,proto3" json:"kinds,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	Diagnostics   []*Diagnostic    `protobuf:"bytes,3,rep,name=diagnostics,proto3" json:"diagnostics,omitempty"`
+	Provider    *Schema_Block    `protobuf:"bytes,1,opt,name=provider,proto3" json:"provider,omitempty"`
+	Kinds       map[string]*Kind `protobuf:"bytes,2,rep,name=kinds,proto3" json:"kinds,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Diagnostics []*Diagnostic    `protobuf:"bytes,3,rep,name=diagnostics,proto3" json:"diagnostics,omitempty"`
+	// The plugin serves the Calls stream. Older plugins leave it unset
+	// and are called with the unary Read and PlanChange.
+	CallsStream   bool `protobuf:"varint,4,opt,name=calls_stream,json=callsStream,proto3" json:"calls_stream,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GetSchema_Response) Reset() {
 	*x = GetSchema_Response{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[19]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1159,7 +1198,7 @@ func (x *GetSchema_Response) String() string {
 func (*GetSchema_Response) ProtoMessage() {}
 
 func (x *GetSchema_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[19]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1196,6 +1235,13 @@ func (x *GetSchema_Response) GetDiagnostics() []*Diagnostic {
 	return nil
 }
 
+func (x *GetSchema_Response) GetCallsStream() bool {
+	if x != nil {
+		return x.CallsStream
+	}
+	return false
+}
+
 type ValidateConfig_Request struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Kind          string                 `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
@@ -1206,7 +1252,7 @@ type ValidateConfig_Request struct {
 
 func (x *ValidateConfig_Request) Reset() {
 	*x = ValidateConfig_Request{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[21]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1218,7 +1264,7 @@ func (x *ValidateConfig_Request) String() string {
 func (*ValidateConfig_Request) ProtoMessage() {}
 
 func (x *ValidateConfig_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[21]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1257,7 +1303,7 @@ type ValidateConfig_Response struct {
 
 func (x *ValidateConfig_Response) Reset() {
 	*x = ValidateConfig_Response{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[22]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1269,7 +1315,7 @@ func (x *ValidateConfig_Response) String() string {
 func (*ValidateConfig_Response) ProtoMessage() {}
 
 func (x *ValidateConfig_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[22]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1303,7 +1349,7 @@ type Configure_Request struct {
 
 func (x *Configure_Request) Reset() {
 	*x = Configure_Request{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[23]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1315,7 +1361,7 @@ func (x *Configure_Request) String() string {
 func (*Configure_Request) ProtoMessage() {}
 
 func (x *Configure_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[23]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1354,7 +1400,7 @@ type Configure_Response struct {
 
 func (x *Configure_Response) Reset() {
 	*x = Configure_Response{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[24]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1366,7 +1412,7 @@ func (x *Configure_Response) String() string {
 func (*Configure_Response) ProtoMessage() {}
 
 func (x *Configure_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[24]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1403,7 +1449,7 @@ type PlanChange_Request struct {
 
 func (x *PlanChange_Request) Reset() {
 	*x = PlanChange_Request{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[25]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1415,7 +1461,7 @@ func (x *PlanChange_Request) String() string {
 func (*PlanChange_Request) ProtoMessage() {}
 
 func (x *PlanChange_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[25]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1480,13 +1526,16 @@ type PlanChange_Response struct {
 	RequiresReplace []*AttributePath       `protobuf:"bytes,3,rep,name=requires_replace,json=requiresReplace,proto3" json:"requires_replace,omitempty"`
 	Reasons         []string               `protobuf:"bytes,4,rep,name=reasons,proto3" json:"reasons,omitempty"`
 	Diagnostics     []*Diagnostic          `protobuf:"bytes,5,rep,name=diagnostics,proto3" json:"diagnostics,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Only in the Calls stream: the planned value equals the prior value
+	// of the request, so planned is left out.
+	PlannedIsPrior bool `protobuf:"varint,6,opt,name=planned_is_prior,json=plannedIsPrior,proto3" json:"planned_is_prior,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *PlanChange_Response) Reset() {
 	*x = PlanChange_Response{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[26]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1498,7 +1547,7 @@ func (x *PlanChange_Response) String() string {
 func (*PlanChange_Response) ProtoMessage() {}
 
 func (x *PlanChange_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[26]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1549,6 +1598,13 @@ func (x *PlanChange_Response) GetDiagnostics() []*Diagnostic {
 	return nil
 }
 
+func (x *PlanChange_Response) GetPlannedIsPrior() bool {
+	if x != nil {
+		return x.PlannedIsPrior
+	}
+	return false
+}
+
 type ApplyChange_Request struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
 	Kind           string                 `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
@@ -1564,7 +1620,7 @@ type ApplyChange_Request struct {
 
 func (x *ApplyChange_Request) Reset() {
 	*x = ApplyChange_Request{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[27]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1576,7 +1632,7 @@ func (x *ApplyChange_Request) String() string {
 func (*ApplyChange_Request) ProtoMessage() {}
 
 func (x *ApplyChange_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[27]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1649,7 +1705,7 @@ type ApplyChange_Cancel struct {
 
 func (x *ApplyChange_Cancel) Reset() {
 	*x = ApplyChange_Cancel{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[28]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1661,7 +1717,7 @@ func (x *ApplyChange_Cancel) String() string {
 func (*ApplyChange_Cancel) ProtoMessage() {}
 
 func (x *ApplyChange_Cancel) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[28]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1690,7 +1746,7 @@ type ApplyChange_Call struct {
 
 func (x *ApplyChange_Call) Reset() {
 	*x = ApplyChange_Call{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[29]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1702,7 +1758,7 @@ func (x *ApplyChange_Call) String() string {
 func (*ApplyChange_Call) ProtoMessage() {}
 
 func (x *ApplyChange_Call) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[29]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1769,7 +1825,7 @@ type ApplyChange_LogLine struct {
 
 func (x *ApplyChange_LogLine) Reset() {
 	*x = ApplyChange_LogLine{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[30]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1781,7 +1837,7 @@ func (x *ApplyChange_LogLine) String() string {
 func (*ApplyChange_LogLine) ProtoMessage() {}
 
 func (x *ApplyChange_LogLine) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[30]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1824,7 +1880,7 @@ type ApplyChange_Progress struct {
 
 func (x *ApplyChange_Progress) Reset() {
 	*x = ApplyChange_Progress{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[31]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1836,7 +1892,7 @@ func (x *ApplyChange_Progress) String() string {
 func (*ApplyChange_Progress) ProtoMessage() {}
 
 func (x *ApplyChange_Progress) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[31]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1898,7 +1954,7 @@ type ApplyChange_MetricPoint struct {
 
 func (x *ApplyChange_MetricPoint) Reset() {
 	*x = ApplyChange_MetricPoint{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[32]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1910,7 +1966,7 @@ func (x *ApplyChange_MetricPoint) String() string {
 func (*ApplyChange_MetricPoint) ProtoMessage() {}
 
 func (x *ApplyChange_MetricPoint) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[32]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1957,7 +2013,7 @@ type ApplyChange_Partial struct {
 
 func (x *ApplyChange_Partial) Reset() {
 	*x = ApplyChange_Partial{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[33]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1969,7 +2025,7 @@ func (x *ApplyChange_Partial) String() string {
 func (*ApplyChange_Partial) ProtoMessage() {}
 
 func (x *ApplyChange_Partial) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[33]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2011,7 +2067,7 @@ type ApplyChange_Final struct {
 
 func (x *ApplyChange_Final) Reset() {
 	*x = ApplyChange_Final{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[34]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2023,7 +2079,7 @@ func (x *ApplyChange_Final) String() string {
 func (*ApplyChange_Final) ProtoMessage() {}
 
 func (x *ApplyChange_Final) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[34]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2077,7 +2133,7 @@ type ApplyChange_Event struct {
 
 func (x *ApplyChange_Event) Reset() {
 	*x = ApplyChange_Event{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[35]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2089,7 +2145,7 @@ func (x *ApplyChange_Event) String() string {
 func (*ApplyChange_Event) ProtoMessage() {}
 
 func (x *ApplyChange_Event) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[35]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2210,7 +2266,7 @@ type Read_Request struct {
 
 func (x *Read_Request) Reset() {
 	*x = Read_Request{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[37]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2222,7 +2278,7 @@ func (x *Read_Request) String() string {
 func (*Read_Request) ProtoMessage() {}
 
 func (x *Read_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[37]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2267,17 +2323,20 @@ func (x *Read_Request) GetPrivate() []byte {
 }
 
 type Read_Response struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	New           *DynamicValue          `protobuf:"bytes,1,opt,name=new,proto3" json:"new,omitempty"`
-	Private       []byte                 `protobuf:"bytes,2,opt,name=private,proto3" json:"private,omitempty"`
-	Diagnostics   []*Diagnostic          `protobuf:"bytes,3,rep,name=diagnostics,proto3" json:"diagnostics,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	New         *DynamicValue          `protobuf:"bytes,1,opt,name=new,proto3" json:"new,omitempty"`
+	Private     []byte                 `protobuf:"bytes,2,opt,name=private,proto3" json:"private,omitempty"`
+	Diagnostics []*Diagnostic          `protobuf:"bytes,3,rep,name=diagnostics,proto3" json:"diagnostics,omitempty"`
+	// Only in the Calls stream: the refreshed value equals the current
+	// value of the request, so new is left out.
+	Unchanged     bool `protobuf:"varint,4,opt,name=unchanged,proto3" json:"unchanged,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Read_Response) Reset() {
 	*x = Read_Response{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[38]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2289,7 +2348,7 @@ func (x *Read_Response) String() string {
 func (*Read_Response) ProtoMessage() {}
 
 func (x *Read_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[38]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2326,6 +2385,13 @@ func (x *Read_Response) GetDiagnostics() []*Diagnostic {
 	return nil
 }
 
+func (x *Read_Response) GetUnchanged() bool {
+	if x != nil {
+		return x.Unchanged
+	}
+	return false
+}
+
 type Import_Request struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Kind          string                 `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
@@ -2336,7 +2402,7 @@ type Import_Request struct {
 
 func (x *Import_Request) Reset() {
 	*x = Import_Request{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[39]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2348,7 +2414,7 @@ func (x *Import_Request) String() string {
 func (*Import_Request) ProtoMessage() {}
 
 func (x *Import_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[39]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2389,7 +2455,7 @@ type Import_Response struct {
 
 func (x *Import_Response) Reset() {
 	*x = Import_Response{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[40]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2401,7 +2467,7 @@ func (x *Import_Response) String() string {
 func (*Import_Response) ProtoMessage() {}
 
 func (x *Import_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[40]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2446,7 +2512,7 @@ type Stop_Request struct {
 
 func (x *Stop_Request) Reset() {
 	*x = Stop_Request{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[41]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2458,7 +2524,7 @@ func (x *Stop_Request) String() string {
 func (*Stop_Request) ProtoMessage() {}
 
 func (x *Stop_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[41]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2483,7 +2549,7 @@ type Stop_Response struct {
 
 func (x *Stop_Response) Reset() {
 	*x = Stop_Response{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[42]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2495,7 +2561,7 @@ func (x *Stop_Response) String() string {
 func (*Stop_Response) ProtoMessage() {}
 
 func (x *Stop_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[42]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2516,6 +2582,347 @@ func (x *Stop_Response) GetError() string {
 		return x.Error
 	}
 	return ""
+}
+
+type Calls_Call struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Chosen by the client, unique among its calls in flight.
+	Id uint64 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Types that are valid to be assigned to Call:
+	//
+	//	*Calls_Call_Read
+	//	*Calls_Call_PlanChange
+	//	*Calls_Call_Cancel
+	Call          isCalls_Call_Call `protobuf_oneof:"call"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Calls_Call) Reset() {
+	*x = Calls_Call{}
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Calls_Call) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Calls_Call) ProtoMessage() {}
+
+func (x *Calls_Call) ProtoReflect() protoreflect.Message {
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Calls_Call.ProtoReflect.Descriptor instead.
+func (*Calls_Call) Descriptor() ([]byte, []int) {
+	return file_providers_plugin_pluginpb_provider_proto_rawDescGZIP(), []int{14, 0}
+}
+
+func (x *Calls_Call) GetId() uint64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *Calls_Call) GetCall() isCalls_Call_Call {
+	if x != nil {
+		return x.Call
+	}
+	return nil
+}
+
+func (x *Calls_Call) GetRead() *Read_Request {
+	if x != nil {
+		if x, ok := x.Call.(*Calls_Call_Read); ok {
+			return x.Read
+		}
+	}
+	return nil
+}
+
+func (x *Calls_Call) GetPlanChange() *PlanChange_Request {
+	if x != nil {
+		if x, ok := x.Call.(*Calls_Call_PlanChange); ok {
+			return x.PlanChange
+		}
+	}
+	return nil
+}
+
+func (x *Calls_Call) GetCancel() *Calls_Cancel {
+	if x != nil {
+		if x, ok := x.Call.(*Calls_Call_Cancel); ok {
+			return x.Cancel
+		}
+	}
+	return nil
+}
+
+type isCalls_Call_Call interface {
+	isCalls_Call_Call()
+}
+
+type Calls_Call_Read struct {
+	Read *Read_Request `protobuf:"bytes,2,opt,name=read,proto3,oneof"`
+}
+
+type Calls_Call_PlanChange struct {
+	PlanChange *PlanChange_Request `protobuf:"bytes,3,opt,name=plan_change,json=planChange,proto3,oneof"`
+}
+
+type Calls_Call_Cancel struct {
+	// Cancels the call with this id: its context in the plugin is
+	// cancelled and no result is sent for it.
+	Cancel *Calls_Cancel `protobuf:"bytes,4,opt,name=cancel,proto3,oneof"`
+}
+
+func (*Calls_Call_Read) isCalls_Call_Call() {}
+
+func (*Calls_Call_PlanChange) isCalls_Call_Call() {}
+
+func (*Calls_Call_Cancel) isCalls_Call_Call() {}
+
+type Calls_Cancel struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Calls_Cancel) Reset() {
+	*x = Calls_Cancel{}
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Calls_Cancel) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Calls_Cancel) ProtoMessage() {}
+
+func (x *Calls_Cancel) ProtoReflect() protoreflect.Message {
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Calls_Cancel.ProtoReflect.Descriptor instead.
+func (*Calls_Cancel) Descriptor() ([]byte, []int) {
+	return file_providers_plugin_pluginpb_provider_proto_rawDescGZIP(), []int{14, 1}
+}
+
+type Calls_Result struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    uint64                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Types that are valid to be assigned to Result:
+	//
+	//	*Calls_Result_Read
+	//	*Calls_Result_PlanChange
+	//	*Calls_Result_Error
+	Result        isCalls_Result_Result `protobuf_oneof:"result"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Calls_Result) Reset() {
+	*x = Calls_Result{}
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Calls_Result) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Calls_Result) ProtoMessage() {}
+
+func (x *Calls_Result) ProtoReflect() protoreflect.Message {
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Calls_Result.ProtoReflect.Descriptor instead.
+func (*Calls_Result) Descriptor() ([]byte, []int) {
+	return file_providers_plugin_pluginpb_provider_proto_rawDescGZIP(), []int{14, 2}
+}
+
+func (x *Calls_Result) GetId() uint64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *Calls_Result) GetResult() isCalls_Result_Result {
+	if x != nil {
+		return x.Result
+	}
+	return nil
+}
+
+func (x *Calls_Result) GetRead() *Read_Response {
+	if x != nil {
+		if x, ok := x.Result.(*Calls_Result_Read); ok {
+			return x.Read
+		}
+	}
+	return nil
+}
+
+func (x *Calls_Result) GetPlanChange() *PlanChange_Response {
+	if x != nil {
+		if x, ok := x.Result.(*Calls_Result_PlanChange); ok {
+			return x.PlanChange
+		}
+	}
+	return nil
+}
+
+func (x *Calls_Result) GetError() string {
+	if x != nil {
+		if x, ok := x.Result.(*Calls_Result_Error); ok {
+			return x.Error
+		}
+	}
+	return ""
+}
+
+type isCalls_Result_Result interface {
+	isCalls_Result_Result()
+}
+
+type Calls_Result_Read struct {
+	Read *Read_Response `protobuf:"bytes,2,opt,name=read,proto3,oneof"`
+}
+
+type Calls_Result_PlanChange struct {
+	PlanChange *PlanChange_Response `protobuf:"bytes,3,opt,name=plan_change,json=planChange,proto3,oneof"`
+}
+
+type Calls_Result_Error struct {
+	// What a unary call would have returned as a gRPC error: the
+	// provider returned a value off its own schema.
+	Error string `protobuf:"bytes,4,opt,name=error,proto3,oneof"`
+}
+
+func (*Calls_Result_Read) isCalls_Result_Result() {}
+
+func (*Calls_Result_PlanChange) isCalls_Result_Result() {}
+
+func (*Calls_Result_Error) isCalls_Result_Result() {}
+
+type Calls_Requests struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Calls         []*Calls_Call          `protobuf:"bytes,1,rep,name=calls,proto3" json:"calls,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Calls_Requests) Reset() {
+	*x = Calls_Requests{}
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Calls_Requests) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Calls_Requests) ProtoMessage() {}
+
+func (x *Calls_Requests) ProtoReflect() protoreflect.Message {
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Calls_Requests.ProtoReflect.Descriptor instead.
+func (*Calls_Requests) Descriptor() ([]byte, []int) {
+	return file_providers_plugin_pluginpb_provider_proto_rawDescGZIP(), []int{14, 3}
+}
+
+func (x *Calls_Requests) GetCalls() []*Calls_Call {
+	if x != nil {
+		return x.Calls
+	}
+	return nil
+}
+
+type Calls_Results struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Results       []*Calls_Result        `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Calls_Results) Reset() {
+	*x = Calls_Results{}
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Calls_Results) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Calls_Results) ProtoMessage() {}
+
+func (x *Calls_Results) ProtoReflect() protoreflect.Message {
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Calls_Results.ProtoReflect.Descriptor instead.
+func (*Calls_Results) Descriptor() ([]byte, []int) {
+	return file_providers_plugin_pluginpb_provider_proto_rawDescGZIP(), []int{14, 4}
+}
+
+func (x *Calls_Results) GetResults() []*Calls_Result {
+	if x != nil {
+		return x.Results
+	}
+	return nil
 }
 
 var File_providers_plugin_pluginpb_provider_proto protoreflect.FileDescriptor
@@ -2580,13 +2987,14 @@ const file_providers_plugin_pluginpb_provider_proto_rawDesc = "" +
 	"\n" +
 	"importable\x18\x03 \x01(\bR\n" +
 	"importable\x12!\n" +
-	"\flong_running\x18\x04 \x01(\bR\vlongRunning\"\xb0\x02\n" +
+	"\flong_running\x18\x04 \x01(\bR\vlongRunning\"\xd3\x02\n" +
 	"\tGetSchema\x1a\t\n" +
-	"\aRequest\x1a\x97\x02\n" +
+	"\aRequest\x1a\xba\x02\n" +
 	"\bResponse\x128\n" +
 	"\bprovider\x18\x01 \x01(\v2\x1c.mltf.plugin.v1.Schema.BlockR\bprovider\x12C\n" +
 	"\x05kinds\x18\x02 \x03(\v2-.mltf.plugin.v1.GetSchema.Response.KindsEntryR\x05kinds\x12<\n" +
-	"\vdiagnostics\x18\x03 \x03(\v2\x1a.mltf.plugin.v1.DiagnosticR\vdiagnostics\x1aN\n" +
+	"\vdiagnostics\x18\x03 \x03(\v2\x1a.mltf.plugin.v1.DiagnosticR\vdiagnostics\x12!\n" +
+	"\fcalls_stream\x18\x04 \x01(\bR\vcallsStream\x1aN\n" +
 	"\n" +
 	"KindsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12*\n" +
@@ -2608,7 +3016,7 @@ const file_providers_plugin_pluginpb_provider_proto_rawDesc = "" +
 	"\x06config\x18\x01 \x01(\v2\x1c.mltf.plugin.v1.DynamicValueR\x06config\x124\n" +
 	"\bsettings\x18\x02 \x01(\v2\x18.mltf.plugin.v1.SettingsR\bsettings\x1aH\n" +
 	"\bResponse\x12<\n" +
-	"\vdiagnostics\x18\x01 \x03(\v2\x1a.mltf.plugin.v1.DiagnosticR\vdiagnostics\"\x9f\x04\n" +
+	"\vdiagnostics\x18\x01 \x03(\v2\x1a.mltf.plugin.v1.DiagnosticR\vdiagnostics\"\xc9\x04\n" +
 	"\n" +
 	"PlanChange\x1a\x80\x02\n" +
 	"\aRequest\x12\x12\n" +
@@ -2617,13 +3025,14 @@ const file_providers_plugin_pluginpb_provider_proto_rawDesc = "" +
 	"\x05prior\x18\x03 \x01(\v2\x1c.mltf.plugin.v1.DynamicValueR\x05prior\x12#\n" +
 	"\rprior_private\x18\x04 \x01(\fR\fpriorPrivate\x124\n" +
 	"\x06config\x18\x05 \x01(\v2\x1c.mltf.plugin.v1.DynamicValueR\x06config\x128\n" +
-	"\bproposed\x18\x06 \x01(\v2\x1c.mltf.plugin.v1.DynamicValueR\bproposed\x1a\x8d\x02\n" +
+	"\bproposed\x18\x06 \x01(\v2\x1c.mltf.plugin.v1.DynamicValueR\bproposed\x1a\xb7\x02\n" +
 	"\bResponse\x126\n" +
 	"\aplanned\x18\x01 \x01(\v2\x1c.mltf.plugin.v1.DynamicValueR\aplanned\x12'\n" +
 	"\x0fplanned_private\x18\x02 \x01(\fR\x0eplannedPrivate\x12H\n" +
 	"\x10requires_replace\x18\x03 \x03(\v2\x1d.mltf.plugin.v1.AttributePathR\x0frequiresReplace\x12\x18\n" +
 	"\areasons\x18\x04 \x03(\tR\areasons\x12<\n" +
-	"\vdiagnostics\x18\x05 \x03(\v2\x1a.mltf.plugin.v1.DiagnosticR\vdiagnostics\"\xb4\v\n" +
+	"\vdiagnostics\x18\x05 \x03(\v2\x1a.mltf.plugin.v1.DiagnosticR\vdiagnostics\x12(\n" +
+	"\x10planned_is_prior\x18\x06 \x01(\bR\x0eplannedIsPrior\"\xb4\v\n" +
 	"\vApplyChange\x1a\xa7\x02\n" +
 	"\aRequest\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x18\n" +
@@ -2668,17 +3077,18 @@ const file_providers_plugin_pluginpb_provider_proto_rawDesc = "" +
 	"\x06metric\x18\x04 \x01(\v2'.mltf.plugin.v1.ApplyChange.MetricPointH\x00R\x06metric\x12?\n" +
 	"\apartial\x18\x05 \x01(\v2#.mltf.plugin.v1.ApplyChange.PartialH\x00R\apartial\x129\n" +
 	"\x05final\x18\x06 \x01(\v2!.mltf.plugin.v1.ApplyChange.FinalH\x00R\x05finalB\a\n" +
-	"\x05event\"\xa7\x02\n" +
+	"\x05event\"\xc5\x02\n" +
 	"\x04Read\x1a\x89\x01\n" +
 	"\aRequest\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x18\n" +
 	"\aaddress\x18\x02 \x01(\tR\aaddress\x126\n" +
 	"\acurrent\x18\x03 \x01(\v2\x1c.mltf.plugin.v1.DynamicValueR\acurrent\x12\x18\n" +
-	"\aprivate\x18\x04 \x01(\fR\aprivate\x1a\x92\x01\n" +
+	"\aprivate\x18\x04 \x01(\fR\aprivate\x1a\xb0\x01\n" +
 	"\bResponse\x12.\n" +
 	"\x03new\x18\x01 \x01(\v2\x1c.mltf.plugin.v1.DynamicValueR\x03new\x12\x18\n" +
 	"\aprivate\x18\x02 \x01(\fR\aprivate\x12<\n" +
-	"\vdiagnostics\x18\x03 \x03(\v2\x1a.mltf.plugin.v1.DiagnosticR\vdiagnostics\"\xd0\x01\n" +
+	"\vdiagnostics\x18\x03 \x03(\v2\x1a.mltf.plugin.v1.DiagnosticR\vdiagnostics\x12\x1c\n" +
+	"\tunchanged\x18\x04 \x01(\bR\tunchanged\"\xd0\x01\n" +
 	"\x06Import\x1a-\n" +
 	"\aRequest\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x0e\n" +
@@ -2690,7 +3100,27 @@ const file_providers_plugin_pluginpb_provider_proto_rawDesc = "" +
 	"\x04Stop\x1a\t\n" +
 	"\aRequest\x1a \n" +
 	"\bResponse\x12\x14\n" +
-	"\x05error\x18\x01 \x01(\tR\x05error2\x99\x05\n" +
+	"\x05error\x18\x01 \x01(\tR\x05error\"\xa0\x04\n" +
+	"\x05Calls\x1a\xd1\x01\n" +
+	"\x04Call\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x04R\x02id\x122\n" +
+	"\x04read\x18\x02 \x01(\v2\x1c.mltf.plugin.v1.Read.RequestH\x00R\x04read\x12E\n" +
+	"\vplan_change\x18\x03 \x01(\v2\".mltf.plugin.v1.PlanChange.RequestH\x00R\n" +
+	"planChange\x126\n" +
+	"\x06cancel\x18\x04 \x01(\v2\x1c.mltf.plugin.v1.Calls.CancelH\x00R\x06cancelB\x06\n" +
+	"\x04call\x1a\b\n" +
+	"\x06Cancel\x1a\xb7\x01\n" +
+	"\x06Result\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x04R\x02id\x123\n" +
+	"\x04read\x18\x02 \x01(\v2\x1d.mltf.plugin.v1.Read.ResponseH\x00R\x04read\x12F\n" +
+	"\vplan_change\x18\x03 \x01(\v2#.mltf.plugin.v1.PlanChange.ResponseH\x00R\n" +
+	"planChange\x12\x16\n" +
+	"\x05error\x18\x04 \x01(\tH\x00R\x05errorB\b\n" +
+	"\x06result\x1a<\n" +
+	"\bRequests\x120\n" +
+	"\x05calls\x18\x01 \x03(\v2\x1a.mltf.plugin.v1.Calls.CallR\x05calls\x1aA\n" +
+	"\aResults\x126\n" +
+	"\aresults\x18\x01 \x03(\v2\x1c.mltf.plugin.v1.Calls.ResultR\aresults2\xe5\x05\n" +
 	"\bProvider\x12R\n" +
 	"\tGetSchema\x12!.mltf.plugin.v1.GetSchema.Request\x1a\".mltf.plugin.v1.GetSchema.Response\x12a\n" +
 	"\x0eValidateConfig\x12&.mltf.plugin.v1.ValidateConfig.Request\x1a'.mltf.plugin.v1.ValidateConfig.Response\x12R\n" +
@@ -2700,7 +3130,8 @@ const file_providers_plugin_pluginpb_provider_proto_rawDesc = "" +
 	"\vApplyChange\x12 .mltf.plugin.v1.ApplyChange.Call\x1a!.mltf.plugin.v1.ApplyChange.Event(\x010\x01\x12C\n" +
 	"\x04Read\x12\x1c.mltf.plugin.v1.Read.Request\x1a\x1d.mltf.plugin.v1.Read.Response\x12I\n" +
 	"\x06Import\x12\x1e.mltf.plugin.v1.Import.Request\x1a\x1f.mltf.plugin.v1.Import.Response\x12C\n" +
-	"\x04Stop\x12\x1c.mltf.plugin.v1.Stop.Request\x1a\x1d.mltf.plugin.v1.Stop.ResponseB0Z.github.com/mltf/mltf/providers/plugin/pluginpbb\x06proto3"
+	"\x04Stop\x12\x1c.mltf.plugin.v1.Stop.Request\x1a\x1d.mltf.plugin.v1.Stop.Response\x12J\n" +
+	"\x05Calls\x12\x1e.mltf.plugin.v1.Calls.Requests\x1a\x1d.mltf.plugin.v1.Calls.Results(\x010\x01B0Z.github.com/mltf/mltf/providers/plugin/pluginpbb\x06proto3"
 
 var (
 	file_providers_plugin_pluginpb_provider_proto_rawDescOnce sync.Once
@@ -2715,7 +3146,7 @@ func file_providers_plugin_pluginpb_provider_proto_rawDescGZIP() []byte {
 }
 
 var file_providers_plugin_pluginpb_provider_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_providers_plugin_pluginpb_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
+var file_providers_plugin_pluginpb_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 49)
 var file_providers_plugin_pluginpb_provider_proto_goTypes = []any{
 	(Diagnostic_Severity)(0),        // 0: mltf.plugin.v1.Diagnostic.Severity
 	(Schema_NestedBlock_Nesting)(0), // 1: mltf.plugin.v1.Schema.NestedBlock.Nesting
@@ -2733,47 +3164,53 @@ var file_providers_plugin_pluginpb_provider_proto_goTypes = []any{
 	(*Read)(nil),                    // 13: mltf.plugin.v1.Read
 	(*Import)(nil),                  // 14: mltf.plugin.v1.Import
 	(*Stop)(nil),                    // 15: mltf.plugin.v1.Stop
-	(*AttributePath_Step)(nil),      // 16: mltf.plugin.v1.AttributePath.Step
-	(*Schema_Block)(nil),            // 17: mltf.plugin.v1.Schema.Block
-	(*Schema_Attribute)(nil),        // 18: mltf.plugin.v1.Schema.Attribute
-	(*Schema_NestedBlock)(nil),      // 19: mltf.plugin.v1.Schema.NestedBlock
-	(*GetSchema_Request)(nil),       // 20: mltf.plugin.v1.GetSchema.Request
-	(*GetSchema_Response)(nil),      // 21: mltf.plugin.v1.GetSchema.Response
-	nil,                             // 22: mltf.plugin.v1.GetSchema.Response.KindsEntry
-	(*ValidateConfig_Request)(nil),  // 23: mltf.plugin.v1.ValidateConfig.Request
-	(*ValidateConfig_Response)(nil), // 24: mltf.plugin.v1.ValidateConfig.Response
-	(*Configure_Request)(nil),       // 25: mltf.plugin.v1.Configure.Request
-	(*Configure_Response)(nil),      // 26: mltf.plugin.v1.Configure.Response
-	(*PlanChange_Request)(nil),      // 27: mltf.plugin.v1.PlanChange.Request
-	(*PlanChange_Response)(nil),     // 28: mltf.plugin.v1.PlanChange.Response
-	(*ApplyChange_Request)(nil),     // 29: mltf.plugin.v1.ApplyChange.Request
-	(*ApplyChange_Cancel)(nil),      // 30: mltf.plugin.v1.ApplyChange.Cancel
-	(*ApplyChange_Call)(nil),        // 31: mltf.plugin.v1.ApplyChange.Call
-	(*ApplyChange_LogLine)(nil),     // 32: mltf.plugin.v1.ApplyChange.LogLine
-	(*ApplyChange_Progress)(nil),    // 33: mltf.plugin.v1.ApplyChange.Progress
-	(*ApplyChange_MetricPoint)(nil), // 34: mltf.plugin.v1.ApplyChange.MetricPoint
-	(*ApplyChange_Partial)(nil),     // 35: mltf.plugin.v1.ApplyChange.Partial
-	(*ApplyChange_Final)(nil),       // 36: mltf.plugin.v1.ApplyChange.Final
-	(*ApplyChange_Event)(nil),       // 37: mltf.plugin.v1.ApplyChange.Event
-	nil,                             // 38: mltf.plugin.v1.ApplyChange.Progress.MetricsEntry
-	(*Read_Request)(nil),            // 39: mltf.plugin.v1.Read.Request
-	(*Read_Response)(nil),           // 40: mltf.plugin.v1.Read.Response
-	(*Import_Request)(nil),          // 41: mltf.plugin.v1.Import.Request
-	(*Import_Response)(nil),         // 42: mltf.plugin.v1.Import.Response
-	(*Stop_Request)(nil),            // 43: mltf.plugin.v1.Stop.Request
-	(*Stop_Response)(nil),           // 44: mltf.plugin.v1.Stop.Response
+	(*Calls)(nil),                   // 16: mltf.plugin.v1.Calls
+	(*AttributePath_Step)(nil),      // 17: mltf.plugin.v1.AttributePath.Step
+	(*Schema_Block)(nil),            // 18: mltf.plugin.v1.Schema.Block
+	(*Schema_Attribute)(nil),        // 19: mltf.plugin.v1.Schema.Attribute
+	(*Schema_NestedBlock)(nil),      // 20: mltf.plugin.v1.Schema.NestedBlock
+	(*GetSchema_Request)(nil),       // 21: mltf.plugin.v1.GetSchema.Request
+	(*GetSchema_Response)(nil),      // 22: mltf.plugin.v1.GetSchema.Response
+	nil,                             // 23: mltf.plugin.v1.GetSchema.Response.KindsEntry
+	(*ValidateConfig_Request)(nil),  // 24: mltf.plugin.v1.ValidateConfig.Request
+	(*ValidateConfig_Response)(nil), // 25: mltf.plugin.v1.ValidateConfig.Response
+	(*Configure_Request)(nil),       // 26: mltf.plugin.v1.Configure.Request
+	(*Configure_Response)(nil),      // 27: mltf.plugin.v1.Configure.Response
+	(*PlanChange_Request)(nil),      // 28: mltf.plugin.v1.PlanChange.Request
+	(*PlanChange_Response)(nil),     // 29: mltf.plugin.v1.PlanChange.Response
+	(*ApplyChange_Request)(nil),     // 30: mltf.plugin.v1.ApplyChange.Request
+	(*ApplyChange_Cancel)(nil),      // 31: mltf.plugin.v1.ApplyChange.Cancel
+	(*ApplyChange_Call)(nil),        // 32: mltf.plugin.v1.ApplyChange.Call
+	(*ApplyChange_LogLine)(nil),     // 33: mltf.plugin.v1.ApplyChange.LogLine
+	(*ApplyChange_Progress)(nil),    // 34: mltf.plugin.v1.ApplyChange.Progress
+	(*ApplyChange_MetricPoint)(nil), // 35: mltf.plugin.v1.ApplyChange.MetricPoint
+	(*ApplyChange_Partial)(nil),     // 36: mltf.plugin.v1.ApplyChange.Partial
+	(*ApplyChange_Final)(nil),       // 37: mltf.plugin.v1.ApplyChange.Final
+	(*ApplyChange_Event)(nil),       // 38: mltf.plugin.v1.ApplyChange.Event
+	nil,                             // 39: mltf.plugin.v1.ApplyChange.Progress.MetricsEntry
+	(*Read_Request)(nil),            // 40: mltf.plugin.v1.Read.Request
+	(*Read_Response)(nil),           // 41: mltf.plugin.v1.Read.Response
+	(*Import_Request)(nil),          // 42: mltf.plugin.v1.Import.Request
+	(*Import_Response)(nil),         // 43: mltf.plugin.v1.Import.Response
+	(*Stop_Request)(nil),            // 44: mltf.plugin.v1.Stop.Request
+	(*Stop_Response)(nil),           // 45: mltf.plugin.v1.Stop.Response
+	(*Calls_Call)(nil),              // 46: mltf.plugin.v1.Calls.Call
+	(*Calls_Cancel)(nil),            // 47: mltf.plugin.v1.Calls.Cancel
+	(*Calls_Result)(nil),            // 48: mltf.plugin.v1.Calls.Result
+	(*Calls_Requests)(nil),          // 49: mltf.plugin.v1.Calls.Requests
+	(*Calls_Results)(nil),           // 50: mltf.plugin.v1.Calls.Results
 }
 var file_providers_plugin_pluginpb_provider_proto_depIdxs = []int32{
-	16, // 0: mltf.plugin.v1.AttributePath.steps:type_name -> mltf.plugin.v1.AttributePath.Step
+	17, // 0: mltf.plugin.v1.AttributePath.steps:type_name -> mltf.plugin.v1.AttributePath.Step
 	0,  // 1: mltf.plugin.v1.Diagnostic.severity:type_name -> mltf.plugin.v1.Diagnostic.Severity
 	3,  // 2: mltf.plugin.v1.Diagnostic.attribute:type_name -> mltf.plugin.v1.AttributePath
-	17, // 3: mltf.plugin.v1.Kind.block:type_name -> mltf.plugin.v1.Schema.Block
-	18, // 4: mltf.plugin.v1.Schema.Block.attributes:type_name -> mltf.plugin.v1.Schema.Attribute
-	19, // 5: mltf.plugin.v1.Schema.Block.block_types:type_name -> mltf.plugin.v1.Schema.NestedBlock
-	17, // 6: mltf.plugin.v1.Schema.NestedBlock.block:type_name -> mltf.plugin.v1.Schema.Block
+	18, // 3: mltf.plugin.v1.Kind.block:type_name -> mltf.plugin.v1.Schema.Block
+	19, // 4: mltf.plugin.v1.Schema.Block.attributes:type_name -> mltf.plugin.v1.Schema.Attribute
+	20, // 5: mltf.plugin.v1.Schema.Block.block_types:type_name -> mltf.plugin.v1.Schema.NestedBlock
+	18, // 6: mltf.plugin.v1.Schema.NestedBlock.block:type_name -> mltf.plugin.v1.Schema.Block
 	1,  // 7: mltf.plugin.v1.Schema.NestedBlock.nesting:type_name -> mltf.plugin.v1.Schema.NestedBlock.Nesting
-	17, // 8: mltf.plugin.v1.GetSchema.Response.provider:type_name -> mltf.plugin.v1.Schema.Block
-	22, // 9: mltf.plugin.v1.GetSchema.Response.kinds:type_name -> mltf.plugin.v1.GetSchema.Response.KindsEntry
+	18, // 8: mltf.plugin.v1.GetSchema.Response.provider:type_name -> mltf.plugin.v1.Schema.Block
+	23, // 9: mltf.plugin.v1.GetSchema.Response.kinds:type_name -> mltf.plugin.v1.GetSchema.Response.KindsEntry
 	4,  // 10: mltf.plugin.v1.GetSchema.Response.diagnostics:type_name -> mltf.plugin.v1.Diagnostic
 	6,  // 11: mltf.plugin.v1.GetSchema.Response.KindsEntry.value:type_name -> mltf.plugin.v1.Kind
 	2,  // 12: mltf.plugin.v1.ValidateConfig.Request.config:type_name -> mltf.plugin.v1.DynamicValue
@@ -2790,43 +3227,52 @@ var file_providers_plugin_pluginpb_provider_proto_depIdxs = []int32{
 	2,  // 23: mltf.plugin.v1.ApplyChange.Request.prior:type_name -> mltf.plugin.v1.DynamicValue
 	2,  // 24: mltf.plugin.v1.ApplyChange.Request.planned:type_name -> mltf.plugin.v1.DynamicValue
 	2,  // 25: mltf.plugin.v1.ApplyChange.Request.config:type_name -> mltf.plugin.v1.DynamicValue
-	29, // 26: mltf.plugin.v1.ApplyChange.Call.request:type_name -> mltf.plugin.v1.ApplyChange.Request
-	30, // 27: mltf.plugin.v1.ApplyChange.Call.cancel:type_name -> mltf.plugin.v1.ApplyChange.Cancel
-	38, // 28: mltf.plugin.v1.ApplyChange.Progress.metrics:type_name -> mltf.plugin.v1.ApplyChange.Progress.MetricsEntry
+	30, // 26: mltf.plugin.v1.ApplyChange.Call.request:type_name -> mltf.plugin.v1.ApplyChange.Request
+	31, // 27: mltf.plugin.v1.ApplyChange.Call.cancel:type_name -> mltf.plugin.v1.ApplyChange.Cancel
+	39, // 28: mltf.plugin.v1.ApplyChange.Progress.metrics:type_name -> mltf.plugin.v1.ApplyChange.Progress.MetricsEntry
 	2,  // 29: mltf.plugin.v1.ApplyChange.Partial.state:type_name -> mltf.plugin.v1.DynamicValue
 	2,  // 30: mltf.plugin.v1.ApplyChange.Final.new:type_name -> mltf.plugin.v1.DynamicValue
 	4,  // 31: mltf.plugin.v1.ApplyChange.Final.diagnostics:type_name -> mltf.plugin.v1.Diagnostic
-	32, // 32: mltf.plugin.v1.ApplyChange.Event.log:type_name -> mltf.plugin.v1.ApplyChange.LogLine
-	33, // 33: mltf.plugin.v1.ApplyChange.Event.progress:type_name -> mltf.plugin.v1.ApplyChange.Progress
-	34, // 34: mltf.plugin.v1.ApplyChange.Event.metric:type_name -> mltf.plugin.v1.ApplyChange.MetricPoint
-	35, // 35: mltf.plugin.v1.ApplyChange.Event.partial:type_name -> mltf.plugin.v1.ApplyChange.Partial
-	36, // 36: mltf.plugin.v1.ApplyChange.Event.final:type_name -> mltf.plugin.v1.ApplyChange.Final
+	33, // 32: mltf.plugin.v1.ApplyChange.Event.log:type_name -> mltf.plugin.v1.ApplyChange.LogLine
+	34, // 33: mltf.plugin.v1.ApplyChange.Event.progress:type_name -> mltf.plugin.v1.ApplyChange.Progress
+	35, // 34: mltf.plugin.v1.ApplyChange.Event.metric:type_name -> mltf.plugin.v1.ApplyChange.MetricPoint
+	36, // 35: mltf.plugin.v1.ApplyChange.Event.partial:type_name -> mltf.plugin.v1.ApplyChange.Partial
+	37, // 36: mltf.plugin.v1.ApplyChange.Event.final:type_name -> mltf.plugin.v1.ApplyChange.Final
 	2,  // 37: mltf.plugin.v1.Read.Request.current:type_name -> mltf.plugin.v1.DynamicValue
 	2,  // 38: mltf.plugin.v1.Read.Response.new:type_name -> mltf.plugin.v1.DynamicValue
 	4,  // 39: mltf.plugin.v1.Read.Response.diagnostics:type_name -> mltf.plugin.v1.Diagnostic
 	2,  // 40: mltf.plugin.v1.Import.Response.state:type_name -> mltf.plugin.v1.DynamicValue
 	4,  // 41: mltf.plugin.v1.Import.Response.diagnostics:type_name -> mltf.plugin.v1.Diagnostic
-	20, // 42: mltf.plugin.v1.Provider.GetSchema:input_type -> mltf.plugin.v1.GetSchema.Request
-	23, // 43: mltf.plugin.v1.Provider.ValidateConfig:input_type -> mltf.plugin.v1.ValidateConfig.Request
-	25, // 44: mltf.plugin.v1.Provider.Configure:input_type -> mltf.plugin.v1.Configure.Request
-	27, // 45: mltf.plugin.v1.Provider.PlanChange:input_type -> mltf.plugin.v1.PlanChange.Request
-	31, // 46: mltf.plugin.v1.Provider.ApplyChange:input_type -> mltf.plugin.v1.ApplyChange.Call
-	39, // 47: mltf.plugin.v1.Provider.Read:input_type -> mltf.plugin.v1.Read.Request
-	41, // 48: mltf.plugin.v1.Provider.Import:input_type -> mltf.plugin.v1.Import.Request
-	43, // 49: mltf.plugin.v1.Provider.Stop:input_type -> mltf.plugin.v1.Stop.Request
-	21, // 50: mltf.plugin.v1.Provider.GetSchema:output_type -> mltf.plugin.v1.GetSchema.Response
-	24, // 51: mltf.plugin.v1.Provider.ValidateConfig:output_type -> mltf.plugin.v1.ValidateConfig.Response
-	26, // 52: mltf.plugin.v1.Provider.Configure:output_type -> mltf.plugin.v1.Configure.Response
-	28, // 53: mltf.plugin.v1.Provider.PlanChange:output_type -> mltf.plugin.v1.PlanChange.Response
-	37, // 54: mltf.plugin.v1.Provider.ApplyChange:output_type -> mltf.plugin.v1.ApplyChange.Event
-	40, // 55: mltf.plugin.v1.Provider.Read:output_type -> mltf.plugin.v1.Read.Response
-	42, // 56: mltf.plugin.v1.Provider.Import:output_type -> mltf.plugin.v1.Import.Response
-	44, // 57: mltf.plugin.v1.Provider.Stop:output_type -> mltf.plugin.v1.Stop.Response
-	50, // [50:58] is the sub-list for method output_type
-	42, // [42:50] is the sub-list for method input_type
-	42, // [42:42] is the sub-list for extension type_name
-	42, // [42:42] is the sub-list for extension extendee
-	0,  // [0:42] is the sub-list for field type_name
+	40, // 42: mltf.plugin.v1.Calls.Call.read:type_name -> mltf.plugin.v1.Read.Request
+	28, // 43: mltf.plugin.v1.Calls.Call.plan_change:type_name -> mltf.plugin.v1.PlanChange.Request
+	47, // 44: mltf.plugin.v1.Calls.Call.cancel:type_name -> mltf.plugin.v1.Calls.Cancel
+	41, // 45: mltf.plugin.v1.Calls.Result.read:type_name -> mltf.plugin.v1.Read.Response
+	29, // 46: mltf.plugin.v1.Calls.Result.plan_change:type_name -> mltf.plugin.v1.PlanChange.Response
+	46, // 47: mltf.plugin.v1.Calls.Requests.calls:type_name -> mltf.plugin.v1.Calls.Call
+	48, // 48: mltf.plugin.v1.Calls.Results.results:type_name -> mltf.plugin.v1.Calls.Result
+	21, // 49: mltf.plugin.v1.Provider.GetSchema:input_type -> mltf.plugin.v1.GetSchema.Request
+	24, // 50: mltf.plugin.v1.Provider.ValidateConfig:input_type -> mltf.plugin.v1.ValidateConfig.Request
+	26, // 51: mltf.plugin.v1.Provider.Configure:input_type -> mltf.plugin.v1.Configure.Request
+	28, // 52: mltf.plugin.v1.Provider.PlanChange:input_type -> mltf.plugin.v1.PlanChange.Request
+	32, // 53: mltf.plugin.v1.Provider.ApplyChange:input_type -> mltf.plugin.v1.ApplyChange.Call
+	40, // 54: mltf.plugin.v1.Provider.Read:input_type -> mltf.plugin.v1.Read.Request
+	42, // 55: mltf.plugin.v1.Provider.Import:input_type -> mltf.plugin.v1.Import.Request
+	44, // 56: mltf.plugin.v1.Provider.Stop:input_type -> mltf.plugin.v1.Stop.Request
+	49, // 57: mltf.plugin.v1.Provider.Calls:input_type -> mltf.plugin.v1.Calls.Requests
+	22, // 58: mltf.plugin.v1.Provider.GetSchema:output_type -> mltf.plugin.v1.GetSchema.Response
+	25, // 59: mltf.plugin.v1.Provider.ValidateConfig:output_type -> mltf.plugin.v1.ValidateConfig.Response
+	27, // 60: mltf.plugin.v1.Provider.Configure:output_type -> mltf.plugin.v1.Configure.Response
+	29, // 61: mltf.plugin.v1.Provider.PlanChange:output_type -> mltf.plugin.v1.PlanChange.Response
+	38, // 62: mltf.plugin.v1.Provider.ApplyChange:output_type -> mltf.plugin.v1.ApplyChange.Event
+	41, // 63: mltf.plugin.v1.Provider.Read:output_type -> mltf.plugin.v1.Read.Response
+	43, // 64: mltf.plugin.v1.Provider.Import:output_type -> mltf.plugin.v1.Import.Response
+	45, // 65: mltf.plugin.v1.Provider.Stop:output_type -> mltf.plugin.v1.Stop.Response
+	50, // 66: mltf.plugin.v1.Provider.Calls:output_type -> mltf.plugin.v1.Calls.Results
+	58, // [58:67] is the sub-list for method output_type
+	49, // [49:58] is the sub-list for method input_type
+	49, // [49:49] is the sub-list for extension type_name
+	49, // [49:49] is the sub-list for extension extendee
+	0,  // [0:49] is the sub-list for field type_name
 }
 
 func init() { file_providers_plugin_pluginpb_provider_proto_init() }
@@ -2834,21 +3280,31 @@ func file_providers_plugin_pluginpb_provider_proto_init() {
 	if File_providers_plugin_pluginpb_provider_proto != nil {
 		return
 	}
-	file_providers_plugin_pluginpb_provider_proto_msgTypes[14].OneofWrappers = []any{
+	file_providers_plugin_pluginpb_provider_proto_msgTypes[15].OneofWrappers = []any{
 		(*AttributePath_Step_AttributeName)(nil),
 		(*AttributePath_Step_ElementKeyString)(nil),
 		(*AttributePath_Step_ElementKeyInt)(nil),
 	}
-	file_providers_plugin_pluginpb_provider_proto_msgTypes[29].OneofWrappers = []any{
+	file_providers_plugin_pluginpb_provider_proto_msgTypes[30].OneofWrappers = []any{
 		(*ApplyChange_Call_Request)(nil),
 		(*ApplyChange_Call_Cancel)(nil),
 	}
-	file_providers_plugin_pluginpb_provider_proto_msgTypes[35].OneofWrappers = []any{
+	file_providers_plugin_pluginpb_provider_proto_msgTypes[36].OneofWrappers = []any{
 		(*ApplyChange_Event_Log)(nil),
 		(*ApplyChange_Event_Progress)(nil),
 		(*ApplyChange_Event_Metric)(nil),
 		(*ApplyChange_Event_Partial)(nil),
 		(*ApplyChange_Event_Final)(nil),
+	}
+	file_providers_plugin_pluginpb_provider_proto_msgTypes[44].OneofWrappers = []any{
+		(*Calls_Call_Read)(nil),
+		(*Calls_Call_PlanChange)(nil),
+		(*Calls_Call_Cancel)(nil),
+	}
+	file_providers_plugin_pluginpb_provider_proto_msgTypes[46].OneofWrappers = []any{
+		(*Calls_Result_Read)(nil),
+		(*Calls_Result_PlanChange)(nil),
+		(*Calls_Result_Error)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -2856,7 +3312,7 @@ func file_providers_plugin_pluginpb_provider_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_providers_plugin_pluginpb_provider_proto_rawDesc), len(file_providers_plugin_pluginpb_provider_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   43,
+			NumMessages:   49,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -37,6 +37,7 @@ const (
 	Provider_Read_FullMethodName           = "/mltf.plugin.v1.Provider/Read"
 	Provider_Import_FullMethodName         = "/mltf.plugin.v1.Provider/Import"
 	Provider_Stop_FullMethodName           = "/mltf.plugin.v1.Provider/Stop"
+	Provider_Calls_FullMethodName          = "/mltf.plugin.v1.Provider/Calls"
 )
 
 // ProviderClient is the client API for Provider service.
@@ -57,6 +58,13 @@ type ProviderClient interface {
 	Import(ctx context.Context, in *Import_Request, opts ...grpc.CallOption) (*Import_Response, error)
 	// Stop asks every in-flight call to finish early; it returns at once.
 	Stop(ctx context.Context, in *Stop_Request, opts ...grpc.CallOption) (*Stop_Response, error)
+	// Calls carries many Read and PlanChange calls over one stream, for
+	// plugins whose GetSchema says calls_stream: the client sends batches of
+	// calls, each with its own id, and the plugin answers each call once, in
+	// any order, batching the results that are ready together. A plan of
+	// thousands of instances then costs a few stream messages rather than
+	// two unary calls per instance.
+	Calls(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[Calls_Requests, Calls_Results], error)
 }
 
 type providerClient struct {
@@ -150,6 +158,19 @@ func (c *providerClient) Stop(ctx context.Context, in *Stop_Request, opts ...grp
 	return out, nil
 }
 
+func (c *providerClient) Calls(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[Calls_Requests, Calls_Results], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Provider_ServiceDesc.Streams[1], Provider_Calls_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[Calls_Requests, Calls_Results]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Provider_CallsClient = grpc.BidiStreamingClient[Calls_Requests, Calls_Results]
+
 // ProviderServer is the server API for Provider service.
 // All implementations must embed UnimplementedProviderServer
 // for forward compatibility.
@@ -168,6 +189,13 @@ type ProviderServer interface {
 	Import(context.Context, *Import_Request) (*Import_Response, error)
 	// Stop asks every in-flight call to finish early; it returns at once.
 	Stop(context.Context, *Stop_Request) (*Stop_Response, error)
+	// Calls carries many Read and PlanChange calls over one stream, for
+	// plugins whose GetSchema says calls_stream: the client sends batches of
+	// calls, each with its own id, and the plugin answers each call once, in
+	// any order, batching the results that are ready together. A plan of
+	// thousands of instances then costs a few stream messages rather than
+	// two unary calls per instance.
+	Calls(grpc.BidiStreamingServer[Calls_Requests, Calls_Results]) error
 	mustEmbedUnimplementedProviderServer()
 }
 
@@ -201,6 +229,9 @@ func (UnimplementedProviderServer) Import(context.Context, *Import_Request) (*Im
 }
 func (UnimplementedProviderServer) Stop(context.Context, *Stop_Request) (*Stop_Response, error) {
 	return nil, status.Error(codes.Unimplemented, "method Stop not implemented")
+}
+func (UnimplementedProviderServer) Calls(grpc.BidiStreamingServer[Calls_Requests, Calls_Results]) error {
+	return status.Error(codes.Unimplemented, "method Calls not implemented")
 }
 func (UnimplementedProviderServer) mustEmbedUnimplementedProviderServer() {}
 func (UnimplementedProviderServer) testEmbeddedByValue()                  {}
@@ -356,6 +387,13 @@ func _Provider_Stop_Handler(srv interface{}, ctx context.Context, dec func(inter
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Provider_Calls_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(ProviderServer).Calls(&grpc.GenericServerStream[Calls_Requests, Calls_Results]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Provider_CallsServer = grpc.BidiStreamingServer[Calls_Requests, Calls_Results]
+
 // Provider_ServiceDesc is the grpc.ServiceDesc for Provider service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -396,6 +434,12 @@ var Provider_ServiceDesc = grpc.ServiceDesc{
 		{
 			StreamName:    "ApplyChange",
 			Handler:       _Provider_ApplyChange_Handler,
+			ServerStreams: true,
+			ClientStreams: true,
+		},
+		{
+			StreamName:    "Calls",
+			Handler:       _Provider_Calls_Handler,
 			ServerStreams: true,
 			ClientStreams: true,
 		},
