@@ -49,9 +49,7 @@ func Schema(training *schema.Block) *schema.Block {
 			"trials_done":   computed(n, "Complete trials."),
 			"trials_pruned": computed(n, "Trials stopped early."),
 			"trials_failed": computed(n, "Failed trials."),
-			"best": computed(cty.Object(map[string]cty.Type{
-				"number": n, "run_id": s, "value": n, "params": dyn, "metrics": cty.Map(n),
-			}), "The complete trial with the best objective: number, run_id, value, params, metrics."),
+			"best":          computed(bestType(), "The complete trial with the best objective: number, run_id, value, params, metrics."),
 		},
 		Blocks: map[string]*schema.NestedBlock{
 			"trial": {Nesting: schema.NestingSingle, MinItems: 1, Block: trial},
@@ -77,4 +75,11 @@ func Schema(training *schema.Block) *schema.Block {
 			}}},
 		},
 	}
+}
+
+// bestType is the type of the best attribute.
+func bestType() cty.Type {
+	return cty.Object(map[string]cty.Type{
+		"number": cty.Number, "run_id": cty.String, "value": cty.Number, "params": cty.DynamicPseudoType, "metrics": cty.Map(cty.Number),
+	})
 }

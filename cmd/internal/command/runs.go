@@ -461,20 +461,7 @@ func (c *RunsPlotCommand) Run(args []string) int {
 			views.SortSeries(&s)
 			p.Series = append(p.Series, s)
 		}
-		f, err := os.Create(out)
-		if err != nil {
-			c.errorf("%s", err)
-			return 1
-		}
-		if strings.HasSuffix(strings.ToLower(out), ".svg") {
-			err = p.SVG(f)
-		} else {
-			err = p.PNG(f)
-		}
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
+		if err := views.WritePicture(out, p); err != nil {
 			c.errorf("Cannot write %s: %s", out, err)
 			return 1
 		}
