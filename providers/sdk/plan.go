@@ -3,6 +3,7 @@ package sdk
 import (
 	"context"
 	"fmt"
+	"github.com/mltf/mltf/lang/schema"
 	"sort"
 	"strings"
 
@@ -199,7 +200,7 @@ func short(v cty.Value) string {
 		}
 		return fmt.Sprintf("%q", s)
 	case ty == cty.Number:
-		return v.AsBigFloat().Text('g', -1)
+		return schema.FormatNumber(v.AsBigFloat())
 	case ty == cty.Bool:
 		if v.True() {
 			return "true"

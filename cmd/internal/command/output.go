@@ -3,6 +3,7 @@ package command
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/mltf/mltf/lang/schema"
 	"io"
 	"sort"
 	"strings"
@@ -61,7 +62,7 @@ func (c *OutputCommand) Run(args []string) int {
 			case cty.String:
 				fmt.Fprint(c.Stdout, v.AsString())
 			case cty.Number:
-				fmt.Fprint(c.Stdout, v.AsBigFloat().Text('g', -1))
+				fmt.Fprint(c.Stdout, schema.FormatNumber(v.AsBigFloat()))
 			case cty.Bool:
 				fmt.Fprint(c.Stdout, v.True())
 			default:

@@ -2,6 +2,7 @@ package views
 
 import (
 	"fmt"
+	"github.com/mltf/mltf/lang/schema"
 	"sort"
 	"strings"
 
@@ -55,7 +56,7 @@ func (r *valueRenderer) scalar(p cty.Path, v cty.Value) string {
 	case ty == cty.String:
 		return fmt.Sprintf("%q", v.AsString())
 	case ty == cty.Number:
-		return v.AsBigFloat().Text('g', -1)
+		return schema.FormatNumber(v.AsBigFloat())
 	case ty == cty.Bool:
 		if v.True() {
 			return "true"

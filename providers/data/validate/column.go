@@ -22,6 +22,8 @@ const (
 type colDef struct {
 	idx  int
 	spec *compiled
+	// keys checks a unique column, for all workers.
+	keys *keySet
 }
 
 func (c *colDef) name() string { return c.spec.Name }
@@ -57,17 +59,22 @@ type acc struct {
 	pend []float64
 	// known counts the allowed values of a column with values; top and
 	// topInt then count only the others.
-	known     []int64
-	bools     [2]int64
-	uniqInt   map[int64]exampleRef
-	uniqFloat map[float64]exampleRef
-	uniqStr   map[uint64]exampleRef
-	seed      maphash.Seed
-	fails     [nChecks]*failAcc
+	known []int64
+	bools [2]int64
+	// keys are the pending entries of a unique column, added to def.keys
+	// at the end of each batch; keyVals are their values for a string
+	// column, valid as long as the batch.
+	keys    keyBatch
+	keyVals []string
+	onDup   dupFunc
+	// text is set for text formats, whose rows are lines.
+	textual bool
+	seed    maphash.Seed
+	fails   [nChecks]*failAcc
 }
 
-func newAcc(def *colDef, seed maphash.Seed, worker int) *acc {
-	a := &acc{def: def, spec: def.spec, seed: seed}
+func newAcc(def *colDef, seed maphash.Seed, worker int, text bool) *acc {
+	a := &acc{def: def, spec: def.spec, seed: seed, textual: text}
 	switch def.typ() {
 	case Int64, Float64, Timestamp:
 		a.num = stats.NewNumeric(reservoirSize, uint64(worker)<<32|uint64(def.idx))
@@ -79,16 +86,7 @@ func newAcc(def *colDef, seed maphash.Seed, worker int) *acc {
 		a.topInt = stats.NewTopK[int64](topCapacity)
 	}
 	a.known = make([]int64, len(a.spec.names))
-	if a.spec.Unique {
-		switch def.typ() {
-		case Int64, Timestamp, Bool:
-			a.uniqInt = map[int64]exampleRef{}
-		case Float64:
-			a.uniqFloat = map[float64]exampleRef{}
-		case String:
-			a.uniqStr = map[uint64]exampleRef{}
-		}
-	}
+	a.onDup = a.duplicateKey
 	return a
 }
 
@@ -152,21 +150,47 @@ func (a *acc) int(v int64, w *where, r int) {
 			a.topInt.Add(v, nil)
 		}
 	}
-	if a.uniqInt != nil {
-		a.uniqueInt(v, w, r, func() string { return strconv.FormatInt(v, 10) })
+	if a.def.keys != nil {
+		a.unique(uint64(v), w, r)
 	}
 }
 
-func (a *acc) uniqueInt(v int64, w *where, r int, raw func() string) {
-	e := w.ref(r, "")
-	if first, dup := a.uniqInt[v]; dup {
-		a.duplicate(first, e, raw())
-		if compareRef(e, first) < 0 {
-			a.uniqInt[v] = e
-		}
-		return
+// unique queues a key of a unique column.
+func (a *acc) unique(key uint64, w *where, r int) {
+	row := w.firstRow + int64(r) + 1
+	if w.lines != nil {
+		row = w.lines[r]
 	}
-	a.uniqInt[v] = e
+	a.keys.es = append(a.keys.es, entry{key, packLoc(w.obj, row)})
+}
+
+// flushKeys adds the queued keys to the column's set.
+func (a *acc) flushKeys() {
+	if len(a.keys.es) > 0 {
+		a.def.keys.add(&a.keys, a.onDup)
+	}
+	a.keyVals = a.keyVals[:0]
+}
+
+// duplicateKey records a key seen twice; i is its index among the queued
+// keys, -1 when the set checks its spilled keys at the end.
+func (a *acc) duplicateKey(e entry, i int, first uint64) {
+	value := ""
+	if a.def.typ() != String {
+		value = a.showKey(e.key)
+	} else if i >= 0 && i < len(a.keyVals) {
+		value = show(a.keyVals[i])
+	}
+	a.duplicate(a.refAt(first), a.refAt(e.loc), value)
+}
+
+func (a *acc) refAt(loc uint64) exampleRef {
+	obj, row := unpackLoc(loc)
+	e := exampleRef{obj: obj, row: row}
+	if a.textual {
+		e.line = row
+	}
+	return e
 }
 
 // duplicate records that two rows hold the same value: the later of the
@@ -204,16 +228,11 @@ func (a *acc) float(v float64, w *where, r int) {
 			a.fail(cValues, w, r, raw())
 		}
 	}
-	if a.uniqFloat != nil {
-		e := w.ref(r, "")
-		if first, dup := a.uniqFloat[v]; dup {
-			a.duplicate(first, e, raw())
-			if compareRef(e, first) < 0 {
-				a.uniqFloat[v] = e
-			}
-		} else {
-			a.uniqFloat[v] = e
+	if a.def.keys != nil {
+		if v == 0 {
+			v = 0 // -0 and 0 are the same value
 		}
+		a.unique(math.Float64bits(v), w, r)
 	}
 }
 
@@ -233,17 +252,9 @@ func (a *acc) str(s string, w *where, r int) {
 	if sp.re != nil && !sp.re.MatchString(s) {
 		a.fail(cRegex, w, r, show(s))
 	}
-	if a.uniqStr != nil {
-		h := maphash.String(a.seed, s)
-		e := w.ref(r, "")
-		if first, dup := a.uniqStr[h]; dup {
-			a.duplicate(first, e, show(s))
-			if compareRef(e, first) < 0 {
-				a.uniqStr[h] = e
-			}
-		} else {
-			a.uniqStr[h] = e
-		}
+	if a.def.keys != nil {
+		a.unique(maphash.String(a.seed, s), w, r)
+		a.keyVals = append(a.keyVals, s)
 	}
 }
 
@@ -254,8 +265,8 @@ func (a *acc) bool(b bool, w *where, r int) {
 	if sp.Values != nil && !sp.bools[b2i(b)] {
 		a.fail(cValues, w, r, strconv.FormatBool(b))
 	}
-	if a.uniqInt != nil {
-		a.uniqueInt(int64(b2i(b)), w, r, func() string { return strconv.FormatBool(b) })
+	if a.def.keys != nil {
+		a.unique(uint64(b2i(b)), w, r)
 	}
 }
 
@@ -263,8 +274,8 @@ func (a *acc) bool(b bool, w *where, r int) {
 func (a *acc) time(ns int64, w *where, r int) {
 	a.count++
 	a.add(float64(ns) / 1e9)
-	if a.uniqInt != nil {
-		a.uniqueInt(ns, w, r, func() string { return time.Unix(0, ns).UTC().Format(time.RFC3339Nano) })
+	if a.def.keys != nil {
+		a.unique(uint64(ns), w, r)
 	}
 }
 
@@ -396,36 +407,6 @@ func (a *acc) merge(o *acc) {
 		}
 		a.fails[i].merge(f)
 	}
-	for k, e := range o.uniqInt {
-		if first, ok := a.uniqInt[k]; ok {
-			a.duplicate(first, e, a.showInt(k))
-			if compareRef(e, first) < 0 {
-				a.uniqInt[k] = e
-			}
-		} else {
-			a.uniqInt[k] = e
-		}
-	}
-	for k, e := range o.uniqFloat {
-		if first, ok := a.uniqFloat[k]; ok {
-			a.duplicate(first, e, strconv.FormatFloat(k, 'g', -1, 64))
-			if compareRef(e, first) < 0 {
-				a.uniqFloat[k] = e
-			}
-		} else {
-			a.uniqFloat[k] = e
-		}
-	}
-	for k, e := range o.uniqStr {
-		if first, ok := a.uniqStr[k]; ok {
-			a.duplicate(first, e, "")
-			if compareRef(e, first) < 0 {
-				a.uniqStr[k] = e
-			}
-		} else {
-			a.uniqStr[k] = e
-		}
-	}
 }
 
 // fillTop sets the top values of a categorical column: the counts of its
@@ -455,15 +436,17 @@ func (a *acc) fillTop(s *stats.Summary, cr *ColumnResult) {
 	cr.Count = func(v string) int64 { return all.Counts[v] }
 }
 
-// showInt shows a value of a uniqueness map of integers.
-func (a *acc) showInt(k int64) string {
+// showKey shows the value of a key of a unique column other than string.
+func (a *acc) showKey(k uint64) string {
 	switch a.def.typ() {
 	case Timestamp:
-		return time.Unix(0, k).UTC().Format(time.RFC3339Nano)
+		return time.Unix(0, int64(k)).UTC().Format(time.RFC3339Nano)
 	case Bool:
 		return strconv.FormatBool(k == 1)
+	case Float64:
+		return strconv.FormatFloat(math.Float64frombits(k), 'g', -1, 64)
 	}
-	return strconv.FormatInt(k, 10)
+	return strconv.FormatInt(int64(k), 10)
 }
 
 // result builds the column's statistics.

@@ -2,11 +2,13 @@ package validate
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -17,80 +19,209 @@ type colPos struct {
 	pos int
 }
 
-// csvBatch is up to batchRows records of one CSV object, their fields
-// flattened.
-type csvBatch struct {
-	where
-	ncols  int
-	rows   int
-	fields []string
-	cols   []colPos
+// csvChunk is a piece of a CSV object holding whole records. The reader
+// only cuts the object at record boundaries; workers split and check the
+// records, so that parsing runs on every worker.
+type csvChunk struct {
+	obj   int32
+	data  []byte
+	buf   *[]byte // data's buffer, returned to the run when done
+	line  int64   // the line data starts on
+	ncols int
+	cols  []colPos
 }
 
-func (b *csvBatch) process(w *worker) {
-	for _, c := range b.cols {
-		w.acc(c.def).textColumn(b.fields, b.ncols, b.rows, c.pos, &b.where)
+// csvWork is a worker's reusable state for CSV chunks.
+type csvWork struct {
+	s     *csvScanner
+	comma rune
+	where where
+}
+
+func (c *csvChunk) process(w *worker) {
+	r := w.r
+	cw := &w.csv
+	if cw.s == nil {
+		cw.comma = r.comma()
+		cw.s = newCSVScanner(cw.comma)
 	}
-	w.r.recycle(b)
+	s := cw.s
+	s.reset(c.data, c.line)
+	b := &cw.where
+	var total int64
+	for more := true; more; {
+		s.fields = s.fields[:0]
+		*b = where{obj: c.obj, lines: b.lines[:0]}
+		rows := 0
+		for rows < r.batchRows {
+			if more = s.scan(); !more {
+				break
+			}
+			start := rows * c.ncols
+			nf := len(s.fields) - start
+			switch {
+			case s.err != nil:
+				e := s.err
+				w.rowFail(CheckRead, "", exampleRef{obj: c.obj, row: e.startLine, line: e.startLine, value: csvSyntaxMessage(e.startLine, e.line, e.col, e.err)})
+			case nf != c.ncols:
+				total++
+				w.rowFail(CheckFields, "", exampleRef{obj: c.obj, row: s.recLine, line: s.recLine,
+					value: fmt.Sprintf("%d fields, the header has %d", nf, c.ncols)})
+			default:
+				b.lines = append(b.lines, s.recLine)
+				rows++
+				continue
+			}
+			s.fields = s.fields[:start]
+		}
+		if rows == 0 {
+			continue
+		}
+		total += int64(rows)
+		for _, col := range c.cols {
+			w.acc(col.def).textColumn(s.fields, c.ncols, rows, col.pos, b)
+		}
+		w.flushKeys()
+	}
+	clear(s.fields) // the fields point into the buffer
+	r.addRows(c.obj, total)
+	r.putBuffer(c.buf)
+	r.pieceDone(c.obj)
 }
 
-// csvBatch takes a batch from the free list, or makes one. Reusing batches
-// keeps the allocation rate (and so the garbage collector's work) down to
-// the records encoding/csv allocates itself.
-func (r *run) csvBatch() *csvBatch {
+func (r *run) comma() rune {
+	if r.c.Delimiter != 0 {
+		return r.c.Delimiter
+	}
+	return ','
+}
+
+// getBuffer returns a chunk buffer: a free one, or a new one.
+func (r *run) getBuffer() *[]byte {
 	select {
 	case b := <-r.free:
 		return b
 	default:
-		return &csvBatch{}
+		b := make([]byte, 0, r.chunkSize+r.chunkSize/4)
+		return &b
 	}
 }
 
-func (r *run) recycle(b *csvBatch) {
-	clear(b.fields) // drop the references to the records
+func (r *run) putBuffer(b *[]byte) {
 	select {
 	case r.free <- b:
 	default:
 	}
 }
 
+// maxRecord bounds the size of one record (a quoted field that never
+// closes would otherwise be read whole).
+const maxRecord = 64 << 20
+
+var bom = []byte("\xef\xbb\xbf")
+
+// readCSV reads an object in chunks of whole records and hands them to the
+// workers.
 func (r *run) readCSV(obj int32, o Object) {
-	if r.splittable(o) {
-		r.readCSVSplit(obj, o)
-		return
-	}
 	rc, ok := r.open(obj, o)
 	if !ok {
 		return
 	}
 	defer rc.Close()
-	cr := r.csvReader(rc)
-	first, err := cr.Read()
-	if err == io.EOF {
+	comma := []byte(string(r.comma()))
+	ch := chunker{r: rc, size: r.chunkSize, split: func(b []byte) int { return splitCSV(b, comma) }}
+	buf := r.getBuffer()
+	data, err := ch.next(buf)
+	if err != nil {
+		r.putBuffer(buf)
+		r.objectFail(CheckRead, "", obj, fmt.Sprintf("cannot be read: %v", err))
+		return
+	}
+	data = bytes.TrimPrefix(data, bom)
+	s := newCSVScanner(r.comma())
+	s.reset(data, 1)
+	if !s.scan() {
+		r.putBuffer(buf)
 		r.objectFail(CheckEmpty, "", obj, "has no header and no rows")
 		return
 	}
-	if err != nil && !errors.Is(err, csv.ErrFieldCount) {
-		r.csvError(obj, 0, err)
+	if e := s.err; e != nil {
+		r.putBuffer(buf)
+		r.rowFail(CheckRead, "", exampleRef{obj: obj, row: e.startLine, line: e.startLine, value: csvSyntaxMessage(e.startLine, e.line, e.col, e.err)})
 		return
 	}
-	cols, ncols := r.csvColumns(obj, first)
-	cr.FieldsPerRecord = ncols
-	var pending []string
-	if r.c.NoHeader {
-		pending = first
+	cols, ncols := r.csvColumns(obj, s.fields)
+	line := int64(1)
+	if !r.c.NoHeader {
+		data, line = data[s.pos:], s.line
 	}
-	rows, _ := r.parseCSV(obj, cr, cols, ncols, 0, pending)
-	r.setRows(obj, rows)
+	for {
+		if len(data) > 0 {
+			c := &csvChunk{obj: obj, data: data, buf: buf, line: line, ncols: ncols, cols: cols}
+			line += int64(bytes.Count(data, []byte{'\n'}))
+			r.pending[obj].Add(1)
+			if !r.send(c) {
+				return
+			}
+		} else {
+			r.putBuffer(buf)
+		}
+		buf = r.getBuffer()
+		if data, err = ch.next(buf); err != nil || data == nil {
+			r.putBuffer(buf)
+			if err != nil {
+				r.rowFail(CheckRead, "", exampleRef{obj: obj, row: line, line: line, value: fmt.Sprintf("cannot be read after line %d: %v", line-1, err)})
+			}
+			return
+		}
+	}
 }
 
-func (r *run) csvReader(rd io.Reader) *csv.Reader {
-	cr := csv.NewReader(bufio.NewReaderSize(rd, 256<<10))
-	if r.c.Delimiter != 0 {
-		cr.Comma = r.c.Delimiter
+// chunker cuts a stream into pieces of about size bytes that end where
+// split says (at a record boundary), carrying the rest over to the next
+// piece.
+type chunker struct {
+	r     io.Reader
+	size  int
+	split func([]byte) int
+	carry []byte
+	eof   bool
+}
+
+// next fills buf with the next piece and returns it; nil at the end.
+func (c *chunker) next(buf *[]byte) ([]byte, error) {
+	b := append((*buf)[:0], c.carry...)
+	c.carry = c.carry[:0]
+	for want := c.size; ; want *= 2 {
+		for !c.eof && len(b) < want {
+			if cap(b)-len(b) < max(c.size/4, 512) {
+				b = slices.Grow(b, want-len(b)+max(c.size/4, 512))
+			}
+			n, err := c.r.Read(b[len(b):cap(b)])
+			b = b[:len(b)+n]
+			if err == io.EOF {
+				c.eof = true
+			} else if err != nil {
+				*buf = b
+				return nil, err
+			}
+		}
+		*buf = b
+		if len(b) == 0 {
+			return nil, nil
+		}
+		if c.eof {
+			return b, nil
+		}
+		if cut := c.split(b); cut > 0 {
+			c.carry = append(c.carry, b[cut:]...)
+			return b[:cut], nil
+		}
+		if len(b) >= maxRecord {
+			return nil, fmt.Errorf("a record is longer than %d MiB; is a quoted field not closed?", maxRecord>>20)
+		}
+		// One record spans the piece: read on.
 	}
-	cr.ReuseRecord = true
-	return cr
 }
 
 // csvColumns maps the header (or, without one, the first record's width)
@@ -102,7 +233,9 @@ func (r *run) csvColumns(obj int32, first []string) ([]colPos, int) {
 			names[i] = strconv.Itoa(i + 1)
 		}
 	} else {
-		copy(names, first)
+		for i, f := range first {
+			names[i] = strings.Clone(f)
+		}
 	}
 	defs := r.mapColumns(obj, names, func(int) (Type, bool) { return String, true })
 	var cols []colPos
@@ -112,63 +245,6 @@ func (r *run) csvColumns(obj int32, first []string) ([]colPos, int) {
 		}
 	}
 	return cols, len(names)
-}
-
-// parseCSV reads the records of cr (after the header) into batches.
-// lineOffset is added to cr's line numbers (a piece of a split object);
-// pending is a record already read. It returns the number of rows, and
-// false when the run was cancelled.
-func (r *run) parseCSV(obj int32, cr *csv.Reader, cols []colPos, ncols int, lineOffset int64, pending []string) (int64, bool) {
-	var rows int64
-	newBatch := func() *csvBatch {
-		b := r.csvBatch()
-		b.where = where{obj: obj, lines: b.lines[:0]}
-		b.ncols, b.rows, b.fields, b.cols = ncols, 0, b.fields[:0], cols
-		return b
-	}
-	b := newBatch()
-	add := func(rec []string) bool {
-		line, _ := cr.FieldPos(0)
-		b.fields = append(b.fields, rec...)
-		b.lines = append(b.lines, int64(line)+lineOffset)
-		b.rows++
-		rows++
-		if b.rows == r.batchRows {
-			if !r.send(b) {
-				return false
-			}
-			b = newBatch()
-		}
-		return true
-	}
-	if pending != nil && !add(pending) {
-		return rows, false
-	}
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrFieldCount) {
-				rows++
-				line := int64(pe.StartLine) + lineOffset
-				r.rowFail(CheckFields, "", exampleRef{obj: obj, row: line, line: line,
-					value: fmt.Sprintf("%d fields, the header has %d", len(rec), ncols)})
-				continue
-			}
-			r.csvErrorAt(obj, lineOffset, err)
-			break
-		}
-		if !add(rec) {
-			return rows, false
-		}
-	}
-	if b.rows > 0 && !r.send(b) {
-		return rows, false
-	}
-	return rows, true
 }
 
 // send hands a batch to the workers; false when the run is cancelled.
@@ -181,33 +257,16 @@ func (r *run) send(b batch) bool {
 	}
 }
 
-func (r *run) csvError(obj int32, rows int64, err error) {
-	var pe *csv.ParseError
-	if !errors.As(err, &pe) {
-		r.objectFail(CheckRead, "", obj, fmt.Sprintf("cannot be read after %d rows: %v", rows, err))
-		return
-	}
-	r.csvErrorAt(obj, 0, err)
-}
-
-// csvErrorAt records malformed CSV; lineOffset is added to the lines of
-// the error (a piece of a split object).
-func (r *run) csvErrorAt(obj int32, lineOffset int64, err error) {
-	var pe *csv.ParseError
-	if !errors.As(err, &pe) {
-		r.objectFail(CheckRead, "", obj, fmt.Sprintf("cannot be read: %v", err))
-		return
-	}
-	start, line := int64(pe.StartLine)+lineOffset, int64(pe.Line)+lineOffset
-	msg := fmt.Sprintf("is not valid CSV at line %d, column %d: %v", line, pe.Column, pe.Err)
+// csvSyntaxMessage says what is wrong with a malformed record.
+func csvSyntaxMessage(start, line, col int64, err error) string {
+	msg := fmt.Sprintf("is not valid CSV at line %d, column %d: %v", line, col, err)
 	if start != line {
-		msg = fmt.Sprintf("is not valid CSV: the row that starts at line %d runs to line %d, column %d: %v", start, line, pe.Column, pe.Err)
+		msg = fmt.Sprintf("is not valid CSV: the row that starts at line %d runs to line %d, column %d: %v", start, line, col, err)
 	}
-	switch {
-	case errors.Is(pe.Err, csv.ErrBareQuote), errors.Is(pe.Err, csv.ErrQuote):
+	if errors.Is(err, csv.ErrBareQuote) || errors.Is(err, csv.ErrQuote) {
 		msg += `; a field that contains quotes must be quoted as a whole, with inner quotes doubled ("a ""b"" c")`
 	}
-	r.rowFail(CheckRead, "", exampleRef{obj: obj, row: start, line: start, value: msg})
+	return msg
 }
 
 // open opens an object for sequential reading, decompressing it when its

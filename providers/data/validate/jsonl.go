@@ -73,6 +73,7 @@ func (b *jsonBatch) process(w *worker) {
 			}
 		}
 	}
+	w.flushKeys()
 	if len(seen) > 0 {
 		r.mu.Lock()
 		p := r.present[b.obj]

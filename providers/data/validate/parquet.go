@@ -29,6 +29,7 @@ func (b *arrowBatch) process(w *worker) {
 	for _, c := range b.cols {
 		w.acc(c.def).arrowColumn(b.rec.Column(c.pos), &b.where)
 	}
+	w.flushKeys()
 }
 
 // natural is the schema type that holds values of an Arrow type.
@@ -139,6 +140,14 @@ func (r *run) readParquet(obj int32, o Object) {
 func (r *run) setRows(obj int32, rows int64) {
 	r.mu.Lock()
 	r.objRows[obj] = rows
+	r.mu.Unlock()
+	r.rows.Add(rows)
+}
+
+// addRows counts rows of an object read in pieces.
+func (r *run) addRows(obj int32, rows int64) {
+	r.mu.Lock()
+	r.objRows[obj] += rows
 	r.mu.Unlock()
 	r.rows.Add(rows)
 }

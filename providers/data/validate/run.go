@@ -37,9 +37,15 @@ type Options struct {
 	BatchRows int
 	// Progress, when set, is called from one goroutine at a time.
 	Progress func(Progress)
-	// SplitSize is the size from which a local CSV file is read as several
-	// pieces at once; 0 means 32 MiB, a negative value never splits.
-	SplitSize int64
+	// ChunkSize is the size of the pieces a CSV or JSON lines object is cut
+	// into, at record boundaries, for the workers; 0 means 1 MiB.
+	ChunkSize int
+	// UniqueMemory is the memory the unique checks may use together before
+	// they spill to temporary files; 0 means DefaultUniqueMemory.
+	UniqueMemory int64
+	// TempDir is where unique checks spill; "" means the system's
+	// temporary directory.
+	TempDir string
 }
 
 // batch is a piece of one object that a worker checks.
@@ -50,14 +56,15 @@ type batch interface {
 type run struct {
 	ctx       context.Context
 	par       int
-	splitSize int64
+	chunkSize int
 	src       *source.Source
 	objs      []Object
 	c         *Contract
 	batchRows int
 	seed      maphash.Seed
+	keys      budget
 	batches   chan batch
-	free      chan *csvBatch // batches for reuse
+	free      chan *[]byte // chunk buffers for reuse
 
 	// decl are the declared columns, fixed before reading starts.
 	decl []*colDef
@@ -68,6 +75,9 @@ type run struct {
 	objFails map[failKey]*failAcc
 	present  map[int32][]bool // JSON lines: declared columns seen per object
 	objRows  []int64
+	// pending counts the reader of an object and its pieces not yet
+	// checked: the object is finished when it drops to 0.
+	pending  []atomic.Int32
 	rows     atomic.Int64
 	done     int
 	progress func(Progress)
@@ -94,21 +104,23 @@ func Run(ctx context.Context, src *source.Source, objs []Object, c *Contract, op
 		batchRows: opts.BatchRows,
 		seed:      maphash.MakeSeed(),
 		batches:   make(chan batch, 2*par),
-		free:      make(chan *csvBatch, 4*par),
+		free:      make(chan *[]byte, 4*par),
 		byName:    map[string]*colDef{},
 		objFails:  map[failKey]*failAcc{},
 		present:   map[int32][]bool{},
 		objRows:   make([]int64, len(objs)),
+		pending:   make([]atomic.Int32, len(objs)),
 		progress:  opts.Progress,
+	}
+	r.keys.limit, r.keys.dir = opts.UniqueMemory, opts.TempDir
+	if r.keys.limit <= 0 {
+		r.keys.limit = DefaultUniqueMemory
 	}
 	if r.batchRows <= 0 {
 		r.batchRows = 4096
 	}
-	switch r.splitSize = opts.SplitSize; {
-	case r.splitSize == 0:
-		r.splitSize = splitMin
-	case r.splitSize < 0:
-		r.splitSize = 0
+	if r.chunkSize = opts.ChunkSize; r.chunkSize <= 0 {
+		r.chunkSize = 1 << 20
 	}
 	for _, col := range sorted(c.Columns) {
 		spec, _ := compile(col)
@@ -131,8 +143,9 @@ func Run(ctx context.Context, src *source.Source, objs []Object, c *Contract, op
 	for range min(par, max(len(objs), 1)) {
 		rg.Go(func() {
 			for i := range next {
+				r.pending[i].Add(1)
 				r.readObject(i)
-				r.finished(i)
+				r.pieceDone(i)
 			}
 		})
 	}
@@ -149,9 +162,19 @@ feed:
 	close(r.batches)
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
+		r.releaseKeys()
 		return nil, fmt.Errorf("validation stopped: %w", err)
 	}
-	return r.result(workers), nil
+	return r.result(workers)
+}
+
+// releaseKeys drops the unique checks' tables and temporary files.
+func (r *run) releaseKeys() {
+	for _, def := range r.cols {
+		if def.keys != nil {
+			def.keys.finish(func(entry, int, uint64) {})
+		}
+	}
 }
 
 func sorted(cols []Column) []Column {
@@ -176,6 +199,14 @@ func (r *run) readObject(i int32) {
 	}
 }
 
+// pieceDone is called when the reader of an object, or a worker checking
+// a piece of it, is done.
+func (r *run) pieceDone(i int32) {
+	if r.pending[i].Add(-1) == 0 {
+		r.finished(i)
+	}
+}
+
 func (r *run) finished(i int32) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -187,6 +218,9 @@ func (r *run) finished(i int32) {
 
 func (r *run) addColumn(spec *compiled) *colDef {
 	def := &colDef{idx: len(r.cols), spec: spec}
+	if spec.Unique {
+		def.keys = newKeySet(&r.keys)
+	}
 	r.cols = append(r.cols, def)
 	r.byName[spec.Name] = def
 	return def
@@ -292,6 +326,7 @@ type worker struct {
 	fails map[failKey]*failAcc // row failures not about a column value
 	cols  map[string]*colDef
 	json  jsonState
+	csv   csvWork
 }
 
 // column is what run.column gives for an object's column name, cached per
@@ -315,10 +350,20 @@ func (w *worker) acc(def *colDef) *acc {
 	}
 	a := w.accs[def.idx]
 	if a == nil {
-		a = newAcc(def, w.r.seed, w.id)
+		a = newAcc(def, w.r.seed, w.id, w.r.c.Format != Parquet)
 		w.accs[def.idx] = a
 	}
 	return a
+}
+
+// flushKeys adds the keys a batch queued to the unique checks; the batch
+// must still be alive (string values point into it).
+func (w *worker) flushKeys() {
+	for _, a := range w.accs {
+		if a != nil && a.def.keys != nil {
+			a.flushKeys()
+		}
+	}
 }
 
 func (w *worker) rowFail(check Check, column string, e exampleRef) {
@@ -336,7 +381,7 @@ func (w *worker) rowFail(check Check, column string, e exampleRef) {
 
 // result merges the workers' accumulators and runs the dataset-wide
 // checks.
-func (r *run) result(workers []*worker) *Result {
+func (r *run) result(workers []*worker) (*Result, error) {
 	res := &Result{Objects: len(r.objs)}
 	for _, n := range r.objRows {
 		res.Rows += n
@@ -438,7 +483,13 @@ func (r *run) result(workers []*worker) *Result {
 			}
 		}
 		if a == nil {
-			a = newAcc(def, r.seed, 0)
+			a = newAcc(def, r.seed, 0, r.c.Format != Parquet)
+		}
+		if def.keys != nil {
+			if err := def.keys.finish(a.onDup); err != nil {
+				r.releaseKeys()
+				return nil, fmt.Errorf("column %q: %w", def.name(), err)
+			}
 		}
 		if missing := objFails[failKey{CheckMissingColumn, def.name()}]; missing != nil && a.fails[cNullable] != nil && subset(a.fails[cNullable].objs, missing.objs) {
 			// The nulls of a JSON key that objects lack are that failure.
@@ -470,7 +521,7 @@ func (r *run) result(workers []*worker) *Result {
 	case r.c.MinRows == nil && res.Rows == 0 && len(res.Failures) == 0:
 		res.Failures = append(res.Failures, Failure{Check: CheckRowCount, Message: "the dataset has no rows; if that is expected, set checks { row_count { min = 0 } }"})
 	}
-	return res
+	return res, nil
 }
 
 func objectMessage(k failKey, f *failAcc) string {

@@ -1,0 +1,425 @@
+package validate
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math/bits"
+	"os"
+	"sync"
+	"sync/atomic"
+)
+
+// The uniqueness check keeps one fixed-width entry per distinct value of a
+// unique column: a 64-bit key (the value itself for int64, timestamp, bool
+// and float64 columns; a 64-bit hash of the text for strings) and the row
+// it was first seen in. Entries go to hash partitions, each a compact
+// open-addressing table. When the tables of a run would outgrow the memory
+// budget, the column spills: every partition is written to a temporary
+// file and later entries are appended to those files; at the end the
+// files are checked one partition at a time, a partition that is still too
+// large being partitioned again by the next bits of the hash. Memory stays
+// within the budget whatever the number of rows, and the cost is
+// near-linear: one probe per row in memory, one sequential write and read
+// per row once spilled.
+
+const (
+	// partBits partitions the keys (64 partitions per level).
+	partBits  = 6
+	nParts    = 1 << partBits
+	maxLevel  = 64/partBits - 1
+	entrySize = 16
+	// minSlots is a partition table's first size.
+	minSlots = 512
+	// spillBuf is the write buffer of a spilled partition's file.
+	spillBuf = 32 << 10
+	// DefaultUniqueMemory is the memory budget of the uniqueness checks of
+	// one validation when Options leave it unset.
+	DefaultUniqueMemory = 512 << 20
+	// A location holds the object index in its top objBits bits and the
+	// row (or line) in the others.
+	objBits = 24
+	rowBits = 64 - objBits
+	rowMask = 1<<rowBits - 1
+)
+
+// entry is a key and its row's location. A zero location marks a free
+// slot: rows count from 1.
+type entry struct {
+	key, loc uint64
+}
+
+func packLoc(obj int32, row int64) uint64 { return uint64(obj)<<rowBits | uint64(row)&rowMask }
+
+func unpackLoc(loc uint64) (int32, int64) { return int32(loc >> rowBits), int64(loc & rowMask) }
+
+// mix is a 64-bit finalizer (SplitMix64): consecutive integers spread
+// evenly over partitions and slots.
+func mix(k uint64) uint64 {
+	k ^= k >> 30
+	k *= 0xbf58476d1ce4e5b9
+	k ^= k >> 27
+	k *= 0x94d049bb133111eb
+	return k ^ k>>31
+}
+
+// budget is the memory the key sets of one run share, and where they
+// spill.
+type budget struct {
+	limit int64
+	used  atomic.Int64
+	dir   string
+}
+
+func (b *budget) reserve(n int64) bool {
+	if b.used.Add(n) > b.limit {
+		b.used.Add(-n)
+		return false
+	}
+	return true
+}
+
+func (b *budget) release(n int64) { b.used.Add(-n) }
+
+// dupFunc is told of a key seen twice: the entry being added (its index in
+// the batch, or -1 when spilled entries are checked) and the location
+// already in the set.
+type dupFunc func(e entry, i int, first uint64)
+
+// table is an open-addressing hash table with linear probing, keyed by
+// entry.key, keeping the smallest location of each key. Its size need not
+// be a power of two: the slot is the high word of hash × size.
+type table struct {
+	slots []entry
+	n     int
+	// skip is the number of hash bits the partitions above used.
+	skip uint
+}
+
+func newTable(slots int, skip uint) table {
+	return table{slots: make([]entry, slots), skip: skip}
+}
+
+func (t *table) bytes() int64 { return int64(len(t.slots)) * entrySize }
+
+// full says whether one more key would pass the maximum load of 3/4.
+func (t *table) full() bool { return 4*(t.n+1) > 3*len(t.slots) }
+
+// insert adds e, or reports a duplicate and keeps the smaller location.
+func (t *table) insert(e entry, i int, dup dupFunc) {
+	hi, _ := bits.Mul64(mix(e.key)<<t.skip, uint64(len(t.slots)))
+	for j := int(hi); ; {
+		s := &t.slots[j]
+		if s.loc == 0 {
+			*s = e
+			t.n++
+			return
+		}
+		if s.key == e.key {
+			dup(e, i, s.loc)
+			s.loc = min(s.loc, e.loc)
+			return
+		}
+		if j++; j == len(t.slots) {
+			j = 0
+		}
+	}
+}
+
+// grownSize is the next size of a table: half as large again.
+func (t *table) grownSize() int {
+	if len(t.slots) == 0 {
+		return minSlots
+	}
+	return len(t.slots) + len(t.slots)/2
+}
+
+func (t *table) resize(slots int) {
+	g := newTable(slots, t.skip)
+	for _, e := range t.slots {
+		if e.loc != 0 {
+			g.insert(e, -1, nil)
+		}
+	}
+	*t = g
+}
+
+// partition is one hash partition of a key set: a table in memory, or,
+// once the set spilled, a temporary file.
+type partition struct {
+	mu   sync.Mutex
+	t    table
+	file *spillFile
+}
+
+// keySet checks one unique column.
+type keySet struct {
+	b     *budget
+	parts [nParts]partition
+	// spilled is set once every partition is a file.
+	spilled atomic.Bool
+	spillMu sync.Mutex
+	errMu   sync.Mutex
+	err     error
+}
+
+func newKeySet(b *budget) *keySet { return &keySet{b: b} }
+
+// keyBatch is a worker's pending entries of one column, grouped by
+// partition before they are added.
+type keyBatch struct {
+	es     []entry
+	byPart [nParts][]int32
+}
+
+// add inserts a batch of entries; duplicates found in memory are reported
+// now, those of a spilled set at finish.
+func (s *keySet) add(kb *keyBatch, dup dupFunc) {
+	for p := range kb.byPart {
+		kb.byPart[p] = kb.byPart[p][:0]
+	}
+	for i, e := range kb.es {
+		p := mix(e.key) >> (64 - partBits)
+		kb.byPart[p] = append(kb.byPart[p], int32(i))
+	}
+	for p, idx := range kb.byPart {
+		if len(idx) > 0 {
+			s.addPart(&s.parts[p], kb.es, idx, dup)
+		}
+	}
+	kb.es = kb.es[:0]
+}
+
+func (s *keySet) addPart(pt *partition, es []entry, idx []int32, dup dupFunc) {
+	pt.mu.Lock()
+	for k, i := range idx {
+		e := es[i]
+		if pt.file != nil {
+			s.write(pt.file, e)
+			continue
+		}
+		if pt.t.full() && !s.grow(&pt.t) {
+			pt.mu.Unlock()
+			s.spill()
+			pt.mu.Lock()
+			// Spilled now: the rest of the batch goes to the file.
+			for _, i := range idx[k:] {
+				s.write(pt.file, es[i])
+			}
+			break
+		}
+		pt.t.insert(e, int(i), dup)
+	}
+	pt.mu.Unlock()
+}
+
+// grow enlarges a table within the budget; false when the budget does not
+// allow it. The old and the new table exist together while entries move.
+func (s *keySet) grow(t *table) bool {
+	n := t.grownSize()
+	if !s.b.reserve(int64(n) * entrySize) {
+		return false
+	}
+	old := t.bytes()
+	t.resize(n)
+	s.b.release(old)
+	return true
+}
+
+// spill moves every partition to a temporary file and frees the tables.
+func (s *keySet) spill() {
+	s.spillMu.Lock()
+	defer s.spillMu.Unlock()
+	if s.spilled.Load() {
+		return
+	}
+	for i := range s.parts {
+		pt := &s.parts[i]
+		pt.mu.Lock()
+		f, err := newSpillFile(s.b.dir)
+		if err != nil {
+			s.fail(err)
+		}
+		pt.file = f
+		for _, e := range pt.t.slots {
+			if e.loc != 0 {
+				s.write(f, e)
+			}
+		}
+		s.b.release(pt.t.bytes())
+		pt.t = table{}
+		pt.mu.Unlock()
+	}
+	s.spilled.Store(true)
+}
+
+func (s *keySet) fail(err error) {
+	s.errMu.Lock()
+	defer s.errMu.Unlock()
+	if s.err == nil {
+		s.err = err
+	}
+}
+
+func (s *keySet) write(f *spillFile, e entry) {
+	if err := f.write(e); err != nil {
+		s.fail(err)
+	}
+}
+
+// finish checks the spilled partitions, reporting their duplicates, and
+// releases everything. The set must not be added to any more.
+func (s *keySet) finish(dup dupFunc) error {
+	for i := range s.parts {
+		pt := &s.parts[i]
+		if pt.file != nil {
+			if err := s.checkFile(pt.file, partBits, dup); err != nil {
+				s.fail(err)
+			}
+			pt.file = nil
+		}
+		s.b.release(pt.t.bytes())
+		pt.t = table{}
+	}
+	return s.err
+}
+
+// checkFile finds the duplicates of one spilled partition (skip: the hash
+// bits used by the partitions above). When its distinct keys do not fit
+// the budget, it is split by the next bits of the hash and each piece is
+// checked in turn.
+func (s *keySet) checkFile(f *spillFile, skip uint, dup dupFunc) error {
+	defer f.close()
+	r, err := f.reader()
+	if err != nil {
+		return err
+	}
+	t := table{skip: skip}
+	defer func() { s.b.release(t.bytes()) }()
+	var buf [entrySize]byte
+	for read := int64(0); read < f.n; read++ {
+		if _, err := io.ReadFull(r, buf[:]); err != nil {
+			return fmt.Errorf("cannot read back the unique check's temporary file: %v", err)
+		}
+		e := entry{binary.LittleEndian.Uint64(buf[:8]), binary.LittleEndian.Uint64(buf[8:])}
+		if t.full() && !s.grow(&t) {
+			if skip+partBits > 64-partBits {
+				return errors.New("the unique check cannot fit its distinct values in its memory budget; raise the budget")
+			}
+			return s.split(f, r, &t, e, skip, dup)
+		}
+		t.insert(e, -1, dup)
+	}
+	return nil
+}
+
+// split partitions a spilled partition that is too large by the next hash
+// bits: the entries already in t, the entry e being added and the rest of
+// the file r go to new files, which are then checked one by one.
+func (s *keySet) split(f *spillFile, r io.Reader, t *table, e entry, skip uint, dup dupFunc) error {
+	var subs [nParts]*spillFile
+	for i := range subs {
+		sf, err := newSpillFile(s.b.dir)
+		if err != nil {
+			for _, o := range subs[:i] {
+				o.close()
+			}
+			return err
+		}
+		subs[i] = sf
+	}
+	part := func(e entry) *spillFile { return subs[mix(e.key)<<skip>>(64-partBits)] }
+	var werr error
+	put := func(e entry) {
+		if err := part(e).write(e); err != nil && werr == nil {
+			werr = err
+		}
+	}
+	// The table holds each key once, with the smallest location so far:
+	// duplicates already reported are not reported again.
+	for _, x := range t.slots {
+		if x.loc != 0 {
+			put(x)
+		}
+	}
+	s.b.release(t.bytes())
+	*t = table{skip: skip}
+	put(e)
+	var buf [entrySize]byte
+	for {
+		if _, err := io.ReadFull(r, buf[:]); err != nil {
+			if err == io.EOF {
+				break
+			}
+			return fmt.Errorf("cannot read back the unique check's temporary file: %v", err)
+		}
+		put(entry{binary.LittleEndian.Uint64(buf[:8]), binary.LittleEndian.Uint64(buf[8:])})
+	}
+	if werr != nil {
+		return werr
+	}
+	var first error
+	for _, sf := range subs {
+		if err := s.checkFile(sf, skip+partBits, dup); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// spillFile is a temporary file of entries, written through a buffer and
+// read back once.
+type spillFile struct {
+	f    *os.File
+	w    *bufio.Writer
+	n    int64
+	name string // set when the file could not be removed while open
+}
+
+// newSpillFile creates a temporary file, unlinked at once where the system
+// allows it, so that nothing is left behind even by a killed process.
+func newSpillFile(dir string) (*spillFile, error) {
+	f, err := os.CreateTemp(dir, "mltf-unique-*")
+	if err != nil {
+		return nil, fmt.Errorf("the unique check needs more memory than its budget and cannot write a temporary file: %v", err)
+	}
+	sf := &spillFile{f: f, w: bufio.NewWriterSize(f, spillBuf)}
+	if os.Remove(f.Name()) != nil {
+		sf.name = f.Name() // Windows: removed at close
+	}
+	return sf, nil
+}
+
+func (f *spillFile) write(e entry) error {
+	if f == nil {
+		return errors.New("the unique check has no temporary file")
+	}
+	var buf [entrySize]byte
+	binary.LittleEndian.PutUint64(buf[:8], e.key)
+	binary.LittleEndian.PutUint64(buf[8:], e.loc)
+	f.n++
+	if _, err := f.w.Write(buf[:]); err != nil {
+		return fmt.Errorf("cannot write the unique check's temporary file: %v", err)
+	}
+	return nil
+}
+
+func (f *spillFile) reader() (io.Reader, error) {
+	if err := f.w.Flush(); err != nil {
+		return nil, fmt.Errorf("cannot write the unique check's temporary file: %v", err)
+	}
+	f.w = nil
+	if _, err := f.f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	return bufio.NewReaderSize(f.f, spillBuf), nil
+}
+
+func (f *spillFile) close() {
+	f.f.Close()
+	if f.name != "" {
+		os.Remove(f.name)
+	}
+}
