@@ -3,12 +3,12 @@ package sdk
 import (
 	"context"
 	"fmt"
-	"github.com/mltf/mltf/lang/schema"
 	"sort"
 	"strings"
 
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/mltf/mltf/lang/schema"
 	"github.com/mltf/mltf/providers"
 	"github.com/mltf/mltf/providers/plugin"
 )

@@ -3,7 +3,6 @@ package command
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/mltf/mltf/lang/schema"
 	"io"
 	"sort"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
 	"github.com/mltf/mltf/cmd/internal/views"
+	"github.com/mltf/mltf/lang/schema"
 	"github.com/mltf/mltf/state"
 )
 

@@ -2,7 +2,6 @@ package views
 
 import (
 	"fmt"
-	"github.com/mltf/mltf/lang/schema"
 	"sort"
 	"strings"
 
