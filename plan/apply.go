@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hcldec"
@@ -278,17 +279,12 @@ func (a *applier) applyInstanceWith(ctx context.Context, n *node, iface provider
 	if !prior.IsNull() {
 		config = applyIgnoreChanges(config, prior, r.Lifecycle)
 	}
-	if c.Action == DeleteThenCreate {
-		if ds := a.destroyWith(ctx, iface, c); ds.HasErrors() {
-			return cty.DynamicVal, ds
-		}
-		prior, priorPrivate = cty.NullVal(ty), nil
-	}
-	if c.Action == CreateThenDelete {
+	if c.Action.IsReplace() {
 		prior, priorPrivate = cty.NullVal(ty), nil
 	}
 
-	// Plan again now that every value this instance refers to is known.
+	// Plan again now that every value this instance refers to is known,
+	// and hold the final plan to the approved one before anything changes.
 	presp := iface.PlanChange(ctx, providers.PlanChangeRequest{
 		Kind: r.Kind, Address: c.Addr.String(),
 		Prior: prior, PriorPrivate: priorPrivate,
@@ -298,26 +294,47 @@ func (a *applier) applyInstanceWith(ctx context.Context, n *node, iface provider
 	if presp.Diagnostics.HasErrors() {
 		return cty.DynamicVal, diags
 	}
+	if diffs := planDifferences(c.After, presp.Planned); len(diffs) > 0 {
+		return cty.DynamicVal, append(diags, inconsistentPlanDiag(c, n.provider, diffs, rng))
+	}
+	plannedPrivate := presp.PlannedPrivate
+	if approved, _ := c.After.UnmarkDeep(); approved.RawEquals(presp.Planned) {
+		// Nothing became known since the plan: apply the approved plan's
+		// private data, not a recomputation of it.
+		plannedPrivate = c.AfterPrivate
+	}
+	if c.Action == DeleteThenCreate {
+		if ds := a.destroyWith(ctx, iface, c); ds.HasErrors() {
+			return cty.DynamicVal, append(diags, ds...)
+		}
+	}
 
 	deps := append([]string(nil), c.Dependencies...)
+	var launched atomic.Bool // a partial instance is in state
 	resp := iface.ApplyChange(ctx, providers.ApplyChangeRequest{
 		Kind: r.Kind, Address: c.Addr.String(),
 		Prior: prior, PriorPrivate: priorPrivate,
-		Planned: presp.Planned, PlannedPrivate: presp.PlannedPrivate,
+		Planned: presp.Planned, PlannedPrivate: plannedPrivate,
 		Config: config,
 		Events: func(ev providers.Event) {
 			if ev.Type == providers.EventPartial && ev.Partial != cty.NilVal && ev.Partial.IsWhollyKnown() {
 				if b, err := encodeInstance(ev.Partial, ty); err == nil {
 					a.persist(c.Addr, n.provider, &state.Instance{Status: state.Partial, Attributes: b, Private: ev.PartialPrivate, Dependencies: deps, Sensitive: sensitive})
+					launched.Store(true)
 				}
 			}
 			a.hooks.Event(c, mask.event(ev))
 		},
 	})
-	diags = append(diags, mask.diags(providerDiags(n.provider, c.Addr.String(), resp.Diagnostics, rng))...)
+	pdiags := mask.diags(providerDiags(n.provider, c.Addr.String(), resp.Diagnostics, rng))
 	if ctx.Err() != nil && resp.Diagnostics.HasErrors() {
-		return cty.DynamicVal, diags // interrupted: a partial instance stays as it is
+		// Interrupted: a partial instance stays as it is.
+		if launched.Load() || c.PriorStatus == state.Partial {
+			return cty.DynamicVal, append(diags, detached(pdiags)...)
+		}
+		return cty.DynamicVal, append(diags, pdiags...)
 	}
+	diags = append(diags, pdiags...)
 	newVal := resp.New
 	if newVal == cty.NilVal || newVal.IsNull() {
 		if !resp.Diagnostics.HasErrors() {

@@ -20,9 +20,19 @@ type memProvider struct {
 	objects map[string]cty.Value
 	nextID  atomic.Int64
 	applied []string // "create experiment.a", in order
+
+	// source is what the computed "fingerprint" is planned from: a stand-in
+	// for data that may change between plan and apply.
+	source string
+	// plans counts PlanChange calls; each plan's private data is "plan-N".
+	plans atomic.Int64
+	// privates are the PlannedPrivate of every ApplyChange, by address.
+	privates map[string]string
 }
 
-func newMemProvider() *memProvider { return &memProvider{objects: map[string]cty.Value{}} }
+func newMemProvider() *memProvider {
+	return &memProvider{objects: map[string]cty.Value{}, privates: map[string]string{}}
+}
 
 var _ providers.Interface = (*memProvider)(nil)
 
@@ -33,6 +43,8 @@ func memSchema() *schema.Block {
 		"tags":   {Type: cty.Map(cty.String), Optional: true},
 		"secret": {Type: cty.String, Optional: true, Sensitive: true},
 		"id":     {Type: cty.String, Computed: true},
+
+		"fingerprint": {Type: cty.String, Computed: true},
 	}}
 }
 
@@ -50,14 +62,19 @@ func (p *memProvider) PlanChange(_ context.Context, req providers.PlanChangeRequ
 		return providers.PlanChangeResponse{Planned: req.Config}
 	}
 	m := req.Proposed.AsValueMap()
+	p.mu.Lock()
+	m["fingerprint"] = cty.StringVal(p.source)
+	p.mu.Unlock()
 	if req.Prior.IsNull() || !req.Prior.GetAttr("seed").RawEquals(req.Config.GetAttr("seed")) {
 		m["id"] = cty.UnknownVal(cty.String)
 	}
-	return providers.PlanChangeResponse{Planned: cty.ObjectVal(m), RequiresReplace: []cty.Path{cty.GetAttrPath("seed")}}
+	private := fmt.Sprintf("plan-%d", p.plans.Add(1))
+	return providers.PlanChangeResponse{Planned: cty.ObjectVal(m), PlannedPrivate: []byte(private), RequiresReplace: []cty.Path{cty.GetAttrPath("seed")}}
 }
 func (p *memProvider) ApplyChange(_ context.Context, req providers.ApplyChangeRequest) providers.ApplyChangeResponse {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.privates[req.Address] = string(req.PlannedPrivate)
 	switch {
 	case req.Planned.IsNull():
 		delete(p.objects, req.Prior.GetAttr("id").AsString())

@@ -32,3 +32,35 @@ func (NoHooks) Persist(*state.Resource, string, *state.Instance) {}
 func (NoHooks) Finished(*Change, hcl.Diagnostics)                {}
 
 var _ Hooks = NoHooks{}
+
+// detachedRun marks the diagnostics of an instance whose change was
+// interrupted while its work (a launched run) goes on without mltf.
+type detachedRun struct{}
+
+// detached turns the provider's errors about an interrupted change into
+// warnings (the work goes on; the next apply re-attaches) and marks them.
+func detached(diags hcl.Diagnostics) hcl.Diagnostics {
+	out := make(hcl.Diagnostics, 0, len(diags)+1)
+	for _, d := range diags {
+		w := *d
+		w.Severity = hcl.DiagWarning
+		out = append(out, &w)
+	}
+	if len(out) == 0 {
+		out = append(out, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Still running",
+			Detail: "mltf stopped following this change; its work goes on and the next mltf apply re-attaches to it."})
+	}
+	out[0].Extra = detachedRun{}
+	return out
+}
+
+// Detached reports whether the diagnostics Hooks.Finished receives say
+// that the change was interrupted and its work goes on detached.
+func Detached(diags hcl.Diagnostics) bool {
+	for _, d := range diags {
+		if _, ok := d.Extra.(detachedRun); ok {
+			return true
+		}
+	}
+	return false
+}

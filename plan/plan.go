@@ -290,6 +290,20 @@ func (pl *planner) planInstance(ctx context.Context, n *node, iface providers.In
 	if c.Action.IsReplace() && r.Lifecycle.PreventDestroy {
 		diags = append(diags, preventDestroyDiag(ia, r.DeclRange))
 	}
+	if c.Action.IsReplace() {
+		// A replacement is a new object: its planned value is the plan of a
+		// create, which is what apply will plan again and hold to.
+		ty := n.schema.ImpliedType()
+		cresp := iface.PlanChange(ctx, providers.PlanChangeRequest{
+			Kind: r.Kind, Address: ia.String(),
+			Prior: cty.NullVal(ty), Config: config, Proposed: proposedNew(n.schema, cty.NullVal(ty), config),
+		})
+		diags = append(diags, mask.diags(providerDiags(n.provider, ia.String(), cresp.Diagnostics, r.DeclRange.Ptr()))...)
+		if cresp.Diagnostics.HasErrors() {
+			return cty.DynamicVal, diags
+		}
+		c.After, c.AfterPrivate = cresp.Planned, cresp.PlannedPrivate
+	}
 	c.Reasons = maskAll(mask, c.Reasons)
 	pl.addChange(c)
 	return markPaths(c.After, c.Sensitive), diags

@@ -2,6 +2,7 @@ package command
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -107,6 +108,12 @@ func (c *ApplyCommand) Run(args []string) int {
 			return 1
 		}
 		cs.Prior = s.prior
+		if !cs.HasChanges() {
+			// Nothing to do: the state is left as it is, serial included.
+			views.NewPlan(c.Stdout).Show(cs)
+			c.showOutputs(s.prior)
+			return 0
+		}
 	} else {
 		opts, ds := c.planOptions(cfg, &f)
 		diags = append(diags, ds...)
@@ -179,10 +186,14 @@ func (c *ApplyCommand) apply(ctx context.Context, s *session, cs *plan.Changeset
 	if err := j.Flush(saveCtx); err != nil {
 		c.errorf("Cannot save state to the journal\n\n%s", err)
 	}
-	if err := s.store.Write(saveCtx, s.ws, newState); err != nil {
-		c.diagView(cs.Config).Show(diags)
-		c.errorf("Cannot save state\n\n%s\n\nEverything that finished is in the state journal and will be read by the next command.", err)
-		return 1
+	// Nothing finished or changed (a refused apply): the state keeps its
+	// serial.
+	if !sameState(s.prior, newState) {
+		if err := s.store.Write(saveCtx, s.ws, newState); err != nil {
+			c.diagView(cs.Config).Show(diags)
+			c.errorf("Cannot save state\n\n%s\n\nEverything that finished is in the state journal and will be read by the next command.", err)
+			return 1
+		}
 	}
 	_ = j.Close(saveCtx)
 	c.diagView(cs.Config).Show(diags)
@@ -205,4 +216,13 @@ func (c *ApplyCommand) showOutputs(st *state.State) {
 	}
 	fmt.Fprintln(c.Stdout, "\nOutputs:")
 	printOutputs(c.Stdout, st, false)
+}
+
+// sameState reports whether two states hold the same resources and outputs.
+func sameState(a, b *state.State) bool {
+	ea, err1 := state.Encode(a)
+	bb := *b
+	bb.Serial, bb.Lineage, bb.MltfVersion = a.Serial, a.Lineage, a.MltfVersion
+	eb, err2 := state.Encode(&bb)
+	return err1 == nil && err2 == nil && bytes.Equal(ea, eb)
 }

@@ -134,6 +134,10 @@ func (v *Apply) Finished(c *plan.Change, diags hcl.Diagnostics) {
 	addr := c.Addr.String()
 	delete(v.status, addr)
 	elapsed := time.Since(v.started[addr]).Round(time.Second)
+	if plan.Detached(diags) {
+		v.println(fmt.Sprintf("%s: detached, still running after %s (the next mltf apply re-attaches)", addr, elapsed))
+		return
+	}
 	if diags.HasErrors() {
 		v.println(fmt.Sprintf("%s: failed after %s", addr, elapsed))
 		return

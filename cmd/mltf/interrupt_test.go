@@ -1,0 +1,140 @@
+package main_test
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mltf/mltf/internal/e2e"
+)
+
+// slowTraining is a 60-second training of shell ranks that report one
+// metric a second.
+const slowTraining = `
+mltf {
+  state     { url = "file://.mltf/state" }
+  tracking  { url = "sqlite://.mltf/tracking.db" }
+  artifacts { url = "file://.mltf/artifacts" }
+}
+cluster "dev" {
+  pool "cpu" { slots = 1 }
+}
+experiment "slow" {}
+training "slow" {
+  experiment = experiment.slow
+  pool       = cluster.dev.pool.cpu
+  code       = "./src"
+  command    = ["/bin/sh", "train.sh"]
+  params     = { seconds = 60 }
+}
+output "last_step" { value = training.slow.metrics["step_seen"] }
+`
+
+const slowScript = `i=0
+while [ $i -lt 60 ]; do
+  i=$((i+1))
+  echo "mltf.metric {\"step\": $i, \"step_seen\": $i}"
+  sleep 1
+done
+`
+
+func slowDir(t *testing.T) string {
+	t.Helper()
+	dir := workdir(t, map[string]string{"main.mltf.hcl": slowTraining})
+	if err := os.MkdirAll(filepath.Join(dir, "src"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "src", "train.sh"), []byte(slowScript), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// startApply starts mltf apply -auto-approve and waits until the training
+// reported its first metric.
+func startApply(t *testing.T, dir string) (*exec.Cmd, *syncBuffer, chan error) {
+	t.Helper()
+	cmd := exec.Command(e2e.Binary(t), "apply", "-auto-approve")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "NO_COLOR=1")
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	for !strings.Contains(out.String(), "step_seen=") {
+		select {
+		case err := <-exited:
+			t.Fatalf("mltf apply ended before the training reported a metric (%v):\n%s", err, out.String())
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	return cmd, out, exited
+}
+
+// TestInterruptDetachesTraining: one SIGINT during an apply that runs a
+// 60 s training returns while the training still runs (it is not waited
+// for), says so, and the next apply re-attaches to the same run.
+func TestInterruptDetachesTraining(t *testing.T) {
+	dir := slowDir(t)
+	cmd, out, exited := startApply(t, dir)
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	select {
+	case err = <-exited:
+	case <-time.After(50 * time.Second):
+		// Still waiting for the training: the bug. End it for the cleanup.
+		_ = cmd.Process.Kill()
+		<-exited
+		t.Fatalf("mltf apply did not return after the interrupt:\n%s", out.String())
+	}
+	if err == nil {
+		t.Fatalf("an interrupted apply exited 0:\n%s", out.String())
+	}
+	if !strings.Contains(out.String(), "training.slow: detached, still running") || strings.Contains(out.String(), "training.slow: failed") {
+		t.Errorf("the interrupted apply does not say the training goes on:\n%s", out.String())
+	}
+	list := e2e.Must(t, dir, 0, "runs", "list")
+	if !strings.Contains(list.Stdout, "running") {
+		t.Fatalf("after the interrupt the training is not running any more:\n%s", list.Stdout)
+	}
+
+	again := e2e.Must(t, dir, 0, "apply", "-auto-approve")
+	if !strings.Contains(again.Stdout, "Re-attaching") {
+		t.Errorf("the next apply did not re-attach:\n%s", again.Stdout)
+	}
+	if !strings.Contains(again.Stdout, "last_step = 60") {
+		t.Errorf("the re-attached training did not finish its 60 steps:\n%s", again.Stdout)
+	}
+	runs, _ := os.ReadDir(filepath.Join(dir, ".mltf", "runs"))
+	if len(runs) != 1 {
+		t.Errorf("%d run directories, want 1: the interrupted run was started again", len(runs))
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

@@ -1,0 +1,96 @@
+package main_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mltf/mltf/internal/e2e"
+)
+
+const datasetConfig = `
+mltf {
+  state { url = "file://.mltf/state" }
+}
+dataset "rows" {
+  source = "data/rows.csv"
+  schema {
+    column "x" { type = "int64" }
+  }
+}
+experiment "e" {
+  tags = { data = dataset.rows.fingerprint }
+}
+`
+
+func appendRows(t *testing.T, dir string, rows ...string) {
+	t.Helper()
+	f, err := os.OpenFile(filepath.Join(dir, "data", "rows.csv"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, r := range rows {
+		if _, err := f.WriteString(r + "\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func serial(t *testing.T, dir string) float64 {
+	t.Helper()
+	var st struct {
+		Serial float64 `json:"serial"`
+	}
+	if err := json.Unmarshal([]byte(e2e.Must(t, dir, 0, "state", "pull").Stdout), &st); err != nil {
+		t.Fatal(err)
+	}
+	return st.Serial
+}
+
+// TestSavedPlanDataChanged: data appended after plan -out is not what was
+// approved, so applying the saved plan refuses before changing anything.
+func TestSavedPlanDataChanged(t *testing.T) {
+	dir := workdir(t, map[string]string{"main.mltf.hcl": datasetConfig})
+	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "data", "rows.csv"), []byte("x\n1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e2e.Must(t, dir, 0, "apply", "-auto-approve")
+	appendRows(t, dir, "2")
+	e2e.Must(t, dir, 0, "plan", "-out", "p.plan")
+	before := serial(t, dir)
+	appendRows(t, dir, "3", "4")
+
+	r := e2e.Must(t, dir, 1, "apply", "p.plan")
+	if !strings.Contains(r.Stderr, "dataset.rows changed since the plan was made (fingerprint ") || !strings.Contains(r.Stderr, "plan again") {
+		t.Errorf("apply of a plan whose data changed since:\nstdout:\n%s\nstderr:\n%s", r.Stdout, r.Stderr)
+	}
+	if after := serial(t, dir); after != before {
+		t.Errorf("state serial %v -> %v: the refused apply changed the state", before, after)
+	}
+	show := e2e.Must(t, dir, 0, "state", "show", "dataset.rows")
+	if !strings.Contains(show.Stdout, `"row_count": 1,`) || !strings.Contains(show.Stdout, `"version": 1`) {
+		t.Errorf("dataset.rows is no longer version 1 with 1 row:\n%s", show.Stdout)
+	}
+}
+
+// TestSavedNoOpPlan: applying a saved plan that changes nothing leaves the
+// state's serial as it is.
+func TestSavedNoOpPlan(t *testing.T) {
+	dir := workdir(t, map[string]string{"main.mltf.hcl": experiments})
+	e2e.Must(t, dir, 0, "apply", "-auto-approve")
+	before := serial(t, dir)
+	e2e.Must(t, dir, 0, "plan", "-out", "p.plan")
+	r := e2e.Must(t, dir, 0, "apply", "p.plan")
+	if !strings.Contains(r.Stdout, "No changes.") {
+		t.Errorf("apply of a no-op plan:\n%s", r.Stdout)
+	}
+	if after := serial(t, dir); after != before {
+		t.Errorf("state serial %v -> %v after applying a plan with no changes", before, after)
+	}
+}
