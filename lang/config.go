@@ -28,7 +28,16 @@ type Settings struct {
 	ArtifactsURL      string
 	RequiredVersion   string
 	RequiredProviders map[string]*RequiredProvider
-	DeclRange         hcl.Range
+	// Encryption is the encryption {} block, nil when there is none.
+	Encryption *EncryptionBlock
+	DeclRange  hcl.Range
+}
+
+// EncryptionBlock is the encryption {} block of the mltf block, decoded by
+// state/encryption (its attributes may refer to variables).
+type EncryptionBlock struct {
+	Body      hcl.Body
+	DeclRange hcl.Range
 }
 
 // RequiredProvider is one entry of required_providers.

@@ -11,7 +11,7 @@ import (
 var settingsSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{{Name: "required_version"}},
 	Blocks: []hcl.BlockHeaderSchema{
-		{Type: "state"}, {Type: "tracking"}, {Type: "artifacts"}, {Type: "required_providers"},
+		{Type: "state"}, {Type: "tracking"}, {Type: "artifacts"}, {Type: "required_providers"}, {Type: "encryption"},
 	},
 }
 
@@ -30,6 +30,11 @@ func decodeSettings(b *hcl.Block) (*Settings, hcl.Diagnostics) {
 			continue
 		}
 		seen[blk.Type] = blk.DefRange
+		if blk.Type == "encryption" {
+			// Decoded by state/encryption, with the variables' values.
+			s.Encryption = &EncryptionBlock{Body: blk.Body, DeclRange: blk.DefRange}
+			continue
+		}
 		if blk.Type == "required_providers" {
 			rps, ds := decodeRequiredProviders(blk)
 			diags = append(diags, ds...)

@@ -58,7 +58,7 @@ func (s *Store) Journal(ctx context.Context, ws string, base *state.State) (*Jou
 	if base == nil || base.Lineage == "" {
 		return nil, errors.New("a journal needs the state it starts from, as Read returned it")
 	}
-	cur, err := s.readCurrent(ctx, ws)
+	cur, _, err := s.readCurrent(ctx, ws)
 	if err != nil {
 		return nil, err
 	}
@@ -232,6 +232,9 @@ func (j *Journal) writeBatch(ctx context.Context, batch []journalRecord) (int, e
 	for {
 		obj := journalObject{FormatVersion: journalFormat, Lineage: j.lineage, BaseSerial: j.base, Seq: j.nextSeq, Records: batch}
 		b, err := encodeJournal(&obj)
+		if err == nil {
+			b, err = j.s.seal(ctx, b)
+		}
 		if err != nil {
 			return 0, err
 		}

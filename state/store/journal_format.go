@@ -107,6 +107,13 @@ func (s *Store) replay(ctx context.Context, ws string, st *state.State) (*state.
 		if err != nil {
 			return nil, 0, err
 		}
+		b, torn, err := s.unsealJournal(ctx, b, JournalKey(ws, base, seq))
+		if err != nil {
+			return nil, 0, err
+		}
+		if torn {
+			continue
+		}
 		var obj journalObject
 		if json.Unmarshal(b, &obj) != nil || obj.FormatVersion != journalFormat || obj.BaseSerial != base || obj.Lineage == "" {
 			continue // torn or foreign: what it held was not acknowledged as durable

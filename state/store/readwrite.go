@@ -27,7 +27,7 @@ func (s *Store) Read(ctx context.Context, ws string) (*state.State, error) {
 	if err := CheckWorkspace(ws); err != nil {
 		return nil, err
 	}
-	st, err := s.readCurrent(ctx, ws)
+	st, _, err := s.readCurrent(ctx, ws)
 	if err != nil {
 		return nil, err
 	}
@@ -43,17 +43,17 @@ func (s *Store) Read(ctx context.Context, ws string) (*state.State, error) {
 
 // readCurrent returns the newest version of ws, or nil. It is the current
 // object unless a Write stopped between writing a history version and
-// replacing the current object: then the newer history version is.
-func (s *Store) readCurrent(ctx context.Context, ws string) (*state.State, error) {
-	var st *state.State
+// replacing the current object: then the newer history version is. stale
+// is true when it was read through the encryption's fallback.
+func (s *Store) readCurrent(ctx context.Context, ws string) (st *state.State, stale bool, err error) {
 	b, err := s.get(ctx, StateKey(ws))
 	switch {
 	case err == nil:
-		if st, err = s.decode(b, StateKey(ws), ws); err != nil {
-			return nil, err
+		if st, stale, err = s.decode(ctx, b, StateKey(ws), ws); err != nil {
+			return nil, false, err
 		}
 	case !errors.Is(err, ErrNotFound):
-		return nil, err
+		return nil, false, err
 	}
 	for {
 		var serial uint64
@@ -63,27 +63,33 @@ func (s *Store) readCurrent(ctx context.Context, ws string) (*state.State, error
 		next := HistoryKey(ws, serial+1)
 		ok, err := s.bucket.Exists(ctx, next)
 		if err != nil {
-			return nil, fmt.Errorf("cannot read %s: %w", s.where(next), err)
+			return nil, false, fmt.Errorf("cannot read %s: %w", s.where(next), err)
 		}
 		if !ok {
-			return st, nil
+			return st, stale, nil
 		}
 		b, err := s.get(ctx, next)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
-		if st, err = s.decode(b, next, ws); err != nil {
-			return nil, err
+		if st, stale, err = s.decode(ctx, b, next, ws); err != nil {
+			return nil, false, err
 		}
 	}
 }
 
-func (s *Store) decode(b []byte, key, ws string) (*state.State, error) {
-	st, err := state.Decode(b)
+// decode decrypts and decodes the state object read from key; stale is
+// true when it was read through the encryption's fallback.
+func (s *Store) decode(ctx context.Context, b []byte, key, ws string) (st *state.State, stale bool, err error) {
+	b, current, err := s.unseal(ctx, b, key)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read the state of workspace %q from %s: %w", ws, s.where(key), err)
+		return nil, false, fmt.Errorf("cannot read the state of workspace %q: %w", ws, err)
 	}
-	return st, nil
+	st, err = state.Decode(b)
+	if err != nil {
+		return nil, false, fmt.Errorf("cannot read the state of workspace %q from %s: %w", ws, s.where(key), err)
+	}
+	return st, !current, nil
 }
 
 func (s *Store) newState() *state.State {
@@ -107,7 +113,7 @@ func (s *Store) Write(ctx context.Context, ws string, st *state.State) error {
 	if st == nil {
 		return errors.New("cannot write a nil state")
 	}
-	cur, err := s.readCurrent(ctx, ws)
+	cur, stale, err := s.readCurrent(ctx, ws)
 	if err != nil {
 		return err
 	}
@@ -132,6 +138,9 @@ func (s *Store) Write(ctx context.Context, ws string, st *state.State) error {
 		out.MltfVersion = s.cfg.version
 	}
 	b, err := state.Encode(&out)
+	if err == nil {
+		b, err = s.seal(ctx, b)
+	}
 	if err != nil {
 		return fmt.Errorf("cannot write the state of workspace %q: %w", ws, err)
 	}
@@ -150,6 +159,13 @@ func (s *Store) Write(ctx context.Context, ws string, st *state.State) error {
 	// The journal of older serials is never replayed again; a failure to
 	// remove it leaves garbage that the next Write retries.
 	_ = s.removeJournals(ctx, ws, out.Serial)
+	if stale {
+		// The key was rotated: the older versions go under the new key
+		// too, so that the old one can be dropped.
+		if _, err := s.reencrypt(ctx, ws); err != nil {
+			return fmt.Errorf("wrote serial %d of workspace %q, but could not encrypt its history again under the new key (the next write retries): %w", out.Serial, ws, err)
+		}
+	}
 	return nil
 }
 
@@ -189,7 +205,8 @@ func (s *Store) ReadVersion(ctx context.Context, ws string, serial uint64) (*sta
 	if err != nil {
 		return nil, err
 	}
-	return s.decode(b, key, ws)
+	st, _, err := s.decode(ctx, b, key, ws)
+	return st, err
 }
 
 func describeVersions(vs []Version) string {

@@ -45,6 +45,7 @@ type config struct {
 	lockStale   time.Duration
 	who         string
 	version     string
+	enc         Encryption
 }
 
 // Option changes how a Store behaves.

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -76,7 +75,7 @@ func (c *ApplyCommand) Run(args []string) int {
 	var cs *plan.Changeset
 	var diags hcl.Diagnostics
 	if planFile != "" {
-		b, err := os.ReadFile(planFile)
+		b, err := c.readPlanFile(planFile)
 		if err != nil {
 			c.errorf("Cannot read the plan file\n\n%s", err)
 			return 1
@@ -101,6 +100,12 @@ func (c *ApplyCommand) Run(args []string) int {
 		return 1
 	}
 	defer s.close()
+	// After a key rotation the state and its history go under the new
+	// key, whether or not anything changes.
+	if _, err := s.store.Reencrypt(ctx, s.ws); err != nil {
+		c.errorf("Cannot encrypt the state under the new key\n\n%s", err)
+		return 1
+	}
 
 	if cs != nil {
 		if cs.PriorLineage != s.prior.Lineage && s.prior.Serial > 0 || cs.PriorSerial != s.prior.Serial {

@@ -101,6 +101,10 @@ func (m *Meta) loadConfig() (*lang.Config, hcl.Diagnostics) {
 	if cfg != nil && cfg.Settings != nil && cfg.Settings.RequiredVersion != "" {
 		diags = append(diags, checkRequiredVersion(cfg.Settings)...)
 	}
+	if !diags.HasErrors() {
+		_, ds := m.encryption(cfg)
+		diags = append(diags, ds...)
+	}
 	return cfg, diags
 }
 
@@ -150,7 +154,15 @@ func (m *Meta) stateURL(cfg *lang.Config) string {
 
 // openStore opens the state store of the configuration.
 func (m *Meta) openStore(ctx context.Context, cfg *lang.Config) (*store.Store, error) {
-	s, err := store.Open(ctx, m.stateURL(cfg), m.WorkDir)
+	enc, diags := m.encryption(cfg)
+	if diags.HasErrors() {
+		return nil, fmt.Errorf("cannot open the state store %s: the encryption block: %s", m.stateURL(cfg), diags.Error())
+	}
+	var opts []store.Option
+	if t := enc.Target("state"); t != nil {
+		opts = append(opts, store.WithEncryption(t))
+	}
+	s, err := store.Open(ctx, m.stateURL(cfg), m.WorkDir, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("cannot open the state store %s: %w", m.stateURL(cfg), err)
 	}

@@ -96,6 +96,9 @@ func (c *PlanCommand) Run(args []string) int {
 	if out != "" {
 		b, err := plan.EncodePlan(cs, Version)
 		if err == nil {
+			b, err = c.sealPlan(cfg, b)
+		}
+		if err == nil {
 			err = os.WriteFile(out, b, 0o600)
 		}
 		if err == nil {

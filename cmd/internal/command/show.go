@@ -2,7 +2,6 @@ package command
 
 import (
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 
@@ -31,7 +30,7 @@ func (c *ShowCommand) Run(args []string) int {
 		return 1
 	}
 	if fs.NArg() == 1 {
-		b, err := os.ReadFile(fs.Arg(0))
+		b, err := c.readPlanFile(fs.Arg(0))
 		if err != nil {
 			c.errorf("Cannot read the plan file\n\n%s", err)
 			return 1
