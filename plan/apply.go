@@ -207,7 +207,7 @@ func (a *applier) applyResource(ctx context.Context, n *node) hcl.Diagnostics {
 	if ds.HasErrors() {
 		return withSubject(ds, r.DeclRange)
 	}
-	ty := n.schema.ImpliedType()
+	ty := n.ty
 	vals := make(map[lang.InstanceKey]cty.Value, len(keys))
 	var mu sync.Mutex
 	var wg sync.WaitGroup

@@ -34,10 +34,12 @@ type node struct {
 	res    *lang.Resource
 	output *lang.Output
 
-	// For resources: the provider that owns the kind, and its schema.
+	// For resources: the provider that owns the kind, its schema, and what
+	// the schema implies, shared by the resources of the kind.
 	provider string
 	schema   *schema.Block
 	spec     hcldec.Spec
+	ty       cty.Type
 
 	deps []*node
 	// refs are the references the node makes, for building its context.
@@ -70,6 +72,13 @@ func buildGraph(ctx context.Context, cfg *lang.Config, provs *Providers) (*graph
 		refs = append(refs, o.DependsOn...)
 		g.add(&node{kind: outputNode, key: "output." + name, output: o, refs: refs})
 	}
+	// The schema's conversions, once per kind rather than per resource.
+	type kindFacts struct {
+		spec      hcldec.Spec
+		ty        cty.Type
+		sensitive []cty.Path
+	}
+	facts := map[*schema.Block]*kindFacts{}
 	for key, r := range cfg.Resources {
 		n := &node{kind: resourceNode, key: key, res: r}
 		n.provider = resourceProvider(cfg, r)
@@ -88,9 +97,12 @@ func buildGraph(ctx context.Context, cfg *lang.Config, provs *Providers) (*graph
 			})
 			continue
 		}
-		n.schema = k.Block
-		n.spec = k.Block.DecoderSpec()
-		n.sensitive = k.Block.SensitivePaths()
+		kf := facts[k.Block]
+		if kf == nil {
+			kf = &kindFacts{spec: k.Block.DecoderSpec(), ty: k.Block.ImpliedType(), sensitive: k.Block.SensitivePaths()}
+			facts[k.Block] = kf
+		}
+		n.schema, n.spec, n.ty, n.sensitive = k.Block, kf.spec, kf.ty, kf.sensitive
 		n.references = plainReferences(r)
 		n.refs = append(n.refs, hcldec.Variables(r.Config, n.spec)...)
 		if r.Count != nil {

@@ -156,7 +156,7 @@ func (pl *planner) planResource(ctx context.Context, n *node) hcl.Diagnostics {
 	if ds.HasErrors() {
 		return withSubject(ds, r.DeclRange)
 	}
-	ty := n.schema.ImpliedType()
+	ty := n.ty
 	vals := make(map[lang.InstanceKey]cty.Value, len(keys))
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -489,7 +489,7 @@ func targetScope(g *graph, targets []lang.InstanceAddr) map[string]bool {
 }
 
 func decodeInstance(inst *state.Instance, ty cty.Type) (cty.Value, error) {
-	return ctyjson.Unmarshal(inst.Attributes, ty)
+	return decodeJSON(inst.Attributes, ty)
 }
 
 func encodeInstance(v cty.Value, ty cty.Type) ([]byte, error) {
