@@ -158,9 +158,10 @@ func (a *applier) destroyWith(ctx context.Context, iface providers.Interface, c 
 	resp := iface.ApplyChange(ctx, providers.ApplyChangeRequest{
 		Kind: c.Addr.Resource.Kind, Address: c.Addr.String(),
 		Prior: c.Before, PriorPrivate: c.BeforePrivate,
-		Planned: cty.NullVal(c.Before.Type()),
-		Config:  cty.NullVal(c.Before.Type()),
-		Events:  func(ev providers.Event) { a.hooks.Event(c, mask.event(ev)) },
+		Planned:   cty.NullVal(c.Before.Type()),
+		Config:    cty.NullVal(c.Before.Type()),
+		Sensitive: c.Sensitive,
+		Events:    func(ev providers.Event) { a.hooks.Event(c, mask.event(ev)) },
 	})
 	diags := mask.diags(providerDiags(c.Provider, c.Addr.String(), resp.Diagnostics, a.rangeOf(c.Addr)))
 	if !resp.Diagnostics.HasErrors() {
@@ -315,7 +316,7 @@ func (a *applier) applyInstanceWith(ctx context.Context, n *node, iface provider
 		Kind: r.Kind, Address: c.Addr.String(),
 		Prior: prior, PriorPrivate: priorPrivate,
 		Planned: presp.Planned, PlannedPrivate: plannedPrivate,
-		Config: config,
+		Config: config, Sensitive: sensitive,
 		Events: func(ev providers.Event) {
 			if ev.Type == providers.EventPartial && ev.Partial != cty.NilVal && ev.Partial.IsWhollyKnown() {
 				if b, err := encodeInstance(ev.Partial, ty); err == nil {

@@ -113,6 +113,10 @@ type ApplyChangeRequest struct {
 	Planned        cty.Value
 	PlannedPrivate []byte
 	Config         cty.Value
+	// Sensitive are the paths of Config and Planned whose values are
+	// sensitive. The engine shows them as (sensitive value); a provider
+	// keeps them out of tracking, run metadata and its own log lines.
+	Sensitive []cty.Path
 	// Events receives the stream of events while the change runs. It may
 	// be nil; it is never called after ApplyChange returns.
 	Events func(Event)

@@ -84,3 +84,30 @@ func PathWithin(p, prefix cty.Path) bool {
 	}
 	return true
 }
+
+// HideJSON replaces the value at p in a decoded JSON document (maps,
+// slices, scalars) with hidden, and returns the document. A path that
+// goes through a scalar hides that scalar; a null stays null.
+func HideJSON(v any, p cty.Path, hidden any) any {
+	if v == nil {
+		return nil
+	}
+	if len(p) == 0 {
+		return hidden
+	}
+	switch t := v.(type) {
+	case map[string]any:
+		if k, ok := StepName(p[0]); ok {
+			if e, ok := t[k]; ok {
+				t[k] = HideJSON(e, p[1:], hidden)
+			}
+			return t
+		}
+	case []any:
+		if i, ok := StepIndex(p[0]); ok && i >= 0 && i < len(t) {
+			t[i] = HideJSON(t[i], p[1:], hidden)
+			return t
+		}
+	}
+	return hidden
+}

@@ -94,6 +94,13 @@ func decodeTraining(v cty.Value) (*trainingConfig, providers.Diagnostics) {
 			d.Errorf(res.GetAttr("memory"), "Invalid memory", `memory is %q; write a size like "64Gi" or "512Mi".`, c.Memory)
 		}
 	}
+	for _, name := range trainingkind.SortedKeys(c.SecretEnv) {
+		ref := c.SecretEnv[name]
+		if r, err := trainingkind.ParseSecretRef(ref); err == nil && r.Scheme != "secret" {
+			d.Errorf(trainingkind.Attr("secret_env").Index(cty.StringVal(name)), "Secret not readable by the pods",
+				`%q is read on the machine running mltf apply, which the pods cannot see; on Kubernetes put the value in a Secret and write "secret:NAME/KEY".`, ref)
+		}
+	}
 	c.Options = decodeOptions(d)
 	c.Pool = decodePoolRef(d)
 

@@ -204,3 +204,29 @@ func TestRenderCPUPool(t *testing.T) {
 		t.Errorf("backend %s OMP %s", env["MLTF_BACKEND"], env["OMP_NUM_THREADS"])
 	}
 }
+
+// TestRenderSecretEnv: secret_env reaches the pods through secretKeyRef;
+// the Job holds the Secret's name and key, never a value. A reference the
+// pods cannot read (env:, file:) is refused.
+func TestRenderSecretEnv(t *testing.T) {
+	_, objs := renderFor(t, trainingVal(map[string]cty.Value{
+		"secret_env": cty.MapVal(map[string]cty.Value{"API_TOKEN": cty.StringVal("secret:hub-token/token")}),
+	}))
+	var got *corev1.EnvVar
+	for _, e := range objs.Job.Spec.Template.Spec.Containers[0].Env {
+		if e.Name == "API_TOKEN" {
+			got = &e
+		}
+	}
+	want := &corev1.EnvVar{Name: "API_TOKEN", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+		LocalObjectReference: corev1.LocalObjectReference{Name: "hub-token"}, Key: "token"}}}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("API_TOKEN (-want +got):\n%s", d)
+	}
+	_, diags := decodeTraining(trainingVal(map[string]cty.Value{
+		"secret_env": cty.MapVal(map[string]cty.Value{"API_TOKEN": cty.StringVal("env:TOKEN")}),
+	}))
+	if !diags.HasErrors() || diags[0].Summary != "Secret not readable by the pods" {
+		t.Errorf("env: on Kubernetes: %v", diags)
+	}
+}

@@ -42,6 +42,9 @@ type runSpec struct {
 	// Restarts so far by cause, recorded on the Job for a re-attaching
 	// apply.
 	Restarts map[string]int
+	// TrackedParams are the params the tracking store records: sensitive
+	// values hidden. Nil: Inputs.Params.
+	TrackedParams []byte
 }
 
 // runObjects are the objects of one attempt of a run.
@@ -369,9 +372,17 @@ func (s *runSpec) env() []corev1.EnvVar {
 	for k, v := range contract {
 		set[k] = v
 	}
-	out := make([]corev1.EnvVar, 0, len(set)+2)
+	out := make([]corev1.EnvVar, 0, len(set)+len(c.SecretEnv)+2)
 	for _, k := range trainingkind.SortedKeys(set) {
 		out = append(out, corev1.EnvVar{Name: k, Value: set[k]})
+	}
+	// secret_env: the pods read the values from Secrets; neither the Job
+	// nor the state ever holds them.
+	for _, k := range trainingkind.SortedKeys(c.SecretEnv) {
+		if r, err := trainingkind.ParseSecretRef(c.SecretEnv[k]); err == nil && r.Scheme == "secret" {
+			out = append(out, corev1.EnvVar{Name: k, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+				LocalObjectReference: corev1.LocalObjectReference{Name: r.Name}, Key: r.Key}}})
+		}
 	}
 	// Where the pod runs, for logs and for NCCL's choice of interface.
 	out = append(out,

@@ -78,6 +78,9 @@ func (p *Provider) launch(ctx context.Context, req providers.ApplyChangeRequest,
 	}
 	spec := &runSpec{Address: req.Address, Workspace: s.Workspace, Fingerprint: fp, Attempt: 1,
 		Config: c, Inputs: in, Data: data, ArtifactsURL: s.ArtifactsURL}
+	if spec.TrackedParams, err = c.TrackedParams(trainingkind.SecretsOf(req.Sensitive)); err != nil {
+		return fail("Cannot encode the params", err.Error())
+	}
 	priv.Inputs, priv.Code = in, code
 
 	// An apply killed before it saved the run leaves a Job with this
@@ -155,6 +158,7 @@ func (p *Provider) reattach(ctx context.Context, req providers.ApplyChangeReques
 	attempt, _ := strconv.Atoi(job.Labels[labelAttempt])
 	spec := &runSpec{Address: req.Address, Workspace: s.Workspace, RunID: prior.RunID, Fingerprint: prior.Fingerprint,
 		Attempt: max(attempt, 1), Config: c, Inputs: in, Data: data, ArtifactsURL: s.ArtifactsURL}
+	spec.TrackedParams, _ = c.TrackedParams(trainingkind.SecretsOf(req.Sensitive))
 	priv.Namespace, priv.Job, priv.Attempt = ns, job.Name, spec.Attempt
 	if prior.Restarts == nil {
 		prior.Restarts = restartsOf(job)
@@ -239,7 +243,7 @@ func trackingRun(spec *runSpec, f trainingkind.RunFacts) tracking.Run {
 	}
 	return tracking.Run{
 		ID: spec.RunID, ExperimentID: spec.Config.Experiment.ID, Name: spec.Address, Status: status, Fingerprint: spec.Fingerprint,
-		Params: spec.Inputs.Params, ArtifactURI: f.ArtifactURI, Metrics: f.Metrics, Restarts: f.Restarts,
+		Params: spec.trackedParams(), ArtifactURI: f.ArtifactURI, Metrics: f.Metrics, Restarts: f.Restarts,
 		Started: f.Started, Finished: f.Finished, Address: spec.Address, Workspace: spec.Workspace,
 		Env: map[string]string{"image": spec.Config.Image, "namespace": spec.Config.Namespace(), "provider": providerName},
 	}
@@ -320,10 +324,21 @@ func (p *Provider) destroyTraining(ctx context.Context, req providers.ApplyChang
 		if spec.Inputs == nil {
 			spec.Inputs = &trainingkind.Inputs{}
 		}
+		if c != nil {
+			spec.TrackedParams, _ = c.TrackedParams(trainingkind.SecretsOf(req.Sensitive))
+		}
 		if err := tr.UpdateRun(ctx, trackingRun(spec, prior), c.Experiment.Name); err != nil {
 			resp.Diagnostics = append(resp.Diagnostics, providers.Diagnostic{Severity: providers.Warning,
 				Summary: "Cannot record the cancelled run in the tracking store", Detail: err.Error()})
 		}
 	}
 	return resp
+}
+
+// trackedParams are the params the tracking store records.
+func (s *runSpec) trackedParams() []byte {
+	if s.TrackedParams != nil {
+		return s.TrackedParams
+	}
+	return s.Inputs.Params
 }

@@ -94,13 +94,18 @@ func (p *Provider) launch(ctx context.Context, req providers.ApplyChangeRequest,
 		os.RemoveAll(dir)
 		return fail("Code changed while it was copied", fmt.Errorf("files under %s changed during the snapshot; run mltf apply again", codeFrom))
 	}
+	env, err := newLaunchEnv(c, req.Sensitive, in, s.WorkDir)
+	if err != nil {
+		os.RemoveAll(dir)
+		return fail("Cannot resolve secret_env", err)
+	}
 	commit, dirty := gitState(ctx, s.WorkDir)
 	p.mu.Lock()
 	host := p.host
 	p.mu.Unlock()
 	meta := runMeta{
 		RunID: runID, Fingerprint: fp, Address: req.Address, Workspace: s.Workspace,
-		ExperimentID: c.Experiment.ID, Experiment: c.Experiment.Name, Params: in.Params,
+		ExperimentID: c.Experiment.ID, Experiment: c.Experiment.Name, Params: env.trackedParams,
 		GitCommit: commit, GitDirty: dirty, Host: host.Hostname, GPUs: host.GPUs,
 	}
 	if err := writeMeta(dir, meta); err != nil {
@@ -117,7 +122,7 @@ func (p *Provider) launch(ctx context.Context, req providers.ApplyChangeRequest,
 		release()
 		return fail("Cannot start the training", err)
 	}
-	run, err := launcher.Start(ctx, dir, buildSpec(c, in, data, runID), sup)
+	run, err := launcher.Start(ctx, dir, buildSpec(c, env, data, runID), sup)
 	if err != nil {
 		release()
 		return fail("Cannot start the training", err)
@@ -213,18 +218,46 @@ func (p *Provider) acquireSlots(ctx context.Context, c *trainingConfig, events f
 	}
 }
 
+// launchEnv is the environment a run's ranks get from the configuration:
+// plain variables, written in the run's spec.json, and the sensitive ones
+// (sensitive env values, params holding sensitive values, secret_env),
+// which reach the supervisor through its own environment only.
+type launchEnv struct {
+	plain, secret map[string]string
+	// trackedParams are the params recorded in run.json and tracking.
+	trackedParams []byte
+}
+
+func newLaunchEnv(c *trainingConfig, sensitive []cty.Path, in *trainingkind.Inputs, workDir string) (launchEnv, error) {
+	var e launchEnv
+	sec := trainingkind.SecretsOf(sensitive)
+	params := []byte("{}")
+	if in != nil {
+		params = in.Params
+	}
+	e.plain, e.secret = c.LaunchEnv(sec, params)
+	resolved, err := c.ResolveSecretEnv(workDir)
+	if err != nil {
+		return e, err
+	}
+	for k, v := range resolved {
+		e.secret[k] = v
+	}
+	e.trackedParams, err = c.TrackedParams(sec)
+	return e, err
+}
+
 // buildSpec turns a training into what its supervisor runs.
-func buildSpec(c *trainingConfig, in *trainingkind.Inputs, data map[string]trainingkind.DataRef, runID string) *launcher.Spec {
+func buildSpec(c *trainingConfig, le launchEnv, data map[string]trainingkind.DataRef, runID string) *launcher.Spec {
 	env := map[string]string{}
-	for k, v := range c.Env {
+	for k, v := range le.plain {
 		env[k] = v
 	}
-	env["MLTF_PARAMS"] = string(in.Params)
 	for name, r := range data {
 		env[trainingkind.DataEnvName(name)] = r.Location
 	}
 	spec := &launcher.Spec{
-		RunID: runID, Command: c.Command, Env: env,
+		RunID: runID, Command: c.Command, Env: env, Secrets: le.secret,
 		Nodes: c.Nodes, ProcsPerNode: c.ProcsPerNode, Backend: c.ResolvedBackend(),
 		MasterPort: c.MasterPort, DistTimeout: launcher.Duration(c.DistTimeout), NCCL: c.NCCL,
 		CheckpointEvery: launcher.Duration(c.CheckpointEvery), CheckpointKeep: c.Keep,

@@ -40,6 +40,12 @@ func decodeTraining(v cty.Value) (*trainingConfig, providers.Diagnostics) {
 	if c.Memory != "" && !memoryRE.MatchString(c.Memory) {
 		d.Errorf(res.GetAttr("memory"), "Invalid memory", `memory is %q; write a size like "8Gi", "512Mi" or "2GB".`, c.Memory)
 	}
+	for name, ref := range c.SecretEnv {
+		if r, err := trainingkind.ParseSecretRef(ref); err == nil && r.Scheme == "secret" {
+			d.Errorf(cty.GetAttrPath("secret_env").Index(cty.StringVal(name)), "Kubernetes Secret on a local cluster",
+				`%q names a Kubernetes Secret, which a local cluster cannot read; use "env:NAME" (a variable of mltf apply's environment) or "file:PATH".`, ref)
+		}
+	}
 	c.Pool = decodePool(d)
 	if c.Pool.Known {
 		if c.WorldSize() > c.Pool.Slots {

@@ -54,8 +54,12 @@ func (p *Provider) follow(ctx context.Context, req providers.ApplyChangeRequest,
 			time.Sleep(50 * time.Millisecond)
 			if st2, err := run.Status(); err == nil && !st2.State.Terminal() {
 				sup, err := p.supervisorCommand()
+				var env launchEnv
 				if err == nil {
-					err = run.Resume(ctx, sup)
+					env, err = newLaunchEnv(c, req.Sensitive, priv.Inputs, s.WorkDir)
+				}
+				if err == nil {
+					err = run.Resume(ctx, sup, env.secret)
 				}
 				if err != nil {
 					return providers.ApplyChangeResponse{New: req.Prior, Private: priv.encode(), Diagnostics: diags.FromError("The training's supervisor is gone", err)}

@@ -22,6 +22,7 @@ func (p *GRPCProvider) ApplyChange(ctx context.Context, req providers.ApplyChang
 	preq := &pluginpb.ApplyChange_Request{
 		Kind: req.Kind, Address: req.Address,
 		PriorPrivate: req.PriorPrivate, PlannedPrivate: req.PlannedPrivate,
+		Sensitive: pathsToProto(req.Sensitive),
 	}
 	var err error
 	if preq.Prior, err = encodeValue(req.Prior, ty); err != nil {

@@ -90,10 +90,15 @@ func TestApplyEvents(t *testing.T) {
 		t.Fatalf("id should be unknown in the plan, got %#v", pr.Planned.GetAttr("id"))
 	}
 	var types []providers.EventType
+	var logLine string
 	ar := p.ApplyChange(ctx, providers.ApplyChangeRequest{
 		Kind: "thing", Address: "thing.e", Prior: cty.NullVal(cfg.Type()), Planned: pr.Planned, Config: cfg,
+		Sensitive: []cty.Path{cty.GetAttrPath("secret"), cty.GetAttrPath("payload").Index(cty.StringVal("k"))},
 		Events: func(e providers.Event) {
 			types = append(types, e.Type)
+			if e.Log != nil {
+				logLine = e.Log.Line
+			}
 			if e.Time.IsZero() {
 				t.Error("event without a time")
 			}
@@ -110,6 +115,10 @@ func TestApplyEvents(t *testing.T) {
 		if types[i] != want[i] {
 			t.Fatalf("events %v, want %v", types, want)
 		}
+	}
+	// The sensitive paths cross the wire to the provider.
+	if want := `creating sensitive:secret sensitive:payload["k"]`; logLine != want {
+		t.Errorf("the provider logged %q, want %q", logLine, want)
 	}
 	if got := ar.New.GetAttr("payload"); !got.Equals(cfg.GetAttr("payload")).True() {
 		t.Fatalf("dynamic payload changed on the way: %#v", got)

@@ -89,6 +89,7 @@ func (s *server) ApplyChange(stream grpc.BidiStreamingServer[pluginpb.ApplyChang
 		Planned:        planned,
 		PlannedPrivate: req.GetPlannedPrivate(),
 		Config:         cfg,
+		Sensitive:      pathsFromProto(req.GetSensitive()),
 		Events:         events,
 	})
 	mu.Lock()

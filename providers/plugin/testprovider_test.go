@@ -74,7 +74,11 @@ func newTestProvider() providers.Interface {
 					if c.Planned.GetAttr("secret").IsKnown() == false {
 						v = sdk.SetAttrs(v, map[string]cty.Value{"secret": cty.StringVal("s3cret")})
 					}
-					c.Log("test", "creating")
+					msg := "creating"
+					for _, p := range c.Sensitive {
+						msg += " sensitive:" + schema.FormatPath(p)
+					}
+					c.Log("test", msg)
 					c.Checkpoint(v)
 					if mode(c.Planned) == "slow" {
 						for i := int64(0); ; i++ {

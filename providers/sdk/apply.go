@@ -21,7 +21,7 @@ func (p *Provider) ApplyChange(ctx context.Context, req providers.ApplyChangeReq
 	c := &Change{
 		Address: req.Address, Prior: req.Prior, PriorPrivate: req.PriorPrivate,
 		Planned: req.Planned, Config: req.Config, Private: req.PlannedPrivate,
-		events: req.Events,
+		Sensitive: req.Sensitive, events: req.Events,
 	}
 	ty := k.Schema.ImpliedType()
 	if isNull(req.Planned) {

@@ -73,6 +73,9 @@ type Change struct {
 	Planned      cty.Value // null for a delete
 	Config       cty.Value
 	Private      []byte
+	// Sensitive are the paths of Config and Planned whose values are
+	// sensitive: keep them out of anything the provider records or logs.
+	Sensitive []cty.Path
 
 	events func(providers.Event)
 }

@@ -16,9 +16,12 @@ type Config struct {
 	Code    string
 	Command []string
 	Env     map[string]string
-	Image   string
-	Params  cty.Value // an object, or null
-	Data    map[string]DataRef
+	// SecretEnv maps variables to references ("env:NAME", "file:PATH",
+	// "secret:NAME/KEY") resolved at launch; values are never stored.
+	SecretEnv map[string]string
+	Image     string
+	Params    cty.Value // an object, or null
+	Data      map[string]DataRef
 
 	Nodes, ProcsPerNode int
 	Backend             string // as configured: auto, nccl, gloo
@@ -95,6 +98,7 @@ func Decode(d *Decoder, rules Rules) *Config {
 				"%q is not a valid variable name: use letters, digits and underscores, not starting with a digit.", k)
 		}
 	}
+	decodeSecretEnv(d, c)
 	c.Image = d.Str(Attr("image"), "")
 	c.Params = d.Get(Attr("params"))
 	if !c.Params.IsWhollyKnown() {

@@ -30,6 +30,13 @@ func TestDecodeErrors(t *testing.T) {
 		{"port 0 with a default port", Rules{MasterPort: 29500}, dist("master_port", cty.NumberIntVal(0)), []string{"distributed.master_port: Invalid distributed.master_port"}},
 		{"port too large", Rules{}, dist("master_port", cty.NumberIntVal(70000)), []string{"distributed.master_port: Invalid master_port"}},
 		{"not nccl", Rules{}, dist("nccl", cty.MapVal(map[string]cty.Value{"FOO": cty.StringVal("1")})), []string{`distributed.nccl["FOO"]: Not an NCCL setting`}},
+		{"secret_env", Rules{}, map[string]cty.Value{"secret_env": cty.MapVal(map[string]cty.Value{"A": cty.StringVal("env:TOKEN"), "B": cty.StringVal("file:tok"), "C": cty.StringVal("secret:s/k")})}, nil},
+		{"bad secret reference", Rules{}, map[string]cty.Value{"secret_env": cty.MapVal(map[string]cty.Value{"A": cty.StringVal("hunter2")})}, []string{`secret_env["A"]: Invalid secret reference`}},
+		{"secret without key", Rules{}, map[string]cty.Value{"secret_env": cty.MapVal(map[string]cty.Value{"A": cty.StringVal("secret:s")})}, []string{`secret_env["A"]: Invalid secret reference`}},
+		{"secret_env and env", Rules{}, map[string]cty.Value{
+			"env":        cty.MapVal(map[string]cty.Value{"A": cty.StringVal("x")}),
+			"secret_env": cty.MapVal(map[string]cty.Value{"A": cty.StringVal("env:A")}),
+		}, []string{`secret_env["A"]: Variable set twice`}},
 		{"bad data name", Rules{}, map[string]cty.Value{"data": cty.ObjectVal(map[string]cty.Value{"a b": cty.StringVal("x")})}, []string{`data["a b"]: Invalid data name`}},
 		{"dataset without location", Rules{Locations: []string{"path"}}, map[string]cty.Value{"data": cty.ObjectVal(map[string]cty.Value{"t": cty.ObjectVal(map[string]cty.Value{"fingerprint": cty.StringVal("f")})})}, []string{`data["t"]: Data set without a location`}},
 	}

@@ -16,9 +16,13 @@ import (
 // changes no result, so it needs no new run. The JSON form is part of the
 // fingerprint and of the providers' private data: never change it.
 type Inputs struct {
-	Code         string            `json:"code"`
-	Command      []string          `json:"command"`
-	Env          map[string]string `json:"env"`
+	Code    string            `json:"code"`
+	Command []string          `json:"command"`
+	Env     map[string]string `json:"env"`
+	// SecretEnv holds secret_env's references, never their values: a new
+	// token is not a new run. Absent when empty, so that trainings
+	// without secret_env keep their fingerprints.
+	SecretEnv    map[string]string `json:"secret_env,omitempty"`
 	Params       json.RawMessage   `json:"params"`
 	Data         map[string]string `json:"data"` // name -> fingerprint
 	Image        string            `json:"image"`
@@ -88,7 +92,7 @@ func PlanInputs(c *Config, backend, workDir string, localPaths bool) (Planned, e
 		env = map[string]string{}
 	}
 	in := &Inputs{
-		Code: m.Sum(), Command: c.Command, Env: env, Params: params, Data: map[string]string{},
+		Code: m.Sum(), Command: c.Command, Env: env, SecretEnv: c.SecretEnv, Params: params, Data: map[string]string{},
 		Image: c.Image, Nodes: c.Nodes, ProcsPerNode: c.ProcsPerNode, Backend: backend,
 	}
 	for name, r := range data {

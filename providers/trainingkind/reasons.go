@@ -24,6 +24,7 @@ func ChangeReasons(old, new *Inputs, oldCode, newCode Manifest) []string {
 		out = append(out, fmt.Sprintf("command [%s] -> [%s]", strings.Join(old.Command, " "), strings.Join(new.Command, " ")))
 	}
 	out = append(out, mapReasons("env", old.Env, new.Env)...)
+	out = append(out, mapReasons("secret_env", old.SecretEnv, new.SecretEnv)...)
 	out = append(out, jsonReasons("params", old.Params, new.Params)...)
 	for _, name := range unionKeys(old.Data, new.Data) {
 		o, inOld := old.Data[name]

@@ -28,6 +28,7 @@ func Schema() *schema.Block {
 			"code":         {Type: s, Required: true, Description: "Directory of the code, relative to the configuration; its content enters the fingerprint and is shipped with the run."},
 			"command":      {Type: cty.List(s), Required: true, Description: "The command every rank runs, in (a snapshot of) the code directory."},
 			"env":          optional(cty.Map(s), "Extra environment variables of every rank."),
+			"secret_env":   optional(cty.Map(s), `Environment variables of every rank whose values are references resolved at launch and never stored: "env:NAME" or "file:PATH" locally, "secret:NAME/KEY" (a Kubernetes Secret) on Kubernetes. The fingerprint takes the reference, not the value.`),
 			"image":        optional(s, "Container image of the ranks: recorded locally, required on Kubernetes. A digest (image@sha256:...) pins it."),
 			"data":         optional(dyn, "Data sets by name: dataset resources or URIs; each reaches the ranks as MLTF_DATA_<NAME>."),
 			"params":       optional(dyn, "Hyperparameters, any object; the ranks read them from MLTF_PARAMS (JSON)."),

@@ -82,39 +82,13 @@ func readableAttributes(raw []byte, sensitive []cty.Path) string {
 	}
 	v = unwrapDynamic(v)
 	for _, p := range sensitive {
-		v = hideAt(v, p)
+		v = schema.HideJSON(v, p, "(sensitive value)")
 	}
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return string(raw)
 	}
 	return string(b)
-}
-
-// hideAt replaces the value at p in a decoded JSON document with
-// (sensitive value).
-func hideAt(v any, p cty.Path) any {
-	if len(p) == 0 || v == nil {
-		if v == nil {
-			return nil
-		}
-		return "(sensitive value)"
-	}
-	switch t := v.(type) {
-	case map[string]any:
-		if k, ok := schema.StepName(p[0]); ok {
-			if e, ok := t[k]; ok {
-				t[k] = hideAt(e, p[1:])
-			}
-			return t
-		}
-	case []any:
-		if i, ok := schema.StepIndex(p[0]); ok && i >= 0 && i < len(t) {
-			t[i] = hideAt(t[i], p[1:])
-			return t
-		}
-	}
-	return "(sensitive value)"
 }
 
 // DatasetsListCommand is mltf datasets list.

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -56,6 +57,11 @@ func Start(ctx context.Context, dir string, spec *Spec, supervisor []string) (*R
 	if err := os.WriteFile(filepath.Join(dir, sdkDir, "mltf.py"), python.Module, 0o644); err != nil {
 		return nil, err
 	}
+	spec.SecretEnv = nil
+	for k := range spec.Secrets {
+		spec.SecretEnv = append(spec.SecretEnv, k)
+	}
+	sort.Strings(spec.SecretEnv)
 	b, err := json.MarshalIndent(spec, "", "  ")
 	if err != nil {
 		return nil, err
@@ -63,12 +69,12 @@ func Start(ctx context.Context, dir string, spec *Spec, supervisor []string) (*R
 	if err := writeFileAtomic(filepath.Join(dir, specFile), b); err != nil {
 		return nil, err
 	}
-	return startSupervisor(ctx, dir, supervisor, time.Time{})
+	return startSupervisor(ctx, dir, supervisor, time.Time{}, spec.Secrets)
 }
 
 // startSupervisor starts the supervisor of dir and waits for a status
 // written after the time after.
-func startSupervisor(ctx context.Context, dir string, supervisor []string, after time.Time) (*Run, error) {
+func startSupervisor(ctx context.Context, dir string, supervisor []string, after time.Time, secrets map[string]string) (*Run, error) {
 	started := func() bool {
 		st, err := ReadStatus(dir)
 		return err == nil && st.Updated.After(after)
@@ -80,6 +86,10 @@ func startSupervisor(ctx context.Context, dir string, supervisor []string, after
 	defer out.Close()
 	cmd := exec.Command(supervisor[0], append(supervisor[1:len(supervisor):len(supervisor)], dir)...)
 	cmd.Dir = dir
+	cmd.Env = os.Environ()
+	for k, v := range secrets {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
 	cmd.Stdout = out
 	cmd.Stderr = out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
@@ -147,8 +157,9 @@ func (r *Run) supervisorPID() int {
 
 // Resume starts a new supervisor for a run whose supervisor was lost
 // before the run ended. The lost attempt counts against the
-// infrastructure budget.
-func (r *Run) Resume(ctx context.Context, supervisor []string) error {
+// infrastructure budget. secrets are the values of the spec's SecretEnv,
+// resolved again by the caller.
+func (r *Run) Resume(ctx context.Context, supervisor []string, secrets map[string]string) error {
 	if r.Alive() {
 		return nil
 	}
@@ -156,8 +167,21 @@ func (r *Run) Resume(ctx context.Context, supervisor []string) error {
 	if err != nil || st.State.Terminal() {
 		return err
 	}
+	spec, err := readSpec(r.Dir)
+	if err != nil {
+		return err
+	}
+	var missing []string
+	for _, k := range spec.SecretEnv {
+		if _, ok := secrets[k]; !ok {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("the ranks need the values of %s to restart", strings.Join(missing, ", "))
+	}
 	r.killStrays(st)
-	_, err = startSupervisor(ctx, r.Dir, supervisor, st.Updated)
+	_, err = startSupervisor(ctx, r.Dir, supervisor, st.Updated, secrets)
 	return err
 }
 

@@ -106,6 +106,9 @@ func (s *supervisor) readOutput(r *rank, in io.Reader) {
 			if line[len(line)-1] != '\n' {
 				line = append(line, '\n')
 			}
+			if s.mask != nil {
+				line = []byte(s.mask.Replace(string(line)))
+			}
 			log.Write(line)
 			text := string(bytes.TrimRight(line, "\r\n"))
 			r.mu.Lock()

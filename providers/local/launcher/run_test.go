@@ -200,7 +200,7 @@ func TestLostSupervisorResumes(t *testing.T) {
 	for i := 0; run.Alive() && i < 100; i++ {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if err := run.Resume(context.Background(), supervisorCommand(t)); err != nil {
+	if err := run.Resume(context.Background(), supervisorCommand(t), nil); err != nil {
 		t.Fatal(err)
 	}
 	st = waitEnd(t, run)

@@ -16,6 +16,13 @@ type Spec struct {
 	// Env holds variables added to the supervisor's environment for every
 	// rank: the user's env and the MLTF_PARAMS / MLTF_DATA_* variables.
 	Env map[string]string `json:"env,omitempty"`
+	// SecretEnv names the variables whose values are sensitive: they
+	// reach the supervisor through its environment, never through this
+	// file, and the supervisor masks their values in the rank logs.
+	SecretEnv []string `json:"secret_env,omitempty"`
+	// Secrets are the values of SecretEnv, given to Start and Resume;
+	// they are never written.
+	Secrets map[string]string `json:"-"`
 
 	Nodes        int    `json:"nodes"`
 	ProcsPerNode int    `json:"procs_per_node"`

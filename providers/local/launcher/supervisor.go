@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -89,10 +91,40 @@ type supervisor struct {
 
 	mu sync.Mutex // guards st and metrics writes
 	st Status
+
+	// mask hides the values of the spec's SecretEnv in rank logs.
+	mask *strings.Replacer
+}
+
+// masked is what the rank logs show instead of a sensitive value.
+const masked = "(sensitive value)"
+
+// minMasked is the shortest value masked: shorter ones would mask
+// ordinary words and numbers.
+const minMasked = 4
+
+// secretMask replaces the values of the secret variables, taken from the
+// supervisor's own environment, longest first.
+func secretMask(names []string) *strings.Replacer {
+	var vals []string
+	for _, n := range names {
+		if v := os.Getenv(n); len(v) >= minMasked {
+			vals = append(vals, v)
+		}
+	}
+	if len(vals) == 0 {
+		return nil
+	}
+	sort.Slice(vals, func(i, j int) bool { return len(vals[i]) > len(vals[j]) })
+	var pairs []string
+	for _, v := range vals {
+		pairs = append(pairs, v, masked)
+	}
+	return strings.NewReplacer(pairs...)
 }
 
 func newSupervisor(dir string, spec *Spec) (*supervisor, error) {
-	s := &supervisor{dir: dir, spec: spec}
+	s := &supervisor{dir: dir, spec: spec, mask: secretMask(spec.SecretEnv)}
 	for _, d := range []string{logsDir, checkpointDir, artifactDir} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
 			return nil, err

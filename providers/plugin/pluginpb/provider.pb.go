@@ -1614,8 +1614,11 @@ type ApplyChange_Request struct {
 	Planned        *DynamicValue          `protobuf:"bytes,5,opt,name=planned,proto3" json:"planned,omitempty"`
 	PlannedPrivate []byte                 `protobuf:"bytes,6,opt,name=planned_private,json=plannedPrivate,proto3" json:"planned_private,omitempty"`
 	Config         *DynamicValue          `protobuf:"bytes,7,opt,name=config,proto3" json:"config,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The paths of config and planned whose values are sensitive: the
+	// provider keeps them out of tracking, run metadata and its own logs.
+	Sensitive     []*AttributePath `protobuf:"bytes,8,rep,name=sensitive,proto3" json:"sensitive,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ApplyChange_Request) Reset() {
@@ -1693,6 +1696,13 @@ func (x *ApplyChange_Request) GetPlannedPrivate() []byte {
 func (x *ApplyChange_Request) GetConfig() *DynamicValue {
 	if x != nil {
 		return x.Config
+	}
+	return nil
+}
+
+func (x *ApplyChange_Request) GetSensitive() []*AttributePath {
+	if x != nil {
+		return x.Sensitive
 	}
 	return nil
 }
@@ -3032,8 +3042,8 @@ const file_providers_plugin_pluginpb_provider_proto_rawDesc = "" +
 	"\x10requires_replace\x18\x03 \x03(\v2\x1d.mltf.plugin.v1.AttributePathR\x0frequiresReplace\x12\x18\n" +
 	"\areasons\x18\x04 \x03(\tR\areasons\x12<\n" +
 	"\vdiagnostics\x18\x05 \x03(\v2\x1a.mltf.plugin.v1.DiagnosticR\vdiagnostics\x12(\n" +
-	"\x10planned_is_prior\x18\x06 \x01(\bR\x0eplannedIsPrior\"\xb4\v\n" +
-	"\vApplyChange\x1a\xa7\x02\n" +
+	"\x10planned_is_prior\x18\x06 \x01(\bR\x0eplannedIsPrior\"\xf1\v\n" +
+	"\vApplyChange\x1a\xe4\x02\n" +
 	"\aRequest\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x18\n" +
 	"\aaddress\x18\x02 \x01(\tR\aaddress\x122\n" +
@@ -3041,7 +3051,8 @@ const file_providers_plugin_pluginpb_provider_proto_rawDesc = "" +
 	"\rprior_private\x18\x04 \x01(\fR\fpriorPrivate\x126\n" +
 	"\aplanned\x18\x05 \x01(\v2\x1c.mltf.plugin.v1.DynamicValueR\aplanned\x12'\n" +
 	"\x0fplanned_private\x18\x06 \x01(\fR\x0eplannedPrivate\x124\n" +
-	"\x06config\x18\a \x01(\v2\x1c.mltf.plugin.v1.DynamicValueR\x06config\x1a\b\n" +
+	"\x06config\x18\a \x01(\v2\x1c.mltf.plugin.v1.DynamicValueR\x06config\x12;\n" +
+	"\tsensitive\x18\b \x03(\v2\x1d.mltf.plugin.v1.AttributePathR\tsensitive\x1a\b\n" +
 	"\x06Cancel\x1a\x8d\x01\n" +
 	"\x04Call\x12?\n" +
 	"\arequest\x18\x01 \x01(\v2#.mltf.plugin.v1.ApplyChange.RequestH\x00R\arequest\x12<\n" +
@@ -3227,52 +3238,53 @@ var file_providers_plugin_pluginpb_provider_proto_depIdxs = []int32{
 	2,  // 23: mltf.plugin.v1.ApplyChange.Request.prior:type_name -> mltf.plugin.v1.DynamicValue
 	2,  // 24: mltf.plugin.v1.ApplyChange.Request.planned:type_name -> mltf.plugin.v1.DynamicValue
 	2,  // 25: mltf.plugin.v1.ApplyChange.Request.config:type_name -> mltf.plugin.v1.DynamicValue
-	30, // 26: mltf.plugin.v1.ApplyChange.Call.request:type_name -> mltf.plugin.v1.ApplyChange.Request
-	31, // 27: mltf.plugin.v1.ApplyChange.Call.cancel:type_name -> mltf.plugin.v1.ApplyChange.Cancel
-	39, // 28: mltf.plugin.v1.ApplyChange.Progress.metrics:type_name -> mltf.plugin.v1.ApplyChange.Progress.MetricsEntry
-	2,  // 29: mltf.plugin.v1.ApplyChange.Partial.state:type_name -> mltf.plugin.v1.DynamicValue
-	2,  // 30: mltf.plugin.v1.ApplyChange.Final.new:type_name -> mltf.plugin.v1.DynamicValue
-	4,  // 31: mltf.plugin.v1.ApplyChange.Final.diagnostics:type_name -> mltf.plugin.v1.Diagnostic
-	33, // 32: mltf.plugin.v1.ApplyChange.Event.log:type_name -> mltf.plugin.v1.ApplyChange.LogLine
-	34, // 33: mltf.plugin.v1.ApplyChange.Event.progress:type_name -> mltf.plugin.v1.ApplyChange.Progress
-	35, // 34: mltf.plugin.v1.ApplyChange.Event.metric:type_name -> mltf.plugin.v1.ApplyChange.MetricPoint
-	36, // 35: mltf.plugin.v1.ApplyChange.Event.partial:type_name -> mltf.plugin.v1.ApplyChange.Partial
-	37, // 36: mltf.plugin.v1.ApplyChange.Event.final:type_name -> mltf.plugin.v1.ApplyChange.Final
-	2,  // 37: mltf.plugin.v1.Read.Request.current:type_name -> mltf.plugin.v1.DynamicValue
-	2,  // 38: mltf.plugin.v1.Read.Response.new:type_name -> mltf.plugin.v1.DynamicValue
-	4,  // 39: mltf.plugin.v1.Read.Response.diagnostics:type_name -> mltf.plugin.v1.Diagnostic
-	2,  // 40: mltf.plugin.v1.Import.Response.state:type_name -> mltf.plugin.v1.DynamicValue
-	4,  // 41: mltf.plugin.v1.Import.Response.diagnostics:type_name -> mltf.plugin.v1.Diagnostic
-	40, // 42: mltf.plugin.v1.Calls.Call.read:type_name -> mltf.plugin.v1.Read.Request
-	28, // 43: mltf.plugin.v1.Calls.Call.plan_change:type_name -> mltf.plugin.v1.PlanChange.Request
-	47, // 44: mltf.plugin.v1.Calls.Call.cancel:type_name -> mltf.plugin.v1.Calls.Cancel
-	41, // 45: mltf.plugin.v1.Calls.Result.read:type_name -> mltf.plugin.v1.Read.Response
-	29, // 46: mltf.plugin.v1.Calls.Result.plan_change:type_name -> mltf.plugin.v1.PlanChange.Response
-	46, // 47: mltf.plugin.v1.Calls.Requests.calls:type_name -> mltf.plugin.v1.Calls.Call
-	48, // 48: mltf.plugin.v1.Calls.Results.results:type_name -> mltf.plugin.v1.Calls.Result
-	21, // 49: mltf.plugin.v1.Provider.GetSchema:input_type -> mltf.plugin.v1.GetSchema.Request
-	24, // 50: mltf.plugin.v1.Provider.ValidateConfig:input_type -> mltf.plugin.v1.ValidateConfig.Request
-	26, // 51: mltf.plugin.v1.Provider.Configure:input_type -> mltf.plugin.v1.Configure.Request
-	28, // 52: mltf.plugin.v1.Provider.PlanChange:input_type -> mltf.plugin.v1.PlanChange.Request
-	32, // 53: mltf.plugin.v1.Provider.ApplyChange:input_type -> mltf.plugin.v1.ApplyChange.Call
-	40, // 54: mltf.plugin.v1.Provider.Read:input_type -> mltf.plugin.v1.Read.Request
-	42, // 55: mltf.plugin.v1.Provider.Import:input_type -> mltf.plugin.v1.Import.Request
-	44, // 56: mltf.plugin.v1.Provider.Stop:input_type -> mltf.plugin.v1.Stop.Request
-	49, // 57: mltf.plugin.v1.Provider.Calls:input_type -> mltf.plugin.v1.Calls.Requests
-	22, // 58: mltf.plugin.v1.Provider.GetSchema:output_type -> mltf.plugin.v1.GetSchema.Response
-	25, // 59: mltf.plugin.v1.Provider.ValidateConfig:output_type -> mltf.plugin.v1.ValidateConfig.Response
-	27, // 60: mltf.plugin.v1.Provider.Configure:output_type -> mltf.plugin.v1.Configure.Response
-	29, // 61: mltf.plugin.v1.Provider.PlanChange:output_type -> mltf.plugin.v1.PlanChange.Response
-	38, // 62: mltf.plugin.v1.Provider.ApplyChange:output_type -> mltf.plugin.v1.ApplyChange.Event
-	41, // 63: mltf.plugin.v1.Provider.Read:output_type -> mltf.plugin.v1.Read.Response
-	43, // 64: mltf.plugin.v1.Provider.Import:output_type -> mltf.plugin.v1.Import.Response
-	45, // 65: mltf.plugin.v1.Provider.Stop:output_type -> mltf.plugin.v1.Stop.Response
-	50, // 66: mltf.plugin.v1.Provider.Calls:output_type -> mltf.plugin.v1.Calls.Results
-	58, // [58:67] is the sub-list for method output_type
-	49, // [49:58] is the sub-list for method input_type
-	49, // [49:49] is the sub-list for extension type_name
-	49, // [49:49] is the sub-list for extension extendee
-	0,  // [0:49] is the sub-list for field type_name
+	3,  // 26: mltf.plugin.v1.ApplyChange.Request.sensitive:type_name -> mltf.plugin.v1.AttributePath
+	30, // 27: mltf.plugin.v1.ApplyChange.Call.request:type_name -> mltf.plugin.v1.ApplyChange.Request
+	31, // 28: mltf.plugin.v1.ApplyChange.Call.cancel:type_name -> mltf.plugin.v1.ApplyChange.Cancel
+	39, // 29: mltf.plugin.v1.ApplyChange.Progress.metrics:type_name -> mltf.plugin.v1.ApplyChange.Progress.MetricsEntry
+	2,  // 30: mltf.plugin.v1.ApplyChange.Partial.state:type_name -> mltf.plugin.v1.DynamicValue
+	2,  // 31: mltf.plugin.v1.ApplyChange.Final.new:type_name -> mltf.plugin.v1.DynamicValue
+	4,  // 32: mltf.plugin.v1.ApplyChange.Final.diagnostics:type_name -> mltf.plugin.v1.Diagnostic
+	33, // 33: mltf.plugin.v1.ApplyChange.Event.log:type_name -> mltf.plugin.v1.ApplyChange.LogLine
+	34, // 34: mltf.plugin.v1.ApplyChange.Event.progress:type_name -> mltf.plugin.v1.ApplyChange.Progress
+	35, // 35: mltf.plugin.v1.ApplyChange.Event.metric:type_name -> mltf.plugin.v1.ApplyChange.MetricPoint
+	36, // 36: mltf.plugin.v1.ApplyChange.Event.partial:type_name -> mltf.plugin.v1.ApplyChange.Partial
+	37, // 37: mltf.plugin.v1.ApplyChange.Event.final:type_name -> mltf.plugin.v1.ApplyChange.Final
+	2,  // 38: mltf.plugin.v1.Read.Request.current:type_name -> mltf.plugin.v1.DynamicValue
+	2,  // 39: mltf.plugin.v1.Read.Response.new:type_name -> mltf.plugin.v1.DynamicValue
+	4,  // 40: mltf.plugin.v1.Read.Response.diagnostics:type_name -> mltf.plugin.v1.Diagnostic
+	2,  // 41: mltf.plugin.v1.Import.Response.state:type_name -> mltf.plugin.v1.DynamicValue
+	4,  // 42: mltf.plugin.v1.Import.Response.diagnostics:type_name -> mltf.plugin.v1.Diagnostic
+	40, // 43: mltf.plugin.v1.Calls.Call.read:type_name -> mltf.plugin.v1.Read.Request
+	28, // 44: mltf.plugin.v1.Calls.Call.plan_change:type_name -> mltf.plugin.v1.PlanChange.Request
+	47, // 45: mltf.plugin.v1.Calls.Call.cancel:type_name -> mltf.plugin.v1.Calls.Cancel
+	41, // 46: mltf.plugin.v1.Calls.Result.read:type_name -> mltf.plugin.v1.Read.Response
+	29, // 47: mltf.plugin.v1.Calls.Result.plan_change:type_name -> mltf.plugin.v1.PlanChange.Response
+	46, // 48: mltf.plugin.v1.Calls.Requests.calls:type_name -> mltf.plugin.v1.Calls.Call
+	48, // 49: mltf.plugin.v1.Calls.Results.results:type_name -> mltf.plugin.v1.Calls.Result
+	21, // 50: mltf.plugin.v1.Provider.GetSchema:input_type -> mltf.plugin.v1.GetSchema.Request
+	24, // 51: mltf.plugin.v1.Provider.ValidateConfig:input_type -> mltf.plugin.v1.ValidateConfig.Request
+	26, // 52: mltf.plugin.v1.Provider.Configure:input_type -> mltf.plugin.v1.Configure.Request
+	28, // 53: mltf.plugin.v1.Provider.PlanChange:input_type -> mltf.plugin.v1.PlanChange.Request
+	32, // 54: mltf.plugin.v1.Provider.ApplyChange:input_type -> mltf.plugin.v1.ApplyChange.Call
+	40, // 55: mltf.plugin.v1.Provider.Read:input_type -> mltf.plugin.v1.Read.Request
+	42, // 56: mltf.plugin.v1.Provider.Import:input_type -> mltf.plugin.v1.Import.Request
+	44, // 57: mltf.plugin.v1.Provider.Stop:input_type -> mltf.plugin.v1.Stop.Request
+	49, // 58: mltf.plugin.v1.Provider.Calls:input_type -> mltf.plugin.v1.Calls.Requests
+	22, // 59: mltf.plugin.v1.Provider.GetSchema:output_type -> mltf.plugin.v1.GetSchema.Response
+	25, // 60: mltf.plugin.v1.Provider.ValidateConfig:output_type -> mltf.plugin.v1.ValidateConfig.Response
+	27, // 61: mltf.plugin.v1.Provider.Configure:output_type -> mltf.plugin.v1.Configure.Response
+	29, // 62: mltf.plugin.v1.Provider.PlanChange:output_type -> mltf.plugin.v1.PlanChange.Response
+	38, // 63: mltf.plugin.v1.Provider.ApplyChange:output_type -> mltf.plugin.v1.ApplyChange.Event
+	41, // 64: mltf.plugin.v1.Provider.Read:output_type -> mltf.plugin.v1.Read.Response
+	43, // 65: mltf.plugin.v1.Provider.Import:output_type -> mltf.plugin.v1.Import.Response
+	45, // 66: mltf.plugin.v1.Provider.Stop:output_type -> mltf.plugin.v1.Stop.Response
+	50, // 67: mltf.plugin.v1.Provider.Calls:output_type -> mltf.plugin.v1.Calls.Results
+	59, // [59:68] is the sub-list for method output_type
+	50, // [50:59] is the sub-list for method input_type
+	50, // [50:50] is the sub-list for extension type_name
+	50, // [50:50] is the sub-list for extension extendee
+	0,  // [0:50] is the sub-list for field type_name
 }
 
 func init() { file_providers_plugin_pluginpb_provider_proto_init() }
