@@ -296,7 +296,7 @@ func (a *applier) applyInstanceWith(ctx context.Context, n *node, iface provider
 		return cty.DynamicVal, diags
 	}
 	if diffs := planDifferences(c.After, presp.Planned); len(diffs) > 0 {
-		return cty.DynamicVal, append(diags, inconsistentPlanDiag(c, n.provider, diffs, rng))
+		return cty.DynamicVal, append(diags, mask.diags(hcl.Diagnostics{inconsistentPlanDiag(c, n.provider, diffs, rng)})...)
 	}
 	plannedPrivate := presp.PlannedPrivate
 	if approved, _ := c.After.UnmarkDeep(); approved.RawEquals(presp.Planned) {
