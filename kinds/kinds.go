@@ -119,6 +119,20 @@ func validName(s string) bool {
 	return true
 }
 
+// WithRecorded returns t plus, when t lacks it, the kind name as state or
+// a saved plan recorded it with its provider: a resource may outlive the
+// provider requirement that declared its kind. A name that is not a valid
+// kind leaves t as it is.
+func (t Table) WithRecorded(name, provider string) Table {
+	if t.Has(name) {
+		return t
+	}
+	if ret, err := t.With(Kind{Name: name, Provider: provider}); err == nil {
+		return ret
+	}
+	return t
+}
+
 // Lookup returns the kind called name.
 func (t Table) Lookup(name string) (Kind, bool) {
 	i, ok := t.byName[name]

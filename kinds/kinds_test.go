@@ -62,6 +62,19 @@ func TestWith(t *testing.T) {
 	}
 }
 
+func TestWithRecorded(t *testing.T) {
+	table := Builtin().WithRecorded("widget", "acme").WithRecorded("training", "acme").WithRecorded("Bad", "acme")
+	if k, _ := table.Lookup("widget"); k.Provider != "acme" {
+		t.Errorf("widget: %+v", k)
+	}
+	if k, _ := table.Lookup("training"); k.Provider != "local" {
+		t.Errorf("a recorded kind replaced the table's row: %+v", k)
+	}
+	if table.Has("Bad") {
+		t.Error("an invalid name was added")
+	}
+}
+
 func TestProviders(t *testing.T) {
 	got := strings.Join(Builtin().Providers(), ",")
 	if got != "data,local,registry" {

@@ -8,6 +8,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/mltf/mltf/kinds"
 )
 
 // ResourceAddr names a resource: kind.name.
@@ -58,14 +60,15 @@ func (a InstanceAddr) String() string {
 
 // ParseInstanceAddr parses an address given on the command line, as for
 // -target, -replace or mltf state mv. A resource address with no key is
-// returned with NoKey and whole=true when it may mean all instances.
-func ParseInstanceAddr(s string) (InstanceAddr, hcl.Diagnostics) {
+// returned with NoKey and whole=true when it may mean all instances. The
+// kind must be one of table.
+func ParseInstanceAddr(s string, table kinds.Table) (InstanceAddr, hcl.Diagnostics) {
 	t, diags := hclsyntax.ParseTraversalAbs([]byte(s), "<address>", hcl.InitialPos)
 	if diags.HasErrors() {
 		return InstanceAddr{}, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid address", Detail: fmt.Sprintf("%q is not an address; addresses look like training.mlp, experiment.e[0] or experiment.e[\"a\"].", s)}}
 	}
 	bad := hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid address", Detail: fmt.Sprintf("%q is not a resource address; addresses look like training.mlp, experiment.e[0] or experiment.e[\"a\"].", s)}}
-	if len(t) < 2 || len(t) > 3 || !IsKind(t.RootName()) {
+	if len(t) < 2 || len(t) > 3 || !table.Has(t.RootName()) {
 		return InstanceAddr{}, bad
 	}
 	attr, ok := t[1].(hcl.TraverseAttr)
@@ -103,8 +106,9 @@ type Ref struct {
 	Resource ResourceAddr // set when Root is a kind
 }
 
-// ParseRef interprets a traversal as a reference.
-func ParseRef(t hcl.Traversal) (Ref, bool) {
+// ParseRef interprets a traversal as a reference in c: its root is one of
+// the language's names or one of c's kinds.
+func (c *Config) ParseRef(t hcl.Traversal) (Ref, bool) {
 	root := t.RootName()
 	if len(t) < 2 {
 		return Ref{Root: root}, root == "self"
@@ -116,7 +120,7 @@ func ParseRef(t hcl.Traversal) (Ref, bool) {
 	ref := Ref{Root: root, Name: attr.Name}
 	switch {
 	case root == "var" || root == "local" || root == "count" || root == "each" || root == "path" || root == "self":
-	case IsKind(root):
+	case c.Kinds.Has(root):
 		ref.Resource = ResourceAddr{Kind: root, Name: attr.Name}
 	default:
 		return Ref{}, false

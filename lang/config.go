@@ -4,6 +4,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/mltf/mltf/kinds"
 )
 
 // Config is a loaded configuration: every *.mltf.hcl file of one directory.
@@ -19,6 +21,10 @@ type Config struct {
 	Outputs   map[string]*Output
 	Providers map[string]*ProviderConfig
 	Resources map[string]*Resource // by address, "training.mlp"
+
+	// Kinds are the block types that declare resources: mltf's table and
+	// the kinds of the required providers' own.
+	Kinds kinds.Table
 }
 
 // Settings is the mltf {} block.
@@ -128,15 +134,9 @@ type Lifecycle struct {
 	IgnoreAll           bool
 }
 
-// Kinds are the top-level block types that declare resources.
-var Kinds = []string{"cluster", "dataset", "experiment", "training", "sweep", "model", "pipeline"}
+// KindTable supplies the kind table once the mltf {} settings are decoded:
+// mltf's own kinds plus the kinds of the providers they require.
+type KindTable func(s *Settings) (kinds.Table, hcl.Diagnostics)
 
-// IsKind reports whether name is a resource kind.
-func IsKind(name string) bool {
-	for _, k := range Kinds {
-		if k == name {
-			return true
-		}
-	}
-	return false
-}
+// BuiltinKinds is the KindTable of mltf's own kinds alone.
+func BuiltinKinds(*Settings) (kinds.Table, hcl.Diagnostics) { return kinds.Builtin(), nil }

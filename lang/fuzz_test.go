@@ -20,7 +20,7 @@ func FuzzLoad(f *testing.F) {
 	}
 	f.Add([]byte("variable \"x\" {\n  type = object({ a = optional(number, 1) })\n  default = {}\n}\n"))
 	f.Fuzz(func(t *testing.T, src []byte) {
-		cfg, diags := lang.LoadSources("fuzzdir", map[string][]byte{"fuzz.mltf.hcl": src})
+		cfg, diags := lang.LoadSources("fuzzdir", map[string][]byte{"fuzz.mltf.hcl": src}, lang.BuiltinKinds)
 		if cfg == nil {
 			t.Fatal("nil configuration")
 		}
@@ -30,7 +30,7 @@ func FuzzLoad(f *testing.F) {
 		raws := []lang.RawVar{{Name: "x", Raw: "[1,2]", Source: "-var"}}
 		lang.VariableValues(cfg, raws)
 		for _, r := range cfg.Resources {
-			lang.ParseInstanceAddr(r.Addr().String())
+			lang.ParseInstanceAddr(r.Addr().String(), cfg.Kinds)
 		}
 	})
 }

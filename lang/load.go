@@ -9,13 +9,17 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+
+	"github.com/mltf/mltf/kinds"
 )
 
 // FileSuffix is the suffix of configuration files.
 const FileSuffix = ".mltf.hcl"
 
-// LoadDir loads every *.mltf.hcl file in dir.
-func LoadDir(dir string) (*Config, hcl.Diagnostics) {
+// LoadDir loads every *.mltf.hcl file in dir. kindTable says which block
+// types declare resources, once the mltf {} settings are known.
+func LoadDir(dir string, kindTable KindTable) (*Config, hcl.Diagnostics) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, hcl.Diagnostics{{
@@ -42,12 +46,12 @@ func LoadDir(dir string) (*Config, hcl.Diagnostics) {
 			Detail:   fmt.Sprintf("The directory %s holds no *%s files. Write one, or run mltf with -chdir=DIR pointing at your configuration.", dir, FileSuffix),
 		}}
 	}
-	return LoadSources(dir, sources)
+	return LoadSources(dir, sources, kindTable)
 }
 
 // LoadSources loads a configuration from file contents by name, as a saved
 // plan carries them. dir is where relative paths resolve.
-func LoadSources(dir string, sources map[string][]byte) (*Config, hcl.Diagnostics) {
+func LoadSources(dir string, sources map[string][]byte, kindTable KindTable) (*Config, hcl.Diagnostics) {
 	cfg := &Config{
 		Dir:       dir,
 		Files:     map[string]*hcl.File{},
@@ -66,6 +70,7 @@ func LoadSources(dir string, sources map[string][]byte) (*Config, hcl.Diagnostic
 
 	var diags hcl.Diagnostics
 	parser := hclparse.NewParser()
+	var files []*hcl.File
 	for _, name := range names {
 		f, ds := parser.ParseHCL(sources[name], name)
 		diags = append(diags, ds...)
@@ -73,46 +78,77 @@ func LoadSources(dir string, sources map[string][]byte) (*Config, hcl.Diagnostic
 			continue
 		}
 		cfg.Files[name] = f
-		diags = append(diags, cfg.decodeFile(f)...)
+		files = append(files, f)
+	}
+	// The mltf {} blocks come first: the providers they require may
+	// serve kinds of their own, which the other blocks use.
+	for _, f := range files {
+		diags = append(diags, cfg.decodeSettings(f)...)
 	}
 	if cfg.Settings == nil {
 		cfg.Settings = &Settings{}
 	}
+	table, ds := kindTable(cfg.Settings)
+	diags = append(diags, ds...)
+	cfg.Kinds = table
+	schema := fileSchema(table)
+	for _, f := range files {
+		diags = append(diags, cfg.decodeFile(f, schema)...)
+	}
 	return cfg, diags
 }
 
-var fileSchema = &hcl.BodySchema{
-	Blocks: []hcl.BlockHeaderSchema{
-		{Type: "mltf"},
-		{Type: "variable", LabelNames: []string{"name"}},
-		{Type: "locals"},
-		{Type: "output", LabelNames: []string{"name"}},
-		{Type: "provider", LabelNames: []string{"name"}},
-		{Type: "cluster", LabelNames: []string{"name"}},
-		{Type: "dataset", LabelNames: []string{"name"}},
-		{Type: "experiment", LabelNames: []string{"name"}},
-		{Type: "training", LabelNames: []string{"name"}},
-		{Type: "sweep", LabelNames: []string{"name"}},
-		{Type: "model", LabelNames: []string{"name"}},
-		{Type: "pipeline", LabelNames: []string{"name"}},
-	},
+// fileSchema is the schema of a file's top level: the language's own
+// blocks and one block type per kind.
+func fileSchema(table kinds.Table) *hcl.BodySchema {
+	s := &hcl.BodySchema{
+		Blocks: []hcl.BlockHeaderSchema{
+			{Type: "mltf"},
+			{Type: "variable", LabelNames: []string{"name"}},
+			{Type: "locals"},
+			{Type: "output", LabelNames: []string{"name"}},
+			{Type: "provider", LabelNames: []string{"name"}},
+		},
+	}
+	for _, name := range table.Names() {
+		s.Blocks = append(s.Blocks, hcl.BlockHeaderSchema{Type: name, LabelNames: []string{"name"}})
+	}
+	return s
 }
 
-func (c *Config) decodeFile(f *hcl.File) hcl.Diagnostics {
-	content, diags := f.Body.Content(fileSchema)
+// decodeSettings decodes the mltf {} blocks of f. Blocks with labels are
+// left to decodeFile, which reports them.
+func (c *Config) decodeSettings(f *hcl.File) hcl.Diagnostics {
+	body, ok := f.Body.(*hclsyntax.Body)
+	if !ok {
+		return nil
+	}
+	var diags hcl.Diagnostics
+	for _, sb := range body.Blocks {
+		if sb.Type != "mltf" || len(sb.Labels) > 0 {
+			continue
+		}
+		b := sb.AsHCLBlock()
+		s, ds := decodeSettings(b)
+		diags = append(diags, ds...)
+		if c.Settings != nil {
+			diags = append(diags, duplicate("mltf block", "", c.Settings.DeclRange, b.DefRange))
+			continue
+		}
+		c.Settings = s
+	}
+	return diags
+}
+
+func (c *Config) decodeFile(f *hcl.File, schema *hcl.BodySchema) hcl.Diagnostics {
+	content, diags := f.Body.Content(schema)
 	for _, b := range content.Blocks {
 		if len(b.Labels) > 0 {
 			diags = append(diags, checkName(b.Labels[0], b.Type, b.LabelRanges[0])...)
 		}
 		switch b.Type {
 		case "mltf":
-			s, ds := decodeSettings(b)
-			diags = append(diags, ds...)
-			if c.Settings != nil {
-				diags = append(diags, duplicate("mltf block", "", c.Settings.DeclRange, b.DefRange))
-				continue
-			}
-			c.Settings = s
+			// decoded by decodeSettings
 		case "variable":
 			v, ds := decodeVariable(b)
 			diags = append(diags, ds...)
@@ -133,7 +169,7 @@ func (c *Config) decodeFile(f *hcl.File) hcl.Diagnostics {
 				c.Locals[name] = &Local{Name: name, Expr: a.Expr, DeclRange: a.Range}
 			}
 		case "output":
-			o, ds := decodeOutput(b)
+			o, ds := c.decodeOutput(b)
 			diags = append(diags, ds...)
 			if prev, ok := c.Outputs[o.Name]; ok {
 				diags = append(diags, duplicate("output", o.Name, prev.DeclRange, b.DefRange))
@@ -148,7 +184,7 @@ func (c *Config) decodeFile(f *hcl.File) hcl.Diagnostics {
 			}
 			c.Providers[p.Name] = p
 		default:
-			r, ds := decodeResource(b)
+			r, ds := c.decodeResource(b)
 			diags = append(diags, ds...)
 			if r == nil {
 				continue

@@ -20,7 +20,7 @@ var lifecycleSchema = &hcl.BodySchema{
 	},
 }
 
-func decodeResource(b *hcl.Block) (*Resource, hcl.Diagnostics) {
+func (c *Config) decodeResource(b *hcl.Block) (*Resource, hcl.Diagnostics) {
 	r := &Resource{Kind: b.Type, Name: b.Labels[0], DeclRange: b.DefRange, TypeRange: b.TypeRange}
 	content, remain, diags := b.Body.PartialContent(resourceMetaSchema)
 	r.Config = remain
@@ -39,7 +39,7 @@ func decodeResource(b *hcl.Block) (*Resource, hcl.Diagnostics) {
 		}
 	}
 	if a, ok := content.Attributes["depends_on"]; ok {
-		ts, ds := decodeDependsOn(a)
+		ts, ds := c.decodeDependsOn(a)
 		diags = append(diags, ds...)
 		r.DependsOn = ts
 	}
@@ -96,7 +96,7 @@ func decodeLifecycle(b *hcl.Block, lc *Lifecycle) hcl.Diagnostics {
 	return diags
 }
 
-func decodeDependsOn(a *hcl.Attribute) ([]hcl.Traversal, hcl.Diagnostics) {
+func (c *Config) decodeDependsOn(a *hcl.Attribute) ([]hcl.Traversal, hcl.Diagnostics) {
 	exprs, diags := hcl.ExprList(a.Expr)
 	var ret []hcl.Traversal
 	for _, e := range exprs {
@@ -110,7 +110,7 @@ func decodeDependsOn(a *hcl.Attribute) ([]hcl.Traversal, hcl.Diagnostics) {
 			})
 			continue
 		}
-		if ref, ok := ParseRef(t); !ok || ref.Resource.Kind == "" {
+		if ref, ok := c.ParseRef(t); !ok || ref.Resource.Kind == "" {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Invalid depends_on entry",

@@ -93,7 +93,7 @@ var outputSchema = &hcl.BodySchema{
 	},
 }
 
-func decodeOutput(b *hcl.Block) (*Output, hcl.Diagnostics) {
+func (c *Config) decodeOutput(b *hcl.Block) (*Output, hcl.Diagnostics) {
 	o := &Output{Name: b.Labels[0], DeclRange: b.DefRange}
 	content, diags := b.Body.Content(outputSchema)
 	if a, ok := content.Attributes["value"]; ok {
@@ -106,7 +106,7 @@ func decodeOutput(b *hcl.Block) (*Output, hcl.Diagnostics) {
 		diags = append(diags, gohcl.DecodeExpression(a.Expr, nil, &o.Sensitive)...)
 	}
 	if a, ok := content.Attributes["depends_on"]; ok {
-		ts, ds := decodeDependsOn(a)
+		ts, ds := c.decodeDependsOn(a)
 		diags = append(diags, ds...)
 		o.DependsOn = ts
 	}

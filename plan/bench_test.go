@@ -146,7 +146,7 @@ func (env *benchEnv) apply(b *testing.B, cs *plan.Changeset, provs *plan.Provide
 }
 
 func loadBench(b *testing.B, n int) *lang.Config {
-	cfg, diags := lang.LoadSources(b.TempDir(), map[string][]byte{"main.mltf.hcl": benchConfig(n)})
+	cfg, diags := lang.LoadSources(b.TempDir(), map[string][]byte{"main.mltf.hcl": benchConfig(n)}, lang.BuiltinKinds)
 	if diags.HasErrors() {
 		b.Fatal(diags)
 	}

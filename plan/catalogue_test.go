@@ -108,7 +108,7 @@ func describe(got map[int][]string) string {
 
 func validateSource(t *testing.T, name string, src []byte) hcl.Diagnostics {
 	t.Helper()
-	cfg, diags := lang.LoadSources(t.TempDir(), map[string][]byte{name: src})
+	cfg, diags := lang.LoadSources(t.TempDir(), map[string][]byte{name: src}, lang.BuiltinKinds)
 	if diags.HasErrors() {
 		return diags
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/mltf/mltf/kinds"
 	"github.com/mltf/mltf/lang"
 	"github.com/mltf/mltf/plan"
 	"github.com/mltf/mltf/providers"
@@ -31,7 +32,7 @@ func (e *engine) providers() *plan.Providers {
 
 func (e *engine) load(src string, vars map[string]string) (*lang.Config, plan.Options) {
 	e.t.Helper()
-	cfg, diags := lang.LoadSources(e.t.TempDir(), map[string][]byte{"main.mltf.hcl": []byte(src)})
+	cfg, diags := lang.LoadSources(e.t.TempDir(), map[string][]byte{"main.mltf.hcl": []byte(src)}, lang.BuiltinKinds)
 	mustOK(e.t, diags)
 	var raws []lang.RawVar
 	for k, v := range vars {
@@ -150,7 +151,7 @@ output "base_id" { value = experiment.base.id }
 	})
 	t.Run("target limits the plan", func(t *testing.T) {
 		cs := e.plan(src, map[string]string{"seed": "3"}, func(o *plan.Options) {
-			a, _ := lang.ParseInstanceAddr(`experiment.each["a"]`)
+			a, _ := lang.ParseInstanceAddr(`experiment.each["a"]`, kinds.Builtin())
 			o.Targets = []lang.InstanceAddr{a}
 		})
 		if cs.HasChanges() {
@@ -159,7 +160,7 @@ output "base_id" { value = experiment.base.id }
 	})
 	t.Run("replace flag", func(t *testing.T) {
 		cs := e.plan(src, map[string]string{"seed": "2"}, func(o *plan.Options) {
-			a, _ := lang.ParseInstanceAddr(`experiment.each["b"]`)
+			a, _ := lang.ParseInstanceAddr(`experiment.each["b"]`, kinds.Builtin())
 			o.Replace = []lang.InstanceAddr{a}
 		})
 		if diff := cmp.Diff(map[string]string{`experiment.each["b"]`: "replace"}, actions(cs)); diff != "" {
@@ -238,7 +239,7 @@ experiment "b" { name = experiment.a.id }
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, diags := plan.DecodePlan(b, t.TempDir())
+	got, diags := plan.DecodePlan(b, t.TempDir(), lang.BuiltinKinds)
 	mustOK(t, diags)
 	if diff := cmp.Diff(actions(cs), actions(got)); diff != "" {
 		t.Fatalf("(-before +after):\n%s", diff)

@@ -91,7 +91,7 @@ func (e *evaluator) context(refs []hcl.Traversal, rep repetition) *hcl.EvalConte
 	kinds := map[string]map[string]cty.Value{}
 	e.mu.RLock()
 	for _, t := range refs {
-		ref, ok := lang.ParseRef(t)
+		ref, ok := e.cfg.ParseRef(t)
 		if !ok {
 			continue
 		}

@@ -3,6 +3,7 @@ package plan_test
 import (
 	"testing"
 
+	"github.com/mltf/mltf/lang"
 	"github.com/mltf/mltf/plan"
 )
 
@@ -15,7 +16,7 @@ func FuzzDecodePlan(f *testing.F) {
 	f.Add([]byte(`not json`))
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, b []byte) {
-		cs, diags := plan.DecodePlan(b, dir)
+		cs, diags := plan.DecodePlan(b, dir, lang.BuiltinKinds)
 		if diags.HasErrors() {
 			return
 		}

@@ -103,7 +103,7 @@ func buildGraph(ctx context.Context, cfg *lang.Config, provs *Providers) (*graph
 			facts[k.Block] = kf
 		}
 		n.schema, n.spec, n.ty, n.sensitive = k.Block, kf.spec, kf.ty, kf.sensitive
-		n.references = plainReferences(r)
+		n.references = plainReferences(cfg, r)
 		n.refs = append(n.refs, hcldec.Variables(r.Config, n.spec)...)
 		if r.Count != nil {
 			n.refs = append(n.refs, r.Count.Variables()...)
@@ -148,13 +148,13 @@ func (g *graph) add(n *node) {
 
 // resolve finds the node a traversal refers to and checks that it exists.
 func (g *graph) resolve(cfg *lang.Config, from *node, t hcl.Traversal) (*node, hcl.Diagnostics) {
-	ref, ok := lang.ParseRef(t)
+	ref, ok := cfg.ParseRef(t)
 	rng := t.SourceRange().Ptr()
 	if !ok {
 		return nil, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Reference to unknown name",
-			Detail:   fmt.Sprintf("There is no %q to refer to. References look like var.NAME, local.NAME, or KIND.NAME (kinds: %s).", t.RootName(), strings.Join(lang.Kinds, ", ")),
+			Detail:   fmt.Sprintf("There is no %q to refer to. References look like var.NAME, local.NAME, or KIND.NAME (kinds: %s).", t.RootName(), strings.Join(cfg.Kinds.Names(), ", ")),
 			Subject:  rng,
 		}}
 	}
@@ -261,28 +261,29 @@ func declRange(n *node) hcl.Range {
 	return n.res.DeclRange
 }
 
-// resourceProvider names the provider that owns r: the provider argument,
-// else for training, sweep and pipeline the provider of the cluster their
-// pool belongs to, else the kind's default.
+// resourceProvider names the provider that serves r: the provider
+// argument, else for a kind with a placement (a training's pool) the
+// provider of the resource the placement refers to, else the kind's
+// provider in the table.
 func resourceProvider(cfg *lang.Config, r *lang.Resource) string {
 	if r.Provider != "" {
 		return r.Provider
 	}
-	switch r.Kind {
-	case "training", "sweep", "pipeline":
-		content, _, _ := r.Config.PartialContent(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "pool"}}})
-		if a, ok := content.Attributes["pool"]; ok {
+	k, _ := cfg.Kinds.Lookup(r.Kind)
+	if p := k.Placement; p != nil {
+		content, _, _ := r.Config.PartialContent(&hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: p.Attribute}}})
+		if a, ok := content.Attributes[p.Attribute]; ok {
 			for _, t := range a.Expr.Variables() {
-				ref, ok := lang.ParseRef(t)
-				if ok && ref.Resource.Kind == "cluster" {
-					if c, ok := cfg.Resources[ref.Resource.String()]; ok {
-						return resourceProvider(cfg, c)
+				ref, ok := cfg.ParseRef(t)
+				if ok && ref.Resource.Kind == p.Kind {
+					if on, ok := cfg.Resources[ref.Resource.String()]; ok {
+						return resourceProvider(cfg, on)
 					}
 				}
 			}
 		}
 	}
-	return defaultProvider(r.Kind)
+	return k.Provider
 }
 
 func kindNames(s providers.GetSchemaResponse) []string {

@@ -516,7 +516,7 @@ func lessAddr(a, b lang.InstanceAddr) bool {
 
 // plainReferences finds the top-level attributes of r whose expression is
 // nothing but a reference to a resource (or part of one).
-func plainReferences(r *lang.Resource) map[string]string {
+func plainReferences(cfg *lang.Config, r *lang.Resource) map[string]string {
 	attrs, diags := r.Config.JustAttributes()
 	if diags.HasErrors() {
 		// Bodies with blocks: look only at what JustAttributes could read.
@@ -530,7 +530,7 @@ func plainReferences(r *lang.Resource) map[string]string {
 		if ds.HasErrors() {
 			continue
 		}
-		if ref, ok := lang.ParseRef(t); ok && ref.Resource.Kind != "" {
+		if ref, ok := cfg.ParseRef(t); ok && ref.Resource.Kind != "" {
 			if out == nil {
 				out = map[string]string{}
 			}

@@ -3,6 +3,7 @@ package plan
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -145,8 +146,9 @@ func EncodePlan(cs *Changeset, mltfVersion string) ([]byte, error) {
 }
 
 // DecodePlan decodes a saved plan file; its configuration is loaded from
-// the sources it carries, with relative paths resolved against dir.
-func DecodePlan(b []byte, dir string) (*Changeset, hcl.Diagnostics) {
+// the sources it carries, with relative paths resolved against dir and the
+// kinds of kindTable.
+func DecodePlan(b []byte, dir string, kindTable lang.KindTable) (*Changeset, hcl.Diagnostics) {
 	bad := func(format string, args ...any) (*Changeset, hcl.Diagnostics) {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid plan file", Detail: fmt.Sprintf(format, args...)}}
 	}
@@ -164,7 +166,7 @@ func DecodePlan(b []byte, dir string) (*Changeset, hcl.Diagnostics) {
 	for name, src := range pf.Config {
 		sources[name] = []byte(src)
 	}
-	cfg, diags := lang.LoadSources(dir, sources)
+	cfg, diags := lang.LoadSources(dir, sources, kindTable)
 	if diags.HasErrors() {
 		return nil, diags
 	}
@@ -189,21 +191,27 @@ func DecodePlan(b []byte, dir string) (*Changeset, hcl.Diagnostics) {
 	}
 	cs.Options.Variables = cs.Variables
 	for _, s := range pf.Options.Targets {
-		a, ds := lang.ParseInstanceAddr(s)
+		a, ds := lang.ParseInstanceAddr(s, cfg.Kinds)
 		if ds.HasErrors() {
 			return bad("Invalid target %q.", s)
 		}
 		cs.Options.Targets = append(cs.Options.Targets, a)
 	}
 	for _, s := range pf.Options.Replace {
-		a, ds := lang.ParseInstanceAddr(s)
+		a, ds := lang.ParseInstanceAddr(s, cfg.Kinds)
 		if ds.HasErrors() {
 			return bad("Invalid replace address %q.", s)
 		}
 		cs.Options.Replace = append(cs.Options.Replace, a)
 	}
+	// A deletion may be of a kind that no required provider serves now.
+	changeKinds := cfg.Kinds
 	for _, c := range pf.Changes {
-		addr, ds := lang.ParseInstanceAddr(c.Address)
+		kind, _, _ := strings.Cut(c.Address, ".")
+		changeKinds = changeKinds.WithRecorded(kind, c.Provider)
+	}
+	for _, c := range pf.Changes {
+		addr, ds := lang.ParseInstanceAddr(c.Address, changeKinds)
 		if ds.HasErrors() {
 			return bad("Invalid address %q.", c.Address)
 		}

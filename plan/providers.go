@@ -156,16 +156,3 @@ func providerDiags(provider, addr string, ds providers.Diagnostics, subject *hcl
 	}
 	return ret
 }
-
-// defaultProvider is the provider that owns a kind when the resource names
-// none; training, sweep and pipeline follow their pool's cluster.
-func defaultProvider(kind string) string {
-	switch kind {
-	case "experiment", "model":
-		return "registry"
-	case "dataset":
-		return "data"
-	default:
-		return "local"
-	}
-}

@@ -62,6 +62,7 @@ func run(args []string) int {
 		Stderr:    os.Stderr,
 		WorkDir:   workDir,
 		Providers: providerFactory,
+		Bundled:   bundledNames(),
 		Environ:   os.Environ(),
 	}
 	c := cli.NewCLI("mltf", command.Version)

@@ -12,7 +12,8 @@ import (
 )
 
 // TestThirdPartyProvider builds examples/provider-example, publishes it
-// in a mirror, installs it with mltf init, and plans and applies with it;
+// in a mirror, installs it with mltf init, and plans and applies with it,
+// including its own kind, notebook, that mltf's kind table does not have;
 // a changed binary is then refused until mltf init -upgrade.
 func TestThirdPartyProvider(t *testing.T) {
 	mirror := t.TempDir()
@@ -36,10 +37,16 @@ cluster "pretend" {
   }
 }
 output "endpoint" { value = cluster.pretend.endpoint }
+notebook "scratch" {
+  cluster = cluster.pretend.id
+  pool    = "gpu"
+  image   = "jupyter:1"
+}
+output "notebook" { value = notebook.scratch.url }
 `})
 	missing := e2e.Must(t, dir, 1, "plan")
-	if !strings.Contains(missing.Stderr, "mltf init") {
-		t.Errorf("planning before init should say to run mltf init:\n%s", missing.Stderr)
+	if !strings.Contains(missing.Stderr, "mltf init") || !strings.Contains(missing.Stderr, `"notebook"`) {
+		t.Errorf("planning before init should say that notebook is unknown and to run mltf init:\n%s", missing.Stderr)
 	}
 	initOut := e2e.Must(t, dir, 0, "init", "-plugin-dir", mirror)
 	if !strings.Contains(initOut.Stdout, "Installed provider example v1.2.0") {
@@ -48,9 +55,31 @@ output "endpoint" { value = cluster.pretend.endpoint }
 	if _, err := os.Stat(filepath.Join(dir, install.LockFile)); err != nil {
 		t.Fatalf("no lock file: %v", err)
 	}
-	e2e.Must(t, dir, 2, "plan", "-detailed-exitcode")
+	planned := e2e.Must(t, dir, 2, "plan", "-detailed-exitcode")
+	if !strings.Contains(planned.Stdout, "notebook.scratch") {
+		t.Errorf("the plan lacks the provider's own kind:\n%s", planned.Stdout)
+	}
 	e2e.Must(t, dir, 0, "apply", "-auto-approve")
 	e2e.Must(t, dir, 0, "plan", "-detailed-exitcode")
+	url := e2e.Must(t, dir, 0, "output", "-raw", "notebook")
+	if !strings.HasPrefix(url.Stdout, "example://pretend-") || !strings.Contains(url.Stdout, "/gpu/notebooks/pretend-") || !strings.Contains(url.Stdout, "-scratch-") {
+		t.Errorf("notebook url = %q", url.Stdout)
+	}
+	e2e.Must(t, dir, 0, "state", "show", "notebook.scratch")
+	// An in-place change of the provider's own kind.
+	main := filepath.Join(dir, "main.mltf.hcl")
+	src, err := os.ReadFile(main)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(main, []byte(strings.Replace(string(src), `"jupyter:1"`, `"jupyter:2"`, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	updated := e2e.Must(t, dir, 2, "plan", "-detailed-exitcode")
+	if !strings.Contains(updated.Stdout, "1 to change") {
+		t.Errorf("changing the notebook image should update it in place:\n%s", updated.Stdout)
+	}
+	e2e.Must(t, dir, 0, "apply", "-auto-approve")
 	list := e2e.Must(t, dir, 0, "providers")
 	if !strings.Contains(list.Stdout, "installed v1.2.0") {
 		t.Errorf("mltf providers:\n%s", list.Stdout)

@@ -18,18 +18,39 @@ import (
 	"github.com/mltf/mltf/providers/registry"
 )
 
+// bundledProvider is a provider built into mltf.
+type bundledProvider struct {
+	name string
+	new  func() providers.Interface
+}
+
+// bundledProviders are the providers built into mltf, in the order mltf
+// providers lists them. This is the one list of them.
+func bundledProviders() []bundledProvider {
+	return []bundledProvider{
+		{"local", func() providers.Interface { return local.New() }},
+		{"registry", func() providers.Interface { return registry.New() }},
+		{"data", func() providers.Interface { return data.New() }},
+		{"kubernetes", func() providers.Interface { return kubernetes.New() }},
+	}
+}
+
+// bundledNames are the names of bundledProviders.
+func bundledNames() []string {
+	var names []string
+	for _, b := range bundledProviders() {
+		names = append(names, b.name)
+	}
+	return names
+}
+
 // bundled returns a new instance of a provider built into mltf, for the
 // plugin process that serves it.
 func bundled(name string) (providers.Interface, bool) {
-	switch name {
-	case "registry":
-		return registry.New(), true
-	case "local":
-		return local.New(), true
-	case "data":
-		return data.New(), true
-	case "kubernetes":
-		return kubernetes.New(), true
+	for _, b := range bundledProviders() {
+		if b.name == name {
+			return b.new(), true
+		}
 	}
 	return nil, false
 }

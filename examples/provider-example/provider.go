@@ -17,7 +17,8 @@ type example struct {
 	store *store
 }
 
-// New declares the provider: its configuration block and its one kind.
+// New declares the provider: its configuration block and its kinds,
+// cluster from mltf's kind table and notebook of its own.
 func New() *sdk.Provider {
 	e := &example{}
 	return &sdk.Provider{
@@ -29,7 +30,8 @@ func New() *sdk.Provider {
 		},
 		ConfigureFunc: e.configure,
 		Kinds: map[string]*sdk.Kind{
-			"cluster": e.clusterKind(),
+			"cluster":  e.clusterKind(),
+			"notebook": e.notebookKind(),
 		},
 	}
 }

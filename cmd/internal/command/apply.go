@@ -80,7 +80,7 @@ func (c *ApplyCommand) Run(args []string) int {
 			c.errorf("Cannot read the plan file\n\n%s", err)
 			return 1
 		}
-		cs, diags = plan.DecodePlan(b, c.WorkDir)
+		cs, diags = plan.DecodePlan(b, c.WorkDir, c.kindTable(nil).table)
 		if diags.HasErrors() {
 			c.diagView(nil).Show(diags)
 			return 1

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/mltf/mltf/lang"
 )
 
 // InitCommand is mltf init.
@@ -33,17 +35,23 @@ func (c *InitCommand) Run(args []string) int {
 	if err := fs.Parse(args); err != nil {
 		return 1
 	}
-	cfg, diags := c.loadConfig()
+	// The providers are installed as soon as the mltf {} block is read:
+	// the rest of the configuration may use kinds of their own.
+	installed := -1
+	cfg, diags := c.loadConfigAfter(func(s *lang.Settings) {
+		if err := os.MkdirAll(filepath.Join(c.WorkDir, ".mltf"), 0o755); err != nil {
+			c.errorf("%s", err)
+			installed = 1
+			return
+		}
+		installed = c.installProviders(&lang.Config{Settings: s}, mirror, upgrade)
+	})
+	if installed > 0 {
+		return installed
+	}
 	if diags.HasErrors() {
 		c.diagView(cfg).Show(diags)
 		return 1
-	}
-	if err := os.MkdirAll(filepath.Join(c.WorkDir, ".mltf"), 0o755); err != nil {
-		c.errorf("%s", err)
-		return 1
-	}
-	if code := c.installProviders(cfg, mirror, upgrade); code != 0 {
-		return code
 	}
 	fmt.Fprintln(c.Stdout, "\nmltf has been initialized. Run mltf plan to see what it would do.")
 	return 0

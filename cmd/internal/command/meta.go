@@ -45,7 +45,9 @@ type Deps struct {
 	WorkDir string
 	// Providers starts a provider by name for a working directory.
 	Providers func(settings providers.Settings) plan.Factory
-	Environ   []string
+	// Bundled names the providers the mltf binary serves itself.
+	Bundled []string
+	Environ []string
 }
 
 // Meta is the shared part of every command.
@@ -94,10 +96,19 @@ func (m *Meta) stdinIsTerminal() bool {
 	return false
 }
 
-// loadConfig loads the configuration of the working directory and checks
-// its required_version.
+// loadConfig loads the configuration of the working directory, with the
+// kinds of mltf and of the providers it requires, and checks its
+// required_version.
 func (m *Meta) loadConfig() (*lang.Config, hcl.Diagnostics) {
-	cfg, diags := lang.LoadDir(m.WorkDir)
+	return m.loadConfigAfter(nil)
+}
+
+// loadConfigAfter is loadConfig with a step once the mltf {} settings are
+// known and before the required providers are asked for their kinds.
+func (m *Meta) loadConfigAfter(before func(*lang.Settings)) (*lang.Config, hcl.Diagnostics) {
+	kt := m.kindTable(before)
+	cfg, diags := lang.LoadDir(m.WorkDir, kt.table)
+	diags = append(diags, kt.explain(diags)...)
 	if cfg != nil && cfg.Settings != nil && cfg.Settings.RequiredVersion != "" {
 		diags = append(diags, checkRequiredVersion(cfg.Settings)...)
 	}

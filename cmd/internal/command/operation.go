@@ -46,12 +46,12 @@ func (m *Meta) planOptions(cfg *lang.Config, f *opFlags) (plan.Options, hcl.Diag
 	diags = append(diags, ds...)
 	opts.Variables = vals
 	for _, t := range f.targets {
-		a, ds := lang.ParseInstanceAddr(t)
+		a, ds := lang.ParseInstanceAddr(t, cfg.Kinds)
 		diags = append(diags, ds...)
 		opts.Targets = append(opts.Targets, a)
 	}
 	for _, r := range f.replaces {
-		a, ds := lang.ParseInstanceAddr(r)
+		a, ds := lang.ParseInstanceAddr(r, cfg.Kinds)
 		diags = append(diags, ds...)
 		opts.Replace = append(opts.Replace, a)
 	}

@@ -14,9 +14,6 @@ import (
 	"github.com/mltf/mltf/providers/install"
 )
 
-// BundledProviders are the providers the mltf binary serves itself.
-var BundledProviders = []string{"local", "registry", "data", "kubernetes"}
-
 // ProvidersCommand is mltf providers.
 type ProvidersCommand struct{ Meta }
 
@@ -47,7 +44,7 @@ func (c *ProvidersCommand) Run(args []string) int {
 		}
 		fmt.Fprintf(c.Stdout, "  %s %s (%s): %s\n", r.Name, r.Constraint, r.Source, state)
 	}
-	fmt.Fprintf(c.Stdout, "Bundled with mltf: %s\n", strings.Join(BundledProviders, ", "))
+	fmt.Fprintf(c.Stdout, "Bundled with mltf: %s\n", strings.Join(c.Bundled, ", "))
 	return 0
 }
 
@@ -69,7 +66,7 @@ func (c *ProvidersSchemaCommand) Run(args []string) int {
 		return 1
 	}
 	cfg, _ := c.loadConfig()
-	names := append([]string(nil), BundledProviders...)
+	names := append([]string(nil), c.Bundled...)
 	for _, r := range requirements(cfg) {
 		names = append(names, r.Name)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/cli"
 
+	"github.com/mltf/mltf/kinds"
 	"github.com/mltf/mltf/lang"
 	"github.com/mltf/mltf/state"
 	"github.com/mltf/mltf/state/store"
@@ -77,7 +78,7 @@ func matchesAny(addr string, prefixes []string) bool {
 
 // findInstance resolves an address to a resource and key in st.
 func findInstance(st *state.State, s string) (*state.Resource, string, error) {
-	a, diags := lang.ParseInstanceAddr(s)
+	a, diags := lang.ParseInstanceAddr(s, stateKinds(kinds.Builtin(), st))
 	if diags.HasErrors() {
 		return nil, "", fmt.Errorf("%s", diags[0].Detail)
 	}
@@ -176,7 +177,7 @@ func (c *StateMvCommand) Run(args []string) int {
 		if err != nil {
 			return err
 		}
-		dst, diags := lang.ParseInstanceAddr(args[1])
+		dst, diags := lang.ParseInstanceAddr(args[1], stateKinds(kinds.Builtin(), st))
 		if diags.HasErrors() {
 			return fmt.Errorf("%s", diags[0].Detail)
 		}

@@ -9,9 +9,10 @@ import (
 )
 
 // settingsConfig loads the configuration only for its mltf {} settings;
-// commands that read state still work when the rest has errors.
+// commands that read state still work when the rest has errors. It starts
+// no provider to learn their kinds.
 func (m *Meta) settingsConfig() *lang.Config {
-	cfg, _ := m.loadConfig()
+	cfg, _ := lang.LoadDir(m.WorkDir, lang.BuiltinKinds)
 	return cfg
 }
 
