@@ -1,9 +1,6 @@
 package kinds
 
-import (
-	"fmt"
-	"sort"
-)
+import "fmt"
 
 // Kind is one row of the table.
 type Kind struct {
@@ -158,18 +155,4 @@ func (t Table) Names() []string {
 		names[i] = k.Name
 	}
 	return names
-}
-
-// Providers returns the providers the table names, sorted.
-func (t Table) Providers() []string {
-	seen := map[string]bool{}
-	var ret []string
-	for _, k := range t.rows {
-		if !seen[k.Provider] {
-			seen[k.Provider] = true
-			ret = append(ret, k.Provider)
-		}
-	}
-	sort.Strings(ret)
-	return ret
 }

@@ -74,10 +74,3 @@ func TestWithRecorded(t *testing.T) {
 		t.Error("an invalid name was added")
 	}
 }
-
-func TestProviders(t *testing.T) {
-	got := strings.Join(Builtin().Providers(), ",")
-	if got != "data,local,registry" {
-		t.Errorf("Providers() = %s", got)
-	}
-}

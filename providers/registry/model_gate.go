@@ -9,12 +9,12 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 	"github.com/zclconf/go-cty/cty/function"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
+	"github.com/mltf/mltf/lang"
 	"github.com/mltf/mltf/providers"
 )
 
@@ -92,43 +92,6 @@ func selfValue(candidate versionFacts, current *versionFacts) cty.Value {
 	return cty.ObjectVal(map[string]cty.Value{"candidate": candidate.value(), "current": cur})
 }
 
-// exprSrc is an Expression attribute as the engine hands it over.
-type exprSrc struct {
-	Source   string
-	Filename string
-	Line     int
-	Column   int
-	Scope    map[string]cty.Value
-}
-
-func (e exprSrc) where() string { return fmt.Sprintf("%s:%d", e.Filename, e.Line) }
-
-// decodeExprSrc reads {source, filename, line, column, scope}.
-func decodeExprSrc(v cty.Value) (exprSrc, bool) {
-	if v.IsNull() || !v.IsWhollyKnown() || !v.Type().IsObjectType() {
-		return exprSrc{}, false
-	}
-	for _, a := range []string{"source", "filename", "line", "column", "scope"} {
-		if !v.Type().HasAttribute(a) {
-			return exprSrc{}, false
-		}
-	}
-	e := exprSrc{Scope: map[string]cty.Value{}}
-	if s := v.GetAttr("source"); s.Type() == cty.String && !s.IsNull() {
-		e.Source = s.AsString()
-	}
-	if s := v.GetAttr("filename"); s.Type() == cty.String && !s.IsNull() {
-		e.Filename = s.AsString()
-	}
-	e.Line, e.Column = intOf(v.GetAttr("line")), intOf(v.GetAttr("column"))
-	if sc := v.GetAttr("scope"); !sc.IsNull() && (sc.Type().IsObjectType() || sc.Type().IsMapType()) {
-		for k, x := range sc.AsValueMap() {
-			e.Scope[k] = x
-		}
-	}
-	return e, e.Source != ""
-}
-
 func intOf(v cty.Value) int {
 	if v.IsNull() || !v.IsKnown() || v.Type() != cty.Number {
 		return 0
@@ -140,8 +103,8 @@ func intOf(v cty.Value) int {
 // gate is one gate block of a model.
 type gate struct {
 	Index     int
-	Condition exprSrc
-	Message   *exprSrc
+	Condition lang.Deferred
+	Message   *lang.Deferred
 }
 
 // gatesOf reads the gate blocks of a configuration. When validating
@@ -161,7 +124,7 @@ func gatesOf(config cty.Value, validating bool) ([]gate, providers.Diagnostics) 
 		if validating && (!b.IsKnown() || !b.GetAttr("condition").IsKnown()) {
 			continue
 		}
-		c, ok := decodeExprSrc(b.GetAttr("condition"))
+		c, ok := lang.DecodeDeferred(b.GetAttr("condition"))
 		if !ok {
 			// Never skip a gate: an alias would move without it.
 			diags = diags.AttrError(path.GetAttr("condition"), "Gate condition not handed over",
@@ -171,7 +134,7 @@ func gatesOf(config cty.Value, validating bool) ([]gate, providers.Diagnostics) 
 			continue
 		}
 		g := gate{Index: i, Condition: c}
-		if m, ok := decodeExprSrc(b.GetAttr("message")); ok {
+		if m, ok := lang.DecodeDeferred(b.GetAttr("message")); ok {
 			g.Message = &m
 		}
 		out = append(out, g)
@@ -213,12 +176,12 @@ func evalGate(g gate, self cty.Value, fns map[string]function.Function) (gateOut
 	}
 	if v.IsNull() {
 		return out, diags.AttrError(path, "Gate condition is null",
-			fmt.Sprintf("%s: the condition must be true or false, not null.\n\ncondition: %s", g.Condition.where(), g.Condition.Source))
+			fmt.Sprintf("%s: the condition must be true or false, not null.\n\ncondition: %s", g.Condition.Where(), g.Condition.Source))
 	}
 	b, err := convert.Convert(v, cty.Bool)
 	if err != nil {
 		return out, diags.AttrError(path, "Gate condition is not a boolean",
-			fmt.Sprintf("%s: the condition must be true or false, not %s.\n\ncondition: %s", g.Condition.where(), v.Type().FriendlyName(), g.Condition.Source))
+			fmt.Sprintf("%s: the condition must be true or false, not %s.\n\ncondition: %s", g.Condition.Where(), v.Type().FriendlyName(), g.Condition.Source))
 	}
 	out.Known, out.Passed = true, b.True()
 	out.Values = comparedValues(expr, ctx)
@@ -229,7 +192,7 @@ func evalGate(g gate, self cty.Value, fns map[string]function.Function) (gateOut
 // gateMessage is the gate's message, or a default when it has none or it
 // cannot be evaluated.
 func gateMessage(g gate, self cty.Value, fns map[string]function.Function) string {
-	def := fmt.Sprintf("gate %d (%s) does not hold", g.Index, g.Condition.where())
+	def := fmt.Sprintf("gate %d (%s) does not hold", g.Index, g.Condition.Where())
 	if g.Message == nil {
 		return def
 	}
@@ -249,27 +212,24 @@ func gateMessage(g gate, self cty.Value, fns map[string]function.Function) strin
 	return s.AsString()
 }
 
-func parseExpr(e exprSrc, self cty.Value, fns map[string]function.Function) (hclsyntax.Expression, *hcl.EvalContext, string) {
-	expr, hd := hclsyntax.ParseExpression([]byte(e.Source), e.Filename, hcl.Pos{Line: e.Line, Column: e.Column, Byte: 0})
+// parseExpr parses e with lang and returns it with its evaluation
+// context, or what is wrong with it.
+func parseExpr(e lang.Deferred, self cty.Value, fns map[string]function.Function) (hcl.Expression, *hcl.EvalContext, string) {
+	expr, hd := e.Parse()
 	if hd.HasErrors() {
 		return nil, nil, fmt.Sprintf("%s: %s", where(e, hd), hclErrors(hd))
 	}
-	vars := make(map[string]cty.Value, len(e.Scope)+1)
-	for k, v := range e.Scope {
-		vars[k] = v
-	}
-	vars["self"] = self
-	return expr, &hcl.EvalContext{Variables: vars, Functions: fns}, ""
+	return expr, e.Context(self, fns), ""
 }
 
 // where is file:line,column of the first error, else of the expression.
-func where(e exprSrc, ds hcl.Diagnostics) string {
+func where(e lang.Deferred, ds hcl.Diagnostics) string {
 	for _, d := range ds {
 		if d.Severity == hcl.DiagError && d.Subject != nil {
 			return fmt.Sprintf("%s:%d,%d", e.Filename, d.Subject.Start.Line, d.Subject.Start.Column)
 		}
 	}
-	return e.where()
+	return e.Where()
 }
 
 func hclErrors(ds hcl.Diagnostics) string {
@@ -289,11 +249,11 @@ func hclErrors(ds hcl.Diagnostics) string {
 
 // comparedValues renders the values of the references of expr that hold
 // a number, string or bool: what the condition compared.
-func comparedValues(expr hclsyntax.Expression, ctx *hcl.EvalContext) string {
+func comparedValues(expr hcl.Expression, ctx *hcl.EvalContext) string {
 	seen := map[string]bool{}
 	var parts []string
 	for _, t := range expr.Variables() {
-		name := traversalString(t)
+		name := lang.TraversalString(t)
 		if seen[name] {
 			continue
 		}
@@ -315,29 +275,6 @@ func comparedValues(expr hclsyntax.Expression, ctx *hcl.EvalContext) string {
 		}
 	}
 	return strings.Join(parts, ", ")
-}
-
-func traversalString(t hcl.Traversal) string {
-	var b strings.Builder
-	for _, s := range t {
-		switch s := s.(type) {
-		case hcl.TraverseRoot:
-			b.WriteString(s.Name)
-		case hcl.TraverseAttr:
-			b.WriteString("." + s.Name)
-		case hcl.TraverseIndex:
-			if s.Key.Type() == cty.String {
-				fmt.Fprintf(&b, "[%q]", s.Key.AsString())
-			} else if s.Key.Type() == cty.Number {
-				fmt.Fprintf(&b, "[%s]", s.Key.AsBigFloat().Text('f', -1))
-			} else {
-				b.WriteString("[...]")
-			}
-		case hcl.TraverseSplat:
-			b.WriteString("[*]")
-		}
-	}
-	return b.String()
 }
 
 func formatNumber(f float64) string {
