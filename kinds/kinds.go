@@ -49,7 +49,7 @@ func Builtin() Table {
 		Kind{Name: "dataset", Summary: "a data source with a fingerprint, a schema contract and checks", Package: "providers/data", Provider: "data"},
 		Kind{Name: "experiment", Summary: "a named group of runs in the tracking store", Package: "providers/registry", Provider: "registry"},
 		Kind{Name: "training", Summary: "one training run of user code on a pool", Package: "providers/trainingkind", Provider: "local", Placement: pool, LongRunning: true},
-		Kind{Name: "sweep", Summary: "a hyperparameter search over a training template", Provider: "local", Placement: pool, LongRunning: true},
+		Kind{Name: "sweep", Summary: "a hyperparameter search over a training template", Package: "kinds/sweep", Provider: "local", Placement: pool, LongRunning: true},
 		Kind{Name: "model", Summary: "a registered model: versions, aliases, gates, lineage", Package: "providers/registry", Provider: "registry"},
 		Kind{Name: "pipeline", Summary: "a DAG of steps with a content-addressed cache", Provider: "local", Placement: pool, LongRunning: true},
 	)
