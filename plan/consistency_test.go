@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mltf/mltf/kinds"
 	"github.com/mltf/mltf/lang"
 	"github.com/mltf/mltf/plan"
 )
@@ -24,7 +25,7 @@ experiment "b" { name = experiment.a.id }
 	if err != nil {
 		t.Fatal(err)
 	}
-	saved, diags := plan.DecodePlan(b, t.TempDir())
+	saved, diags := plan.DecodePlan(b, t.TempDir(), lang.BuiltinKinds)
 	mustOK(t, diags)
 	saved.Prior = e.state
 
@@ -75,7 +76,7 @@ func TestReplaceIsPlannedAsCreate(t *testing.T) {
 	e := newEngine(t)
 	e.apply(e.plan(src, nil, nil))
 	cs := e.plan(src, nil, func(o *plan.Options) {
-		a, _ := lang.ParseInstanceAddr("experiment.a")
+		a, _ := lang.ParseInstanceAddr("experiment.a", kinds.Builtin())
 		o.Replace = []lang.InstanceAddr{a}
 	})
 	c := cs.Change("experiment.a")
