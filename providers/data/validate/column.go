@@ -15,6 +15,7 @@ const (
 	reservoirSize = 8192
 	topCapacity   = 1024
 	maxValueLen   = 60
+	reMemo        = 4096
 )
 
 // colDef is a column of the run: declared by the contract, or found in the
@@ -67,6 +68,8 @@ type acc struct {
 	keys    keyBatch
 	keyVals []string
 	onDup   dupFunc
+	// reSeen holds regex results by value (see matches).
+	reSeen map[string]bool
 	// text is set for text formats, whose rows are lines.
 	textual bool
 	seed    maphash.Seed
@@ -249,13 +252,30 @@ func (a *acc) str(s string, w *where, r int) {
 	} else {
 		a.top.Add(s, strings.Clone)
 	}
-	if sp.re != nil && !sp.re.MatchString(s) {
+	if sp.re != nil && !a.matches(s) {
 		a.fail(cRegex, w, r, show(s))
 	}
 	if a.def.keys != nil {
 		a.unique(maphash.String(a.seed, s), w, r)
 		a.keyVals = append(a.keyVals, s)
 	}
+}
+
+// matches says whether s matches the column's regex. Results are kept
+// for the first distinct values: a column with a regex usually repeats a
+// few codes, and a map lookup is much cheaper than a match.
+func (a *acc) matches(s string) bool {
+	if ok, seen := a.reSeen[s]; seen {
+		return ok
+	}
+	ok := a.spec.re.MatchString(s)
+	if a.reSeen == nil {
+		a.reSeen = map[string]bool{}
+	}
+	if len(a.reSeen) < reMemo {
+		a.reSeen[strings.Clone(s)] = ok
+	}
+	return ok
 }
 
 func (a *acc) bool(b bool, w *where, r int) {
@@ -288,13 +308,13 @@ func (a *acc) text(s string, w *where, r int) {
 	}
 	switch a.def.typ() {
 	case Int64:
-		if v, err := strconv.ParseInt(s, 10, 64); err == nil {
+		if v, ok := parseInt(s); ok {
 			a.int(v, w, r)
 		} else {
 			a.typeError(w, r, s)
 		}
 	case Float64:
-		if v, err := strconv.ParseFloat(s, 64); err == nil {
+		if v, ok := parseFloat(s); ok {
 			a.float(v, w, r)
 		} else {
 			a.typeError(w, r, s)
@@ -325,7 +345,7 @@ func (a *acc) textColumn(fields []string, ncols, rows, p int, w *where) {
 			s := fields[r*ncols+p]
 			if s == "" {
 				a.null(w, r)
-			} else if v, err := strconv.ParseInt(s, 10, 64); err == nil {
+			} else if v, ok := parseInt(s); ok {
 				a.int(v, w, r)
 			} else {
 				a.typeError(w, r, s)
@@ -336,7 +356,7 @@ func (a *acc) textColumn(fields []string, ncols, rows, p int, w *where) {
 			s := fields[r*ncols+p]
 			if s == "" {
 				a.null(w, r)
-			} else if v, err := strconv.ParseFloat(s, 64); err == nil {
+			} else if v, ok := parseFloat(s); ok {
 				a.float(v, w, r)
 			} else {
 				a.typeError(w, r, s)

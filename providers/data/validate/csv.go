@@ -151,6 +151,7 @@ func (r *run) readCSV(obj int32, o Object) {
 		return
 	}
 	cols, ncols := r.csvColumns(obj, s.fields)
+	r.expectRows(int64(len(data)), int64(bytes.Count(data, []byte{'\n'})))
 	line := int64(1)
 	if !r.c.NoHeader {
 		data, line = data[s.pos:], s.line

@@ -88,12 +88,13 @@ func (s *csvScanner) scan() bool {
 	}
 	s.recLine, s.err = s.line, nil
 	recStart, pos, lines := s.pos, s.pos, int64(0)
+	stop := &s.stop
 	for more := true; more; {
 		if d[pos] != '"' {
 			// An unquoted field: up to the next comma or line break.
 			i := pos
 			for {
-				for i < n && !s.stop[d[i]] {
+				for i < n && !stop[d[i]] {
 					i++
 				}
 				if i == n || d[i] == '\n' || s.commaAt(i) {

@@ -71,6 +71,23 @@ type budget struct {
 	limit int64
 	used  atomic.Int64
 	dir   string
+	// perPart is the expected number of keys per partition of one set, from
+	// the expected number of rows: first tables are made that large, which
+	// saves moving every key through several ever larger tables.
+	perPart atomic.Int64
+	sets    atomic.Int64 // key sets sharing the budget
+}
+
+// expect sets the expected number of rows of the run (once).
+func (b *budget) expect(rows int64) {
+	if sets := b.sets.Load(); sets > 0 {
+		per := rows / nParts
+		// What does not fit the budget starts small and spills.
+		if per*entrySize*10/7*nParts*sets > b.limit {
+			per = 0
+		}
+		b.perPart.CompareAndSwap(0, per)
+	}
 }
 
 func (b *budget) reserve(n int64) bool {
@@ -128,10 +145,11 @@ func (t *table) insert(e entry, i int, dup dupFunc) {
 	}
 }
 
-// grownSize is the next size of a table: half as large again.
-func (t *table) grownSize() int {
+// grownSize is the next size of a table: half as large again, or, for a
+// first table, room for first keys.
+func (t *table) grownSize(first int64) int {
 	if len(t.slots) == 0 {
-		return minSlots
+		return max(minSlots, int(first*10/7))
 	}
 	return len(t.slots) + len(t.slots)/2
 }
@@ -165,7 +183,16 @@ type keySet struct {
 	err     error
 }
 
-func newKeySet(b *budget) *keySet { return &keySet{b: b} }
+func newKeySet(b *budget) *keySet {
+	b.sets.Add(1)
+	s := &keySet{b: b}
+	for i := range s.parts {
+		// The top bits of the hash chose the partition; the table
+		// indexes by the next ones.
+		s.parts[i].t.skip = partBits
+	}
+	return s
+}
 
 // keyBatch is a worker's pending entries of one column, grouped by
 // partition before they are added.
@@ -200,7 +227,7 @@ func (s *keySet) addPart(pt *partition, es []entry, idx []int32, dup dupFunc) {
 			s.write(pt.file, e)
 			continue
 		}
-		if pt.t.full() && !s.grow(&pt.t) {
+		if pt.t.full() && !s.grow(&pt.t, s.b.perPart.Load()) {
 			pt.mu.Unlock()
 			s.spill()
 			pt.mu.Lock()
@@ -217,8 +244,8 @@ func (s *keySet) addPart(pt *partition, es []entry, idx []int32, dup dupFunc) {
 
 // grow enlarges a table within the budget; false when the budget does not
 // allow it. The old and the new table exist together while entries move.
-func (s *keySet) grow(t *table) bool {
-	n := t.grownSize()
+func (s *keySet) grow(t *table, first int64) bool {
+	n := t.grownSize(first)
 	if !s.b.reserve(int64(n) * entrySize) {
 		return false
 	}
@@ -298,13 +325,17 @@ func (s *keySet) checkFile(f *spillFile, skip uint, dup dupFunc) error {
 	}
 	t := table{skip: skip}
 	defer func() { s.b.release(t.bytes()) }()
+	first := f.n // at most that many distinct keys
+	if first*entrySize*10/7 > s.b.limit {
+		first = 0
+	}
 	var buf [entrySize]byte
 	for read := int64(0); read < f.n; read++ {
 		if _, err := io.ReadFull(r, buf[:]); err != nil {
 			return fmt.Errorf("cannot read back the unique check's temporary file: %v", err)
 		}
 		e := entry{binary.LittleEndian.Uint64(buf[:8]), binary.LittleEndian.Uint64(buf[8:])}
-		if t.full() && !s.grow(&t) {
+		if t.full() && !s.grow(&t, first) {
 			if skip+partBits > 64-partBits {
 				return errors.New("the unique check cannot fit its distinct values in its memory budget; raise the budget")
 			}

@@ -189,3 +189,23 @@ func TestUniqueBudget(t *testing.T) {
 		t.Errorf("spilled (-want +got):\n%s", diff)
 	}
 }
+
+// BenchmarkKeySet adds a million distinct keys in batches of 4096, as the
+// workers do; ns/op is per key.
+func BenchmarkKeySet(b *testing.B) {
+	const n = 1 << 20
+	cpu0 := cpuTime()
+	for b.Loop() {
+		s := newKeySet(&budget{limit: DefaultUniqueMemory, dir: b.TempDir()})
+		var kb keyBatch
+		for i := range n {
+			kb.es = append(kb.es, entry{uint64(i) * 2654435761, packLoc(0, int64(i+1))})
+			if len(kb.es) == 4096 {
+				s.add(&kb, nil)
+			}
+		}
+		s.finish(nil)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/key")
+	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N*n), "cpu-ns/key")
+}

@@ -84,6 +84,7 @@ func (r *run) readParquet(obj int32, o Object) {
 		names[i] = f.Name
 	}
 	nrows := pf.NumRows()
+	r.expectRows(o.Size, nrows)
 	defs := r.mapColumns(obj, names, func(i int) (Type, bool) { return natural(fields[i].Type) })
 	flat := pf.MetaData().Schema.NumColumns() == len(fields)
 	var cols []colPos

@@ -199,6 +199,19 @@ func (r *run) readObject(i int32) {
 	}
 }
 
+// expectRows estimates the rows of the run from a piece of n bytes that
+// holds rows rows, for the unique checks' first tables.
+func (r *run) expectRows(n, rows int64) {
+	if n <= 0 || r.keys.perPart.Load() != 0 {
+		return
+	}
+	var total int64
+	for _, o := range r.objs {
+		total += o.Size
+	}
+	r.keys.expect(int64(float64(total) / float64(n) * float64(rows)))
+}
+
 // pieceDone is called when the reader of an object, or a worker checking
 // a piece of it, is done.
 func (r *run) pieceDone(i int32) {

@@ -1,0 +1,29 @@
+package validate
+
+import (
+	"math"
+	"strconv"
+	"testing"
+)
+
+// TestParseNumbers checks the fast paths against strconv.
+func TestParseNumbers(t *testing.T) {
+	for _, s := range []string{
+		"0", "-0", "+0", "1", "-1", "+7", "42", "007", "0.5", ".5", "5.", "-.5", "1.25", "281.6",
+		"0.530663", "123456789012345", "1234567890123456", "0.1", "0.3", "2.675", "999999999999999",
+		"9007199254740993", "1e3", "1E-3", "inf", "-Inf", "NaN", "0x10", "1_000", "", "-", "+", ".", "1.2.3",
+		"12a", " 1", "1 ", "9223372036854775807", "-9223372036854775808", "9223372036854775808",
+		"123456789012345678", "1234567890123456789", "0.000000000000001", "0.0000000000000001",
+	} {
+		wantF, errF := strconv.ParseFloat(s, 64)
+		gotF, okF := parseFloat(s)
+		if okF != (errF == nil) || (okF && math.Float64bits(gotF) != math.Float64bits(wantF)) {
+			t.Errorf("parseFloat(%q) = %v, %v; strconv: %v, %v", s, gotF, okF, wantF, errF)
+		}
+		wantI, errI := strconv.ParseInt(s, 10, 64)
+		gotI, okI := parseInt(s)
+		if okI != (errI == nil) || (okI && gotI != wantI) {
+			t.Errorf("parseInt(%q) = %v, %v; strconv: %v, %v", s, gotI, okI, wantI, errI)
+		}
+	}
+}
