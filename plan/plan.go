@@ -93,12 +93,21 @@ func (pl *planner) addDiags(ds hcl.Diagnostics) {
 func (pl *planner) walk(ctx context.Context) {
 	pl.graph.walk(ctx, pl.opts.Parallelism, func(n *node) bool {
 		var ds hcl.Diagnostics
-		switch n.kind {
-		case localNode:
+		switch {
+		case pl.opts.Destroy && n.kind == localNode:
+			// Destroying needs no value that only the objects being
+			// destroyed can give (a failed training has no metrics): a
+			// local that cannot be evaluated is unknown.
+			if ds := pl.eval.evalLocal(n); ds.HasErrors() {
+				pl.eval.setLocal(n.local.Name, cty.DynamicVal)
+			}
+		case n.kind == localNode:
 			ds = pl.eval.evalLocal(n)
-		case outputNode:
+		case pl.opts.Destroy && n.kind == outputNode:
+			pl.destroyOutput(n.output.Name, n.output.Sensitive)
+		case n.kind == outputNode:
 			ds = pl.planOutput(n)
-		case resourceNode:
+		case n.kind == resourceNode:
 			ds = pl.planResource(ctx, n)
 		}
 		pl.addDiags(ds)
@@ -127,13 +136,23 @@ func (pl *planner) planOutput(n *node) hcl.Diagnostics {
 			oc.Before = pv
 		}
 	}
-	if pl.opts.Destroy {
-		oc.After, oc.Deleted = cty.NullVal(cty.DynamicPseudoType), true
-	}
 	pl.mu.Lock()
 	pl.outputs = append(pl.outputs, oc)
 	pl.mu.Unlock()
 	return nil
+}
+
+// destroyOutput plans the removal of an output without evaluating it.
+func (pl *planner) destroyOutput(name string, sensitive bool) {
+	oc := &OutputChange{Name: name, After: cty.NullVal(cty.DynamicPseudoType), Sensitive: sensitive, Deleted: true}
+	if prev, ok := pl.prior.Outputs[name]; ok {
+		if pv, err := decodeOutput(prev); err == nil {
+			oc.Before = pv
+		}
+	}
+	pl.mu.Lock()
+	pl.outputs = append(pl.outputs, oc)
+	pl.mu.Unlock()
 }
 
 func decodeOutput(o *state.Output) (cty.Value, error) {

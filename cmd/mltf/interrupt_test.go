@@ -32,7 +32,7 @@ training "slow" {
   command    = ["/bin/sh", "train.sh"]
   params     = { seconds = 60 }
 }
-output "last_step" { value = training.slow.metrics["step_seen"] }
+output "final" { value = training.slow.metrics["final"] }
 `
 
 const slowScript = `i=0
@@ -41,6 +41,7 @@ while [ $i -lt 60 ]; do
   echo "mltf.metric {\"step\": $i, \"step_seen\": $i}"
   sleep 1
 done
+echo "mltf.metric {\"step\": $i, \"final\": $i}"
 `
 
 func slowDir(t *testing.T) string {
@@ -112,7 +113,7 @@ func TestInterruptDetachesTraining(t *testing.T) {
 	if !strings.Contains(again.Stdout, "Re-attaching") {
 		t.Errorf("the next apply did not re-attach:\n%s", again.Stdout)
 	}
-	if !strings.Contains(again.Stdout, "last_step = 60") {
+	if !strings.Contains(again.Stdout, "final = 60") {
 		t.Errorf("the re-attached training did not finish its 60 steps:\n%s", again.Stdout)
 	}
 	runs, _ := os.ReadDir(filepath.Join(dir, ".mltf", "runs"))
@@ -137,4 +138,55 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// TestDestroyRunningTraining: a training left running by an interrupted
+// apply is destroyed (although the output that reads its metrics cannot be
+// known), and no process of it is left.
+func TestDestroyRunningTraining(t *testing.T) {
+	dir := slowDir(t)
+	cmd, out, exited := startApply(t, dir)
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-exited:
+	case <-time.After(50 * time.Second):
+		_ = cmd.Process.Kill()
+		<-exited
+		t.Fatalf("mltf apply did not return after the interrupt:\n%s", out.String())
+	}
+	e2e.Must(t, dir, 0, "plan", "-destroy")
+	e2e.Must(t, dir, 0, "destroy", "-auto-approve")
+	if left := processesIn(t, dir); len(left) > 0 {
+		t.Errorf("processes of the destroyed training are left: %v", left)
+	}
+	list := e2e.Must(t, dir, 0, "state", "list")
+	if strings.TrimSpace(list.Stdout) != "" {
+		t.Errorf("state after destroy:\n%s", list.Stdout)
+	}
+}
+
+// processesIn lists the processes whose command line or working directory
+// lies under dir.
+func processesIn(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Skip("no /proc")
+	}
+	var found []string
+	for _, e := range entries {
+		pid := e.Name()
+		if pid[0] < '0' || pid[0] > '9' {
+			continue
+		}
+		cmdline, _ := os.ReadFile(filepath.Join("/proc", pid, "cmdline"))
+		cwd, _ := os.Readlink(filepath.Join("/proc", pid, "cwd"))
+		line := strings.ReplaceAll(string(cmdline), "\x00", " ")
+		if strings.Contains(line, dir) || strings.HasPrefix(cwd, dir+"/") {
+			found = append(found, pid+": "+line)
+		}
+	}
+	return found
 }
