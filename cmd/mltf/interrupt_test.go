@@ -82,7 +82,8 @@ func startApply(t *testing.T, dir string) (*exec.Cmd, *syncBuffer, chan error) {
 
 // TestInterruptDetachesTraining: one SIGINT during an apply that runs a
 // 60 s training returns while the training still runs (it is not waited
-// for), says so, and the next apply re-attaches to the same run.
+// for) and says so; runs list and show tell when it ends, and the next
+// apply re-attaches to the same run.
 func TestInterruptDetachesTraining(t *testing.T) {
 	dir := slowDir(t)
 	cmd, out, exited := startApply(t, dir)
@@ -107,6 +108,19 @@ func TestInterruptDetachesTraining(t *testing.T) {
 	list := e2e.Must(t, dir, 0, "runs", "list")
 	if !strings.Contains(list.Stdout, "running") {
 		t.Fatalf("after the interrupt the training is not running any more:\n%s", list.Stdout)
+	}
+
+	// The run ends while nobody follows it: runs list and show say so, from
+	// the run's own status, without an apply.
+	for deadline := time.Now().Add(3 * time.Minute); !strings.Contains(list.Stdout, "finished"); list = e2e.Must(t, dir, 0, "runs", "list") {
+		if time.Now().After(deadline) {
+			t.Fatalf("runs list never shows the run finished:\n%s", list.Stdout)
+		}
+		time.Sleep(2 * time.Second)
+	}
+	id := strings.Fields(strings.Split(list.Stdout, "\n")[1])[0]
+	if show := e2e.Must(t, dir, 0, "runs", "show", id); !strings.Contains(show.Stdout, "final=60") || !strings.Contains(show.Stdout, "finished") {
+		t.Errorf("runs show of the run that finished unwatched:\n%s", show.Stdout)
 	}
 
 	again := e2e.Must(t, dir, 0, "apply", "-auto-approve")

@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/cli"
 
 	"github.com/mltf/mltf/cmd/internal/views"
+	"github.com/mltf/mltf/providers/local"
 	"github.com/mltf/mltf/state/tracking"
 )
 
@@ -77,6 +78,24 @@ func findRun(ctx context.Context, ts *tracking.Store, id string) (tracking.Run, 
 	return tracking.Run{}, fmt.Errorf("%q matches %d runs; give more of the id", id, len(found))
 }
 
+// current is r as it is now: a run the tracking store still calls
+// running may have ended while no apply followed it; its own status (in
+// the local runs directory) then tells the final status and metrics.
+func (m *Meta) current(r tracking.Run) tracking.Run {
+	if r.Status != tracking.StatusRunning {
+		return r
+	}
+	status, metrics, finished, ok := local.RunStatus(m.settings(m.settingsConfig(), m.workspace()).RunsDir, r.ID)
+	if !ok || status == tracking.StatusRunning {
+		return r
+	}
+	r.Status, r.Finished = status, finished
+	if len(metrics) > 0 {
+		r.Metrics = metrics
+	}
+	return r
+}
+
 // RunsListCommand is mltf runs list.
 type RunsListCommand struct{ Meta }
 
@@ -114,6 +133,7 @@ func (c *RunsListCommand) Run(args []string) int {
 		tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "RUN\tSTATUS\tADDRESS\tSTARTED\tDURATION\tMETRICS")
 		for _, r := range runs {
+			r = c.current(r)
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", short(r.ID), r.Status, r.Address, r.Started.Local().Format("2006-01-02 15:04"), duration(r), metricsText(r.Metrics))
 		}
 		tw.Flush()
@@ -174,6 +194,7 @@ func (c *RunsShowCommand) Run(args []string) int {
 			c.errorf("%s", err)
 			return 1
 		}
+		r = c.current(r)
 		if asJSON {
 			b, _ := json.MarshalIndent(r, "", "  ")
 			fmt.Fprintln(c.Stdout, string(b))
@@ -341,6 +362,7 @@ func (c *RunsCompareCommand) Run(args []string) int {
 		tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprint(tw, "\t")
 		for _, r := range runs {
+			r = c.current(r)
 			fmt.Fprintf(tw, "%s\t", short(r.ID))
 		}
 		fmt.Fprintln(tw)
@@ -369,6 +391,7 @@ func (c *RunsCompareCommand) Run(args []string) int {
 		}
 		fmt.Fprint(tw, "status\t")
 		for _, r := range runs {
+			r = c.current(r)
 			fmt.Fprintf(tw, "%s\t", r.Status)
 		}
 		fmt.Fprintln(tw)
