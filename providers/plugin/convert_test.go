@@ -118,6 +118,25 @@ func TestValueRoundTrip(t *testing.T) {
 	}
 }
 
+// TestMarkedValueTravelsUnmarked checks that marks (sensitivity) are
+// dropped on the way, deep inside the value too, and nothing else is.
+func TestMarkedValueTravelsUnmarked(t *testing.T) {
+	ty := cty.Object(map[string]cty.Type{"token": cty.String, "tags": cty.Map(cty.String)})
+	plain := cty.ObjectVal(map[string]cty.Value{"token": cty.StringVal("s3cret"), "tags": cty.MapVal(map[string]cty.Value{"k": cty.StringVal("v")})})
+	marked := cty.ObjectVal(map[string]cty.Value{"token": cty.StringVal("s3cret").Mark("sensitive"), "tags": cty.MapVal(map[string]cty.Value{"k": cty.StringVal("v").Mark("sensitive")})})
+	dv, err := encodeValue(marked, ty)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := decodeValue(dv, ty)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ContainsMarked() || !got.RawEquals(plain) {
+		t.Errorf("got %#v, want %#v", got, plain)
+	}
+}
+
 func TestValueOffSchema(t *testing.T) {
 	ty := cty.Object(map[string]cty.Type{"slots": cty.Number})
 	_, err := encodeValue(cty.ObjectVal(map[string]cty.Value{"slots": cty.StringVal("two")}), ty)

@@ -17,8 +17,13 @@ func encodeValue(v cty.Value, ty cty.Type) (*pluginpb.DynamicValue, error) {
 	if v.Type() == cty.NilType {
 		return nil, nil
 	}
-	v, _ = v.UnmarkDeep()
 	b, err := msgpack.Marshal(v, ty)
+	if err != nil && v.ContainsMarked() {
+		// Unmarking copies the whole value: only for values that have
+		// marks, which msgpack refuses.
+		v, _ = v.UnmarkDeep()
+		b, err = msgpack.Marshal(v, ty)
+	}
 	if err != nil {
 		return nil, pathError(err)
 	}
