@@ -63,7 +63,10 @@ func (p *Provider) apply(ctx context.Context, req providers.ApplyChangeRequest) 
 			Total:   int64(len(objs)),
 		}})
 	}
-	res, err := validate.Run(ctx, l.src, objs, &contract, validate.Options{Progress: progressReporter(req.Events, len(objs))})
+	res, err := validate.Run(ctx, l.src, objs, &contract, validate.Options{
+		Progress:     progressReporter(req.Events, len(objs)),
+		UniqueMemory: cfg.UniqueMemory,
+	})
 	if err != nil {
 		return fail(diags.Errorf("Validation did not finish", "%v", err))
 	}

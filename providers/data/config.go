@@ -23,6 +23,9 @@ type config struct {
 	Contract  validate.Contract
 	Freshness time.Duration // 0: not checked
 	Drift     driftConfig
+	// UniqueMemory is the unique checks' memory budget in bytes; 0 means
+	// the default.
+	UniqueMemory int64
 	// Known is false when some of the configuration is known only after
 	// apply (only the source matters for planning).
 	Known bool
@@ -73,6 +76,13 @@ func decodeConfig(v cty.Value) (*config, providers.Diagnostics) {
 	}
 	ct := &c.Contract
 	ct.AllowExtra = boolOr(v.GetAttr("allow_extra_columns"), false)
+	if m := v.GetAttr("unique_memory"); m.IsKnown() && !m.IsNull() {
+		n, err := parseSize(m.AsString())
+		if err != nil {
+			bad(cty.GetAttrPath("unique_memory"), "Invalid unique_memory", "%v", err)
+		}
+		c.UniqueMemory = n
+	}
 
 	if csv := v.GetAttr("csv"); csv.IsKnown() && !csv.IsNull() {
 		if d := csv.GetAttr("delimiter"); d.IsKnown() && !d.IsNull() {
@@ -247,6 +257,31 @@ func intAttr(obj cty.Value, name string, p cty.Path, diags *providers.Diagnostic
 		return nil
 	}
 	return &n
+}
+
+// sizeUnits are the units of parseSize, by their lower-case names.
+var sizeUnits = map[string]int64{
+	"b": 1, "kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12,
+	"kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40,
+}
+
+// parseSize reads an amount of memory: "512MB", "1.5 GiB".
+func parseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	i := strings.IndexFunc(t, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
+	if i <= 0 {
+		return 0, fmt.Errorf("unique_memory is %q; write an amount of memory such as \"512MB\" or \"2GiB\"", s)
+	}
+	x, err := strconv.ParseFloat(t[:i], 64)
+	unit, ok := sizeUnits[strings.ToLower(strings.TrimSpace(t[i:]))]
+	if err != nil || !ok {
+		return 0, fmt.Errorf("unique_memory is %q; write an amount of memory such as \"512MB\" or \"2GiB\" (units B, KB, MB, GB, TB, KiB, MiB, GiB, TiB)", s)
+	}
+	n := int64(x * float64(unit))
+	if n < 1<<20 {
+		return 0, fmt.Errorf("unique_memory is %q; it must be at least 1MiB", s)
+	}
+	return n, nil
 }
 
 // parseDuration reads a Go duration, plus whole days: "7d", "1d12h".

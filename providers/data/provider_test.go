@@ -413,6 +413,8 @@ func TestValidateConfig(t *testing.T) {
 		{"null fraction", map[string]cty.Value{"checks": obj(map[string]cty.Value{"max_null_fraction": cty.NumberFloatVal(1.5)})}, []string{"checks.max_null_fraction: Invalid dataset contract"}},
 		{"row count", map[string]cty.Value{"checks": obj(map[string]cty.Value{"row_count": obj(map[string]cty.Value{"min": cty.NumberIntVal(5), "max": cty.NumberIntVal(1)})})}, []string{"checks.row_count: Invalid dataset contract"}},
 		{"on_drift", map[string]cty.Value{"drift": obj(map[string]cty.Value{"on_drift": str("panic")})}, []string{"drift.on_drift: Invalid on_drift"}},
+		{"unique_memory", map[string]cty.Value{"unique_memory": str("lots")}, []string{"unique_memory: Invalid unique_memory"}},
+		{"unique_memory too small", map[string]cty.Value{"unique_memory": str("64KB")}, []string{"unique_memory: Invalid unique_memory"}},
 		{"drift column", func() map[string]cty.Value {
 			a := col(map[string]cty.Value{"type": str("int64")})
 			a["drift"] = obj(map[string]cty.Value{"columns": cty.MapVal(map[string]cty.Value{"d": cty.NumberFloatVal(0.1)})})
@@ -464,5 +466,13 @@ func TestTruncatedParquet(t *testing.T) {
 	if len(ar.Diagnostics) != 1 || ar.Diagnostics[0].Summary != "Unreadable data" ||
 		!strings.Contains(ar.Diagnostics[0].Detail, "part-1.parquet: is not a readable Parquet file (truncated, or not Parquet: check format)") {
 		t.Errorf("diagnostics: %s", diagString(ar.Diagnostics))
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]int64{"512MB": 512e6, "512MiB": 512 << 20, "1.5 GiB": 3 << 29, "2gb": 2e9, "1048576B": 1 << 20} {
+		if got, err := parseSize(in); err != nil || got != want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
 	}
 }

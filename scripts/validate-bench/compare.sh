@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Side by side: `mltf apply` of a dataset over the transactions CSV of
+# providers/data/datagen (all six columns checked and profiled), with and
+# without `unique = true` on id, and pandas doing the same checks and
+# statistics on the same file. Prints wall time, MB/s and peak RSS (of the
+# whole process tree) for each.
+#
+#   bash scripts/validate-bench/compare.sh                 # 6,050,000 rows (~300 MB)
+#   ROWS=24200000 bash scripts/validate-bench/compare.sh   # 4x larger
+#   bash scripts/validate-bench/compare.sh --no-pandas
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROWS=${ROWS:-6050000}
+WORK=${WORK:-${TMPDIR:-/tmp}/mltf-validate-compare}
+mkdir -p "$WORK/data"
+go build -o "$WORK/mltf" ./cmd/mltf
+CSV="$WORK/data/transactions-$ROWS.csv"
+[ -f "$CSV" ] || go run ./scripts/validate-bench -rows "$ROWS" -o "$CSV"
+SIZE=$(stat -c %s "$CSV")
+
+# run LABEL CMD...: wall seconds and peak RSS from GNU time.
+run() {
+  local label=$1; shift
+  local out
+  out=$( { /usr/bin/time -f "%e %M" "$@" >/dev/null 2>"$WORK/stderr"; } 2>&1 ) || { cat "$WORK/stderr" >&2; return 1; }
+  out=$(tail -1 "$WORK/stderr")
+  read -r secs kb <<<"$out"
+  awk -v l="$label" -v s="$secs" -v kb="$kb" -v size="$SIZE" \
+    'BEGIN { printf "%-34s %7.2f s %8.1f MB/s %8.0f MB peak RSS\n", l, s, size/1e6/s, kb/1024 }'
+}
+
+dataset() { # DIR UNIQUE
+  mkdir -p "$1"
+  cat >"$1/main.mltf.hcl" <<HCL
+mltf {
+  state { url = "file://.mltf/state" }
+}
+
+dataset "transactions" {
+  source = "$CSV"
+  schema {
+    column "id" {
+      type     = "int64"
+      nullable = false
+      unique   = $2
+    }
+    column "amount" {
+      type     = "float64"
+      nullable = false
+      min      = 0
+    }
+    column "label" {
+      type     = "int64"
+      nullable = false
+      values   = [0, 1]
+    }
+    column "country" {
+      type     = "string"
+      nullable = false
+      regex    = "^[A-Z]{2}$"
+    }
+    column "score" {
+      type     = "float64"
+      nullable = false
+    }
+    column "ts" {
+      type     = "timestamp"
+      nullable = false
+    }
+  }
+}
+HCL
+  rm -rf "$1/.mltf"
+}
+
+echo "$CSV: $ROWS rows, $((SIZE / 1000000)) MB, $(nproc) cores"
+for u in false true; do
+  dataset "$WORK/unique-$u" "$u"
+  (cd "$WORK/unique-$u" && run "mltf apply (unique = $u)" "$WORK/mltf" apply -auto-approve)
+done
+if [ "${1:-}" != "--no-pandas" ]; then
+  if ! /usr/bin/python3 -c 'import pandas' 2>/dev/null; then
+    SUDO=""
+    [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq || true
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends python3-pandas
+  fi
+  run "pandas (unique ids checked)" /usr/bin/python3 scripts/validate-bench/pandas_validate.py "$CSV" --unique
+  /usr/bin/python3 scripts/validate-bench/pandas_validate.py "$CSV" --unique
+fi
