@@ -20,8 +20,6 @@ type Config struct {
 	Values map[string][]cty.Value
 	// Trial is the trial {} block; Pool and Experiment the sweep's own.
 	Trial, Pool, Experiment cty.Value
-	// MaxStep is early_stopping's max_step, 0 when unset.
-	MaxStep int
 }
 
 func attr(names ...string) cty.Path {
@@ -128,7 +126,7 @@ func Decode(v cty.Value) (*Config, providers.Diagnostics) {
 		}
 		s.MinStep = d.count(attr("early_stopping", "min_step"), 1, 1)
 		s.ReductionFactor = d.count(attr("early_stopping", "reduction_factor"), 3, 2)
-		c.MaxStep = d.count(attr("early_stopping", "max_step"), 0, 1)
+		s.MaxStep = d.count(attr("early_stopping", "max_step"), 0, 1)
 	}
 
 	c.decodeParams(d)

@@ -24,6 +24,7 @@ type Settings struct {
 	Rule            string
 	MinStep         int
 	ReductionFactor int
+	MaxStep         int // 0: the last step of the complete trials
 }
 
 // Study returns a new, empty study of the settings.
@@ -42,7 +43,7 @@ func (s Settings) Study() (*search.Study, error) {
 	var pruner search.Pruner
 	switch s.Rule {
 	case "asha":
-		pruner = search.ASHA(search.ASHAOptions{MinStep: s.MinStep, ReductionFactor: s.ReductionFactor})
+		pruner = search.ASHA(search.ASHAOptions{MinStep: s.MinStep, ReductionFactor: s.ReductionFactor, MaxStep: s.MaxStep})
 	case "median":
 		pruner = search.Median(search.MedianOptions{MinStep: s.MinStep})
 	case "":
@@ -55,15 +56,17 @@ func (s Settings) Study() (*search.Study, error) {
 // Launcher starts trials' runs: the run flow, for a provider.
 type Launcher interface {
 	// Launch starts the run of trial number with params (coordinates in
-	// the space), or re-attaches to it when an earlier apply launched it
-	// (runID is then its id, if it was recorded), or adopts a finished run
-	// with the same fingerprint.
-	Launch(ctx context.Context, number int, params []float64, runID string) (TrialRun, error)
+	// the space). prior is the trial's record when an earlier apply
+	// launched it: the launcher then re-attaches to its run, or returns
+	// the run's end if it ended meanwhile.
+	Launch(ctx context.Context, number int, params []float64, prior *Record) (TrialRun, error)
 }
 
 // TrialRun is a launched trial.
 type TrialRun interface {
 	RunID() string
+	// Locator is what Launch needs to find the run again after a crash.
+	Locator() []byte
 	// Wait follows the run until it ends or ctx is done (the run then goes
 	// on; Outcome.Status is ""). Metric points of rank 0 reach onMetric as
 	// they come, from one goroutine.
@@ -143,11 +146,11 @@ func (d *Driver) Run(ctx context.Context, prior []Record) ([]Record, error) {
 	ch := make(chan message)
 	runs := map[int]TrialRun{}
 	active := 0
-	start := func(n int, runID string) {
+	start := func(n int, prior *Record) {
 		active++
 		params := recs[n].Params
 		go func() {
-			run, err := d.Launcher.Launch(ctx, n, params, runID)
+			run, err := d.Launcher.Launch(ctx, n, params, prior)
 			if err != nil {
 				ch <- message{n: n, err: err}
 				return
@@ -176,7 +179,8 @@ func (d *Driver) Run(ctx context.Context, prior []Record) ([]Record, error) {
 	}
 	for _, r := range recs {
 		if r.State == "running" {
-			start(r.Number, r.RunID)
+			prior := r
+			start(r.Number, &prior)
 		}
 	}
 	for {
@@ -187,7 +191,7 @@ func (d *Driver) Run(ctx context.Context, prior []Record) ([]Record, error) {
 			}
 			recs = append(recs, Record{Number: t.Number, Params: t.Params, State: "running"})
 			save()
-			start(t.Number, "")
+			start(t.Number, nil)
 		}
 		if active == 0 {
 			break
@@ -206,7 +210,7 @@ func (d *Driver) Run(ctx context.Context, prior []Record) ([]Record, error) {
 		case m.run != nil:
 			runs[m.n] = m.run
 			if r.RunID != m.run.RunID() {
-				r.RunID = m.run.RunID()
+				r.RunID, r.Locator = m.run.RunID(), m.run.Locator()
 				save()
 			}
 			say("trial %d running (run %s)", m.n, short(r.RunID))

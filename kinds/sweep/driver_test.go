@@ -51,11 +51,13 @@ func accuracy(p []float64, step int) float64 {
 
 func fingerprint(p []float64) string { return fmt.Sprint(p) }
 
-func (l *simLauncher) Launch(ctx context.Context, n int, params []float64, runID string) (TrialRun, error) {
+func (l *simLauncher) Launch(ctx context.Context, n int, params []float64, prior *Record) (TrialRun, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if r, ok := l.runs[runID]; ok {
-		return r, nil // re-attach
+	if prior != nil {
+		if r, ok := l.runs[prior.RunID]; ok {
+			return r, nil // re-attach
+		}
 	}
 	if l.fail != nil && l.fail(params) {
 		return nil, fmt.Errorf("pool has no room for trial %d", n)
@@ -94,7 +96,8 @@ func (r *simRun) train() {
 	close(r.points)
 }
 
-func (r *simRun) RunID() string { return r.id }
+func (r *simRun) RunID() string   { return r.id }
+func (r *simRun) Locator() []byte { return []byte(r.id) }
 
 func (r *simRun) Wait(ctx context.Context, onMetric func(string, int64, float64)) Outcome {
 	for {
@@ -121,7 +124,8 @@ type reusedRun struct {
 	v  float64
 }
 
-func (r *reusedRun) RunID() string { return r.id }
+func (r *reusedRun) RunID() string   { return r.id }
+func (r *reusedRun) Locator() []byte { return nil }
 func (r *reusedRun) Wait(context.Context, func(string, int64, float64)) Outcome {
 	return Outcome{Status: "finished", Reused: true, Metrics: map[string]float64{"accuracy": r.v}}
 }

@@ -16,9 +16,12 @@ type Record struct {
 	State  string    `json:"state"` // running, complete, pruned, failed
 	// Value is the objective of a complete trial, the last intermediate
 	// value of a pruned one.
-	Value   *float64           `json:"value,omitempty"`
-	Points  []search.Point     `json:"points,omitempty"`
-	RunID   string             `json:"run_id,omitempty"`
+	Value  *float64       `json:"value,omitempty"`
+	Points []search.Point `json:"points,omitempty"`
+	RunID  string         `json:"run_id,omitempty"`
+	// Locator is what the launcher needs to find the run again (its run
+	// flow private data).
+	Locator []byte             `json:"locator,omitempty"`
 	Metrics map[string]float64 `json:"metrics,omitempty"`
 	// Reused says the trial adopted a finished run with its fingerprint.
 	Reused bool `json:"reused,omitempty"`

@@ -40,8 +40,8 @@ func (c *Config) Spec(extra ...string) Spec {
 		if s.Rule == "asha" {
 			sp.EarlyStopping += fmt.Sprintf(", reduction_factor %d", s.ReductionFactor)
 		}
-		if c.MaxStep > 0 {
-			sp.EarlyStopping += fmt.Sprintf(", max_step %d", c.MaxStep)
+		if s.MaxStep > 0 {
+			sp.EarlyStopping += fmt.Sprintf(", max_step %d", s.MaxStep)
 		}
 		sp.EarlyStopping += ")"
 	}
