@@ -2,12 +2,15 @@ package plan_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
+	"os"
 	"testing"
 
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/mltf/mltf/internal/pgtest"
 	"github.com/mltf/mltf/state/encryption"
 	"github.com/mltf/mltf/state/store"
 )
@@ -21,7 +24,12 @@ var benchStates = []struct {
 	{"file-encrypted", func(b *testing.B, dir string) *store.Store {
 		return openBenchStore(b, "file://.mltf/state", dir, store.WithEncryption(benchEncryption(b)))
 	}},
+	{"postgres", func(b *testing.B, dir string) *store.Store {
+		return openBenchStore(b, pgtest.ServerURL(b)+"&schema=bench_"+fmt.Sprintf("%x", sha256.Sum224([]byte(dir)))[:16], dir)
+	}},
 }
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 func openBenchStore(b *testing.B, url, dir string, opts ...store.Option) *store.Store {
 	st, err := store.Open(context.Background(), url, dir, opts...)

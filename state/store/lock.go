@@ -24,6 +24,9 @@ type LockInfo struct {
 	// process that died on this host is recognised as abandoned.
 	Host string `json:"host,omitempty"`
 	PID  int    `json:"pid,omitempty"`
+	// Session is, on PostgreSQL, the server process of the session that
+	// holds the lock's advisory lock (pg_stat_activity.pid).
+	Session int `json:"session,omitempty"`
 }
 
 // LockedError says that another run holds the lock.
@@ -97,8 +100,9 @@ type Lock struct {
 	ws   string
 	info LockInfo
 
-	stop chan struct{}
-	done chan struct{}
+	stop    chan struct{}
+	done    chan struct{}
+	release func() // the session lock, on PostgreSQL
 
 	mu       sync.Mutex
 	lost     error
@@ -118,19 +122,18 @@ func (s *Store) Lock(ctx context.Context, ws string, op string, timeout time.Dur
 	deadline := time.Now().Add(timeout)
 	wait := 50 * time.Millisecond
 	for {
-		b, _ := json.Marshal(info)
-		created, err := s.create(ctx, LockKey(ws), b)
-		if err != nil {
-			return nil, fmt.Errorf("cannot lock the state of workspace %q: %w", ws, err)
+		l, held, err := s.tryLock(ctx, ws, info)
+		var bad *badLockError
+		if l != nil || (err != nil && !errors.Is(err, ErrNotFound) && !errors.As(err, &bad)) {
+			return l, err
 		}
-		if created {
-			l := &Lock{s: s, ws: ws, info: info, stop: make(chan struct{}), done: make(chan struct{})}
-			go l.refresh()
-			return l, nil
-		}
-		held, err := s.readLock(ctx, ws)
 		if errors.Is(err, ErrNotFound) {
-			continue // released in between: try again at once
+			if s.sessions == nil {
+				continue // released in between: try again at once
+			}
+			// The holder's session took the lock but has not written
+			// the lock object yet.
+			held, err = LockInfo{ID: "", Who: "a run starting", Created: time.Now(), Refreshed: time.Now()}, nil
 		}
 		locked := s.lockedError(ws, held, err)
 		if locked == nil {
@@ -155,6 +158,52 @@ func (s *Store) Lock(ctx context.Context, ws string, op string, timeout time.Dur
 		wait = min(wait*2, 2*time.Second)
 		info.Created, info.Refreshed = time.Now().UTC(), time.Now().UTC()
 	}
+}
+
+// tryLock takes the lock of ws once. It returns the lock, or what the
+// lock object of the holder says (an error wrapping ErrNotFound when
+// there is none to read).
+func (s *Store) tryLock(ctx context.Context, ws string, info LockInfo) (*Lock, LockInfo, error) {
+	var release func()
+	if s.sessions != nil {
+		rel, session, ok, err := s.sessions.try(ctx, ws)
+		if err != nil {
+			return nil, LockInfo{}, fmt.Errorf("cannot lock the state of workspace %q: %w", ws, err)
+		}
+		if !ok {
+			held, err := s.readLock(ctx, ws)
+			return nil, held, err
+		}
+		release, info.Session = rel, session
+	}
+	b, _ := json.Marshal(info)
+	created, err := s.create(ctx, LockKey(ws), b)
+	if err == nil && !created && release != nil {
+		// This session holds the session lock, so the lock object is
+		// one's whose session ended (a killed apply): replace it, unless
+		// it is unreadable, which is left for force-unlock.
+		held, rerr := s.readLock(ctx, ws)
+		if rerr != nil {
+			release()
+			return nil, held, rerr
+		}
+		if err = s.bucket.Delete(ctx, LockKey(ws)); err == nil {
+			created, err = s.create(ctx, LockKey(ws), b)
+		}
+	}
+	if err != nil || !created {
+		if release != nil {
+			release()
+		}
+		if err != nil {
+			return nil, LockInfo{}, fmt.Errorf("cannot lock the state of workspace %q: %w", ws, err)
+		}
+		held, err := s.readLock(ctx, ws)
+		return nil, held, err
+	}
+	l := &Lock{s: s, ws: ws, info: info, stop: make(chan struct{}), done: make(chan struct{}), release: release}
+	go l.refresh()
+	return l, info, nil
 }
 
 // lockedError describes a held lock; an unreadable lock object (being
@@ -273,6 +322,9 @@ func (l *Lock) Unlock(ctx context.Context) error {
 	l.mu.Unlock()
 	close(l.stop)
 	<-l.done
+	if l.release != nil {
+		defer l.release()
+	}
 	if err := l.Lost(); err != nil {
 		return err
 	}
@@ -314,6 +366,13 @@ func (s *Store) ForceUnlock(ctx context.Context, ws, id string) error {
 	}
 	if err := s.bucket.Delete(ctx, LockKey(ws)); err != nil {
 		return fmt.Errorf("cannot unlock workspace %q: %w", ws, err)
+	}
+	if s.sessions != nil && held.Session != 0 {
+		// A holder that is alive but stuck still holds the session lock:
+		// its session is ended, so that the next run can lock.
+		if err := s.sessions.terminate(ctx, ws, held.Session); err != nil {
+			return fmt.Errorf("removed the lock of workspace %q, but could not end the session %d that held it: %w", ws, held.Session, err)
+		}
 	}
 	return nil
 }

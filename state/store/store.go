@@ -37,7 +37,9 @@ type Store struct {
 	// created with a hard link (fileblob's IfNotExist only holds within one
 	// process) and writes are synced to disk before they are renamed.
 	fileDir string
-	cfg     config
+	// sessions, on PostgreSQL, ties each lock to its holder's session.
+	sessions sessionLocks
+	cfg      config
 }
 
 type config struct {
@@ -83,10 +85,14 @@ func WithMltfVersion(v string) Option {
 //   - s3://, gs://, azblob://: gocloud.dev/blob URLs, credentials from the
 //     environment as each SDK finds them; ?prefix=dir/ keeps the state
 //     under a prefix of a shared bucket.
+//   - postgres://USER:PASSWORD@HOST:PORT/DATABASE?schema=NAME: a table in a
+//     schema (default public) of a PostgreSQL database; PGPASSWORD and the
+//     other PG* variables fill what the URL leaves out. Each lock is also a
+//     session advisory lock, released by the server when its holder dies.
 func Open(ctx context.Context, url string, workDir string, opts ...Option) (*Store, error) {
 	scheme, _, ok := strings.Cut(url, "://")
 	if !ok {
-		return nil, fmt.Errorf("state URL %q has no scheme: use file://PATH, s3://BUCKET, gs://BUCKET, azblob://CONTAINER or mem://", url)
+		return nil, fmt.Errorf("state URL %q has no scheme: use file://PATH, s3://BUCKET, gs://BUCKET, azblob://CONTAINER, postgres://USER@HOST/DATABASE or mem://", url)
 	}
 	switch scheme {
 	case "file":
@@ -109,10 +115,12 @@ func Open(ctx context.Context, url string, workDir string, opts ...Option) (*Sto
 		return s, nil
 	case "mem":
 		return newStore(memblob.OpenBucket(nil), url, opts), nil
+	case "postgres", "postgresql":
+		return openPostgres(ctx, url, opts)
 	default:
 		b, err := blob.OpenBucket(ctx, url)
 		if err != nil {
-			return nil, fmt.Errorf("cannot open the state store %s: %w; state URLs are file://PATH, s3://BUCKET, gs://BUCKET, azblob://CONTAINER or mem://", url, err)
+			return nil, fmt.Errorf("cannot open the state store %s: %w; state URLs are file://PATH, s3://BUCKET, gs://BUCKET, azblob://CONTAINER, postgres://USER@HOST/DATABASE?schema=NAME or mem://", url, err)
 		}
 		return newStore(b, url, opts), nil
 	}

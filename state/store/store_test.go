@@ -1,6 +1,12 @@
 package store_test
 
 import (
+	"os"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/mltf/mltf/internal/pgtest"
 	"io/fs"
 	"path/filepath"
 	"testing"
@@ -72,4 +78,24 @@ func TestFileModes(t *testing.T) {
 		t.Errorf("found %d files, want the state, its history and the lock", files)
 	}
 	lock.Unlock(t.Context())
+}
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+// pgStateURL is a state URL on a fresh schema of the test PostgreSQL
+// server.
+func pgStateURL(t *testing.T) string {
+	base := pgtest.ServerURL(t)
+	return base + "&schema=s_" + strings.ReplaceAll(uuid.NewString(), "-", "")[:16]
+}
+
+func TestPostgresStore(t *testing.T) {
+	pgtest.ServerURL(t)
+	storetest.Run(t, func(t *testing.T) *store.Store {
+		s, err := store.Open(t.Context(), pgStateURL(t), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
 }
