@@ -63,7 +63,7 @@ func Apply(ctx context.Context, cs *Changeset, provs *Providers, hooks Hooks) (*
 	if ctx.Err() != nil {
 		a.addDiags(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Apply interrupted", Detail: "The apply was interrupted. Everything that finished is saved in state; launched runs keep running and the next mltf apply re-attaches to them."}})
 	}
-	return a.st, a.diags
+	return a.st, variablesMasker(cs.Config, cs.Variables).diags(a.diags)
 }
 
 type applier struct {

@@ -35,14 +35,15 @@ func Plan(ctx context.Context, cfg *lang.Config, prior *state.State, provs *Prov
 		PriorSerial:  prior.Serial,
 		Created:      time.Now().UTC(),
 	}
+	mask := variablesMasker(cfg, opts.Variables)
 	diags := validateVariables(cfg, opts.Variables)
 	if diags.HasErrors() {
-		return p, diags
+		return p, mask.diags(diags)
 	}
 	g, ds := buildGraph(ctx, cfg, provs)
 	diags = append(diags, ds...)
 	if diags.HasErrors() {
-		return p, diags
+		return p, mask.diags(diags)
 	}
 	pl := &planner{
 		cfg: cfg, prior: prior, provs: provs, opts: opts, graph: g,
@@ -62,7 +63,7 @@ func Plan(ctx context.Context, cfg *lang.Config, prior *state.State, provs *Prov
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Planning interrupted", Detail: "The plan was cancelled before it finished; nothing was changed."})
 	}
 	p.Applyable = !diags.HasErrors()
-	return p, diags
+	return p, mask.diags(diags)
 }
 
 type planner struct {

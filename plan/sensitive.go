@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/mltf/mltf/lang"
 	"github.com/mltf/mltf/lang/schema"
 	"github.com/mltf/mltf/providers"
 )
@@ -194,4 +195,17 @@ func maskAll(m *masker, ss []string) []string {
 		ss[i] = m.text(s)
 	}
 	return ss
+}
+
+// variablesMasker masks the values of the sensitive variables: the
+// language's own messages (a validation's error_message, a function's
+// complaint about its argument) quote values as they are.
+func variablesMasker(cfg *lang.Config, vars map[string]cty.Value) *masker {
+	var vs []cty.Value
+	for name, v := range vars {
+		if decl, ok := cfg.Variables[name]; ok && decl.Sensitive && v != cty.NilVal {
+			vs = append(vs, v.Mark(sensitiveMark))
+		}
+	}
+	return newMasker(vs...)
 }

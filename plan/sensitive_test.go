@@ -89,3 +89,37 @@ func TestSensitiveOutputThroughProvider(t *testing.T) {
 		t.Fatalf("output tags in state: %+v, want sensitive", o)
 	}
 }
+
+// TestSensitiveInErrors: messages of the language (a validation's
+// error_message, a function's complaint) never print a sensitive value.
+func TestSensitiveInErrors(t *testing.T) {
+	for name, src := range map[string]string{
+		"validation": `
+variable "token" {
+  default   = "SUPERSECRET123"
+  sensitive = true
+  validation {
+    condition     = var.token == "x"
+    error_message = "bad token ${var.token}"
+  }
+}`,
+		"function": `
+variable "token" {
+  default   = "SUPERSECRET123"
+  sensitive = true
+}
+experiment "x" { name = tonumber(var.token) }`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newEngine(t)
+			cfg, opts := e.load(src, nil)
+			_, diags := plan.Plan(context.Background(), cfg, e.state, e.providers(), opts)
+			if !diags.HasErrors() {
+				t.Fatal("want an error")
+			}
+			if msg := diags.Error(); strings.Contains(msg, "SUPERSECRET123") || !strings.Contains(msg, "(sensitive value)") {
+				t.Errorf("the error shows the secret or hides nothing: %s", msg)
+			}
+		})
+	}
+}

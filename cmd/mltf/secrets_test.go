@@ -198,6 +198,9 @@ func TestSensitiveNeverShown(t *testing.T) {
 	if out := mltf(t, dir, env, "output"); !strings.Contains(out, "env = (sensitive value)") {
 		t.Errorf("output:\n%s", out)
 	}
+	if out := mltf(t, dir, env, "output", "env"); out != "(sensitive value)\n" {
+		t.Errorf("output env:\n%s", out)
+	}
 	if out := mltf(t, dir, env, "plan"); !strings.Contains(out, "No changes.") {
 		t.Errorf("second plan:\n%s", out)
 	}

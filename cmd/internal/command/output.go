@@ -24,11 +24,13 @@ func (c *OutputCommand) Help() string {
 	return strings.TrimSpace(`
 Usage: mltf [global options] output [options] [NAME]
 
-  Prints the outputs recorded by the last apply, or one of them.
+  Prints the outputs recorded by the last apply, or one of them. Sensitive
+  outputs print as (sensitive value) unless -raw or -json asks for them.
 
 Options:
   -json    Print as JSON (sensitive values included).
-  -raw     Print a string, number or bool output without quotes, for scripts.
+  -raw     Print a string, number or bool output without quotes, for scripts
+           (sensitive values included).
 `)
 }
 
@@ -71,6 +73,8 @@ func (c *OutputCommand) Run(args []string) int {
 			}
 		case asJSON:
 			fmt.Fprintln(c.Stdout, string(o.Value))
+		case o.Sensitive:
+			fmt.Fprintln(c.Stdout, "(sensitive value)")
 		default:
 			fmt.Fprintln(c.Stdout, renderValue(v))
 		}
