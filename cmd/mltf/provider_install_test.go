@@ -88,6 +88,9 @@ output "notebook" { value = notebook.scratch.url }
 	if !strings.Contains(schema.Stdout, `"boot_seconds"`) || !strings.Contains(schema.Stdout, `"training"`) {
 		t.Errorf("providers schema -json lacks the example's or a bundled kind")
 	}
+	if !strings.Contains(schema.Stdout, `"notebook"`) || !strings.Contains(schema.Stdout, `"long_running": true`) {
+		t.Errorf("providers schema -json lacks the example's own kind or the long-running training")
+	}
 
 	// Tamper with the installed binary: later runs refuse it.
 	installed := install.InstalledPath(dir, "example", "1.2.0")

@@ -84,7 +84,7 @@ func (c *ProvidersSchemaCommand) Run(args []string) int {
 		p.Close()
 		kinds := map[string]any{}
 		for k, kind := range resp.Kinds {
-			kinds[k] = map[string]any{"version": kind.Version, "importable": kind.Importable, "block": blockJSON(kind.Block)}
+			kinds[k] = map[string]any{"version": kind.Version, "importable": kind.Importable, "long_running": kind.LongRunning, "block": blockJSON(kind.Block)}
 		}
 		out[name] = map[string]any{"provider": blockJSON(resp.Provider), "kinds": kinds}
 	}
