@@ -242,7 +242,7 @@ func (a *applier) currentValue(ia lang.InstanceAddr, ty cty.Type) cty.Value {
 	if inst == nil {
 		return cty.NullVal(ty)
 	}
-	v, err := decodeInstance(inst, ty)
+	v, err := decodeInstance(inst, ty, a.graph.byKey[ia.Resource.String()].version)
 	if err != nil {
 		return cty.UnknownVal(ty)
 	}
@@ -320,7 +320,7 @@ func (a *applier) applyInstanceWith(ctx context.Context, n *node, iface provider
 		Events: func(ev providers.Event) {
 			if ev.Type == providers.EventPartial && ev.Partial != cty.NilVal && ev.Partial.IsWhollyKnown() {
 				if b, err := encodeInstance(ev.Partial, ty); err == nil {
-					a.persist(c.Addr, n.provider, &state.Instance{Status: state.Partial, Attributes: b, Private: ev.PartialPrivate, Dependencies: deps, Sensitive: sensitive})
+					a.persist(c.Addr, n.provider, &state.Instance{Status: state.Partial, SchemaVersion: n.version, Attributes: b, Private: ev.PartialPrivate, Dependencies: deps, Sensitive: sensitive})
 					launched.Store(true)
 				}
 			}
@@ -370,7 +370,7 @@ func (a *applier) applyInstanceWith(ctx context.Context, n *node, iface provider
 	if resp.Diagnostics.HasErrors() {
 		status = state.Tainted
 	}
-	a.persist(c.Addr, n.provider, &state.Instance{Status: status, SchemaVersion: 0, Attributes: b, Private: resp.Private, Dependencies: deps, Sensitive: sensitive})
+	a.persist(c.Addr, n.provider, &state.Instance{Status: status, SchemaVersion: n.version, Attributes: b, Private: resp.Private, Dependencies: deps, Sensitive: sensitive})
 	if c.Action == CreateThenDelete && !resp.Diagnostics.HasErrors() {
 		old := *c
 		resp := iface.ApplyChange(ctx, providers.ApplyChangeRequest{

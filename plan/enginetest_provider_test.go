@@ -36,6 +36,9 @@ func newMemProvider() *memProvider {
 
 var _ providers.Interface = (*memProvider)(nil)
 
+// memVersion is the schema version of the memProvider's kind.
+const memVersion = 2
+
 func memSchema() *schema.Block {
 	return &schema.Block{Attributes: map[string]*schema.Attribute{
 		"name":   {Type: cty.String, Optional: true},
@@ -49,7 +52,7 @@ func memSchema() *schema.Block {
 }
 
 func (p *memProvider) GetSchema(context.Context) providers.GetSchemaResponse {
-	return providers.GetSchemaResponse{Provider: &schema.Block{}, Kinds: map[string]providers.Kind{"experiment": {Block: memSchema()}}}
+	return providers.GetSchemaResponse{Provider: &schema.Block{}, Kinds: map[string]providers.Kind{"experiment": {Block: memSchema(), Version: memVersion}}}
 }
 func (p *memProvider) ValidateConfig(context.Context, providers.ValidateConfigRequest) providers.ValidateConfigResponse {
 	return providers.ValidateConfigResponse{}

@@ -40,6 +40,7 @@ type node struct {
 	schema   *schema.Block
 	spec     hcldec.Spec
 	ty       cty.Type
+	version  int64 // the kind's schema version, recorded with every instance
 
 	deps []*node
 	// refs are the references the node makes, for building its context.
@@ -102,7 +103,7 @@ func buildGraph(ctx context.Context, cfg *lang.Config, provs *Providers) (*graph
 			kf = &kindFacts{spec: k.Block.DecoderSpec(), ty: k.Block.ImpliedType(), sensitive: k.Block.SensitivePaths()}
 			facts[k.Block] = kf
 		}
-		n.schema, n.spec, n.ty, n.sensitive = k.Block, kf.spec, kf.ty, kf.sensitive
+		n.schema, n.spec, n.ty, n.sensitive, n.version = k.Block, kf.spec, kf.ty, kf.sensitive, k.Version
 		n.references = plainReferences(cfg, r)
 		n.refs = append(n.refs, hcldec.Variables(r.Config, n.spec)...)
 		if r.Count != nil {

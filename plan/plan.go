@@ -201,7 +201,7 @@ func (pl *planner) planResource(ctx context.Context, n *node) hcl.Diagnostics {
 				continue
 			}
 			ia := lang.InstanceAddr{Resource: addr, Key: key}
-			pl.planDelete(ctx, ia, res.Provider, inst, n.schema, r.Lifecycle.PreventDestroy, "no longer in the configuration (count or for_each)")
+			pl.planDelete(ctx, ia, res.Provider, inst, n.schema, n.version, r.Lifecycle.PreventDestroy, "no longer in the configuration (count or for_each)")
 		}
 	}
 	pl.eval.setResource(addr, aggregate(r, keys, vals))
@@ -222,7 +222,7 @@ func (pl *planner) planInstance(ctx context.Context, n *node, iface providers.In
 	var diags hcl.Diagnostics
 	inst := pl.prior.Instance(r.Addr().String(), string(key))
 	if inst != nil {
-		v, err := decodeInstance(inst, ty)
+		v, err := decodeInstance(inst, ty, n.version)
 		if err != nil {
 			return cty.DynamicVal, hcl.Diagnostics{{
 				Severity: hcl.DiagError,
@@ -255,7 +255,7 @@ func (pl *planner) planInstance(ctx context.Context, n *node, iface providers.In
 	if pl.opts.Destroy || !inScope {
 		// Out of the targets (or destroying): the prior value stands.
 		if pl.opts.Destroy && !c.Before.IsNull() {
-			pl.planDelete(ctx, ia, n.provider, inst, n.schema, r.Lifecycle.PreventDestroy, "")
+			pl.planDelete(ctx, ia, n.provider, inst, n.schema, n.version, r.Lifecycle.PreventDestroy, "")
 		} else if !c.Before.IsNull() {
 			c.After, c.AfterPrivate = c.Before, c.BeforePrivate
 			pl.addChange(c)
@@ -404,7 +404,7 @@ func (pl *planner) noteDrift(s string) {
 }
 
 // planDelete plans the destruction of an instance known only to state.
-func (pl *planner) planDelete(ctx context.Context, ia lang.InstanceAddr, provider string, inst *state.Instance, sch *schema.Block, preventDestroy bool, reason string) {
+func (pl *planner) planDelete(ctx context.Context, ia lang.InstanceAddr, provider string, inst *state.Instance, sch *schema.Block, version int64, preventDestroy bool, reason string) {
 	c := &Change{Addr: ia, Provider: provider, Action: Delete}
 	if inst == nil {
 		return
@@ -414,7 +414,7 @@ func (pl *planner) planDelete(ctx context.Context, ia lang.InstanceAddr, provide
 	c.Dependencies = inst.Dependencies
 	c.Sensitive = inst.Sensitive
 	if sch != nil {
-		v, err := decodeInstance(inst, sch.ImpliedType())
+		v, err := decodeInstance(inst, sch.ImpliedType(), version)
 		if err == nil {
 			c.Before = v
 			c.After = cty.NullVal(v.Type())
@@ -448,14 +448,15 @@ func (pl *planner) planOrphans(ctx context.Context) {
 			continue
 		}
 		var sch *schema.Block
+		var version int64
 		if _, s, ds := pl.provs.Schema(ctx, res.Provider); !ds.HasErrors() {
 			if k, ok := s.Kinds[res.Kind]; ok {
-				sch = k.Block
+				sch, version = k.Block, k.Version
 			}
 		}
 		for k, inst := range res.Instances {
 			ia := lang.InstanceAddr{Resource: lang.ResourceAddr{Kind: res.Kind, Name: res.Name}, Key: lang.InstanceKey(k)}
-			pl.planDelete(ctx, ia, res.Provider, inst, sch, false, "gone from the configuration")
+			pl.planDelete(ctx, ia, res.Provider, inst, sch, version, false, "gone from the configuration")
 		}
 	}
 	if !pl.opts.Destroy {
@@ -506,10 +507,6 @@ func targetScope(g *graph, targets []lang.InstanceAddr) map[string]bool {
 		}
 	}
 	return scope
-}
-
-func decodeInstance(inst *state.Instance, ty cty.Type) (cty.Value, error) {
-	return decodeJSON(inst.Attributes, ty)
 }
 
 func encodeInstance(v cty.Value, ty cty.Type) ([]byte, error) {
