@@ -24,6 +24,7 @@ var (
 	gvrResourceQuota  = gvr{Version: "v1", Resource: "resourcequotas"}
 	gvrServiceAccount = gvr{Version: "v1", Resource: "serviceaccounts"}
 	gvrConfigMap      = gvr{Version: "v1", Resource: "configmaps"}
+	gvrSecret         = gvr{Version: "v1", Resource: "secrets"}
 	gvrLimitRange     = gvr{Version: "v1", Resource: "limitranges"}
 	gvrService        = gvr{Version: "v1", Resource: "services"}
 	gvrPriorityClass  = gvr{Group: "scheduling.k8s.io", Version: "v1", Resource: "priorityclasses"}

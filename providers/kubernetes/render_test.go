@@ -1,6 +1,7 @@
 package kubernetes
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -228,5 +229,47 @@ func TestRenderSecretEnv(t *testing.T) {
 	}))
 	if !diags.HasErrors() || diags[0].Summary != "Secret not readable by the pods" {
 		t.Errorf("env: on Kubernetes: %v", diags)
+	}
+}
+
+// TestRenderSensitiveEnv: env values derived from sensitive variables and
+// params holding one go into the run's Secret; the Job refers to them.
+func TestRenderSensitiveEnv(t *testing.T) {
+	spec, _ := renderFor(t, trainingVal(map[string]cty.Value{
+		"env":    cty.MapVal(map[string]cty.Value{"FOO": cty.StringVal("bar"), "API_TOKEN": cty.StringVal("SUPERSECRET123")}),
+		"params": cty.ObjectVal(map[string]cty.Value{"key": cty.StringVal("SUPERSECRET123")}),
+	}))
+	if err := spec.setSecrets([]cty.Path{
+		cty.GetAttrPath("env").Index(cty.StringVal("API_TOKEN")),
+		cty.GetAttrPath("params").GetAttr("key"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	objs := spec.render()
+	job, err := json.Marshal(objs.Job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(job), "SUPERSECRET123") {
+		t.Errorf("the Job holds the secret:\n%s", job)
+	}
+	if objs.Secret == nil || objs.Secret.StringData["API_TOKEN"] != "SUPERSECRET123" || !strings.Contains(objs.Secret.StringData["MLTF_PARAMS"], "SUPERSECRET123") {
+		t.Fatalf("the run's Secret: %+v", objs.Secret)
+	}
+	refs := map[string]string{}
+	for _, e := range objs.Job.Spec.Template.Spec.Containers[0].Env {
+		if e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil {
+			refs[e.Name] = e.ValueFrom.SecretKeyRef.Name + "/" + e.ValueFrom.SecretKeyRef.Key
+		}
+	}
+	want := map[string]string{"API_TOKEN": spec.base() + "/API_TOKEN", "MLTF_PARAMS": spec.base() + "/MLTF_PARAMS"}
+	if d := cmp.Diff(want, refs); d != "" {
+		t.Errorf("secret references (-want +got):\n%s", d)
+	}
+	if env := envMap(objs.Job.Spec.Template.Spec.Containers[0]); env["FOO"] != "bar" {
+		t.Errorf("plain env lost: %v", env)
+	}
+	if string(spec.trackedParams()) != `{"key":"(sensitive value)"}` {
+		t.Errorf("tracked params %s", spec.trackedParams())
 	}
 }

@@ -45,11 +45,16 @@ type runSpec struct {
 	// TrackedParams are the params the tracking store records: sensitive
 	// values hidden. Nil: Inputs.Params.
 	TrackedParams []byte
+	// Secrets are the variables whose values are sensitive (env values
+	// derived from sensitive variables, MLTF_PARAMS holding one): they go
+	// into the run's Secret, and the Job refers to them by key.
+	Secrets map[string]string
 }
 
 // runObjects are the objects of one attempt of a run.
 type runObjects struct {
 	ConfigMap *corev1.ConfigMap
+	Secret    *corev1.Secret // nil without sensitive values
 	Service   *corev1.Service
 	Job       *batchv1.Job
 }
@@ -94,7 +99,7 @@ func (s *runSpec) artifactURI() string {
 }
 
 func (s *runSpec) render() runObjects {
-	return runObjects{ConfigMap: s.configMap(), Service: s.service(), Job: s.job()}
+	return runObjects{ConfigMap: s.configMap(), Secret: s.secret(), Service: s.service(), Job: s.job()}
 }
 
 func (s *runSpec) meta(name string) metav1.ObjectMeta {
@@ -111,6 +116,21 @@ func (s *runSpec) configMap() *corev1.ConfigMap {
 		cm.BinaryData = map[string][]byte{"code.tar.gz": s.Code}
 	}
 	return cm
+}
+
+// secret holds the run's sensitive variables, so that neither the Job
+// nor its pods' specs show them. It is named like the ConfigMap, which
+// owns it once created (see ownedBy), so it goes with the run.
+func (s *runSpec) secret() *corev1.Secret {
+	if len(s.Secrets) == 0 {
+		return nil
+	}
+	return &corev1.Secret{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
+		ObjectMeta: s.meta(s.base()),
+		Type:       corev1.SecretTypeOpaque,
+		StringData: s.Secrets,
+	}
 }
 
 func (s *runSpec) service() *corev1.Service {
@@ -374,6 +394,11 @@ func (s *runSpec) env() []corev1.EnvVar {
 	}
 	out := make([]corev1.EnvVar, 0, len(set)+len(c.SecretEnv)+2)
 	for _, k := range trainingkind.SortedKeys(set) {
+		if _, ok := s.Secrets[k]; ok {
+			out = append(out, corev1.EnvVar{Name: k, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+				LocalObjectReference: corev1.LocalObjectReference{Name: s.base()}, Key: k}}})
+			continue
+		}
 		out = append(out, corev1.EnvVar{Name: k, Value: set[k]})
 	}
 	// secret_env: the pods read the values from Secrets; neither the Job

@@ -78,7 +78,7 @@ func (p *Provider) launch(ctx context.Context, req providers.ApplyChangeRequest,
 	}
 	spec := &runSpec{Address: req.Address, Workspace: s.Workspace, Fingerprint: fp, Attempt: 1,
 		Config: c, Inputs: in, Data: data, ArtifactsURL: s.ArtifactsURL}
-	if spec.TrackedParams, err = c.TrackedParams(trainingkind.SecretsOf(req.Sensitive)); err != nil {
+	if err := spec.setSecrets(req.Sensitive); err != nil {
 		return fail("Cannot encode the params", err.Error())
 	}
 	priv.Inputs, priv.Code = in, code
@@ -103,17 +103,28 @@ func (p *Provider) launch(ctx context.Context, req providers.ApplyChangeRequest,
 		}
 	}
 	objs := spec.render()
+	var owner *unstructured.Unstructured
 	for _, o := range []struct {
 		g   gvr
 		obj runtime.Object
-	}{{gvrConfigMap, objs.ConfigMap}, {gvrService, objs.Service}, {gvrJob, objs.Job}} {
+	}{{gvrConfigMap, objs.ConfigMap}, {gvrSecret, objs.Secret}, {gvrService, objs.Service}, {gvrJob, objs.Job}} {
+		if o.g == gvrSecret && objs.Secret == nil {
+			continue
+		}
 		u, err := toUnstructured(o.obj)
+		if err == nil && o.g == gvrSecret {
+			ownedBy(u, owner)
+		}
+		var out *unstructured.Unstructured
 		if err == nil {
-			_, err = conn.apply(ctx, o.g, u)
+			out, err = conn.apply(ctx, o.g, u)
 		}
 		if err != nil {
 			p.deleteRun(context.WithoutCancel(ctx), conn, c.Namespace(), spec.RunID)
 			return fail("Cannot create the training's objects", explain(err))
+		}
+		if o.g == gvrConfigMap {
+			owner = out
 		}
 	}
 	priv.Namespace, priv.Job, priv.Attempt = c.Namespace(), spec.jobName(), 1
@@ -158,7 +169,7 @@ func (p *Provider) reattach(ctx context.Context, req providers.ApplyChangeReques
 	attempt, _ := strconv.Atoi(job.Labels[labelAttempt])
 	spec := &runSpec{Address: req.Address, Workspace: s.Workspace, RunID: prior.RunID, Fingerprint: prior.Fingerprint,
 		Attempt: max(attempt, 1), Config: c, Inputs: in, Data: data, ArtifactsURL: s.ArtifactsURL}
-	spec.TrackedParams, _ = c.TrackedParams(trainingkind.SecretsOf(req.Sensitive))
+	spec.setSecrets(req.Sensitive)
 	priv.Namespace, priv.Job, priv.Attempt = ns, job.Name, spec.Attempt
 	if prior.Restarts == nil {
 		prior.Restarts = restartsOf(job)
@@ -325,7 +336,7 @@ func (p *Provider) destroyTraining(ctx context.Context, req providers.ApplyChang
 			spec.Inputs = &trainingkind.Inputs{}
 		}
 		if c != nil {
-			spec.TrackedParams, _ = c.TrackedParams(trainingkind.SecretsOf(req.Sensitive))
+			spec.setSecrets(req.Sensitive)
 		}
 		if err := tr.UpdateRun(ctx, trackingRun(spec, prior), c.Experiment.Name); err != nil {
 			resp.Diagnostics = append(resp.Diagnostics, providers.Diagnostic{Severity: providers.Warning,
@@ -341,4 +352,24 @@ func (s *runSpec) trackedParams() []byte {
 		return s.TrackedParams
 	}
 	return s.Inputs.Params
+}
+
+// setSecrets works out from the sensitive paths what the tracking store
+// records of the params and which variables go into the run's Secret.
+func (s *runSpec) setSecrets(sensitive []cty.Path) error {
+	sec := trainingkind.SecretsOf(sensitive)
+	var err error
+	s.TrackedParams, err = s.Config.TrackedParams(sec)
+	_, s.Secrets = s.Config.LaunchEnv(sec, s.Inputs.Params)
+	return err
+}
+
+// ownedBy makes the run's ConfigMap the owner of u, so that the garbage
+// collector deletes u with the run's objects and mltf needs no right to
+// list or delete Secrets.
+func ownedBy(u, owner *unstructured.Unstructured) {
+	if owner == nil {
+		return
+	}
+	u.SetOwnerReferences([]metav1.OwnerReference{{APIVersion: "v1", Kind: "ConfigMap", Name: owner.GetName(), UID: owner.GetUID()}})
 }
