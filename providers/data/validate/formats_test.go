@@ -1,11 +1,19 @@
 package validate
 
 import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/mltf/mltf/providers/data/source"
 )
 
 var day = time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
@@ -222,5 +230,65 @@ func TestCSVStatistics(t *testing.T) {
 	want["extra"] = "string count 3+0 top [{x 2} {y 1}]"
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("statistics (-want +got):\n%s", diff)
+	}
+}
+
+// TestJSONLChunks reads a JSON lines file whole and in pieces of a few
+// dozen bytes: the failures and statistics must not differ, and lines keep
+// their numbers.
+func TestJSONLChunks(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("\xef\xbb\xbf")
+	for i := 1; i <= 200; i++ {
+		switch {
+		case i%50 == 0:
+			b.WriteString("\r\n") // a blank line
+		case i == 120:
+			b.WriteString(`{"id": 7, "name": "dup"}` + "\n")
+		case i == 151:
+			b.WriteString("[1, 2]\n")
+		default:
+			fmt.Fprintf(&b, `{"id": %d, "name": "n%d", "score": 0.%d}`+"\r\n", i, i, i%10)
+		}
+	}
+	c := &Contract{Format: JSONL, Schema: true, Columns: []Column{
+		{Name: "id", Type: Int64, Unique: true},
+		{Name: "name", Type: String},
+		{Name: "score", Type: Float64, Nullable: true},
+	}}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "a.jsonl"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	loc, _ := source.Resolve(dir, "/")
+	src, err := loc.Open(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	run := func(chunk int) *Result {
+		res, err := Run(context.Background(), src, []Object{{Key: "a.jsonl", Size: int64(b.Len())}}, c, Options{Parallelism: 3, ChunkSize: chunk})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	whole, pieces := run(1<<20), run(40)
+	want := []failure{
+		{Check: CheckRead, Rows: 1, Objects: 1, Example: "a.jsonl:151:not a JSON object: the line holds a JSON array, not an object"},
+		{Check: CheckUnique, Column: "id", Rows: 1, Objects: 1, Example: "a.jsonl:120:7, as in line 7"},
+	}
+	for name, res := range map[string]*Result{"whole": whole, "pieces": pieces} {
+		if res.Rows != 196 {
+			t.Errorf("%s: %d rows, want 196", name, res.Rows)
+		}
+		if diff := cmp.Diff(want, failures(res)); diff != "" {
+			t.Errorf("%s failures (-want +got):\n%s", name, diff)
+		}
+	}
+	for _, col := range []string{"id", "name", "score"} {
+		if diff := cmp.Diff(whole.Column(col).Summary, pieces.Column(col).Summary, cmpopts.EquateApprox(0, 1e-12)); diff != "" {
+			t.Errorf("statistics of %s (-whole +pieces):\n%s", col, diff)
+		}
 	}
 }

@@ -1,90 +1,113 @@
 package validate
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"strconv"
 )
 
-// jsonBatch is up to batchRows lines of a JSON lines object.
-type jsonBatch struct {
-	where
+// jsonChunk is a piece of a JSON lines object holding whole lines; the
+// worker splits it into lines (a JSON text holds no raw line break).
+type jsonChunk struct {
+	obj  int32
 	data []byte
-	ends []int // end offset of each line in data
+	buf  *[]byte
+	line int64 // the line data starts on
 }
 
 // jsonState is a worker's reusable decoding state.
 type jsonState struct {
-	m map[string]json.RawMessage
+	m     map[string]json.RawMessage
+	where where
 }
 
-func (b *jsonBatch) process(w *worker) {
+func (c *jsonChunk) process(w *worker) {
 	r := w.r
 	if w.json.m == nil {
 		w.json.m = map[string]json.RawMessage{}
 	}
+	b := &w.json.where
+	*b = where{obj: c.obj, lines: b.lines[:0]}
 	var seen []bool
-	start := 0
-	for i, end := range b.ends {
-		line := b.data[start:end]
-		start = end
-		m := w.json.m
-		clear(m)
-		if err := json.Unmarshal(line, &m); err != nil {
-			msg := err.Error()
-			var ute *json.UnmarshalTypeError
-			if errors.As(err, &ute) {
-				msg = fmt.Sprintf("the line holds a JSON %s, not an object", ute.Value)
-			}
-			w.rowFail(CheckRead, "", b.ref(i, "not a JSON object: "+msg))
+	var rows int64
+	line := c.line
+	for data := c.data; len(data) > 0; line++ {
+		end := bytes.IndexByte(data, '\n')
+		if end < 0 {
+			end = len(data) - 1
+		}
+		text := bytes.TrimSpace(data[:end+1])
+		data = data[end+1:]
+		if len(text) == 0 {
 			continue
 		}
-		for name, raw := range m {
-			def := w.column(name, String)
-			if def == nil {
-				if r.c.Schema && !r.c.AllowExtra {
-					w.rowFail(CheckExtraColumn, name, b.ref(i, fmt.Sprintf("has the key %q", name)))
-				}
-				continue
-			}
-			if !def.spec.declared {
-				a := w.acc(def)
-				if isNull(raw) {
-					a.null(&b.where, i)
-				} else {
-					a.str(jsonText(raw), &b.where, i)
-				}
-				continue
-			}
-			for def.idx >= len(seen) {
-				seen = append(seen, false)
-			}
-			seen[def.idx] = true
-			w.acc(def).json(raw, &b.where, i)
-		}
-		for _, def := range r.declaredColumns() {
-			if _, ok := m[def.name()]; !ok {
-				w.acc(def).null(&b.where, i)
-			}
-		}
+		rows++
+		b.lines = append(b.lines[:0], line)
+		w.jsonLine(text, b, &seen)
 	}
 	w.flushKeys()
 	if len(seen) > 0 {
 		r.mu.Lock()
-		p := r.present[b.obj]
+		p := r.present[c.obj]
 		for len(p) < len(seen) {
 			p = append(p, false)
 		}
 		for i, s := range seen {
 			p[i] = p[i] || s
 		}
-		r.present[b.obj] = p
+		r.present[c.obj] = p
 		r.mu.Unlock()
+	}
+	r.addRows(c.obj, rows)
+	r.putBuffer(c.buf)
+	r.pieceDone(c.obj)
+}
+
+// jsonLine checks one record, row 0 of b; seen notes the declared columns
+// it has.
+func (w *worker) jsonLine(line []byte, b *where, seen *[]bool) {
+	r := w.r
+	m := w.json.m
+	clear(m)
+	if err := json.Unmarshal(line, &m); err != nil {
+		msg := err.Error()
+		var ute *json.UnmarshalTypeError
+		if errors.As(err, &ute) {
+			msg = fmt.Sprintf("the line holds a JSON %s, not an object", ute.Value)
+		}
+		w.rowFail(CheckRead, "", b.ref(0, "not a JSON object: "+msg))
+		return
+	}
+	for name, raw := range m {
+		def := w.column(name, String)
+		if def == nil {
+			if r.c.Schema && !r.c.AllowExtra {
+				w.rowFail(CheckExtraColumn, name, b.ref(0, fmt.Sprintf("has the key %q", name)))
+			}
+			continue
+		}
+		if !def.spec.declared {
+			a := w.acc(def)
+			if isNull(raw) {
+				a.null(b, 0)
+			} else {
+				a.str(jsonText(raw), b, 0)
+			}
+			continue
+		}
+		for def.idx >= len(*seen) {
+			*seen = append(*seen, false)
+		}
+		(*seen)[def.idx] = true
+		w.acc(def).json(raw, b, 0)
+	}
+	for _, def := range r.declaredColumns() {
+		if _, ok := m[def.name()]; !ok {
+			w.acc(def).null(b, 0)
+		}
 	}
 }
 
@@ -163,57 +186,38 @@ func (a *acc) json(raw []byte, w *where, r int) {
 	}
 }
 
+// readJSONL reads an object in chunks of whole lines and hands them to the
+// workers.
 func (r *run) readJSONL(obj int32, o Object) {
 	rc, ok := r.open(obj, o)
 	if !ok {
 		return
 	}
 	defer rc.Close()
-	br := bufio.NewReaderSize(rc, 256<<10)
-	var rows, line int64
-	newBatch := func() *jsonBatch {
-		return &jsonBatch{where: where{obj: obj, firstRow: rows, lines: make([]int64, 0, r.batchRows)}}
-	}
-	b := newBatch()
-	var long []byte
+	ch := chunker{r: rc, size: r.chunkSize, split: func(b []byte) int { return bytes.LastIndexByte(b, '\n') + 1 }}
+	line, blank, first := int64(1), true, true
 	for {
-		sl, err := br.ReadSlice('\n')
-		if errors.Is(err, bufio.ErrBufferFull) {
-			long = append(long, sl...)
-			continue
-		}
-		if long != nil {
-			sl = append(long, sl...)
-			long = nil
-		}
-		if len(sl) > 0 {
-			line++
-			if t := bytes.TrimSpace(sl); len(t) > 0 {
-				b.data = append(b.data, t...)
-				b.ends = append(b.ends, len(b.data))
-				b.lines = append(b.lines, line)
-				rows++
-				if len(b.ends) == r.batchRows {
-					if !r.send(b) {
-						return
-					}
-					b = newBatch()
-				}
+		buf := r.getBuffer()
+		data, err := ch.next(buf)
+		if err != nil || data == nil {
+			r.putBuffer(buf)
+			if err != nil {
+				r.objectFail(CheckRead, "", obj, fmt.Sprintf("cannot be read after %d lines: %v", line-1, err))
+			} else if blank {
+				r.objectFail(CheckEmpty, "", obj, "has no records, only blank lines")
 			}
+			return
 		}
-		if err == io.EOF {
-			break
+		if first {
+			data, first = bytes.TrimPrefix(data, bom), false
+			r.expectRows(int64(len(data)), int64(bytes.Count(data, []byte{'\n'})))
 		}
-		if err != nil {
-			r.objectFail(CheckRead, "", obj, fmt.Sprintf("cannot be read after %d lines: %v", line, err))
-			break
+		blank = blank && len(bytes.TrimSpace(data)) == 0
+		c := &jsonChunk{obj: obj, data: data, buf: buf, line: line}
+		line += int64(bytes.Count(data, []byte{'\n'}))
+		r.pending[obj].Add(1)
+		if !r.send(c) {
+			return
 		}
 	}
-	if len(b.ends) > 0 {
-		r.send(b)
-	}
-	if rows == 0 {
-		r.objectFail(CheckEmpty, "", obj, "has no records, only blank lines")
-	}
-	r.setRows(obj, rows)
 }
