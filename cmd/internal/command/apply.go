@@ -68,6 +68,15 @@ func (c *ApplyCommand) Run(args []string) int {
 	if fs.NArg() == 1 {
 		planFile = fs.Arg(0)
 	}
+	if f.json && planFile == "" && !autoApprove {
+		c.errorf("-json needs -auto-approve or a saved plan\n\nWith -json mltf cannot ask for approval. Pass -auto-approve, or apply a saved plan: mltf plan -out=PLAN, then mltf apply -json PLAN.")
+		return 1
+	}
+	var jv *views.ApplyJSON
+	if f.json {
+		jv = views.NewApplyJSON(c.Stdout)
+		jv.Version(Version)
+	}
 	ctx, stop := c.interruptible()
 	defer stop()
 
@@ -115,9 +124,7 @@ func (c *ApplyCommand) Run(args []string) int {
 		cs.Prior = s.prior
 		if !cs.HasChanges() {
 			// Nothing to do: the state is left as it is, serial included.
-			views.NewPlan(c.Stdout).Show(cs)
-			c.showOutputs(s.prior)
-			return 0
+			return c.nothingToDo(jv, cs, s.prior)
 		}
 	} else {
 		opts, ds := c.planOptions(cfg, &f)
@@ -128,15 +135,20 @@ func (c *ApplyCommand) Run(args []string) int {
 		}
 		cs, ds = plan.Plan(ctx, cfg, s.prior, s.provs, opts)
 		diags = append(diags, ds...)
-		dv.Show(diags)
+		if jv != nil {
+			jv.Diagnostics(diags, cfg.Files)
+		} else {
+			dv.Show(diags)
+		}
 		if diags.HasErrors() {
 			return 1
 		}
 		diags = nil
-		views.NewPlan(c.Stdout).Show(cs)
 		if !cs.HasChanges() {
-			c.showOutputs(s.prior)
-			return 0
+			return c.nothingToDo(jv, cs, s.prior)
+		}
+		if jv == nil {
+			views.NewPlan(c.Stdout).Show(cs)
 		}
 		if !autoApprove {
 			if !c.approve() {
@@ -145,8 +157,12 @@ func (c *ApplyCommand) Run(args []string) int {
 			}
 		}
 	}
-	fmt.Fprintln(c.Stdout)
-	return c.apply(ctx, s, cs, f.json)
+	if jv != nil {
+		jv.PlannedChanges(cs)
+	} else {
+		fmt.Fprintln(c.Stdout)
+	}
+	return c.apply(ctx, s, cs, jv)
 }
 
 // approve asks the user to type yes.
@@ -167,25 +183,33 @@ func (c *ApplyCommand) approve() bool {
 // journalHooks persist every finished instance to the state journal and
 // show progress.
 type journalHooks struct {
-	*views.Apply
+	applyView
 	journal *store.Journal
+}
+
+// applyView shows an apply as it happens: views.Apply for people,
+// views.ApplyJSON for machines.
+type applyView interface {
+	Started(c *plan.Change)
+	Event(c *plan.Change, ev providers.Event)
+	Finished(c *plan.Change, diags hcl.Diagnostics)
 }
 
 func (h journalHooks) Persist(res *state.Resource, key string, inst *state.Instance) {
 	h.journal.Record(res.Addr, res.Kind, res.Name, res.Provider, key, inst)
 }
 
-func (h journalHooks) Event(ch *plan.Change, ev providers.Event) {
-	h.Apply.Event(ch, ev)
-}
-
-func (c *ApplyCommand) apply(ctx context.Context, s *session, cs *plan.Changeset, asJSON bool) int {
+func (c *ApplyCommand) apply(ctx context.Context, s *session, cs *plan.Changeset, jv *views.ApplyJSON) int {
 	j, err := s.store.Journal(ctx, s.ws, s.prior)
 	if err != nil {
 		c.errorf("Cannot start the state journal\n\n%s", err)
 		return 1
 	}
-	hooks := journalHooks{Apply: views.NewApply(c.Stdout, c.stdoutIsTerminal()), journal: j}
+	var ui applyView = views.NewApply(c.Stdout, c.stdoutIsTerminal())
+	if jv != nil {
+		ui = jv
+	}
+	hooks := journalHooks{applyView: ui, journal: j}
 	newState, diags := plan.Apply(ctx, cs, s.provs, hooks)
 	saveCtx := context.Background()
 	if err := j.Flush(saveCtx); err != nil {
@@ -201,6 +225,15 @@ func (c *ApplyCommand) apply(ctx context.Context, s *session, cs *plan.Changeset
 		}
 	}
 	_ = j.Close(saveCtx)
+	if jv != nil {
+		jv.Diagnostics(diags, cs.Config.Files)
+		if diags.HasErrors() {
+			return 1
+		}
+		jv.ChangeSummary(cs.Summary(), c.Destroy)
+		jv.Outputs(jsonOutputs(newState))
+		return 0
+	}
 	c.diagView(cs.Config).Show(diags)
 	if diags.HasErrors() {
 		return 1
@@ -213,6 +246,31 @@ func (c *ApplyCommand) apply(ctx context.Context, s *session, cs *plan.Changeset
 	fmt.Fprintf(c.Stdout, "\nApply complete! Resources: %d added, %d changed, %d destroyed.\n", sum.Add, sum.Change, sum.Destroy)
 	c.showOutputs(newState)
 	return 0
+}
+
+// nothingToDo ends an apply that has no changes to make.
+func (c *ApplyCommand) nothingToDo(jv *views.ApplyJSON, cs *plan.Changeset, st *state.State) int {
+	if jv != nil {
+		jv.ChangeSummary(plan.Summary{}, c.Destroy)
+		jv.Outputs(jsonOutputs(st))
+		return 0
+	}
+	views.NewPlan(c.Stdout).Show(cs)
+	c.showOutputs(st)
+	return 0
+}
+
+// jsonOutputs are the state's outputs for the JSON view.
+func jsonOutputs(st *state.State) map[string]views.JSONOutput {
+	outs := map[string]views.JSONOutput{}
+	for name, o := range st.Outputs {
+		jo := views.JSONOutput{Sensitive: o.Sensitive}
+		if v, err := outputValue(o); err == nil {
+			jo.Value = v
+		}
+		outs[name] = jo
+	}
+	return outs
 }
 
 func (c *ApplyCommand) showOutputs(st *state.State) {
