@@ -2,7 +2,6 @@ package encryption
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
@@ -319,19 +318,17 @@ func attrRange(c *hcl.BodyContent, name string, b *hcl.Block) *hcl.Range {
 	return b.DefRange.Ptr()
 }
 
-// Variables returns the names of the variables (var.NAME) the encryption
-// block body refers to, so that the caller can say which one is missing.
-func Variables(body hcl.Body) []string {
-	var names []string
+// Variables returns the references to variables (var.NAME) in the
+// encryption block body, so that the caller can say which one is missing
+// and where.
+func Variables(body hcl.Body) []hcl.Traversal {
+	var refs []hcl.Traversal
 	var walk func(b *hclsyntax.Body)
 	walk = func(b *hclsyntax.Body) {
 		for _, a := range b.Attributes {
 			for _, trav := range a.Expr.Variables() {
-				if trav.RootName() != "var" || len(trav) < 2 {
-					continue
-				}
-				if attr, ok := trav[1].(hcl.TraverseAttr); ok && !slices.Contains(names, attr.Name) {
-					names = append(names, attr.Name)
+				if _, ok := varName(trav); ok {
+					refs = append(refs, trav)
 				}
 			}
 		}
@@ -342,6 +339,21 @@ func Variables(body hcl.Body) []string {
 	if sb, ok := body.(*hclsyntax.Body); ok {
 		walk(sb)
 	}
-	slices.Sort(names)
-	return names
+	return refs
+}
+
+// varName returns NAME of a reference var.NAME.
+func varName(trav hcl.Traversal) (string, bool) {
+	if trav.RootName() != "var" || len(trav) < 2 {
+		return "", false
+	}
+	attr, ok := trav[1].(hcl.TraverseAttr)
+	return attr.Name, ok
+}
+
+// VariableName returns NAME of a reference var.NAME that Variables
+// returned.
+func VariableName(trav hcl.Traversal) string {
+	name, _ := varName(trav)
+	return name
 }

@@ -93,7 +93,7 @@ func TestDecryptErrors(t *testing.T) {
 		wantErr   string
 	}{
 		{"a changed passphrase", otherPass + `state { method = method.aes_gcm.main }`, "state", sealed,
-			"method.aes_gcm.main does not decrypt it: the key of key_provider.pbkdf2.main is not the one it was written with"},
+			"method.aes_gcm.main does not decrypt it: wrong key: the key of key_provider.pbkdf2.main is not the one it was written with"},
 		{"another method name", pbkdf2Main + `method "aes_gcm" "new" { keys = key_provider.pbkdf2.main }
 state { method = method.aes_gcm.new }`, "state", sealed,
 			"it was encrypted with method.aes_gcm.main (key_provider.pbkdf2.main), which the encryption block's state block does not use"},

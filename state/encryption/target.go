@@ -191,7 +191,7 @@ func open(ctx context.Context, m *method, env *envelope) ([]byte, error) {
 	}
 	plain, err := gcm.Open(nil, env.Data[:gcm.NonceSize()], env.Data[gcm.NonceSize():], env.aad())
 	if err != nil {
-		return nil, fmt.Errorf("%s does not decrypt it: the key of %s is not the one it was written with (a changed passphrase or key?), or the data was altered: %w", env.Method, env.KeyProvider, errWrongKey)
+		return nil, fmt.Errorf("%s does not decrypt it: %w: the key of %s is not the one it was written with (a changed passphrase or key?), or the data was altered", env.Method, errWrongKey, env.KeyProvider)
 	}
 	return plain, nil
 }

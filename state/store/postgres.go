@@ -25,24 +25,24 @@ var schemaName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
 func openPostgres(ctx context.Context, raw string, opts []Option) (*Store, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("state URL %s: %v", redactURL(raw), redactErr(err, raw))
+		return nil, fmt.Errorf("state URL %s: %v", RedactURL(raw), redactErr(err, raw))
 	}
 	q, err := url.ParseQuery(u.RawQuery)
 	if err != nil {
-		return nil, fmt.Errorf("state URL %s: its query: %v", redactURL(raw), err)
+		return nil, fmt.Errorf("state URL %s: its query: %v", RedactURL(raw), err)
 	}
 	schema := q.Get("schema")
 	if schema == "" {
 		schema = DefaultSchema
 	}
 	if !schemaName.MatchString(schema) {
-		return nil, fmt.Errorf("state URL %s: schema %q is not a plain PostgreSQL name (letters, digits and _, at most 63)", redactURL(raw), schema)
+		return nil, fmt.Errorf("state URL %s: schema %q is not a plain PostgreSQL name (letters, digits and _, at most 63)", RedactURL(raw), schema)
 	}
 	q.Del("schema")
 	u.RawQuery = q.Encode()
 	cfg, err := pgxpool.ParseConfig(u.String())
 	if err != nil {
-		return nil, fmt.Errorf("state URL %s: %v; write postgres://USER:PASSWORD@HOST:PORT/DATABASE?schema=NAME", redactURL(raw), redactErr(err, raw))
+		return nil, fmt.Errorf("state URL %s: %v; write postgres://USER:PASSWORD@HOST:PORT/DATABASE?schema=NAME", RedactURL(raw), redactErr(err, raw))
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err == nil {
@@ -55,9 +55,9 @@ func openPostgres(ctx context.Context, raw string, opts []Option) (*Store, error
 		if pool != nil {
 			pool.Close()
 		}
-		return nil, fmt.Errorf("cannot open the state store %s: %v; check the URL and that the server is up", redactURL(raw), redactErr(err, raw))
+		return nil, fmt.Errorf("cannot connect to PostgreSQL: %v; check the URL and that the server is up", redactErr(err, raw))
 	}
-	s := newStore(newPGBucket(pool, schema), redactURL(raw), opts)
+	s := newStore(newPGBucket(pool, schema), RedactURL(raw), opts)
 	s.sessions = &pgSessions{pool: pool, schema: schema}
 	return s, nil
 }
@@ -158,8 +158,8 @@ func (p *pgSessions) terminate(ctx context.Context, ws string, session int) erro
 	return err
 }
 
-// redactURL hides the password of a URL.
-func redactURL(raw string) string {
+// RedactURL hides the password of a URL, for messages.
+func RedactURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil || u.User == nil {
 		return raw

@@ -215,7 +215,7 @@ func TestOpen(t *testing.T) {
 		{name: "file with a query", url: "file://x?create_dir=1", wantErr: "file URLs take no query parameters"},
 		{name: "empty file path", url: "file://", wantErr: "has no path"},
 		{name: "unknown scheme", url: "ftp://host/x", wantErr: "cannot open the state store ftp://host/x"},
-		{name: "postgres server down", url: "postgres://mltf:hunter2@127.0.0.1:1/state?connect_timeout=5", wantErr: "cannot open the state store postgres://mltf:xxxxx@127.0.0.1:1/state?connect_timeout=5: "},
+		{name: "postgres server down", url: "postgres://mltf:hunter2@127.0.0.1:1/state?connect_timeout=5", wantErr: "cannot connect to PostgreSQL: failed to connect to `user=mltf database=state`"},
 		{name: "postgres schema not a name", url: "postgres://db/state?schema=team-a", wantErr: `schema "team-a" is not a plain PostgreSQL name`},
 		{name: "unknown scheme lists the schemes", url: "ftp://db/state", wantErr: "state URLs are file://PATH, s3://BUCKET"},
 	}

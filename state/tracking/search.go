@@ -138,8 +138,10 @@ func (f RunFilter) query() (string, []any, error) {
 		}
 		c := conds[lead]
 		conds = slices.Delete(slices.Clone(conds), lead, lead+1)
-		b.WriteString(` FROM run_metrics f JOIN runs r ON r.id = f.run_id`)
-		where = append(where, `f.name = ?`, `f.value `+sqlOp(c.Op)+` ?`)
+		// CROSS JOIN keeps SQLite from starting at runs (its planner does
+		// without statistics); PostgreSQL plans it as any inner join.
+		b.WriteString(` FROM run_metrics f CROSS JOIN runs r`)
+		where = append(where, `r.id = f.run_id`, `f.name = ?`, `f.value `+sqlOp(c.Op)+` ?`)
 		args = append(args, c.Name, c.Value)
 		if f.OrderBy != nil && c.Name == f.OrderBy.Metric {
 			orderCol = "f.value"

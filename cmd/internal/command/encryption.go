@@ -21,19 +21,21 @@ func (m *Meta) encryption(cfg *lang.Config) (*encryption.Config, hcl.Diagnostics
 	blk := cfg.Settings.Encryption
 	raws, diags := lang.InputSources(m.WorkDir, m.Environ, nil)
 	vals, ds := lang.VariableValues(cfg, raws)
-	used := encryption.Variables(blk.Body)
+	refs := encryption.Variables(blk.Body)
 	for _, d := range ds {
 		// Only the problems of the variables the block uses are its own.
-		for _, name := range used {
-			if v, ok := cfg.Variables[name]; ok && d.Subject != nil && *d.Subject == v.DeclRange {
+		for _, ref := range refs {
+			if v, ok := cfg.Variables[encryption.VariableName(ref)]; ok && d.Subject != nil && *d.Subject == v.DeclRange {
 				diags = append(diags, d)
+				break
 			}
 		}
 	}
-	for _, name := range used {
+	for _, ref := range refs {
+		name := encryption.VariableName(ref)
 		if _, ok := cfg.Variables[name]; !ok {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Reference to undeclared variable",
-				Detail: fmt.Sprintf("The encryption block uses var.%s, which is not declared. Declare it with a variable block (sensitive = true).", name), Subject: blk.DeclRange.Ptr()})
+				Detail: fmt.Sprintf("The encryption block uses var.%s, which is not declared. Declare it with a variable block (sensitive = true).", name), Subject: ref.SourceRange().Ptr()})
 		}
 	}
 	if diags.HasErrors() {

@@ -167,7 +167,7 @@ func (m *Meta) stateURL(cfg *lang.Config) string {
 func (m *Meta) openStore(ctx context.Context, cfg *lang.Config) (*store.Store, error) {
 	enc, diags := m.encryption(cfg)
 	if diags.HasErrors() {
-		return nil, fmt.Errorf("cannot open the state store %s: the encryption block: %s", m.stateURL(cfg), diags.Error())
+		return nil, fmt.Errorf("cannot open the state store %s: the encryption block: %s", store.RedactURL(m.stateURL(cfg)), diags.Error())
 	}
 	var opts []store.Option
 	if t := enc.Target("state"); t != nil {
@@ -175,7 +175,7 @@ func (m *Meta) openStore(ctx context.Context, cfg *lang.Config) (*store.Store, e
 	}
 	s, err := store.Open(ctx, m.stateURL(cfg), m.WorkDir, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("cannot open the state store %s: %w", m.stateURL(cfg), err)
+		return nil, fmt.Errorf("cannot open the state store %s: %w", store.RedactURL(m.stateURL(cfg)), err)
 	}
 	return s, nil
 }
