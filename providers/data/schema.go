@@ -54,7 +54,7 @@ func datasetSchema() *schema.Block {
 			"max":      opt(cty.Number, "Largest allowed value (int64 and float64)."),
 			"values":   opt(cty.List(cty.String), "The allowed values; the column is categorical and gets top-value statistics."),
 			"regex":    opt(cty.String, "A regular expression (Go RE2) every string value must match; anchor it with ^...$ to match whole values."),
-			"unique":   opt(cty.Bool, "No two rows may hold the same value. Keeps 16 bytes per distinct value within the memory budget, then temporary files."),
+			"unique":   opt(cty.Bool, "No two rows may hold the same value. Keeps about 17 bytes per distinct value within unique_memory, then temporary files."),
 		},
 	}
 	return &schema.Block{

@@ -76,6 +76,25 @@ type budget struct {
 	// saves moving every key through several ever larger tables.
 	perPart atomic.Int64
 	sets    atomic.Int64 // key sets sharing the budget
+	// objBits is how many bits of a compact location name the object.
+	objBits uint
+}
+
+// compact packs a location in 32 bits: the object index in the top
+// objBits bits (as many as the run's object count needs), the row below;
+// false when the row does not fit.
+func (b *budget) compact(loc uint64) (uint32, bool) {
+	obj, row := unpackLoc(loc)
+	rb := 32 - b.objBits
+	if uint64(row) >= 1<<rb || uint64(obj) >= 1<<b.objBits {
+		return 0, false
+	}
+	return uint32(uint64(obj)<<rb | uint64(row)), true
+}
+
+func (b *budget) expand(c uint32) uint64 {
+	rb := 32 - b.objBits
+	return packLoc(int32(uint64(c)>>rb), int64(uint64(c)&(1<<rb-1)))
 }
 
 // expect sets the expected number of rows of the run (once).
@@ -83,7 +102,7 @@ func (b *budget) expect(rows int64) {
 	if sets := b.sets.Load(); sets > 0 {
 		per := rows / nParts
 		// What does not fit the budget starts small and spills.
-		if per*entrySize*10/7*nParts*sets > b.limit {
+		if per*slotSize*10/7*nParts*sets > b.limit {
 			per = 0
 		}
 		b.perPart.CompareAndSwap(0, per)
@@ -105,39 +124,61 @@ func (b *budget) release(n int64) { b.used.Add(-n) }
 // already in the set.
 type dupFunc func(e entry, i int, first uint64)
 
+// slot is a table entry in 12 bytes: a key, and a location packed in 32
+// bits by the budget's compact (0: the slot is free).
+type slot struct{ lo, hi, loc uint32 }
+
+const slotSize = 12
+
 // table is an open-addressing hash table with linear probing, keyed by
 // entry.key, keeping the smallest location of each key. Its size need not
 // be a power of two: the slot is the high word of hash × size.
 type table struct {
-	slots []entry
+	slots []slot
 	n     int
 	// skip is the number of hash bits the partitions above used.
 	skip uint
+	b    *budget
 }
 
-func newTable(slots int, skip uint) table {
-	return table{slots: make([]entry, slots), skip: skip}
+func newTable(slots int, skip uint, b *budget) table {
+	return table{slots: make([]slot, slots), skip: skip, b: b}
 }
 
-func (t *table) bytes() int64 { return int64(len(t.slots)) * entrySize }
+func (t *table) bytes() int64 { return int64(len(t.slots)) * slotSize }
 
 // full says whether one more key would pass the maximum load of 3/4.
 func (t *table) full() bool { return 4*(t.n+1) > 3*len(t.slots) }
 
-// insert adds e, or reports a duplicate and keeps the smaller location.
-func (t *table) insert(e entry, i int, dup dupFunc) {
-	hi, _ := bits.Mul64(mix(e.key)<<t.skip, uint64(len(t.slots)))
-	for j := int(hi); ; {
+// entries calls f with every entry of the table.
+func (t *table) entries(f func(entry)) {
+	for _, s := range t.slots {
+		if s.loc != 0 {
+			f(entry{uint64(s.hi)<<32 | uint64(s.lo), t.b.expand(s.loc)})
+		}
+	}
+}
+
+// insert adds e, or reports a duplicate and keeps the smaller location;
+// false when e's location does not fit a slot.
+func (t *table) insert(e entry, i int, dup dupFunc) bool {
+	loc, ok := t.b.compact(e.loc)
+	if !ok {
+		return false
+	}
+	lo, hi := uint32(e.key), uint32(e.key>>32)
+	h, _ := bits.Mul64(mix(e.key)<<t.skip, uint64(len(t.slots)))
+	for j := int(h); ; {
 		s := &t.slots[j]
 		if s.loc == 0 {
-			*s = e
+			*s = slot{lo, hi, loc}
 			t.n++
-			return
+			return true
 		}
-		if s.key == e.key {
-			dup(e, i, s.loc)
-			s.loc = min(s.loc, e.loc)
-			return
+		if s.lo == lo && s.hi == hi {
+			dup(e, i, t.b.expand(s.loc))
+			s.loc = min(s.loc, loc)
+			return true
 		}
 		if j++; j == len(t.slots) {
 			j = 0
@@ -155,12 +196,8 @@ func (t *table) grownSize(first int64) int {
 }
 
 func (t *table) resize(slots int) {
-	g := newTable(slots, t.skip)
-	for _, e := range t.slots {
-		if e.loc != 0 {
-			g.insert(e, -1, nil)
-		}
-	}
+	g := newTable(slots, t.skip, t.b)
+	t.entries(func(e entry) { g.insert(e, -1, nil) })
 	*t = g
 }
 
@@ -189,7 +226,7 @@ func newKeySet(b *budget) *keySet {
 	for i := range s.parts {
 		// The top bits of the hash chose the partition; the table
 		// indexes by the next ones.
-		s.parts[i].t.skip = partBits
+		s.parts[i].t = table{skip: partBits, b: b}
 	}
 	return s
 }
@@ -237,7 +274,16 @@ func (s *keySet) addPart(pt *partition, es []entry, idx []int32, dup dupFunc) {
 			}
 			break
 		}
-		pt.t.insert(e, int(i), dup)
+		if !pt.t.insert(e, int(i), dup) {
+			// A row beyond what a slot holds: the files hold any.
+			pt.mu.Unlock()
+			s.spill()
+			pt.mu.Lock()
+			for _, i := range idx[k:] {
+				s.write(pt.file, es[i])
+			}
+			break
+		}
 	}
 	pt.mu.Unlock()
 }
@@ -246,7 +292,7 @@ func (s *keySet) addPart(pt *partition, es []entry, idx []int32, dup dupFunc) {
 // allow it. The old and the new table exist together while entries move.
 func (s *keySet) grow(t *table, first int64) bool {
 	n := t.grownSize(first)
-	if !s.b.reserve(int64(n) * entrySize) {
+	if !s.b.reserve(int64(n) * slotSize) {
 		return false
 	}
 	old := t.bytes()
@@ -270,11 +316,7 @@ func (s *keySet) spill() {
 			s.fail(err)
 		}
 		pt.file = f
-		for _, e := range pt.t.slots {
-			if e.loc != 0 {
-				s.write(f, e)
-			}
-		}
+		pt.t.entries(func(e entry) { s.write(f, e) })
 		s.b.release(pt.t.bytes())
 		pt.t = table{}
 		pt.mu.Unlock()
@@ -323,10 +365,10 @@ func (s *keySet) checkFile(f *spillFile, skip uint, dup dupFunc) error {
 	if err != nil {
 		return err
 	}
-	t := table{skip: skip}
+	t := table{skip: skip, b: s.b}
 	defer func() { s.b.release(t.bytes()) }()
 	first := f.n // at most that many distinct keys
-	if first*entrySize*10/7 > s.b.limit {
+	if first*slotSize*10/7 > s.b.limit {
 		first = 0
 	}
 	var buf [entrySize]byte
@@ -341,7 +383,10 @@ func (s *keySet) checkFile(f *spillFile, skip uint, dup dupFunc) error {
 			}
 			return s.split(f, r, &t, e, skip, dup)
 		}
-		t.insert(e, -1, dup)
+		if !t.insert(e, -1, dup) {
+			obj, row := unpackLoc(e.loc)
+			return fmt.Errorf("row %d of the object numbered %d is past the %d rows per object the unique check locates when a dataset has up to %d objects", row, obj+1, int64(1)<<(32-s.b.objBits)-1, int64(1)<<s.b.objBits)
+		}
 	}
 	return nil
 }
@@ -370,13 +415,9 @@ func (s *keySet) split(f *spillFile, r io.Reader, t *table, e entry, skip uint, 
 	}
 	// The table holds each key once, with the smallest location so far:
 	// duplicates already reported are not reported again.
-	for _, x := range t.slots {
-		if x.loc != 0 {
-			put(x)
-		}
-	}
+	t.entries(put)
 	s.b.release(t.bytes())
-	*t = table{skip: skip}
+	*t = table{skip: skip, b: s.b}
 	put(e)
 	var buf [entrySize]byte
 	for {

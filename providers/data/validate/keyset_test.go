@@ -209,3 +209,22 @@ func BenchmarkKeySet(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/key")
 	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N*n), "cpu-ns/key")
 }
+
+// TestKeySetRowsPastSlots checks that rows past what a compact location
+// holds are not lost: the set spills and finish says what is wrong.
+func TestKeySetRowsPastSlots(t *testing.T) {
+	b := &budget{limit: 64 << 20, dir: t.TempDir(), objBits: 30} // rows below 4
+	s := newKeySet(b)
+	var kb keyBatch
+	for i := range 10 {
+		kb.es = append(kb.es, entry{uint64(i), packLoc(0, int64(i+1))})
+	}
+	s.add(&kb, func(entry, int, uint64) {})
+	if !s.spilled.Load() {
+		t.Fatal("the set did not spill")
+	}
+	err := s.finish(func(entry, int, uint64) {})
+	if err == nil || !strings.Contains(err.Error(), "past the 3 rows per object") {
+		t.Errorf("finish: %v", err)
+	}
+}

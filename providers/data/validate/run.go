@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"hash/maphash"
+	"math/bits"
 	"runtime"
 	"slices"
 	"strconv"
@@ -113,6 +114,9 @@ func Run(ctx context.Context, src *source.Source, objs []Object, c *Contract, op
 		progress:  opts.Progress,
 	}
 	r.keys.limit, r.keys.dir = opts.UniqueMemory, opts.TempDir
+	if len(objs) > 1 {
+		r.keys.objBits = uint(bits.Len(uint(len(objs) - 1)))
+	}
 	if r.keys.limit <= 0 {
 		r.keys.limit = DefaultUniqueMemory
 	}
