@@ -32,6 +32,11 @@ func openPostgres(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tracking URL %q: %v; write postgres://USER:PASSWORD@HOST:PORT/DATABASE", where, redactErr(err, url))
 	}
+	if _, set := cfg.RuntimeParams["synchronous_commit"]; !set {
+		// As durable as SQLite's WAL with synchronous=NORMAL: a crash of
+		// the database machine may lose the last commits, never corrupts.
+		cfg.RuntimeParams["synchronous_commit"] = "off"
+	}
 	db := stdlib.OpenDB(*cfg)
 	s := &Store{db: db, where: where, dialect: postgresDialect}
 	if err := db.PingContext(ctx); err != nil {
@@ -80,8 +85,7 @@ func (s *Store) pgConn(ctx context.Context, f func(*pgx.Conn) error) error {
 	return conn.Raw(func(dc any) error { return f(dc.(*stdlib.Conn).Conn()) })
 }
 
-// logMetricsPostgres writes pts (each with a run ID and a name) in one
-// transaction. New steps, the usual case, are copied straight in (COPY, the
+// logMetricsPostgres writes pts (each with a run ID and a name) at once. New steps, the usual case, are copied straight in (COPY, the
 // fastest way in); a batch that logs a step again (after a restart from a
 // checkpoint) goes through a temporary table and an upsert.
 func (s *Store) logMetricsPostgres(ctx context.Context, pts []MetricPoint, runs []string) error {
@@ -113,20 +117,25 @@ func (s *Store) logMetricsPostgres(ctx context.Context, pts []MetricPoint, runs 
 
 var metricColumns = []string{"run_id", "name", "step", "value", "timestamp_ms"}
 
-// copyPoints writes rows in one transaction, in three round trips when
-// they are all new.
+// copyPoints writes rows: new points in one COPY, atomic by itself, after
+// one round trip that checks the runs; an upsert in a transaction.
 func copyPoints(ctx context.Context, c *pgx.Conn, runs []string, rows pgx.CopyFromSource, upsert bool) (err error) {
 	var found int
+	if !upsert {
+		if err := c.QueryRow(ctx, `SELECT COUNT(*) FROM runs WHERE id = ANY($1)`, runs).Scan(&found); err != nil {
+			return fmt.Errorf("cannot log metrics: %w", err)
+		}
+		if found != len(runs) {
+			return missingRun(ctx, c, runs)
+		}
+		_, err := c.CopyFrom(ctx, pgx.Identifier{"metric_points"}, metricColumns, rows)
+		return err // a unique violation (a step logged again): the caller upserts
+	}
 	b := &pgx.Batch{}
 	b.Queue(`BEGIN`)
-	// As durable as SQLite's WAL with synchronous=NORMAL: a crash of the
-	// server's machine may lose the last batches, never corrupts.
-	b.Queue(`SET LOCAL synchronous_commit = off`)
 	b.Queue(`SELECT COUNT(*) FROM runs WHERE id = ANY($1)`, runs).QueryRow(func(r pgx.Row) error { return r.Scan(&found) })
-	if upsert {
-		b.Queue(`CREATE TEMPORARY TABLE IF NOT EXISTS metric_points_in (
-			run_id TEXT, name TEXT, step BIGINT, value DOUBLE PRECISION, timestamp_ms BIGINT) ON COMMIT DELETE ROWS`)
-	}
+	b.Queue(`CREATE TEMPORARY TABLE IF NOT EXISTS metric_points_in (
+		run_id TEXT, name TEXT, step BIGINT, value DOUBLE PRECISION, timestamp_ms BIGINT) ON COMMIT DELETE ROWS`)
 	err = c.SendBatch(ctx, b).Close()
 	defer func() {
 		if err != nil {
@@ -139,22 +148,13 @@ func copyPoints(ctx context.Context, c *pgx.Conn, runs []string, rows pgx.CopyFr
 	if found != len(runs) {
 		return missingRun(ctx, c, runs)
 	}
-	table := "metric_points"
-	if upsert {
-		table = "metric_points_in"
+	if _, err := c.CopyFrom(ctx, pgx.Identifier{"metric_points_in"}, metricColumns, rows); err != nil {
+		return fmt.Errorf("cannot log metrics: %w", err)
 	}
-	if _, err := c.CopyFrom(ctx, pgx.Identifier{table}, metricColumns, rows); err != nil {
-		if upsert {
-			return fmt.Errorf("cannot log metrics: %w", err)
-		}
-		return err // a step logged again: the caller upserts
-	}
-	if upsert {
-		if _, err := c.Exec(ctx, `INSERT INTO metric_points (run_id, name, step, value, timestamp_ms)
-			SELECT run_id, name, step, value, timestamp_ms FROM metric_points_in
-			ON CONFLICT (run_id, name, step) DO UPDATE SET value = excluded.value, timestamp_ms = excluded.timestamp_ms`); err != nil {
-			return fmt.Errorf("cannot log metrics: %w", err)
-		}
+	if _, err := c.Exec(ctx, `INSERT INTO metric_points (run_id, name, step, value, timestamp_ms)
+		SELECT run_id, name, step, value, timestamp_ms FROM metric_points_in
+		ON CONFLICT (run_id, name, step) DO UPDATE SET value = excluded.value, timestamp_ms = excluded.timestamp_ms`); err != nil {
+		return fmt.Errorf("cannot log metrics: %w", err)
 	}
 	if _, err := c.Exec(ctx, `COMMIT`); err != nil {
 		return fmt.Errorf("cannot log metrics: %w", err)
