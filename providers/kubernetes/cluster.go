@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
-	"time"
 
 	"github.com/zclconf/go-cty/cty"
 	corev1 "k8s.io/api/core/v1"
@@ -14,7 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/mltf/mltf/providers"
-	"github.com/mltf/mltf/providers/trainingkind"
+	"github.com/mltf/mltf/providers/ctyval"
+	"github.com/mltf/mltf/providers/sdk"
 )
 
 // clusterState is what planning and applying a cluster work from.
@@ -50,35 +50,48 @@ func (p *Provider) clusterState(ctx context.Context, address string, config cty.
 	return &clusterState{conn: c, config: cfg, spec: spec, objects: objs, skipped: skipped}, diags
 }
 
-func (p *Provider) planCluster(ctx context.Context, req providers.PlanChangeRequest) providers.PlanChangeResponse {
-	var resp providers.PlanChangeResponse
-	if req.Config.IsNull() {
-		resp.Planned = cty.NullVal(clusterSchema().ImpliedType())
-		return resp
+// clusterKind is the cluster kind: a namespace with its quotas,
+// priorities and pools.
+func (p *Provider) clusterKind() *sdk.Kind {
+	return &sdk.Kind{
+		Schema:  clusterSchema(),
+		Version: 1,
+		Validate: func(ctx context.Context, config cty.Value) providers.Diagnostics {
+			_, diags := decodeCluster(config)
+			return diags
+		},
+		Plan:   p.planCluster,
+		Create: p.applyCluster,
+		Update: p.applyCluster,
+		Delete: p.destroyCluster,
+		Read:   p.readCluster,
 	}
-	st, diags := p.clusterState(ctx, req.Address, req.Config)
-	resp.Diagnostics = diags
+}
+
+func (p *Provider) planCluster(ctx context.Context, pl *sdk.Plan) providers.Diagnostics {
+	pl.RequiresReplace, pl.Reasons = nil, nil
+	st, diags := p.clusterState(ctx, pl.Address, pl.Config)
 	if st == nil {
-		resp.Planned = cty.UnknownVal(clusterSchema().ImpliedType())
-		return resp
+		pl.Planned = cty.UnknownVal(clusterSchema().ImpliedType())
+		return diags
 	}
 	facts := clusterFacts{CreatedNS: cty.UnknownVal(cty.Bool), Nodes: cty.UnknownVal(cty.Number), GPUs: cty.UnknownVal(cty.Number)}
-	if !req.Prior.IsNull() {
-		facts.CreatedNS = trainingkind.GetPath(req.Prior, trainingkind.Attr("created_ns"))
-		facts.Nodes = trainingkind.GetPath(req.Prior, trainingkind.Attr("nodes"))
-		facts.GPUs = trainingkind.GetPath(req.Prior, trainingkind.Attr("gpus"))
-		facts.PoolObserved = priorPoolObserved(req.Prior)
-		if prevNS := trainingkind.GetPath(req.Prior, trainingkind.Attr("namespace")); prevNS.IsKnown() && !prevNS.IsNull() && prevNS.AsString() != st.spec.Namespace {
-			resp.RequiresReplace = []cty.Path{trainingkind.Attr("namespace")}
-			resp.Reasons = append(resp.Reasons, fmt.Sprintf("namespace %s -> %s", prevNS.AsString(), st.spec.Namespace))
+	if !pl.Create() {
+		facts.CreatedNS = ctyval.Get(pl.Prior, ctyval.Attr("created_ns"))
+		facts.Nodes = ctyval.Get(pl.Prior, ctyval.Attr("nodes"))
+		facts.GPUs = ctyval.Get(pl.Prior, ctyval.Attr("gpus"))
+		facts.PoolObserved = priorPoolObserved(pl.Prior)
+		if prevNS := ctyval.Get(pl.Prior, ctyval.Attr("namespace")); prevNS.IsKnown() && !prevNS.IsNull() && prevNS.AsString() != st.spec.Namespace {
+			pl.RequiresReplace = []cty.Path{ctyval.Attr("namespace")}
+			pl.Reasons = append(pl.Reasons, fmt.Sprintf("namespace %s -> %s", prevNS.AsString(), st.spec.Namespace))
 		}
 	}
-	resp.Planned = clusterValue(req.Config, st, facts)
-	resp.Reasons = append(resp.Reasons, "applies "+describeObjects(st.objects))
+	pl.Planned = clusterValue(pl.Config, st, facts)
+	pl.Reasons = append(pl.Reasons, "applies "+describeObjects(st.objects))
 	for _, s := range st.skipped {
-		resp.Reasons = append(resp.Reasons, "skips "+s)
+		pl.Reasons = append(pl.Reasons, "skips "+s)
 	}
-	return resp
+	return diags
 }
 
 // clusterFacts are the observed parts of a cluster value.
@@ -90,12 +103,12 @@ type clusterFacts struct {
 
 func priorPoolObserved(prior cty.Value) map[string][2]cty.Value {
 	out := map[string][2]cty.Value{}
-	pv := trainingkind.GetPath(prior, trainingkind.Attr("pool"))
+	pv := ctyval.Get(prior, ctyval.Attr("pool"))
 	if pv.IsNull() || !pv.IsKnown() {
 		return out
 	}
 	for name, v := range pv.AsValueMap() {
-		out[name] = [2]cty.Value{trainingkind.GetPath(v, trainingkind.Attr("nodes")), trainingkind.GetPath(v, trainingkind.Attr("allocatable_gpus"))}
+		out[name] = [2]cty.Value{ctyval.Get(v, ctyval.Attr("nodes")), ctyval.Get(v, ctyval.Attr("allocatable_gpus"))}
 	}
 	return out
 }
@@ -131,7 +144,7 @@ func clusterValue(config cty.Value, st *clusterState, f clusterFacts) cty.Value 
 	}
 	ety := clusterSchema().Blocks["pool"].Block.ImpliedType()
 	poolVal := cty.MapValEmpty(ety)
-	if pv := trainingkind.GetPath(config, trainingkind.Attr("pool")); !pv.IsNull() && pv.IsKnown() && pv.LengthInt() > 0 {
+	if pv := ctyval.Get(config, ctyval.Attr("pool")); !pv.IsNull() && pv.IsKnown() && pv.LengthInt() > 0 {
 		m := map[string]cty.Value{}
 		for name, cfgPool := range pv.AsValueMap() {
 			pc := st.config.Pools[name]
@@ -161,11 +174,11 @@ func clusterValue(config cty.Value, st *clusterState, f clusterFacts) cty.Value 
 				"nodes":            numOr(obs[0]),
 				"allocatable_gpus": numOr(obs[1]),
 			}
-			m[name] = trainingkind.ObjectWith(cfgPool, vals)
+			m[name] = ctyval.With(cfgPool, vals)
 		}
 		poolVal = cty.MapVal(m)
 	}
-	return trainingkind.ObjectWith(config, map[string]cty.Value{
+	return ctyval.With(config, map[string]cty.Value{
 		"namespace":  cty.StringVal(s.Namespace),
 		"id":         id,
 		"server":     cty.StringVal(st.conn.server),
@@ -183,47 +196,38 @@ func (s *clusterSpec) idOn(server string) cty.Value {
 	return cty.StringVal(strings.TrimRight(server, "/") + "/namespaces/" + s.Namespace)
 }
 
-func (p *Provider) applyCluster(ctx context.Context, req providers.ApplyChangeRequest) providers.ApplyChangeResponse {
-	if req.Planned.IsNull() {
-		return p.destroyCluster(ctx, req)
-	}
-	var resp providers.ApplyChangeResponse
+func (p *Provider) applyCluster(ctx context.Context, req *sdk.Change) (cty.Value, providers.Diagnostics) {
 	st, diags := p.clusterState(ctx, req.Address, req.Config)
-	resp.Diagnostics = diags
 	if st == nil {
-		return resp
+		return cty.NilVal, diags
 	}
 	c := st.conn
-	created := trainingkind.GetPath(req.Prior, trainingkind.Attr("created_ns"))
+	created := ctyval.Get(req.Prior, ctyval.Attr("created_ns"))
 	if req.Prior.IsNull() || !created.IsKnown() || created.IsNull() {
 		_, err := c.typed.CoreV1().Namespaces().Get(ctx, st.spec.Namespace, metav1.GetOptions{})
 		switch {
 		case apierrors.IsNotFound(err):
 			created = cty.True
 		case err != nil:
-			resp.Diagnostics = resp.Diagnostics.Errorf("Cannot read the namespace", "%s", explain(err))
-			return resp
+			return cty.NilVal, diags.Errorf("Cannot read the namespace", "%s", explain(err))
 		default:
 			created = cty.False
 		}
 	}
 	for _, o := range st.objects {
-		req.Events(providers.Event{Type: providers.EventProgress, Time: time.Now(), Progress: &providers.Progress{Message: "applying " + o.About}})
+		req.Progress(providers.Progress{Message: "applying " + o.About})
 		if _, err := c.apply(ctx, o.GVR, o.Obj); err != nil {
-			resp.Diagnostics = resp.Diagnostics.Errorf("Cannot apply the cluster's objects", "%s", explain(err))
-			resp.New = req.Prior
-			return resp
+			return req.Prior, diags.Errorf("Cannot apply the cluster's objects", "%s", explain(err))
 		}
 	}
 	if err := p.prune(ctx, st); err != nil {
-		resp.Diagnostics = resp.Diagnostics.Errorf("Cannot delete objects the cluster no longer needs", "%s", explain(err))
+		diags = diags.Errorf("Cannot delete objects the cluster no longer needs", "%s", explain(err))
 	}
 	facts := clusterFacts{CreatedNS: created}
 	if err := observe(ctx, c, st, &facts); err != nil {
-		resp.Diagnostics = append(resp.Diagnostics, providers.Diagnostic{Severity: providers.Warning, Summary: "Cannot observe the cluster's nodes", Detail: explain(err)})
+		diags = append(diags, providers.Diagnostic{Severity: providers.Warning, Summary: "Cannot observe the cluster's nodes", Detail: explain(err)})
 	}
-	resp.New = clusterValue(req.Config, st, facts)
-	return resp
+	return clusterValue(req.Config, st, facts), diags
 }
 
 // prune deletes the objects of the cluster that its configuration no
@@ -314,43 +318,32 @@ func observe(ctx context.Context, c *conn, st *clusterState, f *clusterFacts) er
 	return nil
 }
 
-func (p *Provider) readCluster(ctx context.Context, req providers.ReadRequest) providers.ReadResponse {
-	if req.Current.IsNull() {
-		return providers.ReadResponse{New: req.Current}
-	}
-	cfg := req.Current
-	st, diags := p.clusterState(ctx, req.Address, cfg)
+func (p *Provider) readCluster(ctx context.Context, req *sdk.Read) (cty.Value, providers.Diagnostics) {
+	st, diags := p.clusterState(ctx, req.Address, req.Current)
 	if st == nil {
-		return providers.ReadResponse{New: req.Current, Private: req.Private, Diagnostics: diags}
+		return req.Current, diags
 	}
 	ns, err := st.conn.typed.CoreV1().Namespaces().Get(ctx, st.spec.Namespace, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) || err == nil && ns.DeletionTimestamp != nil {
-		return providers.ReadResponse{New: cty.NullVal(req.Current.Type())} // gone: plan creates it again
+		return cty.NullVal(req.Current.Type()), nil // gone: plan creates it again
 	}
 	if err != nil {
-		return providers.ReadResponse{New: req.Current, Private: req.Private, Diagnostics: diags.Errorf("Cannot read the namespace", "%s", explain(err))}
+		return req.Current, diags.Errorf("Cannot read the namespace", "%s", explain(err))
 	}
-	facts := clusterFacts{CreatedNS: trainingkind.GetPath(req.Current, trainingkind.Attr("created_ns"))}
+	facts := clusterFacts{CreatedNS: ctyval.Get(req.Current, ctyval.Attr("created_ns"))}
 	if err := observe(ctx, st.conn, st, &facts); err != nil {
 		diags = append(diags, providers.Diagnostic{Severity: providers.Warning, Summary: "Cannot observe the cluster's nodes", Detail: explain(err)})
 	}
-	v := clusterValue(req.Current, st, facts)
-	// Keep the value's type as it was (the engine compares like for like).
-	if conv, err := convertLike(v, req.Current.Type()); err == nil {
-		v = conv
-	}
-	return providers.ReadResponse{New: v, Private: req.Private, Diagnostics: diags}
+	return clusterValue(req.Current, st, facts), diags
 }
 
-func (p *Provider) destroyCluster(ctx context.Context, req providers.ApplyChangeRequest) providers.ApplyChangeResponse {
-	resp := providers.ApplyChangeResponse{New: cty.NullVal(clusterSchema().ImpliedType())}
+func (p *Provider) destroyCluster(ctx context.Context, req *sdk.Change) providers.Diagnostics {
 	st, diags := p.clusterState(ctx, req.Address, req.Prior)
 	if st == nil {
-		resp.Diagnostics, resp.New = diags, req.Prior
-		return resp
+		return diags
 	}
 	c := st.conn
-	createdNS := trainingkind.GetPath(req.Prior, trainingkind.Attr("created_ns"))
+	createdNS := ctyval.Get(req.Prior, ctyval.Attr("created_ns"))
 	deleteNS := createdNS.IsKnown() && !createdNS.IsNull() && createdNS.True()
 	// Cluster-wide objects first, then the namespace's (all of them at
 	// once when the namespace was mltf's).
@@ -363,14 +356,13 @@ func (p *Provider) destroyCluster(ctx context.Context, req providers.ApplyChange
 		if deleteNS && !clusterScoped(o.GVR) {
 			continue // goes with the namespace
 		}
-		req.Events(providers.Event{Type: providers.EventProgress, Time: time.Now(), Progress: &providers.Progress{Message: "deleting " + o.About}})
+		req.Progress(providers.Progress{Message: "deleting " + o.About})
 		if err := c.remove(ctx, o.GVR, o.Obj.GetNamespace(), o.Obj.GetName()); err != nil {
 			errs = append(errs, explain(err))
 		}
 	}
 	if len(errs) > 0 {
-		resp.Diagnostics = resp.Diagnostics.Errorf("Cannot delete the cluster's objects", "%s", strings.Join(errs, "; "))
-		resp.New = req.Prior
+		return diags.Errorf("Cannot delete the cluster's objects", "%s", strings.Join(errs, "; "))
 	}
-	return resp
+	return diags
 }

@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/mltf/mltf/providers/trainingkind"
+	"github.com/mltf/mltf/kinds/training"
 )
 
 // maxCodeArchive is the most code shipped in a ConfigMap (whose limit is
@@ -21,11 +21,11 @@ const maxCodeArchive = 900 << 10
 // archive packs the files of m under dir into a gzip-compressed tar, in a
 // stable order with zero times, and checks that the content is still the
 // one hashed.
-func archive(dir string, m trainingkind.Manifest) ([]byte, error) {
+func archive(dir string, m training.Manifest) ([]byte, error) {
 	var buf bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
 	tw := tar.NewWriter(zw)
-	for _, rel := range trainingkind.SortedKeys(m) {
+	for _, rel := range training.SortedKeys(m) {
 		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
 		if err != nil {
 			return nil, err

@@ -9,8 +9,9 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation"
 
+	"github.com/mltf/mltf/lang/schema"
 	"github.com/mltf/mltf/providers"
-	"github.com/mltf/mltf/providers/trainingkind"
+	"github.com/mltf/mltf/providers/ctyval"
 )
 
 // clusterConfig is a cluster's configuration with defaults applied.
@@ -49,17 +50,17 @@ const (
 var dnsLabelRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 
 func decodeCluster(v cty.Value) (*clusterConfig, providers.Diagnostics) {
-	d := &trainingkind.Decoder{V: v}
+	d := &ctyval.Decoder{V: v}
 	c := &clusterConfig{Priority: map[string]int{}, Pools: map[string]poolConfig{}}
-	c.Namespace = d.Str(trainingkind.Attr("namespace"), "")
+	c.Namespace = d.Str(ctyval.Attr("namespace"), "")
 	if c.Namespace != "" {
 		if errs := validation.IsDNS1123Label(c.Namespace); len(errs) > 0 {
-			d.Errorf(trainingkind.Attr("namespace"), "Invalid namespace", "%q is not a namespace name: %s.", c.Namespace, errs[0])
+			d.Errorf(ctyval.Attr("namespace"), "Invalid namespace", "%q is not a namespace name: %s.", c.Namespace, errs[0])
 		}
 	}
-	if pv := d.Get(trainingkind.Attr("priority")); pv.IsWhollyKnown() && !pv.IsNull() {
+	if pv := d.Get(ctyval.Attr("priority")); pv.IsWhollyKnown() && !pv.IsNull() {
 		for name := range pv.AsValueMap() {
-			p := trainingkind.Attr("priority").Index(cty.StringVal(name))
+			p := ctyval.Attr("priority").Index(cty.StringVal(name))
 			if !dnsLabelRE.MatchString(name) {
 				d.Errorf(p, "Invalid priority name", "%q cannot name a PriorityClass; use lower-case letters, digits and dashes.", name)
 				continue
@@ -71,7 +72,7 @@ func decodeCluster(v cty.Value) (*clusterConfig, providers.Diagnostics) {
 			c.Priority[name] = val
 		}
 	}
-	q := trainingkind.Attr("quota")
+	q := ctyval.Attr("quota")
 	c.Quota.GPUs = d.Count(q.GetAttr("gpus"), 0, 0)
 	c.Quota.CPUs = d.Count(q.GetAttr("cpus"), 0, 0)
 	c.Quota.Memory = d.Str(q.GetAttr("memory"), "")
@@ -80,7 +81,7 @@ func decodeCluster(v cty.Value) (*clusterConfig, providers.Diagnostics) {
 			d.Errorf(q.GetAttr("memory"), "Invalid memory", `quota.memory is %q; write a size like "512Gi" or "64G".`, c.Quota.Memory)
 		}
 	}
-	pv := d.Get(trainingkind.Attr("pool"))
+	pv := d.Get(ctyval.Attr("pool"))
 	if pv.IsKnown() && !pv.IsNull() {
 		for name, b := range pv.AsValueMap() {
 			c.Pools[name] = decodePool(d, name, b)
@@ -91,20 +92,20 @@ func decodeCluster(v cty.Value) (*clusterConfig, providers.Diagnostics) {
 	return c, d.Diags
 }
 
-func decodePool(outer *trainingkind.Decoder, name string, v cty.Value) poolConfig {
-	base := trainingkind.Attr("pool").Index(cty.StringVal(name))
-	d := &trainingkind.Decoder{V: v}
+func decodePool(outer *ctyval.Decoder, name string, v cty.Value) poolConfig {
+	base := ctyval.Attr("pool").Index(cty.StringVal(name))
+	d := &ctyval.Decoder{V: v}
 	pc := poolConfig{
 		Name:             name,
-		GPUsPerNode:      d.Count(trainingkind.Attr("gpus_per_node"), 0, 0),
-		GPUResource:      d.Str(trainingkind.Attr("gpu_resource"), defaultGPUResource),
-		NodeSelector:     d.StrMap(trainingkind.Attr("node_selector")),
-		Tolerations:      d.MapList(trainingkind.Attr("tolerations")),
-		Capacity:         d.Str(trainingkind.Attr("capacity"), "on-demand"),
-		InstanceTypes:    d.StrList(trainingkind.Attr("instance_types")),
-		MaxNodes:         d.Count(trainingkind.Attr("max_nodes"), defaultMaxNodes, 1),
-		ConsolidateAfter: d.Duration(trainingkind.Attr("consolidate_after"), 5*time.Minute),
-		NodeClass:        d.Str(trainingkind.Attr("node_class"), "default"),
+		GPUsPerNode:      d.Count(ctyval.Attr("gpus_per_node"), 0, 0),
+		GPUResource:      d.Str(ctyval.Attr("gpu_resource"), defaultGPUResource),
+		NodeSelector:     d.StrMap(ctyval.Attr("node_selector")),
+		Tolerations:      d.MapList(ctyval.Attr("tolerations")),
+		Capacity:         d.Str(ctyval.Attr("capacity"), "on-demand"),
+		InstanceTypes:    d.StrList(ctyval.Attr("instance_types")),
+		MaxNodes:         d.Count(ctyval.Attr("max_nodes"), defaultMaxNodes, 1),
+		ConsolidateAfter: d.Duration(ctyval.Attr("consolidate_after"), 5*time.Minute),
+		NodeClass:        d.Str(ctyval.Attr("node_class"), "default"),
 	}
 	if !dnsLabelRE.MatchString(name) || len(name) > 30 {
 		d.Errorf(nil, "Invalid pool name", "pool %q: use at most 30 lower-case letters, digits and dashes; it names Kubernetes objects.", name)
@@ -112,31 +113,31 @@ func decodePool(outer *trainingkind.Decoder, name string, v cty.Value) poolConfi
 	switch pc.Capacity {
 	case "on-demand", "spot", "any":
 	default:
-		d.Errorf(trainingkind.Attr("capacity"), "Invalid capacity", `capacity is %q; use "on-demand", "spot" or "any".`, pc.Capacity)
+		d.Errorf(ctyval.Attr("capacity"), "Invalid capacity", `capacity is %q; use "on-demand", "spot" or "any".`, pc.Capacity)
 	}
 	if errs := validation.IsQualifiedName(pc.GPUResource); len(errs) > 0 {
-		d.Errorf(trainingkind.Attr("gpu_resource"), "Invalid gpu_resource", "%q is not a resource name: %s.", pc.GPUResource, errs[0])
+		d.Errorf(ctyval.Attr("gpu_resource"), "Invalid gpu_resource", "%q is not a resource name: %s.", pc.GPUResource, errs[0])
 	}
 	for k, val := range pc.NodeSelector {
 		if errs := validation.IsQualifiedName(k); len(errs) > 0 {
-			d.Errorf(trainingkind.Attr("node_selector").Index(cty.StringVal(k)), "Invalid node label", "%q is not a label key: %s.", k, errs[0])
+			d.Errorf(ctyval.Attr("node_selector").Index(cty.StringVal(k)), "Invalid node label", "%q is not a label key: %s.", k, errs[0])
 		}
 		if errs := validation.IsValidLabelValue(val); len(errs) > 0 {
-			d.Errorf(trainingkind.Attr("node_selector").Index(cty.StringVal(k)), "Invalid node label value", "%q is not a label value: %s.", val, errs[0])
+			d.Errorf(ctyval.Attr("node_selector").Index(cty.StringVal(k)), "Invalid node label value", "%q is not a label value: %s.", val, errs[0])
 		}
 	}
-	checkTolerations(d, trainingkind.Attr("tolerations"), pc.Tolerations)
+	checkTolerations(d, ctyval.Attr("tolerations"), pc.Tolerations)
 	for _, x := range d.Diags {
 		x.Attribute = append(append(cty.Path{}, base...), x.Attribute...)
 		outer.Diags = append(outer.Diags, x)
 	}
 	for _, u := range d.Unknown {
-		outer.Unknown = append(outer.Unknown, trainingkind.PathString(base)+"."+u)
+		outer.Unknown = append(outer.Unknown, schema.FormatPath(base)+"."+u)
 	}
 	return pc
 }
 
-func checkTolerations(d *trainingkind.Decoder, p cty.Path, ts []map[string]string) {
+func checkTolerations(d *ctyval.Decoder, p cty.Path, ts []map[string]string) {
 	for i, t := range ts {
 		for k := range t {
 			switch k {

@@ -9,15 +9,16 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation"
 
+	"github.com/mltf/mltf/kinds/training"
 	"github.com/mltf/mltf/providers"
-	"github.com/mltf/mltf/providers/trainingkind"
+	"github.com/mltf/mltf/providers/ctyval"
 )
 
 // trainingConfig is a training's configuration: the kind's attributes
-// (trainingkind.Config), what this provider reads of the pool, and its
+// (training.Config), what this provider reads of the pool, and its
 // options {} block.
 type trainingConfig struct {
-	trainingkind.Config
+	training.Config
 	Pool    poolRef
 	Options podOptions
 }
@@ -78,26 +79,26 @@ func (c *trainingConfig) Namespace() string {
 // rules are this provider's defaults of the kind: rendezvous on port
 // 29500 of pod 0, and a dataset's source before its path (pods cannot read
 // this machine's files).
-var rules = trainingkind.Rules{MasterPort: defaultMasterPort, Locations: []string{"source", "uri", "url", "path"}}
+var rules = training.Rules{MasterPort: defaultMasterPort, Locations: []string{"source", "uri", "url", "path"}}
 
 // decodeTraining reads a training's configuration value. Every mistake is
 // a diagnostic pointing at its attribute.
 func decodeTraining(v cty.Value) (*trainingConfig, providers.Diagnostics) {
-	d := &trainingkind.Decoder{V: v}
-	c := &trainingConfig{Config: *trainingkind.Decode(d, rules)}
-	if c.Image == "" && d.Get(trainingkind.Attr("image")).IsKnown() {
-		d.Errorf(trainingkind.Attr("image"), "Missing image", `a training on Kubernetes needs a container image with its runtime, e.g. image = "pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime".`)
+	d := &ctyval.Decoder{V: v}
+	c := &trainingConfig{Config: *training.Decode(d, rules)}
+	if c.Image == "" && d.Get(ctyval.Attr("image")).IsKnown() {
+		d.Errorf(ctyval.Attr("image"), "Missing image", `a training on Kubernetes needs a container image with its runtime, e.g. image = "pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime".`)
 	}
-	dist, res := trainingkind.Attr("distributed"), trainingkind.Attr("resources")
+	dist, res := ctyval.Attr("distributed"), ctyval.Attr("resources")
 	if c.Memory != "" {
 		if _, err := resource.ParseQuantity(c.Memory); err != nil {
 			d.Errorf(res.GetAttr("memory"), "Invalid memory", `memory is %q; write a size like "64Gi" or "512Mi".`, c.Memory)
 		}
 	}
-	for _, name := range trainingkind.SortedKeys(c.SecretEnv) {
+	for _, name := range training.SortedKeys(c.SecretEnv) {
 		ref := c.SecretEnv[name]
-		if r, err := trainingkind.ParseSecretRef(ref); err == nil && r.Scheme != "secret" {
-			d.Errorf(trainingkind.Attr("secret_env").Index(cty.StringVal(name)), "Secret not readable by the pods",
+		if r, err := training.ParseSecretRef(ref); err == nil && r.Scheme != "secret" {
+			d.Errorf(ctyval.Attr("secret_env").Index(cty.StringVal(name)), "Secret not readable by the pods",
 				`%q is read on the machine running mltf apply, which the pods cannot see; on Kubernetes put the value in a Secret and write "secret:NAME/KEY".`, ref)
 		}
 	}
@@ -106,7 +107,7 @@ func decodeTraining(v cty.Value) (*trainingConfig, providers.Diagnostics) {
 
 	if c.Pool.Known {
 		if c.Pool.Provider != "" && c.Pool.Provider != providerName {
-			d.Errorf(trainingkind.Attr("pool"), "Pool of another provider", "the pool belongs to a %q cluster; the kubernetes provider runs trainings on pools of kubernetes clusters.", c.Pool.Provider)
+			d.Errorf(ctyval.Attr("pool"), "Pool of another provider", "the pool belongs to a %q cluster; the kubernetes provider runs trainings on pools of kubernetes clusters.", c.Pool.Provider)
 		}
 		if c.Backend == "nccl" && c.Pool.GPUsPerNode == 0 && c.GPUs == 0 {
 			d.Errorf(dist.GetAttr("backend"), "nccl needs GPUs", `backend "nccl" needs GPUs, and pool %q has gpus_per_node = 0; use "gloo" or "auto".`, c.Pool.Name)
@@ -118,7 +119,7 @@ func decodeTraining(v cty.Value) (*trainingConfig, providers.Diagnostics) {
 		}
 		if p := c.Options.Priority; p != "" {
 			if _, ok := c.Pool.PriorityClasses[p]; !ok {
-				d.Errorf(trainingkind.Attr("options", "priority"), "Unknown priority", "the cluster has no priority %q; it has %s.", p, keysOrNone(c.Pool.PriorityClasses))
+				d.Errorf(ctyval.Attr("options", "priority"), "Unknown priority", "the cluster has no priority %q; it has %s.", p, keysOrNone(c.Pool.PriorityClasses))
 			}
 		}
 	}
@@ -126,15 +127,15 @@ func decodeTraining(v cty.Value) (*trainingConfig, providers.Diagnostics) {
 	return c, d.Diags
 }
 
-// plannedInputs are c's inputs (trainingkind.PlanInputs), its data
+// plannedInputs are c's inputs (training.PlanInputs), its data
 // locations as written: the pods read them, not this machine.
-func plannedInputs(c *trainingConfig, workDir string) (*trainingkind.Inputs, trainingkind.Manifest, map[string]trainingkind.DataRef, error) {
-	p, err := trainingkind.PlanInputs(&c.Config, c.ResolvedBackend(), workDir, false)
+func plannedInputs(c *trainingConfig, workDir string) (*training.Inputs, training.Manifest, map[string]training.DataRef, error) {
+	p, err := training.PlanInputs(&c.Config, c.ResolvedBackend(), workDir, false)
 	return p.Inputs, p.Code, p.Data, err
 }
 
-func decodeOptions(d *trainingkind.Decoder) podOptions {
-	o := trainingkind.Attr("options")
+func decodeOptions(d *ctyval.Decoder) podOptions {
+	o := ctyval.Attr("options")
 	opt := podOptions{
 		Namespace:        d.Str(o.GetAttr("namespace"), ""),
 		ServiceAccount:   d.Str(o.GetAttr("service_account"), ""),
@@ -187,8 +188,8 @@ func decodeOptions(d *trainingkind.Decoder) podOptions {
 	return opt
 }
 
-func decodePoolRef(d *trainingkind.Decoder) poolRef {
-	p := trainingkind.Attr("pool")
+func decodePoolRef(d *ctyval.Decoder) poolRef {
+	p := ctyval.Attr("pool")
 	v := d.Get(p)
 	if v.IsNull() {
 		return poolRef{}
@@ -201,20 +202,20 @@ func decodePoolRef(d *trainingkind.Decoder) poolRef {
 		d.Errorf(p, "Invalid pool", "pool must be a cluster's pool, e.g. cluster.gpu.pool.a100.")
 		return poolRef{}
 	}
-	pd := &trainingkind.Decoder{V: v}
+	pd := &ctyval.Decoder{V: v}
 	ref := poolRef{
-		Name:            pd.Str(trainingkind.Attr("name"), ""),
-		ClusterID:       pd.Str(trainingkind.Attr("cluster_id"), ""),
-		Provider:        pd.Str(trainingkind.Attr("provider"), ""),
-		Namespace:       pd.Str(trainingkind.Attr("namespace"), ""),
-		GPUsPerNode:     trainingkind.NumInt(trainingkind.GetPath(v, trainingkind.Attr("gpus_per_node"))),
-		GPUResource:     pd.Str(trainingkind.Attr("gpu_resource"), defaultGPUResource),
-		NodeSelector:    pd.StrMap(trainingkind.Attr("node_selector")),
-		Tolerations:     pd.MapList(trainingkind.Attr("tolerations")),
-		Queue:           pd.Str(trainingkind.Attr("queue"), ""),
-		NodePool:        pd.Str(trainingkind.Attr("node_pool"), ""),
-		ServiceAccount:  pd.Str(trainingkind.Attr("service_account"), ""),
-		PriorityClasses: pd.StrMap(trainingkind.Attr("priority_classes")),
+		Name:            pd.Str(ctyval.Attr("name"), ""),
+		ClusterID:       pd.Str(ctyval.Attr("cluster_id"), ""),
+		Provider:        pd.Str(ctyval.Attr("provider"), ""),
+		Namespace:       pd.Str(ctyval.Attr("namespace"), ""),
+		GPUsPerNode:     ctyval.Int(ctyval.Get(v, ctyval.Attr("gpus_per_node"))),
+		GPUResource:     pd.Str(ctyval.Attr("gpu_resource"), defaultGPUResource),
+		NodeSelector:    pd.StrMap(ctyval.Attr("node_selector")),
+		Tolerations:     pd.MapList(ctyval.Attr("tolerations")),
+		Queue:           pd.Str(ctyval.Attr("queue"), ""),
+		NodePool:        pd.Str(ctyval.Attr("node_pool"), ""),
+		ServiceAccount:  pd.Str(ctyval.Attr("service_account"), ""),
+		PriorityClasses: pd.StrMap(ctyval.Attr("priority_classes")),
 	}
 	// The pool's computed parts may be unknown while its cluster is being
 	// created; what the pods need must be known to fingerprint and render.

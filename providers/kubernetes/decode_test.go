@@ -8,7 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/mltf/mltf/providers/trainingkind"
+	"github.com/mltf/mltf/lang/schema"
 )
 
 func TestDecodeTrainingErrors(t *testing.T) {
@@ -37,7 +37,7 @@ func TestDecodeTrainingErrors(t *testing.T) {
 			_, diags := decodeTraining(trainingVal(tc.set))
 			var got []string
 			for _, d := range diags {
-				got = append(got, d.Summary+" @ "+trainingkind.PathString(d.Attribute))
+				got = append(got, d.Summary+" @ "+schema.FormatPath(d.Attribute))
 			}
 			if d := cmp.Diff([]string{tc.want + " @ " + tc.path}, got); d != "" {
 				t.Errorf("diagnostics (-want +got):\n%s", d)
@@ -65,7 +65,7 @@ func TestDecodeClusterErrors(t *testing.T) {
 			_, diags := decodeCluster(tc.v)
 			var got []string
 			for _, d := range diags {
-				got = append(got, d.Summary+" @ "+trainingkind.PathString(d.Attribute))
+				got = append(got, d.Summary+" @ "+schema.FormatPath(d.Attribute))
 			}
 			if d := cmp.Diff([]string{tc.want}, got); d != "" {
 				t.Errorf("diagnostics (-want +got):\n%s", d)

@@ -18,6 +18,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/mltf/mltf/internal/e2e"
+	"github.com/mltf/mltf/kinds/training"
 )
 
 // cliConfig is the configuration of TestLiveCLILifecycle: a 2-node
@@ -142,8 +143,8 @@ func TestLiveCLILifecycle(t *testing.T) {
 			t.Errorf("apply lacks %q:\n%s", w, apply.Stdout)
 		}
 	}
-	if got := mltf(0, time.Minute, "output", "-raw", "status").Stdout; got != statusFinished {
-		t.Fatalf("output status = %q, want %q\napply:\n%s", got, statusFinished, apply.Stdout)
+	if got := mltf(0, time.Minute, "output", "-raw", "status").Stdout; got != training.StatusFinished {
+		t.Fatalf("output status = %q, want %q\napply:\n%s", got, training.StatusFinished, apply.Stdout)
 	}
 	if got := mltf(0, time.Minute, "output", "-raw", "accuracy").Stdout; got != "0.875" {
 		t.Errorf("output accuracy = %q, want 0.875 (the pod logs' last value)", got)

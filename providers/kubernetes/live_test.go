@@ -18,8 +18,8 @@ import (
 	"k8s.io/client-go/dynamic"
 	"sigs.k8s.io/yaml"
 
+	"github.com/mltf/mltf/kinds/training"
 	"github.com/mltf/mltf/providers"
-	"github.com/mltf/mltf/providers/trainingkind"
 )
 
 // trainingFor is a 2-node training on the pool; annotations drive kwok.
@@ -233,8 +233,8 @@ func TestLiveTrainingTwoNodes(t *testing.T) {
 	if !strings.Contains(strings.Join(plan.Reasons, " "), "new run: 2 nodes × 4 procs (nccl)") {
 		t.Errorf("plan reasons %v", plan.Reasons)
 	}
-	f := trainingkind.FactsOf(resp.New)
-	if f.Status != statusFinished {
+	f := training.FactsOf(resp.New)
+	if f.Status != training.StatusFinished {
 		t.Fatalf("status %q\n%s", f.Status, strings.Join(ev.logs(), "\n"))
 	}
 	if f.Metrics["loss"] != 0.25 || f.Metrics["accuracy"] != 0.93 {
@@ -315,7 +315,7 @@ func TestLivePreemptionRestartsGang(t *testing.T) {
 	eventually(t, "the partial state", time.Minute, func() bool {
 		v, _, ok := ev.partial()
 		if ok {
-			runID = trainingkind.FactsOf(v).RunID
+			runID = training.FactsOf(v).RunID
 		}
 		return ok
 	})
@@ -335,8 +335,8 @@ func TestLivePreemptionRestartsGang(t *testing.T) {
 		h.finishPod(p)
 	}
 	<-done
-	f := trainingkind.FactsOf(resp.v)
-	if f.Status != statusFinished || f.Restarts[causeInfra] != 1 {
+	f := training.FactsOf(resp.v)
+	if f.Status != training.StatusFinished || f.Restarts[causeInfra] != 1 {
 		t.Fatalf("status %q restarts %v diags %s\n%s", f.Status, f.Restarts, resp.diags, strings.Join(ev.logs(), "\n"))
 	}
 	if !strings.Contains(strings.Join(ev.logs(), "\n"), "PreemptionByScheduler") {
@@ -351,9 +351,9 @@ func TestLiveUserErrorBeyondBudget(t *testing.T) {
 	pool := poolOf(h.cluster(ctx), "a100")
 	cfg := h.trainingFor(pool, map[string]string{"kwok.mltf.dev/outcome": "fail", "kwok.mltf.dev/after": "1s", "kwok.mltf.dev/exit-code": "3"}, 0, 0.2)
 	resp, _ := h.apply(ctx, h.p, change{kind: kindTraining, address: "training.mlp", config: cfg}, nil)
-	f := trainingkind.FactsOf(resp.New)
+	f := training.FactsOf(resp.New)
 	msg := fmt.Sprint(resp.Diagnostics)
-	if f.Status != statusFailed || !resp.Diagnostics.HasErrors() || !strings.Contains(msg, "exited with code 3") || !strings.Contains(msg, "retry.user_error = 0") {
+	if f.Status != training.StatusFailed || !resp.Diagnostics.HasErrors() || !strings.Contains(msg, "exited with code 3") || !strings.Contains(msg, "retry.user_error = 0") {
 		t.Fatalf("status %q, diagnostics %s", f.Status, msg)
 	}
 	h.destroyTraining(resp.New, resp.Private)
@@ -378,11 +378,11 @@ func TestLiveReattachAfterKilledApply(t *testing.T) {
 		partial, partialPriv, ok = ev.partial()
 		return ok
 	})
-	runID := trainingkind.FactsOf(partial).RunID
+	runID := training.FactsOf(partial).RunID
 	h.waitRunning(runID, 1, 2)
 	kill() // mltf killed mid-run: the Job goes on
-	if v := <-first; trainingkind.FactsOf(v).Status != statusRunning {
-		t.Fatalf("a stopped apply returns the running run, got %q", trainingkind.FactsOf(v).Status)
+	if v := <-first; training.FactsOf(v).Status != training.StatusRunning {
+		t.Fatalf("a stopped apply returns the running run, got %q", training.FactsOf(v).Status)
 	}
 
 	// A new mltf process: plan re-attaches to the saved run.
@@ -403,7 +403,7 @@ func TestLiveReattachAfterKilledApply(t *testing.T) {
 		h.finishPod(p)
 	}
 	v := <-second
-	if f := trainingkind.FactsOf(v); f.RunID != runID || f.Status != statusFinished {
+	if f := training.FactsOf(v); f.RunID != runID || f.Status != training.StatusFinished {
 		t.Fatalf("re-attached run %s status %q, want %s finished", f.RunID, f.Status, runID)
 	}
 	jobs, _ := h.kube.BatchV1().Jobs(h.ns).List(ctx, metav1.ListOptions{LabelSelector: labelManagedBy + "=mltf," + labelComponent + "=training"})

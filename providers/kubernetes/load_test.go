@@ -11,7 +11,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/mltf/mltf/providers/trainingkind"
+	"github.com/mltf/mltf/kinds/training"
 )
 
 func cpuTime() time.Duration {
@@ -69,7 +69,7 @@ func TestLiveSupervise100Runs(t *testing.T) {
 	wg.Wait()
 	cpu, wall := cpuTime()-cpu0, time.Since(wall0)
 	for i, v := range results {
-		if f := trainingkind.FactsOf(v); f.Status != statusFinished {
+		if f := training.FactsOf(v); f.Status != training.StatusFinished {
 			t.Errorf("run %d: %q", i, f.Status)
 		}
 	}

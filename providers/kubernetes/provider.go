@@ -2,14 +2,15 @@ package kubernetes
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"sync"
 
+	"github.com/zclconf/go-cty/cty"
 	"k8s.io/client-go/rest"
 
 	"github.com/mltf/mltf/providers"
-	"github.com/mltf/mltf/providers/trainingkind"
+	"github.com/mltf/mltf/providers/ctyval"
+	"github.com/mltf/mltf/providers/runflow"
+	"github.com/mltf/mltf/providers/sdk"
 )
 
 const (
@@ -26,20 +27,21 @@ type Options struct {
 	// OpenTracker opens the tracking store of Settings.TrackingURL.
 	// Default: the store of package state/tracking. A nil Tracker turns
 	// tracking off.
-	OpenTracker func(ctx context.Context, url, workDir string) (Tracker, error)
+	OpenTracker func(ctx context.Context, url, workDir string) (runflow.Tracker, error)
 }
 
-// Provider is the Kubernetes provider.
+// Provider is the Kubernetes provider: the cluster kind, and the training
+// kind carried out by the run flow on the cluster (the backend of
+// backend.go).
 type Provider struct {
+	*sdk.Provider
 	opts Options
+	flow *runflow.Flow
 
-	mu       sync.Mutex
-	settings providers.Settings
-	connCfg  connSettings
-	conn     *conn
-	connErr  error
-	tracker  Tracker
-	stop     *providers.StopSignal // fired by Stop
+	mu      sync.Mutex
+	connCfg connSettings
+	conn    *conn
+	connErr error
 }
 
 var _ providers.Interface = (*Provider)(nil)
@@ -49,71 +51,39 @@ func New() providers.Interface { return NewWithOptions(Options{}) }
 
 // NewWithOptions returns a Kubernetes provider with non-default options.
 func NewWithOptions(opts Options) *Provider {
-	return &Provider{opts: opts, stop: providers.NewStopSignal()}
-}
-
-func (p *Provider) GetSchema(ctx context.Context) providers.GetSchemaResponse {
-	return providers.GetSchemaResponse{
-		Provider: providerSchema(),
-		Kinds: map[string]providers.Kind{
-			kindCluster:  {Block: clusterSchema(), Version: 1},
-			kindTraining: {Block: trainingSchema(), Version: 1, LongRunning: true},
+	p := &Provider{opts: opts}
+	p.flow = &runflow.Flow{Backend: &backend{p: p}, OpenTracker: opts.OpenTracker}
+	p.Provider = &sdk.Provider{
+		Schema:        providerSchema(),
+		ConfigureFunc: p.configure,
+		Kinds: map[string]*sdk.Kind{
+			kindCluster:  p.clusterKind(),
+			kindTraining: p.flow.Kind(trainingSchema()),
 		},
+		CloseFunc: p.close,
 	}
+	return p
 }
 
-func (p *Provider) ValidateConfig(ctx context.Context, req providers.ValidateConfigRequest) providers.ValidateConfigResponse {
-	switch req.Kind {
-	case kindCluster:
-		_, diags := decodeCluster(req.Config)
-		return providers.ValidateConfigResponse{Diagnostics: diags}
-	case kindTraining:
-		_, diags := decodeTraining(req.Config)
-		return providers.ValidateConfigResponse{Diagnostics: diags}
-	}
-	return providers.ValidateConfigResponse{Diagnostics: unknownKind(req.Kind)}
-}
-
-func unknownKind(kind string) providers.Diagnostics {
-	return providers.Diagnostics{}.Errorf("Unsupported kind", "the kubernetes provider has no kind %q; it owns cluster and training.", kind)
-}
-
-// Configure reads the provider block. The connection is made on first
+// configure reads the provider block. The connection is made on first
 // use, so that a configuration without Kubernetes resources never needs
 // a reachable cluster.
-func (p *Provider) Configure(ctx context.Context, req providers.ConfigureRequest) providers.ConfigureResponse {
-	var diags providers.Diagnostics
-	d := &trainingkind.Decoder{V: req.Config}
+func (p *Provider) configure(ctx context.Context, config cty.Value, s providers.Settings) providers.Diagnostics {
+	d := &ctyval.Decoder{V: config}
 	cs := connSettings{
-		Kubeconfig: d.Str(trainingkind.Attr("kubeconfig"), ""),
-		Context:    d.Str(trainingkind.Attr("context"), ""),
-		Namespace:  d.Str(trainingkind.Attr("namespace"), ""),
+		Kubeconfig: d.Str(ctyval.Attr("kubeconfig"), ""),
+		Context:    d.Str(ctyval.Attr("context"), ""),
+		Namespace:  d.Str(ctyval.Attr("namespace"), ""),
 	}
-	diags = append(diags, d.Diags...)
-	s := req.Settings
-	if s.WorkDir == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			return providers.ConfigureResponse{Diagnostics: diags.FromError("Cannot find the working directory", err)}
-		}
-		s.WorkDir = wd
-	}
-	var tr Tracker
-	if s.TrackingURL != "" {
-		open := p.opts.OpenTracker
-		if open == nil {
-			open = openTrackingStore
-		}
-		var err error
-		tr, err = open(ctx, s.TrackingURL, s.WorkDir)
-		if err != nil {
-			diags = diags.FromError("Cannot open the tracking store", fmt.Errorf("%s: %w", s.TrackingURL, err))
-		}
+	diags := d.Diags
+	s, err := runflow.WorkDir(s)
+	if err != nil {
+		return diags.FromError("Cannot find the working directory", err)
 	}
 	p.mu.Lock()
-	p.settings, p.connCfg, p.tracker = s, cs, tr
+	p.connCfg = cs
 	p.mu.Unlock()
-	return providers.ConfigureResponse{Diagnostics: diags}
+	return append(diags, p.flow.Configure(ctx, s)...)
 }
 
 // connection returns the connection to the API server, made once.
@@ -139,71 +109,20 @@ func (p *Provider) connection() (*conn, error) {
 	return p.conn, p.connErr
 }
 
-func (p *Provider) config() (providers.Settings, Tracker) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.settings, p.tracker
-}
-
-func (p *Provider) PlanChange(ctx context.Context, req providers.PlanChangeRequest) providers.PlanChangeResponse {
-	switch req.Kind {
-	case kindCluster:
-		return p.planCluster(ctx, req)
-	case kindTraining:
-		return p.planTraining(ctx, req)
-	}
-	return providers.PlanChangeResponse{Diagnostics: unknownKind(req.Kind)}
-}
-
-func (p *Provider) ApplyChange(ctx context.Context, req providers.ApplyChangeRequest) providers.ApplyChangeResponse {
-	if req.Events == nil {
-		req.Events = func(providers.Event) {}
-	}
-	switch req.Kind {
-	case kindCluster:
-		return p.applyCluster(ctx, req)
-	case kindTraining:
-		return p.applyTraining(ctx, req)
-	}
-	return providers.ApplyChangeResponse{Diagnostics: unknownKind(req.Kind)}
-}
-
-func (p *Provider) Read(ctx context.Context, req providers.ReadRequest) providers.ReadResponse {
-	switch req.Kind {
-	case kindCluster:
-		return p.readCluster(ctx, req)
-	case kindTraining:
-		return p.readTraining(ctx, req)
-	}
-	return providers.ReadResponse{Diagnostics: unknownKind(req.Kind)}
-}
-
 func (p *Provider) Import(ctx context.Context, req providers.ImportRequest) providers.ImportResponse {
 	return providers.ImportResponse{Diagnostics: providers.Diagnostics{}.Errorf("Import not supported",
 		"the kubernetes provider cannot import %s %q; declare it and let mltf apply create or adopt it (a cluster adopts an existing namespace).", req.Kind, req.ID)}
 }
 
-// Stop makes running ApplyChange calls return at once. Their Jobs go on
-// in the cluster; the next apply re-attaches.
-func (p *Provider) Stop(ctx context.Context) error {
-	p.stop.Stop()
-	return nil
-}
-
-func (p *Provider) stopped() <-chan struct{} { return p.stop.Done() }
-
-func (p *Provider) Close() error {
+func (p *Provider) close() error {
 	p.mu.Lock()
-	tr, c := p.tracker, p.conn
-	p.tracker, p.conn = nil, nil
+	c := p.conn
+	p.conn = nil
 	p.mu.Unlock()
 	if c != nil {
 		c.close()
 	}
-	if tr != nil {
-		return tr.Close()
-	}
-	return nil
+	return p.flow.Close()
 }
 
 // connDiags turns a connection failure into a diagnostic.

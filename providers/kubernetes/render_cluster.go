@@ -13,7 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 
-	"github.com/mltf/mltf/providers/trainingkind"
+	"github.com/mltf/mltf/kinds/training"
 )
 
 // Names of the cluster's objects in its namespace.
@@ -91,7 +91,7 @@ func (s *clusterSpec) objects() (objs []object, skipped []string) {
 				}}}}, "LimitRange "+limitRangeName)
 		}
 	}
-	for _, name := range trainingkind.SortedKeys(s.Config.Priority) {
+	for _, name := range training.SortedKeys(s.Config.Priority) {
 		pc := &schedulingv1.PriorityClass{TypeMeta: metav1.TypeMeta{APIVersion: "scheduling.k8s.io/v1", Kind: "PriorityClass"},
 			ObjectMeta:  metav1.ObjectMeta{Name: s.priorityClassName(name), Labels: s.labels()},
 			Value:       int32(s.Config.Priority[name]),
@@ -112,7 +112,7 @@ func (s *clusterSpec) objects() (objs []object, skipped []string) {
 		RoleRef:    rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: trainingAccount},
 		Subjects:   []rbacv1.Subject{{Kind: "ServiceAccount", Name: trainingAccount, Namespace: s.Namespace}}}, "RoleBinding "+trainingAccount)
 
-	pools := trainingkind.SortedKeys(s.Config.Pools)
+	pools := training.SortedKeys(s.Config.Pools)
 	for _, name := range pools {
 		if s.Karpenter {
 			objs = append(objs, object{GVR: gvrNodePool, Obj: s.nodePool(s.Config.Pools[name]), About: "Karpenter NodePool " + s.nodePoolName(name)})
@@ -160,7 +160,7 @@ func (s *clusterSpec) gpuResources() []string {
 			seen[p.GPUResource] = true
 		}
 	}
-	return trainingkind.SortedKeys(seen)
+	return training.SortedKeys(seen)
 }
 
 func (s *clusterSpec) nodePool(p poolConfig) *unstructured.Unstructured {

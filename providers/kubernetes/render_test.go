@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mltf/mltf/kinds/training"
 	"github.com/zclconf/go-cty/cty"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -239,10 +240,11 @@ func TestRenderSensitiveEnv(t *testing.T) {
 		"env":    cty.MapVal(map[string]cty.Value{"FOO": cty.StringVal("bar"), "API_TOKEN": cty.StringVal("SUPERSECRET123")}),
 		"params": cty.ObjectVal(map[string]cty.Value{"key": cty.StringVal("SUPERSECRET123")}),
 	}))
-	if err := spec.setSecrets([]cty.Path{
+	sensitive := []cty.Path{
 		cty.GetAttrPath("env").Index(cty.StringVal("API_TOKEN")),
 		cty.GetAttrPath("params").GetAttr("key"),
-	}); err != nil {
+	}
+	if err := spec.setSecrets(sensitive); err != nil {
 		t.Fatal(err)
 	}
 	objs := spec.render()
@@ -269,7 +271,7 @@ func TestRenderSensitiveEnv(t *testing.T) {
 	if env := envMap(objs.Job.Spec.Template.Spec.Containers[0]); env["FOO"] != "bar" {
 		t.Errorf("plain env lost: %v", env)
 	}
-	if string(spec.trackedParams()) != `{"key":"(sensitive value)"}` {
-		t.Errorf("tracked params %s", spec.trackedParams())
+	if tracked, _ := spec.Config.TrackedParams(training.SecretsOf(sensitive)); string(tracked) != `{"key":"(sensitive value)"}` {
+		t.Errorf("tracked params %s", tracked)
 	}
 }

@@ -14,7 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
-	"github.com/mltf/mltf/providers/trainingkind"
+	"github.com/mltf/mltf/kinds/training"
 	"github.com/mltf/mltf/sdk/python"
 )
 
@@ -35,16 +35,13 @@ type runSpec struct {
 	Fingerprint               string
 	Attempt                   int
 	Config                    *trainingConfig
-	Inputs                    *trainingkind.Inputs
-	Data                      map[string]trainingkind.DataRef
+	Inputs                    *training.Inputs
+	Data                      map[string]training.DataRef
 	Code                      []byte // code.tar.gz; nil with code_in_image
 	ArtifactsURL              string // the mltf { artifacts } URL
 	// Restarts so far by cause, recorded on the Job for a re-attaching
 	// apply.
 	Restarts map[string]int
-	// TrackedParams are the params the tracking store records: sensitive
-	// values hidden. Nil: Inputs.Params.
-	TrackedParams []byte
 	// Secrets are the variables whose values are sensitive (env values
 	// derived from sensitive variables, MLTF_PARAMS holding one): they go
 	// into the run's Secret, and the Job refers to them by key.
@@ -386,14 +383,14 @@ func (s *runSpec) env() []corev1.EnvVar {
 		contract["PYTHONPATH"] = sdkDir
 	}
 	for name, r := range s.Data {
-		contract[trainingkind.DataEnvName(name)] = r.Location
+		contract[training.DataEnvName(name)] = r.Location
 	}
 	delete(set, "MLTF_RESUME_FROM") // the launcher finds it on the volume
 	for k, v := range contract {
 		set[k] = v
 	}
 	out := make([]corev1.EnvVar, 0, len(set)+len(c.SecretEnv)+2)
-	for _, k := range trainingkind.SortedKeys(set) {
+	for _, k := range training.SortedKeys(set) {
 		if _, ok := s.Secrets[k]; ok {
 			out = append(out, corev1.EnvVar{Name: k, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
 				LocalObjectReference: corev1.LocalObjectReference{Name: s.base()}, Key: k}}})
@@ -403,8 +400,8 @@ func (s *runSpec) env() []corev1.EnvVar {
 	}
 	// secret_env: the pods read the values from Secrets; neither the Job
 	// nor the state ever holds them.
-	for _, k := range trainingkind.SortedKeys(c.SecretEnv) {
-		if r, err := trainingkind.ParseSecretRef(c.SecretEnv[k]); err == nil && r.Scheme == "secret" {
+	for _, k := range training.SortedKeys(c.SecretEnv) {
+		if r, err := training.ParseSecretRef(c.SecretEnv[k]); err == nil && r.Scheme == "secret" {
 			out = append(out, corev1.EnvVar{Name: k, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
 				LocalObjectReference: corev1.LocalObjectReference{Name: r.Name}, Key: r.Key}}})
 		}

@@ -3,8 +3,8 @@ package kubernetes
 import (
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/mltf/mltf/kinds/training"
 	"github.com/mltf/mltf/lang/schema"
-	"github.com/mltf/mltf/providers/trainingkind"
 )
 
 func optional(t cty.Type, desc string) *schema.Attribute {
@@ -92,11 +92,11 @@ func clusterSchema() *schema.Block {
 // configuration.
 var poolComputed = []string{"name", "cluster_id", "provider", "namespace", "slots", "gpus", "queue", "node_pool", "service_account", "priority_classes", "nodes", "allocatable_gpus"}
 
-// trainingSchema is the kind's schema (trainingkind.Schema) with this
+// trainingSchema is the kind's schema (training.Schema) with this
 // provider's options {} block.
 func trainingSchema() *schema.Block {
 	s := cty.String
-	b := trainingkind.Schema()
+	b := training.Schema()
 	b.Blocks["options"] = &schema.NestedBlock{Nesting: schema.NestingSingle, Block: schema.Block{
 		Description: "Settings only Kubernetes has.",
 		Attributes: map[string]*schema.Attribute{

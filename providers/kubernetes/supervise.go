@@ -12,15 +12,15 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/mltf/mltf/kinds/training"
 	"github.com/mltf/mltf/providers"
-	"github.com/mltf/mltf/providers/trainingkind"
-	"github.com/mltf/mltf/state/tracking"
+	"github.com/mltf/mltf/providers/runflow"
 )
 
 // Restart causes, as the training contract names them.
 const (
-	causeInfra = "infrastructure"
-	causeUser  = "user_error"
+	causeInfra = runflow.CauseInfrastructure
+	causeUser  = runflow.CauseUserError
 )
 
 // progressEvery is how often a supervised run reports while nothing
@@ -35,20 +35,19 @@ type failure struct {
 	Node   int
 }
 
-// supervision is the state of one supervised run.
-type supervision struct {
-	p      *Provider
-	req    providers.ApplyChangeRequest
-	spec   *runSpec
-	priv   privateData
-	facts  trainingkind.RunFacts
-	conn   *conn
-	hub    *hub
-	logs   *logFollower
-	tr     Tracker
-	diags  providers.Diagnostics
-	points []tracking.MetricPoint
+// gang is one run on the cluster: its objects, and while it is followed,
+// its supervision.
+type gang struct {
+	p     *Provider
+	conn  *conn
+	hub   *hub
+	spec  *runSpec
+	loc   location
+	facts training.RunFacts
 
+	// Supervision while Follow runs.
+	w            *runflow.Watch
+	logs         *logFollower
 	seenJob      bool
 	seenPods     map[string]*corev1.Pod // this attempt's pods seen, by name
 	lastActivity time.Time
@@ -60,15 +59,9 @@ type supervision struct {
 	step, total  int64
 }
 
-// supervise follows a run until it ends, restarting the gang within the
-// retry budgets. When mltf is stopped first it returns the running value:
-// the Job goes on, and the next apply re-attaches.
-func (p *Provider) supervise(ctx context.Context, req providers.ApplyChangeRequest, spec *runSpec, priv privateData, facts trainingkind.RunFacts) providers.ApplyChangeResponse {
-	conn, err := p.connection()
-	if err != nil {
-		return providers.ApplyChangeResponse{New: req.Prior, Diagnostics: connDiags(err)}
-	}
-	_, tr := p.config()
+var _ runflow.Gang = (*gang)(nil)
+
+func newGang(p *Provider, conn *conn, h *hub, spec *runSpec, loc location, facts training.RunFacts) *gang {
 	if facts.Restarts == nil {
 		facts.Restarts = map[string]int{}
 	}
@@ -76,11 +69,30 @@ func (p *Provider) supervise(ctx context.Context, req providers.ApplyChangeReque
 		facts.Metrics = map[string]float64{}
 	}
 	spec.Restarts = facts.Restarts
-	s := &supervision{p: p, req: req, spec: spec, priv: priv, facts: facts, conn: conn, hub: conn.hub(priv.Namespace), tr: tr,
-		seenPods: map[string]*corev1.Pod{}, lastActivity: time.Now(), attemptStart: time.Now()}
-	s.logs = newLogFollower(ctx, conn, priv.Namespace)
+	return &gang{p: p, conn: conn, hub: h, spec: spec, loc: loc, facts: facts}
+}
+
+func (s *gang) Facts() training.RunFacts { return s.facts }
+
+func (s *gang) Where() any { return s.loc }
+
+func (s *gang) Env() map[string]string { return env(s.spec.Config) }
+
+// Stop deletes the run's objects: its pods get their termination grace
+// period.
+func (s *gang) Stop(ctx context.Context, grace time.Duration) error {
+	return deleteRun(ctx, s.conn, s.loc.Namespace, s.spec.RunID)
+}
+
+// Follow supervises the run until it ends, restarting the gang within the
+// retry budgets. When ctx is done first the Job goes on, and the next
+// apply re-attaches.
+func (s *gang) Follow(ctx context.Context, w *runflow.Watch) runflow.Outcome {
+	s.w = w
+	s.seenPods, s.lastActivity, s.attemptStart = map[string]*corev1.Pod{}, time.Now(), time.Now()
+	s.logs = newLogFollower(ctx, s.conn, s.loc.Namespace)
 	defer func() { s.logs.stop() }()
-	poke, done := s.hub.subscribe(spec.RunID)
+	poke, done := s.hub.subscribe(s.spec.RunID)
 	defer done()
 	tick := time.NewTicker(progressEvery)
 	defer tick.Stop()
@@ -94,28 +106,20 @@ func (p *Provider) supervise(ctx context.Context, req providers.ApplyChangeReque
 			s.line(l)
 		case <-tick.C:
 			s.explainNoPods(ctx)
-			s.flush(ctx)
+			w.Flush(ctx)
 			s.progress(true)
 			if out, end := s.checkHang(ctx); end {
 				return out
 			}
-		case <-p.stopped():
-			return s.detach(ctx)
 		case <-ctx.Done():
-			return s.detach(ctx)
+			s.facts.Status = training.StatusRunning
+			return runflow.Outcome{Facts: s.facts, Detail: fmt.Sprintf("in the cluster (Job %s/%s)", s.loc.Namespace, s.loc.Job)}
 		}
 	}
 }
 
-// detach returns the running value, leaving the Job to run.
-func (s *supervision) detach(ctx context.Context) providers.ApplyChangeResponse {
-	s.flush(context.WithoutCancel(ctx))
-	s.facts.Status = statusRunning
-	return providers.ApplyChangeResponse{New: trainingkind.ObjectWith(s.req.Config, s.facts.Values()), Private: s.priv.encode(), Diagnostics: s.diags}
-}
-
 // evaluate looks at the run's Job and pods in the watch caches.
-func (s *supervision) evaluate(ctx context.Context) (providers.ApplyChangeResponse, bool) {
+func (s *gang) evaluate(ctx context.Context) (runflow.Outcome, bool) {
 	var job *batchv1.Job
 	for _, j := range s.hub.runJobs(s.spec.RunID) {
 		if j.Name == s.spec.jobName() {
@@ -124,9 +128,9 @@ func (s *supervision) evaluate(ctx context.Context) (providers.ApplyChangeRespon
 	}
 	if job == nil {
 		if !s.seenJob {
-			return providers.ApplyChangeResponse{}, false // the cache has not seen it yet
+			return runflow.Outcome{}, false // the cache has not seen it yet
 		}
-		return s.end(ctx, statusCancelled, fmt.Sprintf("Job %s/%s was deleted outside mltf while it ran", s.priv.Namespace, s.spec.jobName()), nil)
+		return s.end(ctx, training.StatusCancelled, fmt.Sprintf("Job %s/%s was deleted outside mltf while it ran", s.loc.Namespace, s.spec.jobName()))
 	}
 	s.seenJob = true
 	attempt := strconv.Itoa(s.spec.Attempt)
@@ -144,13 +148,13 @@ func (s *supervision) evaluate(ctx context.Context) (providers.ApplyChangeRespon
 		s.podsSeen = true
 	}
 	if jobDone(job) == string(batchv1.JobComplete) {
-		return s.end(ctx, statusFinished, "", nil)
+		return s.end(ctx, training.StatusFinished, "")
 	}
 	if f := classify(job, pods, s.seenPods, current); f != nil {
 		return s.restart(ctx, *f)
 	}
 	s.describe(job, pods)
-	return providers.ApplyChangeResponse{}, false
+	return runflow.Outcome{}, false
 }
 
 // classify finds why the attempt failed, if it did: a pod preempted,
@@ -215,22 +219,19 @@ func classify(job *batchv1.Job, pods []*corev1.Pod, seen map[string]*corev1.Pod,
 
 // restart replaces the Job with the next attempt when the budget of the
 // failure's cause allows, else ends the run as failed.
-func (s *supervision) restart(ctx context.Context, f failure) (providers.ApplyChangeResponse, bool) {
+func (s *gang) restart(ctx context.Context, f failure) (runflow.Outcome, bool) {
 	c := s.spec.Config
-	budget := c.RetryInfra
-	if f.Cause == causeUser {
-		budget = c.RetryUser
-	}
-	if s.facts.Restarts[f.Cause] >= budget {
+	budget := runflow.Budget(&c.Config, f.Cause)
+	if !runflow.MayRestart(&c.Config, s.facts.Restarts, f.Cause) {
 		lines := s.logs.tail(max(f.Node, 0))
 		if len(lines) == 0 && f.Pod != "" {
-			lines = fetchTail(ctx, s.conn, s.priv.Namespace, f.Pod)
+			lines = fetchTail(ctx, s.conn, s.loc.Namespace, f.Pod)
 		}
-		detail := fmt.Sprintf("%s; retry.%s = %d is spent (%d %s so far).", f.Detail, f.Cause, budget, s.facts.Restarts[f.Cause], trainingkind.Plural(s.facts.Restarts[f.Cause], "restart", "restarts"))
+		detail := fmt.Sprintf("%s; retry.%s = %d is spent (%d %s so far).", f.Detail, f.Cause, budget, s.facts.Restarts[f.Cause], training.Plural(s.facts.Restarts[f.Cause], "restart", "restarts"))
 		if len(lines) > 0 {
 			detail += fmt.Sprintf("\nLast lines of node %d:\n  %s", max(f.Node, 0), strings.Join(lines, "\n  "))
 		}
-		return s.end(ctx, statusFailed, detail, &f)
+		return s.end(ctx, training.StatusFailed, detail)
 	}
 	s.facts.Restarts = maps.Clone(s.facts.Restarts)
 	s.facts.Restarts[f.Cause]++
@@ -238,8 +239,8 @@ func (s *supervision) restart(ctx context.Context, f failure) (providers.ApplyCh
 	old := s.spec.jobName()
 	s.event(fmt.Sprintf("%s; restarting all %d pods (%s restart %d of %d), resuming from the newest committed checkpoint",
 		f.Detail, c.Nodes, f.Cause, s.facts.Restarts[f.Cause], budget))
-	if err := s.conn.remove(ctx, gvrJob, s.priv.Namespace, old); err != nil {
-		s.diags = append(s.diags, providers.Diagnostic{Severity: providers.Warning, Summary: "Cannot delete the failed Job", Detail: explain(err)})
+	if err := s.conn.remove(ctx, gvrJob, s.loc.Namespace, old); err != nil {
+		s.w.Warn("Cannot delete the failed Job", explain(err))
 	}
 	s.spec.Attempt++
 	u, err := toUnstructured(s.spec.job())
@@ -247,20 +248,19 @@ func (s *supervision) restart(ctx context.Context, f failure) (providers.ApplyCh
 		_, err = s.conn.apply(ctx, gvrJob, u)
 	}
 	if err != nil {
-		return s.end(ctx, statusFailed, "cannot create the Job of the next attempt: "+explain(err), &f)
+		return s.end(ctx, training.StatusFailed, "cannot create the Job of the next attempt: "+explain(err))
 	}
-	s.priv.Job, s.priv.Attempt = s.spec.jobName(), s.spec.Attempt
+	s.loc.Job, s.loc.Attempt = s.spec.jobName(), s.spec.Attempt
 	s.seenJob, s.seenPods, s.allRunning = false, map[string]*corev1.Pod{}, false
 	s.attemptStart, s.lastActivity = time.Now(), time.Now()
-	s.req.Events(providers.Event{Type: providers.EventPartial, Time: time.Now(),
-		Partial: trainingkind.ObjectWith(s.req.Config, s.facts.Values()), PartialPrivate: s.priv.encode()})
-	return providers.ApplyChangeResponse{}, false
+	s.w.Checkpoint(s.facts, s.loc)
+	return runflow.Outcome{}, false
 }
 
-// end finishes the run: last metrics, tracking store, final value.
-func (s *supervision) end(ctx context.Context, status, detail string, f *failure) (providers.ApplyChangeResponse, bool) {
+// end finishes the run: its last metrics and final facts.
+func (s *gang) end(ctx context.Context, status, detail string) (runflow.Outcome, bool) {
 	// Drain what the log streams still hold.
-	if status == statusFinished {
+	if status == training.StatusFinished {
 		deadline := time.After(2 * time.Second)
 	drain:
 		for {
@@ -276,34 +276,22 @@ func (s *supervision) end(ctx context.Context, status, detail string, f *failure
 			}
 		}
 	}
-	s.flush(ctx)
 	s.facts.Status = status
 	s.facts.Finished = time.Now().UTC().Truncate(time.Second)
-	if status != statusFinished {
+	if status != training.StatusFinished {
 		s.facts.ArtifactURI = ""
 	}
-	if s.tr != nil {
-		if err := s.tr.UpdateRun(ctx, trackingRun(s.spec, s.facts), s.spec.Config.Experiment.Name); err != nil {
-			s.diags = append(s.diags, providers.Diagnostic{Severity: providers.Warning, Summary: "Cannot record the run's end in the tracking store", Detail: err.Error()})
-		}
-	}
-	switch status {
-	case statusFailed:
-		s.diags = s.diags.Errorf("Training failed", "%s", detail)
-	case statusCancelled:
-		s.diags = s.diags.Errorf("Training cancelled", "%s", detail)
-	}
-	return providers.ApplyChangeResponse{New: trainingkind.ObjectWith(s.req.Config, s.facts.Values()), Private: s.priv.encode(), Diagnostics: s.diags}, true
+	return runflow.Outcome{Facts: s.facts, Ended: true, Detail: detail}, true
 }
 
 // line handles one log line: a log event, and the metrics of node 0.
-func (s *supervision) line(l logLine) {
+func (s *gang) line(l logLine) {
 	s.lastActivity = time.Now()
 	src := fmt.Sprintf("node %d", l.Node)
 	if l.Node < 0 {
 		src = "mltf"
 	}
-	s.req.Events(providers.Event{Type: providers.EventLog, Time: time.Now(), Log: &providers.LogLine{Source: src, Line: l.Text}})
+	s.w.Log(src, l.Text)
 	if l.Node != 0 {
 		return
 	}
@@ -316,41 +304,16 @@ func (s *supervision) line(l logLine) {
 		s.total = m.Total
 	}
 	now := time.Now()
-	for _, name := range trainingkind.SortedKeys(m.Values) {
+	for _, name := range training.SortedKeys(m.Values) {
 		v := m.Values[name]
 		s.facts.Metrics[name] = v
-		s.req.Events(providers.Event{Type: providers.EventMetric, Time: now, Metric: &providers.MetricPoint{Name: name, Step: m.Step, Value: v}})
-		s.points = append(s.points, tracking.MetricPoint{RunID: s.spec.RunID, Name: name, Step: m.Step, Value: v, Time: now})
-	}
-	if len(s.points) >= 1000 {
-		s.flush(context.Background())
+		s.w.Metric(name, m.Step, v, now)
 	}
 	s.progress(true)
 }
 
-// flush writes the pending metric points to the tracking store.
-func (s *supervision) flush(ctx context.Context) {
-	if len(s.points) == 0 || s.tr == nil {
-		s.points = s.points[:0]
-		return
-	}
-	if err := s.tr.LogMetrics(ctx, s.points); err != nil && !s.warned("Cannot write metrics to the tracking store") {
-		s.diags = append(s.diags, providers.Diagnostic{Severity: providers.Warning, Summary: "Cannot write metrics to the tracking store", Detail: err.Error()})
-	}
-	s.points = s.points[:0]
-}
-
-func (s *supervision) warned(summary string) bool {
-	for _, d := range s.diags {
-		if d.Summary == summary {
-			return true
-		}
-	}
-	return false
-}
-
 // describe says where the attempt stands: queued, scheduling, running.
-func (s *supervision) describe(job *batchv1.Job, pods []*corev1.Pod) {
+func (s *gang) describe(job *batchv1.Job, pods []*corev1.Pod) {
 	c := s.spec.Config
 	msg := ""
 	switch {
@@ -391,27 +354,27 @@ func (s *supervision) describe(job *batchv1.Job, pods []*corev1.Pod) {
 }
 
 // progress sends the current summary.
-func (s *supervision) progress(withMetrics bool) {
+func (s *gang) progress(withMetrics bool) {
 	if s.lastMessage == "" {
 		return
 	}
-	p := &providers.Progress{Message: s.lastMessage, Step: s.step, Total: s.total, Elapsed: time.Since(s.facts.Started)}
+	p := providers.Progress{Message: s.lastMessage, Step: s.step, Total: s.total, Elapsed: time.Since(s.facts.Started)}
 	if withMetrics && len(s.facts.Metrics) > 0 {
 		p.Metrics = maps.Clone(s.facts.Metrics)
 	}
-	s.req.Events(providers.Event{Type: providers.EventProgress, Time: time.Now(), Progress: p})
+	s.w.Progress(p)
 }
 
-func (s *supervision) event(line string) {
-	s.req.Events(providers.Event{Type: providers.EventLog, Time: time.Now(), Log: &providers.LogLine{Source: "mltf", Line: line}})
+func (s *gang) event(line string) {
+	s.w.Log("mltf", line)
 }
 
 // checkHang restarts a gang whose pods all run but say nothing for
 // hang_timeout (only when logs can be streamed at all).
-func (s *supervision) checkHang(ctx context.Context) (providers.ApplyChangeResponse, bool) {
+func (s *gang) checkHang(ctx context.Context) (runflow.Outcome, bool) {
 	c := s.spec.Config
 	if !s.allRunning || !s.logs.streaming() || time.Since(s.lastActivity) < c.HangTimeout {
-		return providers.ApplyChangeResponse{}, false
+		return runflow.Outcome{}, false
 	}
 	return s.restart(ctx, failure{Cause: causeInfra, Node: -1,
 		Detail: fmt.Sprintf("no pod wrote a line for %s (hang_timeout)", c.HangTimeout)})
@@ -420,12 +383,12 @@ func (s *supervision) checkHang(ctx context.Context) (providers.ApplyChangeRespo
 // explainNoPods says why a Job has no pods after a while: the Job
 // controller's last warning (a quota, an admission webhook, a missing
 // ServiceAccount). One request every 30 seconds, only while that lasts.
-func (s *supervision) explainNoPods(ctx context.Context) {
+func (s *gang) explainNoPods(ctx context.Context) {
 	if !s.seenJob || s.podsSeen || time.Since(s.attemptStart) < 10*time.Second || time.Since(s.lastExplain) < 30*time.Second {
 		return
 	}
 	s.lastExplain = time.Now()
-	list, err := s.conn.typed.CoreV1().Events(s.priv.Namespace).List(ctx, metav1.ListOptions{
+	list, err := s.conn.typed.CoreV1().Events(s.loc.Namespace).List(ctx, metav1.ListOptions{
 		FieldSelector: "involvedObject.kind=Job,involvedObject.name=" + s.spec.jobName()})
 	if err != nil || len(list.Items) == 0 {
 		return

@@ -15,9 +15,9 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
+	"github.com/mltf/mltf/kinds/training"
 	"github.com/mltf/mltf/providers"
 	"github.com/mltf/mltf/providers/local/launcher"
-	"github.com/mltf/mltf/providers/trainingkind"
 )
 
 func TestUserErrorFailsWithLastLines(t *testing.T) {
@@ -27,7 +27,7 @@ func TestUserErrorFailsWithLastLines(t *testing.T) {
 if [ "$RANK" = 1 ]; then echo "epoch 1"; echo "Traceback: KeyError: 'lr'" >&2; exit 1; fi
 exec sleep 30`))
 	_, ar := h.planApply(t.Context(), null(), cfg, &events{})
-	if got := str(ar.New, "status"); got != trainingkind.StatusFailed {
+	if got := str(ar.New, "status"); got != training.StatusFailed {
 		t.Fatalf("status %q, want failed; diagnostics %v", got, ar.Diagnostics)
 	}
 	if len(ar.Diagnostics) != 1 || ar.Diagnostics[0].Summary != "Training failed" {
@@ -106,7 +106,7 @@ func TestDestroyCancelsAndDeletesCheckpoints(t *testing.T) {
 		}
 	}
 	_, ar := h.planApply(t.Context(), null(), cfg, ev)
-	if got := str(ar.New, "status"); got != trainingkind.StatusRunning || !ar.Diagnostics.HasErrors() {
+	if got := str(ar.New, "status"); got != training.StatusRunning || !ar.Diagnostics.HasErrors() {
 		t.Fatalf("after Stop: status %q, diagnostics %v; want running with an error saying so", got, ar.Diagnostics)
 	}
 	run, err := launcher.Open(filepath.Join(runs, str(ar.New, "run_id")))
@@ -180,7 +180,7 @@ for i in 1 2 3 4 5 6 7 8 9 10; do echo "mltf.metric {\"step\": $i, \"loss\": 0.$
 	if ar.Diagnostics.HasErrors() {
 		t.Fatal(ar.Diagnostics)
 	}
-	if got := str(ar.New, "run_id"); got != runID || str(ar.New, "status") != trainingkind.StatusFinished {
+	if got := str(ar.New, "run_id"); got != runID || str(ar.New, "status") != training.StatusFinished {
 		t.Errorf("run %s status %s, want run %s finished", got, str(ar.New, "status"), runID)
 	}
 	entries, _ := os.ReadDir(runs)

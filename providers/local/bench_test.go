@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mltf/mltf/providers/local/launcher"
+	"github.com/mltf/mltf/providers/runflow"
 )
 
 // BenchmarkMetricIngest measures how fast the metric points a supervisor
@@ -36,7 +37,7 @@ func BenchmarkMetricIngest(b *testing.B) {
 	points := 0
 	for i := 0; i < b.N; i++ {
 		os.Remove(filepath.Join(dir, trackedOffsetFile))
-		n, err := ingest(context.Background(), run, "run1", tr, nil)
+		n, err := ingest(context.Background(), run, runflow.NewWatch(tr, "run1", nil))
 		if err != nil {
 			b.Fatal(err)
 		}

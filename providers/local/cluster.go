@@ -18,7 +18,8 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/mltf/mltf/providers"
-	"github.com/mltf/mltf/providers/trainingkind"
+	"github.com/mltf/mltf/providers/ctyval"
+	"github.com/mltf/mltf/providers/sdk"
 )
 
 // hostFacts is what the cluster kind reports about this machine.
@@ -86,12 +87,12 @@ type poolConfig struct {
 func decodePools(v cty.Value, cpus int) (map[string]poolConfig, providers.Diagnostics) {
 	var diags providers.Diagnostics
 	out := map[string]poolConfig{}
-	pv := trainingkind.GetPath(v, cty.GetAttrPath("pool"))
+	pv := ctyval.Get(v, cty.GetAttrPath("pool"))
 	if pv.IsNull() || !pv.IsKnown() {
 		return out, diags
 	}
 	for name, b := range pv.AsValueMap() {
-		d := trainingkind.Decoder{V: b}
+		d := ctyval.Decoder{V: b}
 		pc := poolConfig{GPUs: d.Count(cty.GetAttrPath("gpus"), 0, 0)}
 		pc.Slots = pc.GPUs
 		if pc.Slots == 0 {
@@ -107,31 +108,40 @@ func decodePools(v cty.Value, cpus int) (map[string]poolConfig, providers.Diagno
 	return out, diags
 }
 
-func (p *Provider) planCluster(req providers.PlanChangeRequest) providers.PlanChangeResponse {
-	var resp providers.PlanChangeResponse
-	if req.Config.IsNull() {
-		resp.Planned = cty.NullVal(clusterSchema().ImpliedType())
-		return resp
+// clusterKind is the cluster kind: this host, split into pools.
+func (p *Provider) clusterKind() *sdk.Kind {
+	return &sdk.Kind{
+		Schema:  clusterSchema(),
+		Version: 1,
+		Validate: func(ctx context.Context, config cty.Value) providers.Diagnostics {
+			_, diags := decodePools(config, 1)
+			return diags
+		},
+		Plan:   p.planCluster,
+		Create: p.applyCluster,
+		Update: p.applyCluster,
+		Read:   p.readCluster,
 	}
-	p.mu.Lock()
-	host := p.host
-	p.mu.Unlock()
-	pools, diags := decodePools(req.Config, host.CPUs)
-	resp.Diagnostics = diags
+}
+
+func (p *Provider) planCluster(ctx context.Context, pl *sdk.Plan) providers.Diagnostics {
+	pl.RequiresReplace, pl.Reasons = nil, nil
+	host := p.hostFacts()
+	pools, diags := decodePools(pl.Config, host.CPUs)
 	if host.GPUs != nil {
 		for name, pc := range pools {
 			if pc.GPUs > len(host.GPUs) {
-				resp.Diagnostics = resp.Diagnostics.AttrError(cty.GetAttrPath("pool").Index(cty.StringVal(name)).GetAttr("gpus"),
+				diags = diags.AttrError(cty.GetAttrPath("pool").Index(cty.StringVal(name)).GetAttr("gpus"),
 					"Not enough GPUs", fmt.Sprintf("pool %q asks for %d GPUs and this host has %d.", name, pc.GPUs, len(host.GPUs)))
 			}
 		}
 	}
 	id := cty.UnknownVal(cty.String)
-	if !req.Prior.IsNull() {
-		id = req.Prior.GetAttr("id")
+	if !pl.Create() {
+		id = pl.Prior.GetAttr("id")
 	}
-	resp.Planned = clusterValue(req.Config, id, host, pools)
-	return resp
+	pl.Planned = clusterValue(pl.Config, id, host, pools)
+	return diags
 }
 
 func clusterValue(config, id cty.Value, host hostFacts, pools map[string]poolConfig) cty.Value {
@@ -158,7 +168,7 @@ func clusterValue(config, id cty.Value, host hostFacts, pools map[string]poolCon
 		}
 		poolVal = cty.MapVal(m)
 	}
-	return trainingkind.ObjectWith(config, map[string]cty.Value{
+	return ctyval.With(config, map[string]cty.Value{
 		"id":           id,
 		"hostname":     cty.StringVal(host.Hostname),
 		"cpus":         cty.NumberIntVal(int64(host.CPUs)),
@@ -168,32 +178,22 @@ func clusterValue(config, id cty.Value, host hostFacts, pools map[string]poolCon
 	})
 }
 
-func (p *Provider) applyCluster(req providers.ApplyChangeRequest) providers.ApplyChangeResponse {
-	if req.Planned.IsNull() {
-		return providers.ApplyChangeResponse{New: req.Planned}
-	}
-	id := req.Planned.GetAttr("id")
+func (p *Provider) applyCluster(ctx context.Context, c *sdk.Change) (cty.Value, providers.Diagnostics) {
+	id := c.Planned.GetAttr("id")
 	if !id.IsKnown() {
 		b := make([]byte, 4)
 		rand.Read(b)
 		host, _ := os.Hostname()
 		id = cty.StringVal("local-" + host + "-" + hex.EncodeToString(b))
 	}
-	p.mu.Lock()
-	host := p.host
-	p.mu.Unlock()
-	pools, diags := decodePools(req.Config, host.CPUs)
-	return providers.ApplyChangeResponse{New: clusterValue(req.Config, id, host, pools), Diagnostics: diags}
+	host := p.hostFacts()
+	pools, diags := decodePools(c.Config, host.CPUs)
+	return clusterValue(c.Config, id, host, pools), diags
 }
 
 // readCluster refreshes what the cluster knows of the host.
-func (p *Provider) readCluster(req providers.ReadRequest) providers.ReadResponse {
-	if req.Current.IsNull() {
-		return providers.ReadResponse{New: req.Current}
-	}
-	p.mu.Lock()
-	host := p.host
-	p.mu.Unlock()
+func (p *Provider) readCluster(ctx context.Context, r *sdk.Read) (cty.Value, providers.Diagnostics) {
+	host := p.hostFacts()
 	gpus := cty.ListValEmpty(cty.String)
 	if len(host.GPUs) > 0 {
 		vs := make([]cty.Value, len(host.GPUs))
@@ -202,10 +202,10 @@ func (p *Provider) readCluster(req providers.ReadRequest) providers.ReadResponse
 		}
 		gpus = cty.ListVal(vs)
 	}
-	return providers.ReadResponse{New: trainingkind.ObjectWith(req.Current, map[string]cty.Value{
+	return ctyval.With(r.Current, map[string]cty.Value{
 		"hostname":     cty.StringVal(host.Hostname),
 		"cpus":         cty.NumberIntVal(int64(host.CPUs)),
 		"memory_bytes": cty.NumberVal(new(big.Float).SetInt64(host.MemoryBytes)),
 		"gpus":         gpus,
-	}), Private: req.Private}
+	}), nil
 }

@@ -5,11 +5,11 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/mltf/mltf/providers/trainingkind"
+	"github.com/mltf/mltf/kinds/training"
 )
 
 // snapshot copies the files of m from src to dst, preserving modes.
-func snapshot(src, dst string, m trainingkind.Manifest) error {
+func snapshot(src, dst string, m training.Manifest) error {
 	for rel := range m {
 		from := filepath.Join(src, filepath.FromSlash(rel))
 		to := filepath.Join(dst, filepath.FromSlash(rel))

@@ -5,14 +5,16 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/mltf/mltf/kinds/training"
 	"github.com/mltf/mltf/providers"
-	"github.com/mltf/mltf/providers/trainingkind"
+	"github.com/mltf/mltf/providers/ctyval"
+	"github.com/mltf/mltf/providers/runflow"
 )
 
 // trainingConfig is a training's configuration: the kind's attributes
-// (trainingkind.Config) and what this provider reads of the pool.
+// (training.Config) and what this provider reads of the pool.
 type trainingConfig struct {
-	trainingkind.Config
+	training.Config
 	Pool poolRef
 }
 
@@ -27,21 +29,21 @@ func (c *trainingConfig) ResolvedBackend() string { return c.BackendFor(c.Pool.G
 
 // rules are this provider's defaults of the kind: a free rendezvous port,
 // and a dataset's local path before its source (the ranks run here).
-var rules = trainingkind.Rules{Locations: []string{"path", "source", "uri", "url"}}
+var rules = training.Rules{Locations: []string{"path", "source", "uri", "url"}}
 
 var memoryRE = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?([KMGTP]i?|[kMGTP]B?)?$`)
 
 // decodeTraining reads a training's configuration value. Every mistake is
 // a diagnostic pointing at its attribute.
 func decodeTraining(v cty.Value) (*trainingConfig, providers.Diagnostics) {
-	d := &trainingkind.Decoder{V: v}
-	c := &trainingConfig{Config: *trainingkind.Decode(d, rules)}
+	d := &ctyval.Decoder{V: v}
+	c := &trainingConfig{Config: *training.Decode(d, rules)}
 	dist, res := cty.GetAttrPath("distributed"), cty.GetAttrPath("resources")
 	if c.Memory != "" && !memoryRE.MatchString(c.Memory) {
 		d.Errorf(res.GetAttr("memory"), "Invalid memory", `memory is %q; write a size like "8Gi", "512Mi" or "2GB".`, c.Memory)
 	}
 	for name, ref := range c.SecretEnv {
-		if r, err := trainingkind.ParseSecretRef(ref); err == nil && r.Scheme == "secret" {
+		if r, err := training.ParseSecretRef(ref); err == nil && r.Scheme == "secret" {
 			d.Errorf(cty.GetAttrPath("secret_env").Index(cty.StringVal(name)), "Kubernetes Secret on a local cluster",
 				`%q names a Kubernetes Secret, which a local cluster cannot read; use "env:NAME" (a variable of mltf apply's environment) or "file:PATH".`, ref)
 		}
@@ -66,7 +68,7 @@ func decodeTraining(v cty.Value) (*trainingConfig, providers.Diagnostics) {
 	return c, d.Diags
 }
 
-func decodePool(d *trainingkind.Decoder) poolRef {
+func decodePool(d *ctyval.Decoder) poolRef {
 	p := cty.GetAttrPath("pool")
 	v := d.Get(p)
 	if v.IsNull() {
@@ -77,30 +79,30 @@ func decodePool(d *trainingkind.Decoder) poolRef {
 		return poolRef{}
 	}
 	ref := poolRef{}
-	if n := trainingkind.GetPath(v, cty.GetAttrPath("name")); n.IsKnown() && !n.IsNull() {
+	if n := ctyval.Get(v, cty.GetAttrPath("name")); n.IsKnown() && !n.IsNull() {
 		ref.Name = n.AsString()
 	}
-	if n := trainingkind.GetPath(v, cty.GetAttrPath("cluster_id")); n.IsKnown() && !n.IsNull() {
+	if n := ctyval.Get(v, cty.GetAttrPath("cluster_id")); n.IsKnown() && !n.IsNull() {
 		ref.ClusterID = n.AsString()
 	}
-	slots, gpus := trainingkind.GetPath(v, cty.GetAttrPath("slots")), trainingkind.GetPath(v, cty.GetAttrPath("gpus"))
+	slots, gpus := ctyval.Get(v, cty.GetAttrPath("slots")), ctyval.Get(v, cty.GetAttrPath("gpus"))
 	if slots.IsKnown() && gpus.IsKnown() {
 		if slots.IsNull() {
 			d.Errorf(p, "Invalid pool", "the pool has no slots; pool must be a cluster's pool, e.g. cluster.dev.pool.cpu.")
 			return ref
 		}
 		ref.Known = true
-		ref.Slots = trainingkind.NumInt(slots)
+		ref.Slots = ctyval.Int(slots)
 		if !gpus.IsNull() {
-			ref.GPUs = trainingkind.NumInt(gpus)
+			ref.GPUs = ctyval.Int(gpus)
 		}
 	}
 	return ref
 }
 
-// plannedInputs are c's inputs (trainingkind.PlanInputs), its data at
-// local paths: the ranks run on this machine.
-func plannedInputs(c *trainingConfig, workDir string) (*trainingkind.Inputs, trainingkind.Manifest, map[string]trainingkind.DataRef, error) {
-	p, err := trainingkind.PlanInputs(&c.Config, c.ResolvedBackend(), workDir, true)
-	return p.Inputs, p.Code, p.Data, err
+// Decode reads a training's configuration for the run flow: the ranks
+// run on this machine, so they read local data sets at their paths.
+func (b *backend) Decode(v cty.Value) (*runflow.Config, providers.Diagnostics) {
+	c, diags := decodeTraining(v)
+	return &runflow.Config{Config: c.Config, Backend: c.ResolvedBackend(), LocalData: true, Placement: c.Pool}, diags
 }

@@ -16,9 +16,10 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
+	"github.com/mltf/mltf/kinds/training"
 	"github.com/mltf/mltf/providers"
 	"github.com/mltf/mltf/providers/local/launcher"
-	"github.com/mltf/mltf/providers/trainingkind"
+	"github.com/mltf/mltf/providers/runflow"
 )
 
 // The test binary doubles as the supervisor (as mltf does with
@@ -66,7 +67,7 @@ func newHarness(t testing.TB, workDir, runsDir string) *harness {
 	h := &harness{t: t, tracker: &memTracker{}}
 	h.p = NewWithOptions(Options{
 		Supervisor:  supervisorCommand(),
-		OpenTracker: func(context.Context, string, string) (Tracker, error) { return h.tracker, nil },
+		OpenTracker: func(context.Context, string, string) (runflow.Tracker, error) { return h.tracker, nil },
 	})
 	h.s = providers.Settings{WorkDir: workDir, Workspace: "default", TrackingURL: "mem://", RunsDir: runsDir,
 		ArtifactsURL: "file://" + filepath.Join(filepath.Dir(runsDir), "artifacts")}
@@ -207,48 +208,48 @@ func num(v cty.Value, attr, key string) float64 {
 // memTracker is an in-memory tracking store.
 type memTracker struct {
 	mu      sync.Mutex
-	runs    map[string]RunRecord
-	points  []MetricRecord
+	runs    map[string]runflow.RunRecord
+	points  []runflow.MetricRecord
 	created int
 }
 
-func (m *memTracker) CreateRun(_ context.Context, r RunRecord) error {
+func (m *memTracker) CreateRun(_ context.Context, r runflow.RunRecord) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.runs == nil {
-		m.runs = map[string]RunRecord{}
+		m.runs = map[string]runflow.RunRecord{}
 	}
 	m.runs[r.ID] = r
 	m.created++
 	return nil
 }
 
-func (m *memTracker) UpdateRun(ctx context.Context, r RunRecord) error {
+func (m *memTracker) UpdateRun(ctx context.Context, r runflow.RunRecord) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.runs == nil {
-		m.runs = map[string]RunRecord{}
+		m.runs = map[string]runflow.RunRecord{}
 	}
 	m.runs[r.ID] = r
 	return nil
 }
 
-func (m *memTracker) FindRunByFingerprint(_ context.Context, fp string) (RunRecord, error) {
+func (m *memTracker) FindRunByFingerprint(_ context.Context, fp string) (runflow.RunRecord, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var best RunRecord
+	var best runflow.RunRecord
 	for _, r := range m.runs {
-		if r.Fingerprint == fp && r.Status == trainingkind.StatusFinished && r.Finished.After(best.Finished) {
+		if r.Fingerprint == fp && r.Status == training.StatusFinished && r.Finished.After(best.Finished) {
 			best = r
 		}
 	}
 	if best.ID == "" {
-		return best, ErrNoRun
+		return best, runflow.ErrNoRun
 	}
 	return best, nil
 }
 
-func (m *memTracker) LogMetrics(_ context.Context, pts []MetricRecord) error {
+func (m *memTracker) LogMetrics(_ context.Context, pts []runflow.MetricRecord) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.points = append(m.points, pts...)

@@ -9,7 +9,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/zclconf/go-cty/cty"
 
-	"github.com/mltf/mltf/providers/trainingkind"
+	"github.com/mltf/mltf/kinds/training"
+	"github.com/mltf/mltf/lang/schema"
+	"github.com/mltf/mltf/providers/ctyval"
 )
 
 // shellWork makes a working directory whose code is one file.
@@ -49,8 +51,8 @@ func TestPlanReasons(t *testing.T) {
 		t.Errorf("create reasons (-want +got):\n%s", d)
 	}
 	// The prior: the planned value as a finished run.
-	prior := instance{Value: trainingkind.ObjectWith(base.Planned, trainingkind.RunFacts{RunID: "3f2a9c0011", Fingerprint: str(base.Planned, "fingerprint"),
-		Status: trainingkind.StatusFinished}.Values()), Private: base.PlannedPrivate}
+	prior := instance{Value: ctyval.With(base.Planned, training.RunFacts{RunID: "3f2a9c0011", Fingerprint: str(base.Planned, "fingerprint"),
+		Status: training.StatusFinished}.Values()), Private: base.PlannedPrivate}
 
 	cases := []struct {
 		name        string
@@ -114,7 +116,7 @@ func TestValidateConfig(t *testing.T) {
 			r := h.p.ValidateConfig(t.Context(), validateReq(config(t, "shell.mltf.hcl", tc.vars)))
 			var got []string
 			for _, d := range r.Diagnostics {
-				got = append(got, trainingkind.PathString(d.Attribute)+": "+d.Summary)
+				got = append(got, schema.FormatPath(d.Attribute)+": "+d.Summary)
 				if d.Detail == "" || strings.Contains(d.Detail, "%!") {
 					t.Errorf("diagnostic %q has a bad detail %q", d.Summary, d.Detail)
 				}

@@ -3,16 +3,16 @@ package local
 import (
 	"context"
 	"encoding/json"
-	"errors"
+	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
-	"time"
 
+	"github.com/mltf/mltf/kinds/training"
 	"github.com/mltf/mltf/providers"
 	"github.com/mltf/mltf/providers/local/launcher"
-	"github.com/mltf/mltf/providers/trainingkind"
+	"github.com/mltf/mltf/providers/runflow"
 )
 
 // runMeta is what the provider writes beside a run it launched
@@ -25,8 +25,6 @@ type runMeta struct {
 	ExperimentID string          `json:"experiment_id,omitempty"`
 	Experiment   string          `json:"experiment,omitempty"`
 	Params       json.RawMessage `json:"params"`
-	GitCommit    string          `json:"git_commit,omitempty"`
-	GitDirty     bool            `json:"git_dirty,omitempty"`
 	Host         string          `json:"host"`
 	GPUs         []string        `json:"gpus,omitempty"`
 	ArtifactURI  string          `json:"artifact_uri,omitempty"` // set once uploaded
@@ -65,8 +63,8 @@ func checkpointURI(dir string) string { return "file://" + filepath.Join(dir, "c
 
 // factsFromStatus are the computed attributes of a run as its supervisor
 // and run.json tell them.
-func factsFromStatus(dir string, m runMeta, st launcher.Status) trainingkind.RunFacts {
-	f := trainingkind.RunFacts{
+func factsFromStatus(dir string, m runMeta, st launcher.Status) training.RunFacts {
+	f := training.RunFacts{
 		RunID: m.RunID, Fingerprint: m.Fingerprint, Status: statusOf(st.State), Metrics: st.Metrics,
 		CheckpointURI: checkpointURI(dir), Restarts: st.Restarts, Started: st.Started, Finished: st.Finished,
 	}
@@ -76,25 +74,14 @@ func factsFromStatus(dir string, m runMeta, st launcher.Status) trainingkind.Run
 	return f
 }
 
-// findFinished looks for a finished run with the fingerprint: in the
-// tracking store (any workspace, any machine that shares it), then among
-// this working directory's runs.
-func (p *Provider) findFinished(ctx context.Context, tr Tracker, s providers.Settings, fp string) (trainingkind.RunFacts, bool) {
-	if tr != nil {
-		r, err := tr.FindRunByFingerprint(ctx, fp)
-		if err == nil && r.Status == trainingkind.StatusFinished {
-			return trainingkind.RunFacts{
-				RunID: r.ID, Fingerprint: r.Fingerprint, Status: trainingkind.StatusFinished, Metrics: r.Metrics,
-				ArtifactURI: r.ArtifactURI, CheckpointURI: checkpointURI(runDir(s, r.ID)), Restarts: r.Restarts,
-				Started: r.Started, Finished: r.Finished,
-			}, true
-		}
-	}
+// finished finds the newest finished run with the fingerprint among this
+// working directory's runs.
+func finished(s providers.Settings, fp string) (training.RunFacts, bool) {
 	entries, err := os.ReadDir(s.RunsDir)
 	if err != nil {
-		return trainingkind.RunFacts{}, false
+		return training.RunFacts{}, false
 	}
-	var best trainingkind.RunFacts
+	var best training.RunFacts
 	for _, e := range entries {
 		dir := filepath.Join(s.RunsDir, e.Name())
 		m, err := readMeta(dir)
@@ -112,24 +99,10 @@ func (p *Provider) findFinished(ctx context.Context, tr Tracker, s providers.Set
 	return best, best.RunID != ""
 }
 
-// gitState is the commit of the working directory and whether it has
-// uncommitted changes; empty outside a git repository.
-func gitState(ctx context.Context, dir string) (commit string, dirty bool) {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, "git", "-C", dir, "rev-parse", "HEAD").Output()
-	if err != nil {
-		return "", false
-	}
-	commit = strings.TrimSpace(string(out))
-	out, err = exec.CommandContext(ctx, "git", "-C", dir, "status", "--porcelain").Output()
-	return commit, err == nil && len(strings.TrimSpace(string(out))) > 0
-}
-
 // ingest reads the metric records the supervisor wrote since the last
-// ingest, sends them as events and to the tracking store, and remembers
-// how far it got. It returns the number of points.
-func ingest(ctx context.Context, run *launcher.Run, runID string, tr Tracker, events func(providers.Event)) (int, error) {
+// ingest, reports them to w (events and tracking store), and remembers
+// how far it got once they are written. It returns the number of points.
+func ingest(ctx context.Context, run *launcher.Run, w *runflow.Watch) (int, error) {
 	offPath := filepath.Join(run.Dir, trackedOffsetFile)
 	var off int64
 	if b, err := os.ReadFile(offPath); err == nil {
@@ -139,30 +112,22 @@ func ingest(ctx context.Context, run *launcher.Run, runID string, tr Tracker, ev
 	if err != nil || len(recs) == 0 {
 		return 0, err
 	}
-	var points []MetricRecord
+	n := 0
 	for _, r := range recs {
-		for _, name := range trainingkind.SortedKeys(r.Values) {
-			points = append(points, MetricRecord{RunID: runID, Name: name, Step: r.Step, Value: r.Values[name], Time: r.Time})
-			if events != nil {
-				events(providers.Event{Type: providers.EventMetric, Time: r.Time,
-					Metric: &providers.MetricPoint{Name: name, Step: r.Step, Value: r.Values[name]}})
-			}
+		for _, name := range slices.Sorted(maps.Keys(r.Values)) {
+			w.Metric(name, r.Step, r.Values[name], r.Time)
+			n++
 		}
 	}
-	if tr != nil {
-		if err := tr.LogMetrics(ctx, points); err != nil {
-			return 0, err
-		}
+	if err := w.Flush(ctx); err != nil {
+		return 0, err
 	}
 	b, _ := json.Marshal(next)
-	return len(points), os.WriteFile(offPath, b, 0o644)
+	return n, os.WriteFile(offPath, b, 0o644)
 }
 
-// record writes the run's current facts to the tracking store.
-func record(ctx context.Context, tr Tracker, m runMeta, st launcher.Status, f trainingkind.RunFacts, create bool) error {
-	if tr == nil {
-		return nil
-	}
+// env is what the run's record says of where it runs.
+func env(m runMeta, st launcher.Status) map[string]string {
 	env := map[string]string{"host": m.Host}
 	if len(m.GPUs) > 0 {
 		env["gpus"] = strings.Join(m.GPUs, ",")
@@ -170,16 +135,17 @@ func record(ctx context.Context, tr Tracker, m runMeta, st launcher.Status, f tr
 	for k, v := range st.Env {
 		env[k] = v
 	}
-	r := RunRecord{
-		ID: m.RunID, ExperimentID: m.ExperimentID, ExperimentName: m.Experiment, Name: m.Address, Status: f.Status, Fingerprint: m.Fingerprint,
-		GitCommit: m.GitCommit, GitDirty: m.GitDirty, Params: m.Params, Env: env, ArtifactURI: f.ArtifactURI,
-		Metrics: f.Metrics, Restarts: f.Restarts, Started: f.Started, Finished: f.Finished,
-		Address: m.Address, Workspace: m.Workspace,
-	}
-	if create {
-		return tr.CreateRun(ctx, r)
-	}
-	return tr.UpdateRun(ctx, r)
+	return env
 }
 
-var errInterrupted = errors.New("interrupted")
+func statusOf(s launcher.State) string {
+	switch s {
+	case launcher.Succeeded:
+		return training.StatusFinished
+	case launcher.Failed:
+		return training.StatusFailed
+	case launcher.Cancelled:
+		return training.StatusCancelled
+	}
+	return training.StatusRunning
+}

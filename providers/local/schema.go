@@ -3,8 +3,8 @@ package local
 import (
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/mltf/mltf/kinds/training"
 	"github.com/mltf/mltf/lang/schema"
-	"github.com/mltf/mltf/providers/trainingkind"
 )
 
 func optional(t cty.Type, desc string) *schema.Attribute {
@@ -41,4 +41,4 @@ func clusterSchema() *schema.Block {
 }
 
 // trainingSchema is the kind's schema: this provider adds no options.
-func trainingSchema() *schema.Block { return trainingkind.Schema() }
+func trainingSchema() *schema.Block { return training.Schema() }

@@ -1,6 +1,7 @@
 package local
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,9 +10,9 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/mltf/mltf/kinds/training"
 	"github.com/mltf/mltf/providers"
 	"github.com/mltf/mltf/providers/local/launcher"
-	"github.com/mltf/mltf/providers/trainingkind"
 )
 
 // quickstartDir is examples/quickstart, the working directory of the
@@ -41,7 +42,7 @@ func TestQuickstart(t *testing.T) {
 	if ar.Diagnostics.HasErrors() {
 		t.Fatal(ar.Diagnostics)
 	}
-	if got := str(ar.New, "status"); got != trainingkind.StatusFinished {
+	if got := str(ar.New, "status"); got != training.StatusFinished {
 		t.Fatalf("status %q, want finished", got)
 	}
 	if acc := num(ar.New, "metrics", "accuracy"); acc < 0.9 {
@@ -51,7 +52,7 @@ func TestQuickstart(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(strings.TrimPrefix(uri, "file://"), "model.pt")); err != nil {
 		t.Errorf("model.pt not uploaded to %s: %v", uri, err)
 	}
-	if p := ev.of(providers.EventPartial); len(p) != 1 || str(p[0].Partial, "status") != trainingkind.StatusRunning {
+	if p := ev.of(providers.EventPartial); len(p) != 1 || str(p[0].Partial, "status") != training.StatusRunning {
 		t.Errorf("partial events %d, want one with status running", len(p))
 	}
 	if len(ev.of(providers.EventMetric)) == 0 || len(ev.of(providers.EventProgress)) == 0 || len(ev.of(providers.EventLog)) == 0 {
@@ -59,7 +60,7 @@ func TestQuickstart(t *testing.T) {
 			len(ev.of(providers.EventMetric)), len(ev.of(providers.EventProgress)), len(ev.of(providers.EventLog)))
 	}
 	run := h.tracker.runs[str(ar.New, "run_id")]
-	if run.Status != trainingkind.StatusFinished || run.Env["python"] == "" || run.Env["torch"] == "" || len(h.tracker.points) == 0 {
+	if run.Status != training.StatusFinished || run.Env["python"] == "" || run.Env["torch"] == "" || len(h.tracker.points) == 0 {
 		t.Errorf("tracked run %+v with %d points; want finished, python and torch versions, points", run, len(h.tracker.points))
 	}
 
@@ -71,7 +72,9 @@ func TestQuickstart(t *testing.T) {
 	// A second workspace sharing the tracking store, with its own runs.
 	h2 := newHarness(t, quickstartDir(t), filepath.Join(t.TempDir(), "runs"))
 	h2.tracker = h.tracker
-	h2.p.tracker = h.tracker
+	if r := h2.p.Configure(context.Background(), providers.ConfigureRequest{Settings: h2.s}); r.Diagnostics.HasErrors() {
+		t.Fatal(r.Diagnostics)
+	}
 	pr := h2.plan(null(), config(t, "quickstart.mltf.hcl", quickstartVars(h2.pool("cpu", 2), 20)))
 	want := "reuses finished run " + str(ar.New, "run_id")[:8] + "… with the same fingerprint"
 	if len(pr.Reasons) != 1 || pr.Reasons[0] != want {

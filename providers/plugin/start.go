@@ -6,8 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"os"
+	"github.com/mltf/mltf/internal/contenthash"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -188,18 +187,14 @@ func checkSum(name, path, want string) error {
 	return nil
 }
 
-// FileSum returns "sha256:" and the hex SHA-256 of the file at path.
+// FileSum returns "sha256:" and the content hash of the file at path, the
+// form of checksums in .mltf.lock.hcl.
 func FileSum(path string) (string, error) {
-	f, err := os.Open(path)
+	sum, err := contenthash.File(path)
 	if err != nil {
 		return "", err
 	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+	return "sha256:" + sum, nil
 }
 
 // CleanupClients ends every plugin process started by this mltf. Call it

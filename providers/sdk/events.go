@@ -12,9 +12,15 @@ func (c *Change) emit(e providers.Event) {
 	if c.events == nil {
 		return
 	}
-	e.Time = time.Now()
+	if e.Time.IsZero() {
+		e.Time = time.Now()
+	}
 	c.events(e)
 }
+
+// Event reports any event as it is (its time, when unset, is now); Log,
+// Progress, Metric and Checkpoint are the usual ones.
+func (c *Change) Event(e providers.Event) { c.emit(e) }
 
 // Log reports one line of output, e.g. from a training rank.
 func (c *Change) Log(source, line string) {

@@ -27,6 +27,9 @@ type Provider struct {
 	// Kinds are the kinds the provider serves, by name: kinds of mltf's
 	// table ("cluster", "training"...) or kinds of its own.
 	Kinds map[string]*Kind
+	// CloseFunc, when set, releases what the provider holds (connections,
+	// stores) when mltf is done with it.
+	CloseFunc func() error
 
 	mu       sync.Mutex
 	stopCtx  context.Context
@@ -63,8 +66,13 @@ func (p *Provider) Stop(context.Context) error {
 	return nil
 }
 
-// Close does nothing: an SDK provider holds no resources of its own.
-func (p *Provider) Close() error { return nil }
+// Close calls CloseFunc, if any.
+func (p *Provider) Close() error {
+	if p.CloseFunc == nil {
+		return nil
+	}
+	return p.CloseFunc()
+}
 
 func (p *Provider) kind(name string) (*Kind, providers.Diagnostics) {
 	k, ok := p.Kinds[name]

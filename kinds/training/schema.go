@@ -1,4 +1,4 @@
-package trainingkind
+package training
 
 import (
 	"github.com/zclconf/go-cty/cty"

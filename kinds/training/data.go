@@ -1,4 +1,4 @@
-package trainingkind
+package training
 
 import (
 	"crypto/sha256"
@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/mltf/mltf/internal/contenthash"
+	"github.com/mltf/mltf/providers/ctyval"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -25,9 +27,9 @@ type DataRef struct {
 
 // decodeData reads the data map: each value a dataset resource (an object
 // with one of locations, and fingerprint) or a URI string.
-func decodeData(d *Decoder, locations []string) map[string]DataRef {
+func decodeData(d *ctyval.Decoder, locations []string) map[string]DataRef {
 	out := map[string]DataRef{}
-	p := Attr("data")
+	p := ctyval.Attr("data")
 	v := d.Get(p)
 	if v.IsNull() {
 		return out
@@ -57,7 +59,7 @@ func decodeData(d *Decoder, locations []string) map[string]DataRef {
 			ref.Location = e.AsString()
 		case e.Type().IsObjectType() || e.Type().IsMapType():
 			for _, a := range locations {
-				if x := GetPath(e, Attr(a)); !x.IsNull() {
+				if x := ctyval.Get(e, ctyval.Attr(a)); !x.IsNull() {
 					if !x.IsKnown() {
 						ref.Known = false
 					} else if x.Type() == cty.String {
@@ -66,7 +68,7 @@ func decodeData(d *Decoder, locations []string) map[string]DataRef {
 					break
 				}
 			}
-			if f := GetPath(e, Attr("fingerprint")); !f.IsNull() {
+			if f := ctyval.Get(e, ctyval.Attr("fingerprint")); !f.IsNull() {
 				if !f.IsKnown() {
 					ref.Known = false
 				} else if f.Type() == cty.String {
@@ -152,7 +154,7 @@ func hashPath(p string) (string, error) {
 		}
 		return m.Sum(), nil
 	}
-	return HashFile(p)
+	return contenthash.File(p)
 }
 
 // DataEnvName is the variable that carries data set name: MLTF_DATA_TRAIN.

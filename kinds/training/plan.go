@@ -1,9 +1,10 @@
-package trainingkind
+package training
 
 import (
 	"fmt"
 	"strings"
 
+	"github.com/mltf/mltf/providers/ctyval"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -41,13 +42,13 @@ func ComparePrior(prior cty.Value, in *Inputs, code Manifest, priorIn *Inputs, p
 		r.Keep = true
 		r.Planned = PriorFacts(prior)
 	case same:
-		r.RequiresReplace = []cty.Path{Attr("status")}
+		r.RequiresReplace = []cty.Path{ctyval.Attr("status")}
 		r.Reasons = []string{fmt.Sprintf("run %s… %s; a new run starts", Short(f.RunID), f.Status)}
 	case in == nil:
-		r.RequiresReplace = []cty.Path{Attr("fingerprint")}
+		r.RequiresReplace = []cty.Path{ctyval.Attr("fingerprint")}
 		r.Reasons = []string{fmt.Sprintf("fingerprint known after apply (%s not known yet)", strings.Join(unknown, ", "))}
 	default:
-		r.RequiresReplace = []cty.Path{Attr("fingerprint")}
+		r.RequiresReplace = []cty.Path{ctyval.Attr("fingerprint")}
 		if priorIn != nil {
 			r.Reasons = ChangeReasons(priorIn, in, priorCode, code)
 		}
@@ -66,7 +67,7 @@ func ReuseReason(runID string) string {
 // InputsErrorPath is the attribute an error of PlanInputs points at.
 func InputsErrorPath(err error) cty.Path {
 	if strings.HasPrefix(err.Error(), "data.") {
-		return Attr("data")
+		return ctyval.Attr("data")
 	}
-	return Attr("code")
+	return ctyval.Attr("code")
 }

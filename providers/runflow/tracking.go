@@ -1,13 +1,65 @@
-package local
+package runflow
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"sync"
+	"time"
 
-	"github.com/mltf/mltf/providers/trainingkind"
+	"github.com/mltf/mltf/kinds/training"
 	"github.com/mltf/mltf/state/tracking"
 )
+
+// Tracker is what the flow needs of the tracking store. RunRecord and
+// MetricRecord mirror tracking.Run and tracking.MetricPoint.
+type Tracker interface {
+	CreateRun(ctx context.Context, r RunRecord) error
+	UpdateRun(ctx context.Context, r RunRecord) error
+	// FindRunByFingerprint returns the newest finished run with the
+	// fingerprint, or ErrNoRun.
+	FindRunByFingerprint(ctx context.Context, fingerprint string) (RunRecord, error)
+	LogMetrics(ctx context.Context, points []MetricRecord) error
+	Close() error
+}
+
+// ErrNoRun is what a Tracker returns when no run matches.
+var ErrNoRun = errors.New("no such run")
+
+// RunRecord is one run in the tracking store.
+type RunRecord struct {
+	ID, ExperimentID, Name, Status, Fingerprint string
+	// ExperimentName places the run when ExperimentID is empty: in the
+	// experiment of that name, or "Default" when it is empty too.
+	ExperimentName     string
+	GitCommit          string
+	GitDirty           bool
+	Params             json.RawMessage
+	Env                map[string]string
+	ArtifactURI        string
+	Metrics            map[string]float64
+	Restarts           map[string]int
+	Started, Finished  time.Time
+	Address, Workspace string
+}
+
+// MetricRecord is one metric point.
+type MetricRecord struct {
+	RunID string
+	Name  string
+	Step  int64
+	Value float64
+	Time  time.Time
+}
+
+// OpenTracker opens the tracking store of package state/tracking at url.
+func OpenTracker(ctx context.Context, url, workDir string) (Tracker, error) {
+	s, err := tracking.Open(ctx, url, workDir)
+	if err != nil {
+		return nil, err
+	}
+	return &storeTracker{s: s, experiments: map[string]string{}}, nil
+}
 
 // storeTracker is the Tracker of package state/tracking.
 type storeTracker struct {
@@ -15,14 +67,6 @@ type storeTracker struct {
 
 	mu          sync.Mutex
 	experiments map[string]string // id by name
-}
-
-func openTrackingStore(ctx context.Context, url, workDir string) (Tracker, error) {
-	s, err := tracking.Open(ctx, url, workDir)
-	if err != nil {
-		return nil, err
-	}
-	return &storeTracker{s: s, experiments: map[string]string{}}, nil
 }
 
 // experimentID resolves where a run goes: its experiment's id, else the
@@ -57,7 +101,7 @@ func (t *storeTracker) toRun(ctx context.Context, r RunRecord) (tracking.Run, er
 		return tracking.Run{}, err
 	}
 	status := r.Status
-	if status == trainingkind.StatusCancelled {
+	if status == training.StatusCancelled {
 		status = tracking.StatusKilled
 	}
 	return tracking.Run{

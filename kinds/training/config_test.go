@@ -1,13 +1,15 @@
-package trainingkind
+package training
 
 import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mltf/mltf/lang/schema"
+	"github.com/mltf/mltf/providers/ctyval"
 	"github.com/zclconf/go-cty/cty"
 )
 
-func with(v cty.Value, set map[string]cty.Value) cty.Value { return ObjectWith(v, set) }
+func with(v cty.Value, set map[string]cty.Value) cty.Value { return ctyval.With(v, set) }
 
 func TestDecodeErrors(t *testing.T) {
 	dist := func(k string, v cty.Value) map[string]cty.Value {
@@ -42,11 +44,11 @@ func TestDecodeErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			d := &Decoder{V: with(fixedConfig(), tc.set)}
+			d := &ctyval.Decoder{V: with(fixedConfig(), tc.set)}
 			Decode(d, tc.rules)
 			var got []string
 			for _, x := range d.Diags {
-				got = append(got, PathString(x.Attribute)+": "+x.Summary)
+				got = append(got, schema.FormatPath(x.Attribute)+": "+x.Summary)
 			}
 			if d := cmp.Diff(tc.want, got); d != "" {
 				t.Errorf("diagnostics (-want +got):\n%s", d)
@@ -56,7 +58,7 @@ func TestDecodeErrors(t *testing.T) {
 }
 
 func TestDecodeUnknown(t *testing.T) {
-	d := &Decoder{V: with(fixedConfig(), map[string]cty.Value{
+	d := &ctyval.Decoder{V: with(fixedConfig(), map[string]cty.Value{
 		"params": cty.UnknownVal(cty.DynamicPseudoType),
 		"data":   cty.ObjectVal(map[string]cty.Value{"train": cty.UnknownVal(cty.String)}),
 	})}

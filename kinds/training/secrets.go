@@ -1,4 +1,4 @@
-package trainingkind
+package training
 
 import (
 	"encoding/json"
@@ -10,6 +10,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/mltf/mltf/lang/schema"
+	"github.com/mltf/mltf/providers/ctyval"
 )
 
 // Hidden is what a sensitive value is recorded as in tracking and run
@@ -167,8 +168,8 @@ func (c *Config) ResolveSecretEnv(workDir string) (map[string]string, error) {
 
 // decodeSecretEnv reads secret_env: names valid and not also in env,
 // references well formed.
-func decodeSecretEnv(d *Decoder, c *Config) {
-	p := Attr("secret_env")
+func decodeSecretEnv(d *ctyval.Decoder, c *Config) {
+	p := ctyval.Attr("secret_env")
 	c.SecretEnv = d.StrMap(p)
 	for _, k := range SortedKeys(c.SecretEnv) {
 		kp := p.Index(cty.StringVal(k))

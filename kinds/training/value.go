@@ -1,9 +1,10 @@
-package trainingkind
+package training
 
 import (
 	"math/big"
 	"time"
 
+	"github.com/mltf/mltf/providers/ctyval"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -89,7 +90,7 @@ func FactsOf(v cty.Value) RunFacts {
 		return f
 	}
 	str := func(name string) string {
-		x := GetPath(v, Attr(name))
+		x := ctyval.Get(v, ctyval.Attr(name))
 		if x.IsNull() || !x.IsKnown() || x.Type() != cty.String {
 			return ""
 		}
@@ -99,16 +100,16 @@ func FactsOf(v cty.Value) RunFacts {
 	f.ArtifactURI, f.CheckpointURI = str("artifact_uri"), str("checkpoint_uri")
 	f.Started, _ = time.Parse(time.RFC3339, str("started_at"))
 	f.Finished, _ = time.Parse(time.RFC3339, str("finished_at"))
-	if m := GetPath(v, Attr("metrics")); m.IsWhollyKnown() && !m.IsNull() && m.CanIterateElements() {
+	if m := ctyval.Get(v, ctyval.Attr("metrics")); m.IsWhollyKnown() && !m.IsNull() && m.CanIterateElements() {
 		f.Metrics = map[string]float64{}
 		for k, x := range m.AsValueMap() {
 			f.Metrics[k], _ = x.AsBigFloat().Float64()
 		}
 	}
-	if m := GetPath(v, Attr("restarts")); m.IsWhollyKnown() && !m.IsNull() && m.CanIterateElements() {
+	if m := ctyval.Get(v, ctyval.Attr("restarts")); m.IsWhollyKnown() && !m.IsNull() && m.CanIterateElements() {
 		f.Restarts = map[string]int{}
 		for k, x := range m.AsValueMap() {
-			f.Restarts[k] = NumInt(x)
+			f.Restarts[k] = ctyval.Int(x)
 		}
 	}
 	return f
@@ -120,7 +121,7 @@ func PriorFacts(prior cty.Value) map[string]cty.Value {
 	m := map[string]cty.Value{}
 	empty := RunFacts{}.Values()
 	for _, a := range ComputedAttrs {
-		m[a] = GetPath(prior, Attr(a))
+		m[a] = ctyval.Get(prior, ctyval.Attr(a))
 		if m[a].Type() == cty.DynamicPseudoType && m[a].IsNull() {
 			m[a] = empty[a]
 		}

@@ -1,13 +1,13 @@
-package trainingkind
+package ctyval
 
 import (
 	"fmt"
 	"math/big"
-	"strings"
 	"time"
 
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/mltf/mltf/lang/schema"
 	"github.com/mltf/mltf/providers"
 )
 
@@ -26,12 +26,12 @@ func (d *Decoder) Errorf(p cty.Path, summary, detail string, args ...any) {
 	d.Diags = d.Diags.AttrError(p, summary, fmt.Sprintf(detail, args...))
 }
 
-// Get is the value at p (see GetPath).
-func (d *Decoder) Get(p cty.Path) cty.Value { return GetPath(d.V, p) }
+// Get is the value at p (see Get).
+func (d *Decoder) Get(p cty.Path) cty.Value { return Get(d.V, p) }
 
-// GetPath walks p through objects and maps; a null or missing step gives
+// Get walks p through objects and maps; a null or missing step gives
 // a null value, an unknown one an unknown value.
-func GetPath(v cty.Value, p cty.Path) cty.Value {
+func Get(v cty.Value, p cty.Path) cty.Value {
 	for _, step := range p {
 		if v.IsNull() {
 			return cty.NullVal(cty.DynamicPseudoType)
@@ -75,7 +75,7 @@ func Attr(names ...string) cty.Path {
 func (d *Decoder) Str(p cty.Path, def string) string {
 	v := d.Get(p)
 	if !v.IsKnown() {
-		d.Unknown = append(d.Unknown, PathString(p))
+		d.Unknown = append(d.Unknown, schema.FormatPath(p))
 		return def
 	}
 	if v.IsNull() || !v.Type().Equals(cty.String) {
@@ -97,7 +97,7 @@ func (d *Decoder) Bool(p cty.Path, def bool) bool {
 func (d *Decoder) StrList(p cty.Path) []string {
 	v := d.Get(p)
 	if !v.IsWhollyKnown() {
-		d.Unknown = append(d.Unknown, PathString(p))
+		d.Unknown = append(d.Unknown, schema.FormatPath(p))
 		return nil
 	}
 	if v.IsNull() || !v.CanIterateElements() {
@@ -106,7 +106,7 @@ func (d *Decoder) StrList(p cty.Path) []string {
 	var out []string
 	for i, e := range v.AsValueSlice() {
 		if e.IsNull() || !e.Type().Equals(cty.String) {
-			d.Errorf(p.IndexInt(i), "Invalid element", "%s must hold strings only.", PathString(p))
+			d.Errorf(p.IndexInt(i), "Invalid element", "%s must hold strings only.", schema.FormatPath(p))
 			continue
 		}
 		out = append(out, e.AsString())
@@ -120,7 +120,7 @@ func (d *Decoder) StrMap(p cty.Path) map[string]string {
 	out := map[string]string{}
 	v := d.Get(p)
 	if !v.IsWhollyKnown() {
-		d.Unknown = append(d.Unknown, PathString(p))
+		d.Unknown = append(d.Unknown, schema.FormatPath(p))
 		return out
 	}
 	if v.IsNull() || !v.CanIterateElements() {
@@ -138,7 +138,7 @@ func (d *Decoder) StrMap(p cty.Path) map[string]string {
 func (d *Decoder) MapList(p cty.Path) []map[string]string {
 	v := d.Get(p)
 	if !v.IsWhollyKnown() {
-		d.Unknown = append(d.Unknown, PathString(p))
+		d.Unknown = append(d.Unknown, schema.FormatPath(p))
 		return nil
 	}
 	if v.IsNull() || !v.CanIterateElements() {
@@ -166,13 +166,13 @@ func (d *Decoder) Count(p cty.Path, def, min int) int {
 		return def
 	}
 	if !v.Type().Equals(cty.Number) {
-		d.Errorf(p, "Invalid "+PathString(p), "%s must be a number.", PathString(p))
+		d.Errorf(p, "Invalid "+schema.FormatPath(p), "%s must be a number.", schema.FormatPath(p))
 		return def
 	}
 	bf := v.AsBigFloat()
 	i, acc := bf.Int64()
 	if acc != big.Exact || i < int64(min) || i > 1<<31 {
-		d.Errorf(p, "Invalid "+PathString(p), "%s must be a whole number of at least %d, got %s.", PathString(p), min, bf.Text('g', 10))
+		d.Errorf(p, "Invalid "+schema.FormatPath(p), "%s must be a whole number of at least %d, got %s.", schema.FormatPath(p), min, bf.Text('g', 10))
 		return def
 	}
 	return int(i)
@@ -187,14 +187,14 @@ func (d *Decoder) Duration(p cty.Path, def time.Duration) time.Duration {
 	s := v.AsString()
 	dur, err := time.ParseDuration(s)
 	if err != nil || dur <= 0 {
-		d.Errorf(p, "Invalid duration", `%s is %q; write a positive duration like "30s", "5m" or "1h30m".`, PathString(p), s)
+		d.Errorf(p, "Invalid duration", `%s is %q; write a positive duration like "30s", "5m" or "1h30m".`, schema.FormatPath(p), s)
 		return def
 	}
 	return dur
 }
 
-// NumInt is a known number as an int, else 0.
-func NumInt(v cty.Value) int {
+// Int is a known number as an int, else 0.
+func Int(v cty.Value) int {
 	if v.IsNull() || !v.IsKnown() || !v.Type().Equals(cty.Number) {
 		return 0
 	}
@@ -202,29 +202,8 @@ func NumInt(v cty.Value) int {
 	return int(i)
 }
 
-// PathString renders a path the way a user writes it: distributed.nodes.
-func PathString(p cty.Path) string {
-	var b strings.Builder
-	for _, s := range p {
-		switch s := s.(type) {
-		case cty.GetAttrStep:
-			if b.Len() > 0 {
-				b.WriteByte('.')
-			}
-			b.WriteString(s.Name)
-		case cty.IndexStep:
-			if s.Key.Type() == cty.String {
-				fmt.Fprintf(&b, "[%q]", s.Key.AsString())
-			} else {
-				fmt.Fprintf(&b, "[%s]", s.Key.AsBigFloat().Text('f', -1))
-			}
-		}
-	}
-	return b.String()
-}
-
-// ObjectWith returns v (an object) with attributes replaced by set.
-func ObjectWith(v cty.Value, set map[string]cty.Value) cty.Value {
+// With returns v (an object) with attributes replaced by set.
+func With(v cty.Value, set map[string]cty.Value) cty.Value {
 	m := map[string]cty.Value{}
 	if !v.IsNull() && v.IsKnown() {
 		m = v.AsValueMap()

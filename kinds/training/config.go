@@ -1,4 +1,4 @@
-package trainingkind
+package training
 
 import (
 	"regexp"
@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mltf/mltf/providers/ctyval"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -81,34 +82,34 @@ var EnvNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 // is a diagnostic in d pointing at its attribute; unknown inputs are
 // recorded in d.Unknown. The caller reads its own attributes with the same
 // decoder afterwards, then sets c.Unknown = sorted d.Unknown (Finish).
-func Decode(d *Decoder, rules Rules) *Config {
+func Decode(d *ctyval.Decoder, rules Rules) *Config {
 	c := &Config{
 		Nodes: 1, ProcsPerNode: 1, Backend: "auto", MasterPort: rules.MasterPort, DistTimeout: 10 * time.Minute,
 		CheckpointEvery: 5 * time.Minute, Keep: 3, RetryInfra: 3, HangTimeout: 30 * time.Minute,
 	}
-	c.Code = d.Str(Attr("code"), "")
-	c.Command = d.StrList(Attr("command"))
-	if len(c.Command) == 0 && d.Get(Attr("command")).IsWhollyKnown() {
-		d.Errorf(Attr("command"), "Empty command", `command must name a program, e.g. ["python3", "train.py"].`)
+	c.Code = d.Str(ctyval.Attr("code"), "")
+	c.Command = d.StrList(ctyval.Attr("command"))
+	if len(c.Command) == 0 && d.Get(ctyval.Attr("command")).IsWhollyKnown() {
+		d.Errorf(ctyval.Attr("command"), "Empty command", `command must name a program, e.g. ["python3", "train.py"].`)
 	}
-	c.Env = d.StrMap(Attr("env"))
+	c.Env = d.StrMap(ctyval.Attr("env"))
 	for k := range c.Env {
 		if !EnvNameRE.MatchString(k) {
-			d.Errorf(Attr("env").Index(cty.StringVal(k)), "Invalid environment variable name",
+			d.Errorf(ctyval.Attr("env").Index(cty.StringVal(k)), "Invalid environment variable name",
 				"%q is not a valid variable name: use letters, digits and underscores, not starting with a digit.", k)
 		}
 	}
 	decodeSecretEnv(d, c)
-	c.Image = d.Str(Attr("image"), "")
-	c.Params = d.Get(Attr("params"))
+	c.Image = d.Str(ctyval.Attr("image"), "")
+	c.Params = d.Get(ctyval.Attr("params"))
 	if !c.Params.IsWhollyKnown() {
 		d.Unknown = append(d.Unknown, "params")
 	} else if !c.Params.IsNull() && !c.Params.Type().IsObjectType() && !c.Params.Type().IsMapType() {
-		d.Errorf(Attr("params"), "Invalid params", "params must be an object, e.g. { lr = 0.05, epochs = 20 }.")
+		d.Errorf(ctyval.Attr("params"), "Invalid params", "params must be an object, e.g. { lr = 0.05, epochs = 20 }.")
 	}
-	c.HangTimeout = d.Duration(Attr("hang_timeout"), c.HangTimeout)
+	c.HangTimeout = d.Duration(ctyval.Attr("hang_timeout"), c.HangTimeout)
 
-	dist := Attr("distributed")
+	dist := ctyval.Attr("distributed")
 	c.Nodes = d.Count(dist.GetAttr("nodes"), c.Nodes, 1)
 	c.ProcsPerNode = d.Count(dist.GetAttr("procs_per_node"), c.ProcsPerNode, 1)
 	c.Backend = d.Str(dist.GetAttr("backend"), c.Backend)
@@ -130,13 +131,13 @@ func Decode(d *Decoder, rules Rules) *Config {
 			d.Errorf(dist.GetAttr("nccl").Index(cty.StringVal(k)), "Not an NCCL setting", "%q does not start with NCCL_; put other variables in env.", k)
 		}
 	}
-	ck := Attr("checkpoint")
+	ck := ctyval.Attr("checkpoint")
 	c.CheckpointEvery = d.Duration(ck.GetAttr("every"), c.CheckpointEvery)
 	c.Keep = d.Count(ck.GetAttr("keep"), c.Keep, 1)
-	rt := Attr("retry")
+	rt := ctyval.Attr("retry")
 	c.RetryInfra = d.Count(rt.GetAttr("infrastructure"), c.RetryInfra, 0)
 	c.RetryUser = d.Count(rt.GetAttr("user_error"), c.RetryUser, 0)
-	res := Attr("resources")
+	res := ctyval.Attr("resources")
 	c.CPUs = d.Count(res.GetAttr("cpus"), 0, 1)
 	c.GPUs = d.Count(res.GetAttr("gpus"), 0, 0)
 	c.Memory = d.Str(res.GetAttr("memory"), "")
@@ -151,18 +152,18 @@ func Decode(d *Decoder, rules Rules) *Config {
 }
 
 // Finish sets c.Unknown from what d recorded, sorted.
-func (c *Config) Finish(d *Decoder) {
+func (c *Config) Finish(d *ctyval.Decoder) {
 	sort.Strings(d.Unknown)
 	c.Unknown = d.Unknown
 }
 
-func decodeExperiment(d *Decoder) Experiment {
-	v := d.Get(Attr("experiment"))
+func decodeExperiment(d *ctyval.Decoder) Experiment {
+	v := d.Get(ctyval.Attr("experiment"))
 	var e Experiment
-	if id := GetPath(v, Attr("id")); id.IsKnown() && !id.IsNull() && id.Type() == cty.String {
+	if id := ctyval.Get(v, ctyval.Attr("id")); id.IsKnown() && !id.IsNull() && id.Type() == cty.String {
 		e.ID = id.AsString()
 	}
-	if n := GetPath(v, Attr("name")); n.IsKnown() && !n.IsNull() && n.Type() == cty.String {
+	if n := ctyval.Get(v, ctyval.Attr("name")); n.IsKnown() && !n.IsNull() && n.Type() == cty.String {
 		e.Name = n.AsString()
 	}
 	return e

@@ -1,4 +1,4 @@
-package trainingkind
+package training
 
 import (
 	"encoding/json"

@@ -1,10 +1,11 @@
-package trainingkind
+package training
 
 import (
 	"encoding/json"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mltf/mltf/providers/ctyval"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -50,7 +51,7 @@ func TestFingerprintPinned(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			d := &Decoder{V: fixedConfig()}
+			d := &ctyval.Decoder{V: fixedConfig()}
 			c := Decode(d, tc.rules)
 			c.Finish(d)
 			if d.Diags.HasErrors() {
@@ -74,7 +75,7 @@ func TestFingerprintPinned(t *testing.T) {
 }
 
 func TestChangeReasons(t *testing.T) {
-	d := &Decoder{V: fixedConfig()}
+	d := &ctyval.Decoder{V: fixedConfig()}
 	c := Decode(d, Rules{Locations: []string{"source"}})
 	c.Finish(d)
 	p, err := PlanInputs(c, c.BackendFor(false), "testdata", false)
@@ -122,7 +123,7 @@ func TestChangeReasons(t *testing.T) {
 }
 
 func TestComparePrior(t *testing.T) {
-	d := &Decoder{V: fixedConfig()}
+	d := &ctyval.Decoder{V: fixedConfig()}
 	c := Decode(d, Rules{})
 	c.Finish(d)
 	p, err := PlanInputs(c, c.BackendFor(false), "testdata", false)
@@ -131,7 +132,7 @@ func TestComparePrior(t *testing.T) {
 	}
 	fp := p.Inputs.Fingerprint()
 	prior := func(fingerprint, status string) cty.Value {
-		return ObjectWith(fixedConfig(), RunFacts{RunID: "3f2a9c0011", Fingerprint: fingerprint, Status: status}.Values())
+		return ctyval.With(fixedConfig(), RunFacts{RunID: "3f2a9c0011", Fingerprint: fingerprint, Status: status}.Values())
 	}
 	changed := *p.Inputs
 	changed.Image = "img:1"

@@ -1,4 +1,4 @@
-package trainingkind
+package training
 
 import (
 	"os"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mltf/mltf/providers/ctyval"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -15,7 +16,7 @@ import (
 func TestSecretEnvFingerprint(t *testing.T) {
 	fp := func(set map[string]cty.Value) string {
 		t.Helper()
-		d := &Decoder{V: with(fixedConfig(), set)}
+		d := &ctyval.Decoder{V: with(fixedConfig(), set)}
 		c := Decode(d, Rules{})
 		c.Finish(d)
 		if d.Diags.HasErrors() {

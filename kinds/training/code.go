@@ -1,15 +1,16 @@
-package trainingkind
+package training
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/mltf/mltf/internal/contenthash"
 )
 
 // Manifest maps each file of a code directory (slash-separated relative
@@ -49,7 +50,7 @@ func HashTree(dir string) (Manifest, error) {
 			return nil
 		}
 		rel, _ := filepath.Rel(dir, p)
-		h, err := HashFile(p) // follows symlinks: what the code would read
+		h, err := contenthash.File(p) // follows symlinks: what the code would read
 		if err != nil {
 			return err
 		}
@@ -89,20 +90,6 @@ func (m Manifest) Changed(n Manifest) int {
 		}
 	}
 	return c
-}
-
-// HashFile is the sha256 of a file's content, in hex.
-func HashFile(p string) (string, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // SortedKeys are the keys of m in order.

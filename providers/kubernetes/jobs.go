@@ -1,0 +1,115 @@
+package kubernetes
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	batchv1 "k8s.io/api/batch/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+// findLiveJob finds an unfinished Job of this address and fingerprint.
+func findLiveJob(h *hub, address, workspace, fp string) *batchv1.Job {
+	sel, _ := labels.Parse(addressSelector(address, workspace, fp))
+	var found *batchv1.Job
+	for _, o := range h.jobs.GetStore().List() {
+		j := o.(*batchv1.Job)
+		if !sel.Matches(labels.Set(j.Labels)) || j.DeletionTimestamp != nil || jobDone(j) != "" {
+			continue
+		}
+		if found == nil || j.CreationTimestamp.After(found.CreationTimestamp.Time) {
+			found = j
+		}
+	}
+	return found
+}
+
+// newestJob is the Job of the highest attempt.
+func newestJob(jobs []*batchv1.Job) *batchv1.Job {
+	var best *batchv1.Job
+	bestN := -1
+	for _, j := range jobs {
+		if j.DeletionTimestamp != nil {
+			continue
+		}
+		n, _ := strconv.Atoi(j.Labels[labelAttempt])
+		if n > bestN {
+			best, bestN = j, n
+		}
+	}
+	return best
+}
+
+// restartsOf reads the restart counts a Job carries in its annotations.
+func restartsOf(j *batchv1.Job) map[string]int {
+	out := map[string]int{}
+	for _, cause := range []string{causeInfra, causeUser} {
+		if n, err := strconv.Atoi(j.Annotations["mltf.dev/restarts-"+cause]); err == nil && n > 0 {
+			out[cause] = n
+		}
+	}
+	return out
+}
+
+// jobDone says how a Job ended: "Complete", "Failed" or "".
+func jobDone(j *batchv1.Job) string {
+	for _, c := range j.Status.Conditions {
+		if c.Status == "True" && (c.Type == batchv1.JobComplete || c.Type == batchv1.JobFailed) {
+			return string(c.Type)
+		}
+	}
+	return ""
+}
+
+func toUnstructured(o runtime.Object) (*unstructured.Unstructured, error) {
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
+	if err != nil {
+		return nil, err
+	}
+	u := &unstructured.Unstructured{Object: m}
+	unstructured.RemoveNestedField(u.Object, "metadata", "creationTimestamp")
+	unstructured.RemoveNestedField(u.Object, "spec", "template", "metadata", "creationTimestamp")
+	unstructured.RemoveNestedField(u.Object, "status")
+	return u, nil
+}
+
+// deleteRun deletes every object of a run: Jobs (with their pods, in the
+// foreground), the Service and the ConfigMap.
+func deleteRun(ctx context.Context, conn *conn, namespace, runID string) error {
+	sel := runSelector(runID)
+	fg := metav1.DeletePropagationForeground
+	var errs []string
+	for _, g := range []gvr{gvrJob, gvrService, gvrConfigMap} {
+		list, err := conn.dyn.Resource(g).Namespace(namespace).List(ctx, metav1.ListOptions{LabelSelector: sel})
+		if err != nil {
+			errs = append(errs, explain(err))
+			continue
+		}
+		for _, item := range list.Items {
+			err := conn.dyn.Resource(g).Namespace(namespace).Delete(ctx, item.GetName(), metav1.DeleteOptions{PropagationPolicy: &fg})
+			if err != nil && !apierrors.IsNotFound(err) {
+				errs = append(errs, explain(err))
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%s", strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// ownedBy makes the run's ConfigMap the owner of u, so that the garbage
+// collector deletes u with the run's objects and mltf needs no right to
+// list or delete Secrets.
+func ownedBy(u, owner *unstructured.Unstructured) {
+	if owner == nil {
+		return
+	}
+	u.SetOwnerReferences([]metav1.OwnerReference{{APIVersion: "v1", Kind: "ConfigMap", Name: owner.GetName(), UID: owner.GetUID()}})
+}
