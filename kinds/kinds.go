@@ -9,7 +9,7 @@ type Kind struct {
 	// Summary says what a resource of the kind is, for docs and listings.
 	Summary string
 	// Package is the module-relative path of the package that owns the
-	// kind's schema: "providers/trainingkind". Empty for a kind that no
+	// kind's schema: "kinds/training". Empty for a kind that no
 	// bundled provider serves yet, and for a provider's own kind.
 	Package string
 	// Provider serves the kind when the resource sets no provider
@@ -48,7 +48,7 @@ func Builtin() Table {
 		Kind{Name: "cluster", Summary: "where work runs: a local machine or a Kubernetes namespace, with pools", Package: "providers/local", Provider: "local"},
 		Kind{Name: "dataset", Summary: "a data source with a fingerprint, a schema contract and checks", Package: "providers/data", Provider: "data"},
 		Kind{Name: "experiment", Summary: "a named group of runs in the tracking store", Package: "providers/registry", Provider: "registry"},
-		Kind{Name: "training", Summary: "one training run of user code on a pool", Package: "providers/trainingkind", Provider: "local", Placement: pool, LongRunning: true},
+		Kind{Name: "training", Summary: "one training run of user code on a pool", Package: "kinds/training", Provider: "local", Placement: pool, LongRunning: true},
 		Kind{Name: "sweep", Summary: "a hyperparameter search over a training template", Package: "kinds/sweep", Provider: "local", Placement: pool, LongRunning: true},
 		Kind{Name: "model", Summary: "a registered model: versions, aliases, gates, lineage", Package: "providers/registry", Provider: "registry"},
 		Kind{Name: "pipeline", Summary: "a DAG of steps with a content-addressed cache", Provider: "local", Placement: pool, LongRunning: true},

@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclwrite"
+	"github.com/mltf/mltf/lang/schema"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -94,7 +95,7 @@ func index(v cty.Value, k cty.Value) (cty.Value, bool) {
 func inconsistentPlanDiag(c *Change, provider string, diffs []difference, rng *hcl.Range) *hcl.Diagnostic {
 	lead := diffs[0]
 	for _, d := range diffs {
-		if len(d.Path) == 1 && pathString(d.Path) == "fingerprint" {
+		if len(d.Path) == 1 && schema.FormatPath(d.Path) == "fingerprint" {
 			lead = d
 			break
 		}
@@ -102,13 +103,13 @@ func inconsistentPlanDiag(c *Change, provider string, diffs []difference, rng *h
 	var detail strings.Builder
 	fmt.Fprintf(&detail, "The plan was approved with values that provider %q now plans differently, so %s was left as it was:\n", provider, c.Addr)
 	for _, d := range diffs {
-		fmt.Fprintf(&detail, "  %s: approved %s, now %s\n", pathString(d.Path), c.valueText(d.Path, d.Approved, false), c.valueText(d.Path, d.Final, false))
+		fmt.Fprintf(&detail, "  %s: approved %s, now %s\n", schema.FormatPath(d.Path), c.valueText(d.Path, d.Approved, false), c.valueText(d.Path, d.Final, false))
 	}
 	detail.WriteString("Something changed since the plan was made. Run mltf plan again and review the new plan.")
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary: fmt.Sprintf("%s changed since the plan was made (%s %s -> %s); plan again",
-			c.Addr, pathString(lead.Path), c.valueText(lead.Path, lead.Approved, true), c.valueText(lead.Path, lead.Final, true)),
+			c.Addr, schema.FormatPath(lead.Path), c.valueText(lead.Path, lead.Approved, true), c.valueText(lead.Path, lead.Final, true)),
 		Detail:  detail.String(),
 		Subject: rng,
 	}

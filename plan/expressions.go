@@ -110,4 +110,4 @@ func (e *evaluator) deferExpressions(cfg *lang.Config, config cty.Value, r *lang
 	return out
 }
 
-func pathKey(p cty.Path) string { return pathString(p) }
+func pathKey(p cty.Path) string { return schema.FormatPath(p) }

@@ -2,15 +2,7 @@ package plan
 
 import (
 	"github.com/zclconf/go-cty/cty"
-
-	"github.com/mltf/mltf/lang/schema"
 )
-
-// pathString renders a path as a user writes it: params.lr, tags["x"], pool[0].
-func pathString(p cty.Path) string { return schema.FormatPath(p) }
-
-// PathString renders a path as a user writes it.
-func PathString(p cty.Path) string { return pathString(p) }
 
 // pathValue returns the value at p in v, or cty.NilVal when it is absent.
 func pathValue(v cty.Value, p cty.Path) cty.Value {

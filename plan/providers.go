@@ -10,6 +10,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/mltf/mltf/lang"
+	"github.com/mltf/mltf/lang/schema"
 	"github.com/mltf/mltf/providers"
 )
 
@@ -148,7 +149,7 @@ func providerDiags(provider, addr string, ds providers.Diagnostics, subject *hcl
 		}
 		detail := d.Detail
 		if len(d.Attribute) > 0 {
-			detail = fmt.Sprintf("%s\n\n(attribute %s; reported by provider %q)", detail, pathString(d.Attribute), provider)
+			detail = fmt.Sprintf("%s\n\n(attribute %s; reported by provider %q)", detail, schema.FormatPath(d.Attribute), provider)
 		} else {
 			detail = fmt.Sprintf("%s\n\n(reported by provider %q)", detail, provider)
 		}

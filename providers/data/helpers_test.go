@@ -10,6 +10,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 
+	"github.com/mltf/mltf/lang/schema"
 	"github.com/mltf/mltf/providers"
 )
 
@@ -135,23 +136,7 @@ func requireOK(t testing.TB, what string, diags providers.Diagnostics) {
 func diagString(diags providers.Diagnostics) string {
 	var b strings.Builder
 	for _, d := range diags {
-		b.WriteString(string(d.Severity) + " " + d.Summary + " [" + pathString(d.Attribute) + "]\n" + d.Detail + "\n")
-	}
-	return b.String()
-}
-
-func pathString(p cty.Path) string {
-	var b strings.Builder
-	for _, s := range p {
-		switch s := s.(type) {
-		case cty.GetAttrStep:
-			if b.Len() > 0 {
-				b.WriteString(".")
-			}
-			b.WriteString(s.Name)
-		case cty.IndexStep:
-			b.WriteString("[" + s.Key.AsString() + "]")
-		}
+		b.WriteString(string(d.Severity) + " " + d.Summary + " [" + schema.FormatPath(d.Attribute) + "]\n" + d.Detail + "\n")
 	}
 	return b.String()
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"gocloud.dev/blob/memblob"
 
+	"github.com/mltf/mltf/lang/schema"
 	"github.com/mltf/mltf/providers"
 	"github.com/mltf/mltf/providers/providertest"
 )
@@ -164,7 +165,7 @@ func TestLifecycle(t *testing.T) {
 		t.Errorf("version %v, reasons %q", got, pr.Reasons)
 	}
 	ar = applyPlan(t, p, v3, stricter, pr, nil)
-	if len(ar.Diagnostics) != 1 || pathString(ar.Diagnostics[0].Attribute) != "checks.row_count" ||
+	if len(ar.Diagnostics) != 1 || schema.FormatPath(ar.Diagnostics[0].Attribute) != "checks.row_count" ||
 		!strings.Contains(ar.Diagnostics[0].Detail, "The dataset has 9 rows; row_count.max is 5.") {
 		t.Errorf("diagnostics: %s", diagString(ar.Diagnostics))
 	}
@@ -190,35 +191,35 @@ func TestBadData(t *testing.T) {
 			name:    "wrong type",
 			data:    strings.Replace(digitsCSV, "0.25,1,", "0.25,one,", 1),
 			summary: `Column "label" fails its type check`,
-			path:    "schema.column[label].type",
+			path:    `schema.column["label"].type`,
 			detail:  []string{"1 of 3 rows hold a value that is not a valid int64 (whole numbers such as 42).", `digits.csv line 3: "one"`, `change schema.column "label".type`},
 		},
 		{
 			name:    "unknown category",
 			data:    digitsCSV + "0.5,1,validation\n0.5,1,dev\n",
 			summary: `Column "split" fails its values check`,
-			path:    "schema.column[split].values",
+			path:    `schema.column["split"].values`,
 			detail:  []string{`2 of 5 rows hold a value that is not one of the allowed values ["train", "test"].`, `digits.csv line 5: "validation"`, `digits.csv line 6: "dev"`},
 		},
 		{
 			name:    "null where not allowed",
 			data:    digitsCSV + "0.5,,train\n",
 			summary: `Column "label" fails its nullable check`,
-			path:    "schema.column[label].nullable",
+			path:    `schema.column["label"].nullable`,
 			detail:  []string{"digits.csv line 5: null", "Nothing that depends on dataset.digits runs until it passes."},
 		},
 		{
 			name:    "missing column",
 			data:    "pixel,label\n0.5,1\n",
 			summary: `Column "split" is missing`,
-			path:    "schema.column[split]",
+			path:    `schema.column["split"]`,
 			detail:  []string{`digits.csv: has no column "split"`, "remove it from the schema"},
 		},
 		{
 			name:    "out of range",
 			data:    digitsCSV + "1.5,1,train\n",
 			summary: `Column "pixel" fails its max check`,
-			path:    "schema.column[pixel].max",
+			path:    `schema.column["pixel"].max`,
 			detail:  []string{"1 of 4 rows are above max = 1.", "digits.csv line 5: 1.5"},
 		},
 		{
@@ -256,8 +257,8 @@ func TestBadData(t *testing.T) {
 				t.Fatalf("want one diagnostic, got:\n%s", diagString(ar.Diagnostics))
 			}
 			d := ar.Diagnostics[0]
-			if d.Severity != providers.Error || d.Summary != tt.summary || pathString(d.Attribute) != tt.path {
-				t.Errorf("got %c %q at %s, want %q at %s", d.Severity, d.Summary, pathString(d.Attribute), tt.summary, tt.path)
+			if d.Severity != providers.Error || d.Summary != tt.summary || schema.FormatPath(d.Attribute) != tt.path {
+				t.Errorf("got %c %q at %s, want %q at %s", d.Severity, d.Summary, schema.FormatPath(d.Attribute), tt.summary, tt.path)
 			}
 			for _, want := range tt.detail {
 				if !strings.Contains(d.Detail, want) {
@@ -274,7 +275,7 @@ func TestBadData(t *testing.T) {
 func TestUnreadableSource(t *testing.T) {
 	p := configured(t, t.TempDir())
 	pr := plan(t, p, none, digitsConfig(t, "file://nowhere/digits.csv", nil))
-	if len(pr.Diagnostics) != 1 || pr.Diagnostics[0].Summary != "Cannot read the dataset source" || pathString(pr.Diagnostics[0].Attribute) != "source" ||
+	if len(pr.Diagnostics) != 1 || pr.Diagnostics[0].Summary != "Cannot read the dataset source" || schema.FormatPath(pr.Diagnostics[0].Attribute) != "source" ||
 		!strings.Contains(pr.Diagnostics[0].Detail, "does not exist") {
 		t.Errorf("diagnostics: %s", diagString(pr.Diagnostics))
 	}
@@ -336,7 +337,7 @@ func TestDrift(t *testing.T) {
 				t.Fatalf("diagnostics:\n%s", diagString(ar.Diagnostics))
 			}
 			d := ar.Diagnostics[0]
-			if d.Summary != "The data drifted from version 1" || pathString(d.Attribute) != "drift" ||
+			if d.Summary != "The data drifted from version 1" || schema.FormatPath(d.Attribute) != "drift" ||
 				!strings.Contains(d.Detail, "label: PSI ") || !strings.Contains(d.Detail, "pixel: PSI ") || strings.Contains(d.Detail, "split") {
 				t.Errorf("diagnostic: %s", diagString(ar.Diagnostics))
 			}
@@ -367,7 +368,7 @@ func TestPinnedBaselineMissing(t *testing.T) {
 	v1, _, _ := planApply(t, p, none, digitsConfig(t, "d.csv", nil))
 	writeFile(t, dir, "d.csv", digitsCSV+"0.5,1,train\n")
 	pr := plan(t, p, v1, digitsConfig(t, "d.csv", map[string]cty.Value{"drift": obj(map[string]cty.Value{"baseline_version": cty.NumberIntVal(7)})}))
-	if len(pr.Diagnostics) != 1 || pathString(pr.Diagnostics[0].Attribute) != "drift.baseline_version" ||
+	if len(pr.Diagnostics) != 1 || schema.FormatPath(pr.Diagnostics[0].Attribute) != "drift.baseline_version" ||
 		!strings.Contains(pr.Diagnostics[0].Detail, "no stored statistics for version 7 (stored versions: 1)") {
 		t.Errorf("diagnostics: %s", diagString(pr.Diagnostics))
 	}
@@ -383,7 +384,7 @@ func TestFreshness(t *testing.T) {
 	prov := configured(t, dir)
 	config := digitsConfig(t, "d.csv", map[string]cty.Value{"checks": obj(map[string]cty.Value{"freshness": str("2d")})})
 	pr := plan(t, prov, none, config)
-	if len(pr.Diagnostics) != 1 || pr.Diagnostics[0].Severity != providers.Warning || pathString(pr.Diagnostics[0].Attribute) != "checks.freshness" {
+	if len(pr.Diagnostics) != 1 || pr.Diagnostics[0].Severity != providers.Warning || schema.FormatPath(pr.Diagnostics[0].Attribute) != "checks.freshness" {
 		t.Fatalf("plan diagnostics: %s", diagString(pr.Diagnostics))
 	}
 	ar := applyPlan(t, prov, none, config, pr, nil)
@@ -402,11 +403,11 @@ func TestValidateConfig(t *testing.T) {
 		want  []string // "path: summary"
 	}{
 		{"good", col(map[string]cty.Value{"type": str("int64"), "min": cty.NumberIntVal(0)}), nil},
-		{"unknown type", col(map[string]cty.Value{"type": str("integer")}), []string{"schema.column[c].type: Unknown column type"}},
-		{"min on a string", col(map[string]cty.Value{"type": str("string"), "min": cty.NumberIntVal(0)}), []string{"schema.column[c].min: Invalid dataset contract"}},
-		{"bad regex", col(map[string]cty.Value{"type": str("string"), "regex": str("(")}), []string{"schema.column[c].regex: Invalid dataset contract"}},
-		{"value of another type", col(map[string]cty.Value{"type": str("int64"), "values": cty.ListVal([]cty.Value{str("a")})}), []string{"schema.column[c].values: Invalid dataset contract"}},
-		{"min above max", col(map[string]cty.Value{"type": str("float64"), "min": cty.NumberIntVal(2), "max": cty.NumberIntVal(1)}), []string{"schema.column[c].min: Invalid dataset contract"}},
+		{"unknown type", col(map[string]cty.Value{"type": str("integer")}), []string{`schema.column["c"].type: Unknown column type`}},
+		{"min on a string", col(map[string]cty.Value{"type": str("string"), "min": cty.NumberIntVal(0)}), []string{`schema.column["c"].min: Invalid dataset contract`}},
+		{"bad regex", col(map[string]cty.Value{"type": str("string"), "regex": str("(")}), []string{`schema.column["c"].regex: Invalid dataset contract`}},
+		{"value of another type", col(map[string]cty.Value{"type": str("int64"), "values": cty.ListVal([]cty.Value{str("a")})}), []string{`schema.column["c"].values: Invalid dataset contract`}},
+		{"min above max", col(map[string]cty.Value{"type": str("float64"), "min": cty.NumberIntVal(2), "max": cty.NumberIntVal(1)}), []string{`schema.column["c"].min: Invalid dataset contract`}},
 		{"format", map[string]cty.Value{"format": str("xlsx")}, []string{"format: Unknown dataset format"}},
 		{"delimiter", map[string]cty.Value{"csv": obj(map[string]cty.Value{"delimiter": str(";;")})}, []string{"csv.delimiter: Invalid CSV delimiter"}},
 		{"freshness", map[string]cty.Value{"checks": obj(map[string]cty.Value{"freshness": str("soon")})}, []string{"checks.freshness: Invalid freshness"}},
@@ -419,7 +420,7 @@ func TestValidateConfig(t *testing.T) {
 			a := col(map[string]cty.Value{"type": str("int64")})
 			a["drift"] = obj(map[string]cty.Value{"columns": cty.MapVal(map[string]cty.Value{"d": cty.NumberFloatVal(0.1)})})
 			return a
-		}(), []string{"drift.columns[d]: Unknown drift column"}},
+		}(), []string{`drift.columns["d"]: Unknown drift column`}},
 	}
 	p := New()
 	for _, tt := range tests {
@@ -431,7 +432,7 @@ func TestValidateConfig(t *testing.T) {
 			r := p.ValidateConfig(context.Background(), providers.ValidateConfigRequest{Kind: Kind, Config: cfg(t, attrs)})
 			var got []string
 			for _, d := range r.Diagnostics {
-				got = append(got, pathString(d.Attribute)+": "+d.Summary)
+				got = append(got, schema.FormatPath(d.Attribute)+": "+d.Summary)
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("diagnostics (-want +got):\n%s\n%s", diff, diagString(r.Diagnostics))

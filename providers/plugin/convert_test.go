@@ -160,24 +160,6 @@ func TestDiagnosticsRoundTrip(t *testing.T) {
 	}
 }
 
-func TestFormatPath(t *testing.T) {
-	tests := []struct {
-		path cty.Path
-		want string
-	}{
-		{cty.GetAttrPath("params").GetAttr("lr"), "params.lr"},
-		{cty.GetAttrPath("pool").Index(cty.StringVal("cpu")).GetAttr("slots"), `pool["cpu"].slots`},
-		{cty.GetAttrPath("command").Index(cty.NumberIntVal(0)), "command[0]"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.want, func(t *testing.T) {
-			if got := FormatPath(tt.path); got != tt.want {
-				t.Errorf("got %q, want %q", got, tt.want)
-			}
-		})
-	}
-}
-
 func TestTailKeepsPanicHead(t *testing.T) {
 	tl := newTail()
 	w := tl.writer("stderr", nil)

@@ -46,11 +46,10 @@ func decodeValue(dv *pluginpb.DynamicValue, ty cty.Type) (cty.Value, error) {
 // attribute: `pool["cpu"].slots: a number is required`.
 func pathError(err error) error {
 	if pe, ok := err.(cty.PathError); ok && len(pe.Path) > 0 {
-		return fmt.Errorf("%s: %w", FormatPath(pe.Path), err)
+		return fmt.Errorf("%s: %w", schema.FormatPath(pe.Path), err)
 	}
 	return err
 }
 
 // FormatPath renders a cty.Path the way a user writes it in HCL:
 // params.lr, pool["cpu"].slots, command[0].
-func FormatPath(p cty.Path) string { return schema.FormatPath(p) }

@@ -6,11 +6,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/mltf/mltf/internal/contenthash"
 	"os/exec"
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/mltf/mltf/internal/contenthash"
 
 	"github.com/hashicorp/go-hclog"
 	goplugin "github.com/hashicorp/go-plugin"

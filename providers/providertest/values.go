@@ -6,7 +6,6 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/mltf/mltf/lang/schema"
-	"github.com/mltf/mltf/providers/plugin"
 )
 
 var schemaNilType = cty.NilType
@@ -85,5 +84,5 @@ func pathString(p cty.Path) string {
 	if len(p) == 0 {
 		return "(the whole value)"
 	}
-	return plugin.FormatPath(p)
+	return schema.FormatPath(p)
 }

@@ -1,30 +1,19 @@
 package registry_test
 
 import (
-	"context"
 	"testing"
 
-	"github.com/hashicorp/go-hclog"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/mltf/mltf/internal/e2e"
 	"github.com/mltf/mltf/providers"
-	"github.com/mltf/mltf/providers/plugin"
 	"github.com/mltf/mltf/providers/providertest"
 )
 
 // TestConformance runs the provider conformance suite against the registry
 // provider as mltf runs it: a plugin process of the mltf binary over gRPC.
 func TestConformance(t *testing.T) {
-	bin := e2e.Binary(t)
-	newProvider := func(t *testing.T) providers.Interface {
-		p, err := plugin.Start(context.Background(), "registry", []string{bin, "internal-provider", "registry"}, "", hclog.NewNullLogger())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { p.Close() })
-		return p
-	}
+	newProvider := func(t *testing.T) providers.Interface { return e2e.BundledProvider(t, "registry") }
 	providertest.Run(t, newProvider, providertest.Cases{
 		Settings: func(t *testing.T) providers.Settings {
 			dir := t.TempDir()

@@ -8,13 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/go-hclog"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/mltf/mltf/internal/e2e"
 	"github.com/mltf/mltf/lang/schema"
 	"github.com/mltf/mltf/providers"
-	"github.com/mltf/mltf/providers/plugin"
 	"github.com/mltf/mltf/providers/providertest"
 	"github.com/mltf/mltf/state/tracking"
 )
@@ -23,15 +21,7 @@ import (
 // through the plugin process: create from one run, update to a second run
 // (a new version through the gate), read, destroy.
 func TestModelConformance(t *testing.T) {
-	bin := e2e.Binary(t)
-	newProvider := func(t *testing.T) providers.Interface {
-		p, err := plugin.Start(context.Background(), "registry", []string{bin, "internal-provider", "registry"}, "", hclog.NewNullLogger())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { p.Close() })
-		return p
-	}
+	newProvider := func(t *testing.T) providers.Interface { return e2e.BundledProvider(t, "registry") }
 	model := func(runID string, accuracy float64) cty.Value {
 		gate := cty.ObjectVal(map[string]cty.Value{
 			"condition": schema.ExpressionValue("self.current == null || self.candidate.metrics.accuracy >= self.current.metrics.accuracy", "main.mltf.hcl", 12, 17, nil),

@@ -10,7 +10,6 @@ import (
 
 	"github.com/mltf/mltf/lang/schema"
 	"github.com/mltf/mltf/providers"
-	"github.com/mltf/mltf/providers/plugin"
 )
 
 // PlanChange plans a create (computed attributes unknown), an update
@@ -129,11 +128,11 @@ type change struct {
 func (c change) String() string {
 	switch {
 	case c.Old.IsNull():
-		return fmt.Sprintf("%s set to %s", plugin.FormatPath(c.Path), short(c.New))
+		return fmt.Sprintf("%s set to %s", schema.FormatPath(c.Path), short(c.New))
 	case c.New.IsNull():
-		return fmt.Sprintf("%s removed (was %s)", plugin.FormatPath(c.Path), short(c.Old))
+		return fmt.Sprintf("%s removed (was %s)", schema.FormatPath(c.Path), short(c.Old))
 	}
-	return fmt.Sprintf("%s %s -> %s", plugin.FormatPath(c.Path), short(c.Old), short(c.New))
+	return fmt.Sprintf("%s %s -> %s", schema.FormatPath(c.Path), short(c.Old), short(c.New))
 }
 
 // diffValues lists where a and b differ, descending into objects and maps

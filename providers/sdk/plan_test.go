@@ -9,7 +9,6 @@ import (
 
 	"github.com/mltf/mltf/lang/schema"
 	"github.com/mltf/mltf/providers"
-	"github.com/mltf/mltf/providers/plugin"
 )
 
 func runSchema() *schema.Block {
@@ -119,7 +118,7 @@ func TestPlanChange(t *testing.T) {
 			}
 			var replace []string
 			for _, p := range r.RequiresReplace {
-				replace = append(replace, plugin.FormatPath(p))
+				replace = append(replace, schema.FormatPath(p))
 			}
 			if diff := cmp.Diff(tt.wantReplace, replace); diff != "" {
 				t.Errorf("RequiresReplace (-want +got):\n%s", diff)

@@ -8,7 +8,6 @@ import (
 
 	"github.com/mltf/mltf/lang/schema"
 	"github.com/mltf/mltf/providers"
-	"github.com/mltf/mltf/providers/plugin"
 )
 
 // SetAttrs returns obj with the given attributes replaced, typically to
@@ -36,7 +35,7 @@ func conform(v cty.Value, b *schema.Block) (cty.Value, error) {
 	ret, err := convert.Convert(v, ty)
 	if err != nil {
 		if pe, ok := err.(cty.PathError); ok && len(pe.Path) > 0 {
-			return cty.NilVal, fmt.Errorf("%s: %s", plugin.FormatPath(pe.Path), pe.Error())
+			return cty.NilVal, fmt.Errorf("%s: %s", schema.FormatPath(pe.Path), pe.Error())
 		}
 		return cty.NilVal, err
 	}
@@ -53,7 +52,7 @@ func checkResult(v cty.Value, b *schema.Block, address, call string, diags provi
 	}
 	if p, ok := firstUnknown(ret); ok {
 		return cty.NilVal, diags.Errorf("Provider returned an incomplete value",
-			"%s of %s left %s unknown; a provider must fill in every value it planned as known after apply. This is a bug in the provider.", call, address, plugin.FormatPath(p))
+			"%s of %s left %s unknown; a provider must fill in every value it planned as known after apply. This is a bug in the provider.", call, address, schema.FormatPath(p))
 	}
 	return ret, diags
 }
