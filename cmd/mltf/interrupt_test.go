@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -121,6 +122,13 @@ func TestInterruptDetachesTraining(t *testing.T) {
 	id := strings.Fields(strings.Split(list.Stdout, "\n")[1])[0]
 	if show := e2e.Must(t, dir, 0, "runs", "show", id); !strings.Contains(show.Stdout, "final=60") || !strings.Contains(show.Stdout, "finished") {
 		t.Errorf("runs show of the run that finished unwatched:\n%s", show.Stdout)
+	}
+	var run map[string]any
+	if err := json.Unmarshal([]byte(e2e.Must(t, dir, 0, "runs", "show", "-json", id).Stdout), &run); err != nil {
+		t.Fatal(err)
+	}
+	if run["format_version"] != "1.0" || run["experiment"] != "slow" || run["status"] != "finished" || run["artifact_uri"] == nil {
+		t.Errorf("runs show -json: want snake_case keys, the experiment's name and the final status, got %v", run)
 	}
 
 	again := e2e.Must(t, dir, 0, "apply", "-auto-approve")

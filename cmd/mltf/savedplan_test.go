@@ -94,3 +94,21 @@ func TestSavedNoOpPlan(t *testing.T) {
 		t.Errorf("state serial %v -> %v after applying a plan with no changes", before, after)
 	}
 }
+
+// TestVersionFlags: version takes -json and refuses unknown flags; the
+// state records the mltf version that wrote it.
+func TestVersionFlags(t *testing.T) {
+	dir := workdir(t, map[string]string{"main.mltf.hcl": experiments})
+	if r := e2e.Must(t, dir, 1, "version", "-foo"); !strings.Contains(r.Stderr, "-foo") {
+		t.Errorf("version -foo:\n%s", r.Stderr)
+	}
+	var v map[string]any
+	if err := json.Unmarshal([]byte(e2e.Must(t, dir, 0, "version", "-json").Stdout), &v); err != nil || v["format_version"] != "1.0" || v["mltf_version"] == "" {
+		t.Errorf("version -json: %v (%v)", v, err)
+	}
+	e2e.Must(t, dir, 0, "apply", "-auto-approve")
+	var st map[string]any
+	if err := json.Unmarshal([]byte(e2e.Must(t, dir, 0, "state", "pull").Stdout), &st); err != nil || st["mltf_version"] == "" {
+		t.Errorf("state pull: mltf_version %q (%v)", st["mltf_version"], err)
+	}
+}

@@ -169,7 +169,7 @@ func (m *Meta) openStore(ctx context.Context, cfg *lang.Config) (*store.Store, e
 	if diags.HasErrors() {
 		return nil, fmt.Errorf("cannot open the state store %s: the encryption block: %s", store.RedactURL(m.stateURL(cfg)), diags.Error())
 	}
-	var opts []store.Option
+	opts := []store.Option{store.WithMltfVersion(Version)}
 	if t := enc.Target("state"); t != nil {
 		opts = append(opts, store.WithEncryption(t))
 	}

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/mltf/mltf/cmd/internal/views"
 	"github.com/mltf/mltf/plan"
 	"github.com/mltf/mltf/state/store"
 )
@@ -14,8 +15,24 @@ import (
 type VersionCommand struct{ Meta }
 
 func (c *VersionCommand) Synopsis() string { return "Print the mltf version" }
-func (c *VersionCommand) Help() string     { return "Usage: mltf version" }
+func (c *VersionCommand) Help() string {
+	return "Usage: mltf version [-json]\n\n  Prints the mltf version; -json prints {\"format_version\", \"mltf_version\"}."
+}
 func (c *VersionCommand) Run(args []string) int {
+	var asJSON bool
+	fs := c.flagSet("version")
+	fs.BoolVar(&asJSON, "json", false, "Print machine-readable JSON.")
+	if err := fs.Parse(args); err != nil {
+		return 1
+	}
+	if fs.NArg() > 0 {
+		c.errorf("mltf version takes no arguments\n\n%s", c.Help())
+		return 1
+	}
+	if asJSON {
+		views.VersionJSON(c.Stdout, Version)
+		return 0
+	}
 	fmt.Fprintf(c.Stdout, "mltf v%s\n", Version)
 	return 0
 }

@@ -195,16 +195,19 @@ func (c *RunsShowCommand) Run(args []string) int {
 			return 1
 		}
 		r = c.current(r)
+		experiment := r.ExperimentID
+		if e, err := ts.GetExperiment(ctx, r.ExperimentID); err == nil && e.Name != "" {
+			experiment = e.Name
+		}
 		if asJSON {
-			b, _ := json.MarshalIndent(r, "", "  ")
-			fmt.Fprintln(c.Stdout, string(b))
+			views.RunJSON(c.Stdout, r, experiment)
 			return 0
 		}
 		tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintf(tw, "run\t%s\n", r.ID)
 		fmt.Fprintf(tw, "status\t%s\n", r.Status)
 		fmt.Fprintf(tw, "address\t%s (workspace %s)\n", r.Address, r.Workspace)
-		fmt.Fprintf(tw, "experiment\t%s\n", r.ExperimentID)
+		fmt.Fprintf(tw, "experiment\t%s\n", experiment)
 		fmt.Fprintf(tw, "fingerprint\t%s\n", r.Fingerprint)
 		dirty := ""
 		if r.GitDirty {

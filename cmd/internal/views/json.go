@@ -330,3 +330,8 @@ func writeJSON(w io.Writer, v any) {
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(v)
 }
+
+// VersionJSON is the document of mltf version -json.
+func VersionJSON(w io.Writer, version string) {
+	writeJSON(w, map[string]any{"format_version": JSONFormatVersion, "mltf_version": version})
+}
