@@ -19,7 +19,7 @@ import (
 const secret = "s3cr3t-api-key-42"
 
 // stateEncryption returns the state target of an encryption block.
-func stateEncryption(t *testing.T, src string) *encryption.Target {
+func stateEncryption(t testing.TB, src string) *encryption.Target {
 	t.Helper()
 	f, diags := hclparse.NewParser().ParseHCL([]byte(src), "main.mltf.hcl")
 	if diags.HasErrors() {

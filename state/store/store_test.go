@@ -84,7 +84,9 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
 // pgStateURL is a state URL on a fresh schema of the test PostgreSQL
 // server.
-func pgStateURL(t *testing.T) string {
+func pgStateURL(t *testing.T) string { return pgStateURLB(t) }
+
+func pgStateURLB(t testing.TB) string {
 	base := pgtest.ServerURL(t)
 	return base + "&schema=s_" + strings.ReplaceAll(uuid.NewString(), "-", "")[:16]
 }
