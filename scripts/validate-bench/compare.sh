@@ -7,7 +7,7 @@
 #
 #   bash scripts/validate-bench/compare.sh                 # 6,050,000 rows (~300 MB)
 #   ROWS=24200000 bash scripts/validate-bench/compare.sh   # 4x larger
-#   bash scripts/validate-bench/compare.sh --no-pandas
+#   UNIQUE_MEMORY=64MiB bash scripts/validate-bench/compare.sh --no-pandas
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROWS=${ROWS:-6050000}
@@ -38,6 +38,7 @@ mltf {
 
 dataset "transactions" {
   source = "$CSV"
+  ${UNIQUE_MEMORY:+unique_memory = "$UNIQUE_MEMORY"}
   schema {
     column "id" {
       type     = "int64"

@@ -102,7 +102,7 @@ func (b *budget) expect(rows int64) {
 	if sets := b.sets.Load(); sets > 0 {
 		per := rows / nParts
 		// What does not fit the budget starts small and spills.
-		if per*slotSize*10/7*nParts*sets > b.limit {
+		if per*slotSize*4/3*nParts*sets > b.limit {
 			per = 0
 		}
 		b.perPart.CompareAndSwap(0, per)
@@ -147,8 +147,8 @@ func newTable(slots int, skip uint, b *budget) table {
 
 func (t *table) bytes() int64 { return int64(len(t.slots)) * slotSize }
 
-// full says whether one more key would pass the maximum load of 3/4.
-func (t *table) full() bool { return 4*(t.n+1) > 3*len(t.slots) }
+// full says whether one more key would pass the maximum load of 4/5.
+func (t *table) full() bool { return 5*(t.n+1) > 4*len(t.slots) }
 
 // entries calls f with every entry of the table.
 func (t *table) entries(f func(entry)) {
@@ -190,7 +190,9 @@ func (t *table) insert(e entry, i int, dup dupFunc) bool {
 // first table, room for first keys.
 func (t *table) grownSize(first int64) int {
 	if len(t.slots) == 0 {
-		return max(minSlots, int(first*10/7))
+		// A load of 3/4 when the estimate is right, and room for it to
+		// be a little short.
+		return max(minSlots, int(first*4/3))
 	}
 	return len(t.slots) + len(t.slots)/2
 }
@@ -368,7 +370,7 @@ func (s *keySet) checkFile(f *spillFile, skip uint, dup dupFunc) error {
 	t := table{skip: skip, b: s.b}
 	defer func() { s.b.release(t.bytes()) }()
 	first := f.n // at most that many distinct keys
-	if first*slotSize*10/7 > s.b.limit {
+	if first*slotSize*4/3 > s.b.limit {
 		first = 0
 	}
 	var buf [entrySize]byte

@@ -39,7 +39,7 @@ type Options struct {
 	// Progress, when set, is called from one goroutine at a time.
 	Progress func(Progress)
 	// ChunkSize is the size of the pieces a CSV or JSON lines object is cut
-	// into, at record boundaries, for the workers; 0 means 1 MiB.
+	// into, at record boundaries, for the workers; 0 means 512 KiB.
 	ChunkSize int
 	// UniqueMemory is the memory the unique checks may use together before
 	// they spill to temporary files; 0 means DefaultUniqueMemory.
@@ -105,7 +105,7 @@ func Run(ctx context.Context, src *source.Source, objs []Object, c *Contract, op
 		batchRows: opts.BatchRows,
 		seed:      maphash.MakeSeed(),
 		batches:   make(chan batch, 2*par),
-		free:      make(chan *[]byte, 4*par),
+		free:      make(chan *[]byte, 3*par),
 		byName:    map[string]*colDef{},
 		objFails:  map[failKey]*failAcc{},
 		present:   map[int32][]bool{},
@@ -124,7 +124,7 @@ func Run(ctx context.Context, src *source.Source, objs []Object, c *Contract, op
 		r.batchRows = 4096
 	}
 	if r.chunkSize = opts.ChunkSize; r.chunkSize <= 0 {
-		r.chunkSize = 1 << 20
+		r.chunkSize = 512 << 10
 	}
 	for _, col := range sorted(c.Columns) {
 		spec, _ := compile(col)
