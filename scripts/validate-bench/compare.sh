@@ -86,6 +86,5 @@ if [ "${1:-}" != "--no-pandas" ]; then
     $SUDO apt-get update -qq || true
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends python3-pandas
   fi
-  run "pandas (unique ids checked)" /usr/bin/python3 scripts/validate-bench/pandas_validate.py "$CSV" --unique
-  /usr/bin/python3 scripts/validate-bench/pandas_validate.py "$CSV" --unique
+  run "pandas $(/usr/bin/python3 -c 'import pandas; print(pandas.__version__)') (unique ids checked)" /usr/bin/python3 scripts/validate-bench/pandas_validate.py "$CSV" --unique
 fi
