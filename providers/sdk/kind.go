@@ -18,6 +18,10 @@ type Kind struct {
 	// days, reporting progress and checkpoints (see providers.Kind).
 	LongRunning bool
 
+	// DeleteReason, when set, is the plan's reason for a planned destroy,
+	// e.g. what is left in place.
+	DeleteReason string
+
 	// ReplaceOn lists the attributes (or nested blocks) whose change
 	// forces a new instance. When Update is nil every change does.
 	ReplaceOn []cty.Path

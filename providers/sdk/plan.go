@@ -22,7 +22,11 @@ func (p *Provider) PlanChange(ctx context.Context, req providers.PlanChangeReque
 	}
 	ty := k.Schema.ImpliedType()
 	if isNull(req.Config) {
-		return providers.PlanChangeResponse{Planned: cty.NullVal(ty), PlannedPrivate: req.PriorPrivate}
+		resp := providers.PlanChangeResponse{Planned: cty.NullVal(ty), PlannedPrivate: req.PriorPrivate}
+		if k.DeleteReason != "" {
+			resp.Reasons = []string{k.DeleteReason}
+		}
+		return resp
 	}
 	cfg, err := conform(req.Config, k.Schema)
 	if err != nil {
