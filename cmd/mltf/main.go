@@ -74,6 +74,9 @@ func run(args []string) int {
 	c.AutocompleteUninstall = "uninstall-autocomplete"
 	c.HelpWriter = os.Stdout
 	c.ErrorWriter = os.Stderr
+	if command.UnknownCommand(os.Stderr, args, c.Commands, c.HiddenCommands) {
+		return 127
+	}
 	code, err := c.Run()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "Error: %s\n", err)

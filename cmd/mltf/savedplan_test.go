@@ -112,3 +112,13 @@ func TestVersionFlags(t *testing.T) {
 		t.Errorf("state pull: mltf_version %q (%v)", st["mltf_version"], err)
 	}
 }
+
+// TestMisspelledCommand: a misspelled command says so, with the command
+// meant, and exits 127.
+func TestMisspelledCommand(t *testing.T) {
+	dir := t.TempDir()
+	r := e2e.Must(t, dir, 127, "aply")
+	if !strings.Contains(r.Stderr, `mltf has no command "aply". Did you mean "apply"?`) {
+		t.Errorf("mltf aply:\n%s", r.Stderr)
+	}
+}

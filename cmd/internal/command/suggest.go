@@ -1,0 +1,53 @@
+package command
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/agext/levenshtein"
+	"github.com/hashicorp/cli"
+)
+
+// UnknownCommand reports whether args start with a word that names no
+// command; if so it says so on w, with the nearest command's name when one
+// is close.
+func UnknownCommand(w io.Writer, args []string, commands map[string]cli.CommandFactory, hidden []string) bool {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return false
+	}
+	name := args[0]
+	var names []string
+	for full := range commands {
+		top, _, _ := strings.Cut(full, " ")
+		if top == name {
+			return false
+		}
+		names = append(names, top)
+	}
+	for _, h := range hidden {
+		if h == name {
+			return false
+		}
+	}
+	sort.Strings(names)
+	msg := fmt.Sprintf("Error: mltf has no command %q.", name)
+	if s := nearest(name, names); s != "" {
+		msg += fmt.Sprintf(" Did you mean %q?", s)
+	}
+	fmt.Fprintf(w, "%s\n\nmltf -help lists the commands.\n", msg)
+	return true
+}
+
+// nearest is the name closest to s, if it is close enough to be what s
+// meant.
+func nearest(s string, names []string) string {
+	best, bestDist := "", 3
+	for _, n := range names {
+		if d := levenshtein.Distance(s, n, nil); d < bestDist {
+			best, bestDist = n, d
+		}
+	}
+	return best
+}
