@@ -9,6 +9,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/mltf/mltf/kinds/sweep"
 	"github.com/mltf/mltf/lang/schema"
 	"github.com/mltf/mltf/providers"
 	"github.com/mltf/mltf/providers/runflow"
@@ -55,6 +56,7 @@ func NewWithOptions(opts Options) *Provider {
 		Kinds: map[string]*sdk.Kind{
 			"cluster":  p.clusterKind(),
 			"training": p.flow.Kind(trainingSchema()),
+			"sweep":    sweep.Kind(p.flow, trainingSchema()),
 		},
 		CloseFunc: p.flow.Close,
 	}

@@ -1,0 +1,270 @@
+package sweep
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/mltf/mltf/kinds/training"
+	"github.com/mltf/mltf/lang/schema"
+	"github.com/mltf/mltf/providers"
+	"github.com/mltf/mltf/providers/ctyval"
+	"github.com/mltf/mltf/providers/runflow"
+	"github.com/mltf/mltf/providers/sdk"
+)
+
+// Kind is the sweep kind carried out by flow, for a provider's
+// sdk.Provider.Kinds; training is the provider's training schema (with its
+// options {} block), whose body the trials take.
+func Kind(flow *runflow.Flow, trainingSchema *schema.Block) *sdk.Kind {
+	k := &kind{flow: flow, trial: trainingSchema.ImpliedType()}
+	return &sdk.Kind{
+		Schema:      Schema(trainingSchema),
+		Version:     1,
+		LongRunning: true,
+		Validate: func(ctx context.Context, config cty.Value) providers.Diagnostics {
+			_, diags := Decode(config)
+			return diags
+		},
+		Plan:   k.plan,
+		Create: k.apply,
+		Update: k.apply,
+	}
+}
+
+type kind struct {
+	flow  *runflow.Flow
+	trial cty.Type
+}
+
+// spec is the sweep's study spec, with the content of its code directory.
+func (k *kind) spec(c *Config) (Spec, error) {
+	code := ""
+	if c.Trial.Type().IsObjectType() && c.Trial.Type().HasAttribute("code") {
+		if v := c.Trial.GetAttr("code"); v.IsKnown() && !v.IsNull() {
+			code = v.AsString()
+		}
+	}
+	dir := code
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(k.flow.Settings().WorkDir, dir)
+	}
+	m, err := training.HashTree(dir)
+	if err != nil {
+		return Spec{}, fmt.Errorf("trial.code %s: %w", code, err)
+	}
+	return c.Spec("code " + m.Sum()), nil
+}
+
+func (k *kind) plan(ctx context.Context, p *sdk.Plan) providers.Diagnostics {
+	p.RequiresReplace, p.Reasons = nil, nil
+	c, diags := Decode(p.Config)
+	unknown := ctyval.With(p.Config, unknownFacts())
+	if diags.HasErrors() || !p.Config.IsWhollyKnown() {
+		p.Planned = unknown
+		return diags
+	}
+	spec, err := k.spec(c)
+	if err != nil {
+		p.Planned = unknown
+		return diags.AttrError(cty.GetAttrPath("trial").GetAttr("code"), "Cannot hash the trials' code", err.Error())
+	}
+	var prior *Spec
+	var recs []Record
+	if !p.Create() {
+		pp, err := DecodePrivate(p.PriorPrivate)
+		if err != nil {
+			diags = append(diags, providers.Diagnostic{Severity: providers.Warning, Summary: "Recorded trials unreadable; a new study starts", Detail: err.Error()})
+		} else if len(pp.Params) > 0 {
+			prior = &pp.Spec
+			if pp.Spec.ID() == spec.ID() {
+				recs = pp.Records
+			}
+		}
+	}
+	reason := c.PlanReason(spec, prior, recs)
+	if reason == "" {
+		p.Planned = ctyval.With(p.Config, c.Facts(spec, recs))
+		p.PlannedPrivate = c.NewPrivate(spec, recs).Encode()
+		return diags
+	}
+	p.Reasons = []string{reason}
+	p.Planned = unknown
+	p.PlannedPrivate = c.NewPrivate(spec, recs).Encode()
+	return diags
+}
+
+// unknownFacts are the computed attributes of a sweep that will run.
+func unknownFacts() map[string]cty.Value {
+	return map[string]cty.Value{
+		"study": cty.UnknownVal(cty.String), "trials_done": cty.UnknownVal(cty.Number),
+		"trials_pruned": cty.UnknownVal(cty.Number), "trials_failed": cty.UnknownVal(cty.Number),
+		"best": cty.UnknownVal(bestType()),
+	}
+}
+
+func (k *kind) apply(ctx context.Context, ch *sdk.Change) (cty.Value, providers.Diagnostics) {
+	c, diags := Decode(ch.Config)
+	if diags.HasErrors() {
+		return cty.NilVal, diags
+	}
+	spec, err := k.spec(c)
+	if err != nil {
+		return cty.NilVal, diags.FromError("Cannot hash the trials' code", err)
+	}
+	priv, err := DecodePrivate(ch.Private)
+	if err != nil {
+		return cty.NilVal, diags.FromError("Cannot read the planned sweep", err)
+	}
+	if len(priv.Params) > 0 && priv.Spec.ID() != spec.ID() {
+		return cty.NilVal, diags.Errorf("Sweep changed since the plan", "the study was %s at plan and is %s now; run mltf plan again", priv.Spec.ID(), spec.ID())
+	}
+	priv = c.NewPrivate(spec, priv.Records)
+	value := func(recs []Record) cty.Value { return ctyval.With(ch.Config, c.Facts(spec, recs)) }
+	d := &Driver{
+		Settings: c.Settings,
+		Launcher: &flowLauncher{flow: k.flow, address: ch.Address, config: c, trial: k.trial, events: ch.Event},
+		Save: func(recs []Record) {
+			priv.Records = recs
+			ch.Private = priv.Encode()
+			ch.Checkpoint(value(recs))
+		},
+		Progress: func(line string) {
+			sum := Summarize(priv.Records, c.Settings.Goal)
+			ch.Progress(providers.Progress{Message: line, Step: int64(sum.Done + sum.Pruned + sum.Failed), Total: int64(c.Settings.Trials)})
+		},
+	}
+	recs, err := d.Run(ctx, priv.Records)
+	priv.Records = recs
+	ch.Private = priv.Encode()
+	v := value(recs)
+	sum := Summarize(recs, c.Settings.Goal)
+	switch {
+	case errors.Is(err, ErrTooManyFailed):
+		return v, diags.Errorf("Sweep failed", "%s. mltf sweeps show %s says why each failed.", err, ch.Address)
+	case err != nil && sum.Running > 0:
+		return v, diags.Errorf("Sweep still running",
+			"mltf stopped following %s, but %d of its trials go on. The next mltf apply re-attaches to them and continues the study.", ch.Address, sum.Running)
+	case err != nil:
+		return v, diags.FromError("Sweep interrupted", err)
+	}
+	return v, diags
+}
+
+// flowLauncher launches trials as runs of the run flow.
+type flowLauncher struct {
+	flow    *runflow.Flow
+	address string
+	config  *Config
+	trial   cty.Type
+	events  func(providers.Event)
+}
+
+func (l *flowLauncher) Launch(ctx context.Context, n int, params []float64, prior *Record) (TrialRun, error) {
+	cfg, err := l.config.TrialConfig(l.trial, params)
+	if err != nil {
+		return nil, err
+	}
+	address := fmt.Sprintf("%s/trial/%d", l.address, n)
+	if prior != nil && prior.RunID != "" && len(prior.Locator) > 0 {
+		// Launched by an apply that stopped: if its run ended meanwhile,
+		// that is the trial's end; if it still runs, Launch below adopts it.
+		if ended, ok := l.ended(ctx, address, cfg, prior); ok {
+			return ended, nil
+		}
+	}
+	r := &flowRun{number: n, events: l.events}
+	h, diags := l.flow.Launch(ctx, runflow.Request{Address: address, Config: cfg, Events: r.event})
+	if diags.HasErrors() {
+		return nil, diagError(diags)
+	}
+	r.h = h
+	return r, nil
+}
+
+// ended reads a recorded trial's run and returns it when it has ended.
+func (l *flowLauncher) ended(ctx context.Context, address string, cfg cty.Value, prior *Record) (TrialRun, bool) {
+	facts := map[string]cty.Value{"run_id": cty.StringVal(prior.RunID), "status": cty.StringVal(training.StatusRunning)}
+	if in := runflow.DecodePrivate(prior.Locator).Inputs; in != nil {
+		facts["fingerprint"] = cty.StringVal(in.Fingerprint())
+	}
+	v, diags := l.flow.Read(ctx, &sdk.Read{Address: address, Current: ctyval.With(cfg, facts), Private: prior.Locator})
+	if diags.HasErrors() || v.IsNull() {
+		return nil, false
+	}
+	f := training.FactsOf(v)
+	if f.Status == "" || f.Status == training.StatusRunning {
+		return nil, false
+	}
+	return endedRun{id: prior.RunID, locator: prior.Locator, out: Outcome{Status: f.Status, Metrics: f.Metrics}}, true
+}
+
+// endedRun is a trial's run that ended while no apply followed it.
+type endedRun struct {
+	id      string
+	locator []byte
+	out     Outcome
+}
+
+func (r endedRun) RunID() string                                              { return r.id }
+func (r endedRun) Locator() []byte                                            { return r.locator }
+func (r endedRun) Wait(context.Context, func(string, int64, float64)) Outcome { return r.out }
+func (r endedRun) Stop(context.Context) error                                 { return nil }
+
+func diagError(ds providers.Diagnostics) error {
+	for _, d := range ds {
+		if d.Severity == providers.Error {
+			return fmt.Errorf("%s: %s", d.Summary, d.Detail)
+		}
+	}
+	return nil
+}
+
+// flowRun is a trial's run of the run flow.
+type flowRun struct {
+	number int
+	h      *runflow.Handle
+	events func(providers.Event)
+
+	mu       sync.Mutex
+	onMetric func(string, int64, float64)
+}
+
+// event routes a run's events: metrics to the driver, log lines to the
+// sweep's events marked with the trial.
+func (r *flowRun) event(e providers.Event) {
+	switch {
+	case e.Metric != nil:
+		r.mu.Lock()
+		f := r.onMetric
+		r.mu.Unlock()
+		if f != nil {
+			f(e.Metric.Name, e.Metric.Step, e.Metric.Value)
+		}
+	case e.Log != nil && r.events != nil:
+		l := *e.Log
+		l.Source = fmt.Sprintf("trial %d %s", r.number, l.Source)
+		r.events(providers.Event{Type: e.Type, Time: e.Time, Log: &l})
+	}
+}
+
+func (r *flowRun) RunID() string   { return r.h.RunID() }
+func (r *flowRun) Locator() []byte { return r.h.Private() }
+
+func (r *flowRun) Wait(ctx context.Context, onMetric func(string, int64, float64)) Outcome {
+	r.mu.Lock()
+	r.onMetric = onMetric
+	r.mu.Unlock()
+	_, out, _ := r.h.Follow(ctx)
+	if !out.Ended {
+		return Outcome{}
+	}
+	return Outcome{Status: out.Facts.Status, Metrics: out.Facts.Metrics, Detail: out.Detail}
+}
+
+func (r *flowRun) Stop(ctx context.Context) error { return r.h.Stop(ctx, 10*time.Second) }
