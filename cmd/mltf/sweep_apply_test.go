@@ -106,7 +106,7 @@ func trialRows(show string) map[string]int {
 func TestSweepApply(t *testing.T) {
 	dir, pids := sweepDir(t, 12, 9, "")
 	plan := e2e.Must(t, dir, 0, "plan")
-	if !strings.Contains(plan.Stdout, "sweep.digits will be created") {
+	if !strings.Contains(plan.Stdout, "sweep.digits will be created\n  #   because new sweep: 12 trials (tpe, seed 7), 2 at a time, asha") {
 		t.Fatalf("plan:\n%s", plan.Stdout)
 	}
 	e2e.Must(t, dir, 0, "apply", "-auto-approve")

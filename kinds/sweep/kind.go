@@ -65,8 +65,19 @@ func (k *kind) plan(ctx context.Context, p *sdk.Plan) providers.Diagnostics {
 	p.RequiresReplace, p.Reasons = nil, nil
 	c, diags := Decode(p.Config)
 	unknown := ctyval.With(p.Config, unknownFacts())
-	if diags.HasErrors() || !p.Config.IsWhollyKnown() {
+	if diags.HasErrors() {
 		p.Planned = unknown
+		return diags
+	}
+	if !p.Config.IsWhollyKnown() {
+		// The study is known at apply, where a prior study with the same
+		// spec is continued.
+		p.Planned = unknown
+		if p.Create() {
+			p.Reasons = []string{"new sweep: " + c.Describe()}
+		} else {
+			p.Reasons = []string{"the study is known after apply (some of its inputs are)"}
+		}
 		return diags
 	}
 	spec, err := k.spec(c)
@@ -121,8 +132,15 @@ func (k *kind) apply(ctx context.Context, ch *sdk.Change) (cty.Value, providers.
 	if err != nil {
 		return cty.NilVal, diags.FromError("Cannot read the planned sweep", err)
 	}
-	if len(priv.Params) > 0 && priv.Spec.ID() != spec.ID() {
+	switch {
+	case len(priv.Params) > 0 && priv.Spec.ID() != spec.ID():
 		return cty.NilVal, diags.Errorf("Sweep changed since the plan", "the study was %s at plan and is %s now; run mltf plan again", priv.Spec.ID(), spec.ID())
+	case len(priv.Params) == 0:
+		// Planned while some inputs were unknown: continue the prior
+		// study if it is this one.
+		if pp, err := DecodePrivate(ch.PriorPrivate); err == nil && len(pp.Params) > 0 && pp.Spec.ID() == spec.ID() {
+			priv = pp
+		}
 	}
 	priv = c.NewPrivate(spec, priv.Records)
 	value := func(recs []Record) cty.Value { return ctyval.With(ch.Config, c.Facts(spec, recs)) }

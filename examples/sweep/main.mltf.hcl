@@ -1,0 +1,79 @@
+# Hyperparameter search on the quickstart's digits training: the same 27
+# trials with asynchronous successive halving (sweep.digits) and without
+# early stopping (sweep.digits_full), to see what pruning saves.
+
+mltf {
+  state     { url = "file://.mltf/state" }
+  tracking  { url = "sqlite://.mltf/tracking.db" }
+  artifacts { url = "file://.mltf/artifacts" }
+}
+
+cluster "dev" {
+  pool "cpu" { slots = 4 }
+}
+
+experiment "digits" {
+  description = "Handwritten digits, small MLP, hyperparameter search"
+}
+
+locals {
+  # One rank of the quickstart's training takes 23 steps an epoch (1,438
+  # rows, 2 ranks, batches of 32): ASHA's first rung is the first epoch.
+  steps_per_epoch = 23
+}
+
+sweep "digits" {
+  experiment = experiment.digits
+  pool       = cluster.dev.pool.cpu
+  trial {
+    code    = "../quickstart/src"
+    command = ["python3", "train.py"]
+    data    = { train = "../quickstart/data/digits.csv" }
+    params  = { epochs = 20 }
+    distributed { procs_per_node = 2 }
+  }
+  param "lr"     { log_uniform = [1e-3, 0.5] }
+  param "hidden" { values = [16, 32, 64, 128] }
+  objective {
+    metric = "accuracy"
+    goal   = "maximize"
+  }
+  sampler  = "tpe"
+  seed     = 7
+  trials   = 27
+  parallel = 2
+  early_stopping {
+    rule             = "asha"
+    min_step         = local.steps_per_epoch
+    reduction_factor = 3
+  }
+}
+
+sweep "digits_full" {
+  experiment = experiment.digits
+  pool       = cluster.dev.pool.cpu
+  trial {
+    code    = "../quickstart/src"
+    command = ["python3", "train.py"]
+    data    = { train = "../quickstart/data/digits.csv" }
+    params  = { epochs = 20 }
+    distributed { procs_per_node = 2 }
+  }
+  param "lr"     { log_uniform = [1e-3, 0.5] }
+  param "hidden" { values = [16, 32, 64, 128] }
+  objective {
+    metric = "accuracy"
+    goal   = "maximize"
+  }
+  sampler  = "tpe"
+  seed     = 7
+  trials   = 27
+  parallel = 2
+}
+
+output "best" {
+  value = {
+    asha = sweep.digits.best.value
+    full = sweep.digits_full.best.value
+  }
+}
