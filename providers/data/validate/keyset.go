@@ -139,10 +139,22 @@ type table struct {
 	// skip is the number of hash bits the partitions above used.
 	skip uint
 	b    *budget
+	mem  []byte // the mapping holding slots, if any
 }
 
 func newTable(slots int, skip uint, b *budget) table {
-	return table{slots: make([]slot, slots), skip: skip, b: b}
+	t := table{skip: skip, b: b}
+	t.slots, t.mem = allocSlots(slots)
+	return t
+}
+
+// free releases the table's memory and budget; it is empty after.
+func (t *table) free() {
+	if t.b != nil {
+		t.b.release(t.bytes())
+	}
+	freeSlots(t.mem)
+	t.slots, t.mem, t.n = nil, nil, 0
 }
 
 func (t *table) bytes() int64 { return int64(len(t.slots)) * slotSize }
@@ -200,6 +212,7 @@ func (t *table) grownSize(first int64) int {
 func (t *table) resize(slots int) {
 	g := newTable(slots, t.skip, t.b)
 	t.entries(func(e entry) { g.insert(e, -1, nil) })
+	t.free()
 	*t = g
 }
 
@@ -297,9 +310,7 @@ func (s *keySet) grow(t *table, first int64) bool {
 	if !s.b.reserve(int64(n) * slotSize) {
 		return false
 	}
-	old := t.bytes()
 	t.resize(n)
-	s.b.release(old)
 	return true
 }
 
@@ -319,8 +330,7 @@ func (s *keySet) spill() {
 		}
 		pt.file = f
 		pt.t.entries(func(e entry) { s.write(f, e) })
-		s.b.release(pt.t.bytes())
-		pt.t = table{}
+		pt.t.free()
 		pt.mu.Unlock()
 	}
 	s.spilled.Store(true)
@@ -351,8 +361,7 @@ func (s *keySet) finish(dup dupFunc) error {
 			}
 			pt.file = nil
 		}
-		s.b.release(pt.t.bytes())
-		pt.t = table{}
+		pt.t.free()
 	}
 	return s.err
 }
@@ -368,7 +377,7 @@ func (s *keySet) checkFile(f *spillFile, skip uint, dup dupFunc) error {
 		return err
 	}
 	t := table{skip: skip, b: s.b}
-	defer func() { s.b.release(t.bytes()) }()
+	defer t.free()
 	first := f.n // at most that many distinct keys
 	if first*slotSize*4/3 > s.b.limit {
 		first = 0
@@ -418,8 +427,7 @@ func (s *keySet) split(f *spillFile, r io.Reader, t *table, e entry, skip uint, 
 	// The table holds each key once, with the smallest location so far:
 	// duplicates already reported are not reported again.
 	t.entries(put)
-	s.b.release(t.bytes())
-	*t = table{skip: skip, b: s.b}
+	t.free()
 	put(e)
 	var buf [entrySize]byte
 	for {

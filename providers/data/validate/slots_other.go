@@ -1,0 +1,7 @@
+//go:build !unix
+
+package validate
+
+func allocSlots(n int) ([]slot, []byte) { return make([]slot, n), nil }
+
+func freeSlots([]byte) {}
