@@ -304,3 +304,8 @@ func withSubject(ds hcl.Diagnostics, rng hcl.Range) hcl.Diagnostics {
 	}
 	return ds
 }
+
+// ResourceProvider is the name of the provider that serves r: its
+// provider argument, else where its kind's placement puts it, else its
+// kind's provider.
+func ResourceProvider(cfg *lang.Config, r *lang.Resource) string { return resourceProvider(cfg, r) }

@@ -122,3 +122,13 @@ func TestMisspelledCommand(t *testing.T) {
 		t.Errorf("mltf aply:\n%s", r.Stderr)
 	}
 }
+
+// TestProvidersLists: mltf providers names the providers the resources
+// use, bundled ones included.
+func TestProvidersLists(t *testing.T) {
+	dir := workdir(t, map[string]string{"main.mltf.hcl": experiments})
+	r := e2e.Must(t, dir, 0, "providers")
+	if !strings.Contains(r.Stdout, "registry (bundled): experiment.base, experiment.many") {
+		t.Errorf("mltf providers:\n%s", r.Stdout)
+	}
+}

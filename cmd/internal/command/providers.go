@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/mltf/mltf/lang/schema"
+	"github.com/mltf/mltf/plan"
 	"github.com/mltf/mltf/providers/install"
 )
 
@@ -33,8 +35,35 @@ func (c *ProvidersCommand) Run(args []string) int {
 		c.errorf("%s", err)
 		return 1
 	}
+	used := map[string][]string{}
+	for addr, r := range cfg.Resources {
+		name := plan.ResourceProvider(cfg, r)
+		used[name] = append(used[name], addr)
+	}
+	names := make([]string, 0, len(used))
+	for name := range used {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	fmt.Fprintln(c.Stdout, "Providers used by the configuration:")
+	if len(names) == 0 {
+		fmt.Fprintln(c.Stdout, "  none: the configuration declares no resources")
+	}
+	for _, name := range names {
+		sort.Strings(used[name])
+		origin := "bundled"
+		if !slices.Contains(c.Bundled, name) {
+			origin = "third-party"
+		}
+		fmt.Fprintf(c.Stdout, "  %s (%s): %s\n", name, origin, strings.Join(used[name], ", "))
+	}
+	reqs := requirements(cfg)
+	if len(reqs) == 0 {
+		fmt.Fprintf(c.Stdout, "Bundled with mltf: %s\n", strings.Join(c.Bundled, ", "))
+		return 0
+	}
 	fmt.Fprintln(c.Stdout, "Providers required by the configuration:")
-	for _, r := range requirements(cfg) {
+	for _, r := range reqs {
 		state := "not installed: run mltf init"
 		if lp, ok := lock.Providers[r.Name]; ok {
 			state = "installed v" + lp.Version
