@@ -5,6 +5,6 @@
 // documented in docs/state-format.md.
 //
 // The package does no I/O besides encoding: it never locks and never reads
-// or writes a file. Stores live in state/store; the tracking database in
-// state/tracking.
+// or writes a file. Stores live in state/store, encryption at rest in
+// state/encryption, the tracking database in state/tracking.
 package state
