@@ -114,10 +114,12 @@ func TestSweepApply(t *testing.T) {
 	if rows["complete"]+rows["pruned"] != 12 || rows["pruned"] == 0 {
 		t.Fatalf("trials by state: %v", rows)
 	}
-	// Every rank of every trial, pruned ones included, has exited.
+	// Every rank of every trial, pruned ones included, has exited. Rank 0
+	// of each trial wrote its pid before its first metric; rank 1 of a
+	// trial pruned early may have been stopped before it got that far.
 	all, runs := rankPids(t, pids)
-	if len(all) != 24 || runs != 12 {
-		t.Fatalf("%d rank pids of %d runs; want 24 of 12", len(all), runs)
+	if len(all) < 12 || len(all) > 24 || runs != 12 {
+		t.Fatalf("%d rank pids of %d runs; want 12 to 24 of 12", len(all), runs)
 	}
 	for _, pid := range all {
 		if syscall.Kill(pid, 0) == nil {
