@@ -1,6 +1,9 @@
 # Hyperparameter search on the quickstart's digits training: the same 27
 # trials with asynchronous successive halving (sweep.digits) and without
-# early stopping (sweep.digits_full), to see what pruning saves.
+# early stopping (sweep.digits_full), to see what pruning saves. Trials run
+# one at a time (each is a 2-rank training, which fills two cores), so the
+# sampler sees the same history on every machine and the comparison is
+# repeatable: with several at once, which trial ends first depends on load.
 
 mltf {
   state     { url = "file://.mltf/state" }
@@ -41,7 +44,7 @@ sweep "digits" {
   sampler  = "tpe"
   seed     = 7
   trials   = 27
-  parallel = 2
+  parallel = 1
   early_stopping {
     rule             = "asha"
     min_step         = local.steps_per_epoch
@@ -68,7 +71,7 @@ sweep "digits_full" {
   sampler  = "tpe"
   seed     = 7
   trials   = 27
-  parallel = 2
+  parallel = 1
 }
 
 output "best" {
