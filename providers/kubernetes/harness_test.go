@@ -139,8 +139,35 @@ type change struct {
 	config        cty.Value
 }
 
+// conform completes a configuration built by hand to the kind's implied
+// type, as the engine's decoding does: computed attributes and absent
+// single blocks are null, absent repeated blocks empty.
+func conform(p *Provider, kind string, v cty.Value) cty.Value {
+	b := p.GetSchema(context.Background()).Kinds[kind].Block
+	if v.IsNull() || !v.Type().IsObjectType() {
+		return b.Normalize(v)
+	}
+	vals := v.AsValueMap()
+	ty := b.ImpliedType()
+	for name := range b.Blocks {
+		if _, ok := vals[name]; ok {
+			continue
+		}
+		switch at := ty.AttributeType(name); {
+		case at.IsListType():
+			vals[name] = cty.ListValEmpty(at.ElementType())
+		case at.IsMapType():
+			vals[name] = cty.MapValEmpty(at.ElementType())
+		default:
+			vals[name] = cty.NullVal(at)
+		}
+	}
+	return b.Normalize(cty.ObjectVal(vals))
+}
+
 func (h *harness) plan(p *Provider, c change) providers.PlanChangeResponse {
 	h.t.Helper()
+	c.config = conform(p, c.kind, c.config)
 	if c.prior == cty.NilVal {
 		c.prior = cty.NullVal(cty.DynamicPseudoType)
 	}
@@ -155,6 +182,7 @@ func (h *harness) plan(p *Provider, c change) providers.PlanChangeResponse {
 func (h *harness) apply(ctx context.Context, p *Provider, c change, ev *events) (providers.ApplyChangeResponse, providers.PlanChangeResponse) {
 	h.t.Helper()
 	pr := h.plan(p, c)
+	c.config = conform(p, c.kind, c.config)
 	if c.prior == cty.NilVal {
 		c.prior = cty.NullVal(cty.DynamicPseudoType)
 	}
