@@ -52,6 +52,7 @@ func Builtin() Table {
 		Kind{Name: "sweep", Summary: "a hyperparameter search over a training template", Package: "kinds/sweep", Provider: "local", Placement: pool, LongRunning: true},
 		Kind{Name: "model", Summary: "a registered model: versions, aliases, gates, lineage", Package: "providers/registry", Provider: "registry"},
 		Kind{Name: "pipeline", Summary: "a DAG of steps with a content-addressed cache", Provider: "local", Placement: pool, LongRunning: true},
+		Kind{Name: "deployment", Summary: "a served model version behind an alias, rolled out by canary, blue-green or shadow with analysis and rollback", Package: "kinds/deployment", Provider: "local", Placement: pool, LongRunning: true},
 	)
 	if err != nil {
 		panic(err) // the table above is wrong; TestBuiltin says how

@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Installs what mltf's quickstart and tests need on a fresh Debian machine:
 # PyTorch (CPU, gloo) from Debian, protoc for the generated-code check, and
-# the PostgreSQL server the tracking and state store tests start themselves.
+# the PostgreSQL server the tracking and state store tests start themselves,
+# and for serving: wrk and hey (load generators) and FastAPI with uvicorn, the
+# baseline of scripts/serve-bench.
 set -euo pipefail
 need=()
 /usr/bin/python3 -c 'import torch' 2>/dev/null || need+=(python3-torch)
 command -v protoc >/dev/null 2>&1 || need+=(protobuf-compiler)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
+command -v hey >/dev/null 2>&1 || need+=(hey)
+/usr/bin/python3 -c 'import fastapi, uvicorn' 2>/dev/null || need+=(python3-fastapi python3-uvicorn)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
