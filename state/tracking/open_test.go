@@ -111,11 +111,11 @@ func TestMigrations(t *testing.T) {
 		versions = append(versions, v)
 	}
 	rows.Close()
-	if diff := cmp.Diff([]int64{1, 2, 3, 4}, versions); diff != "" {
+	if diff := cmp.Diff([]int64{1, 2, 3, 4, 5}, versions); diff != "" {
 		t.Errorf("applied migrations (-want +got):\n%s", diff)
 	}
-	if tracking.SchemaVersion() != 4 {
-		t.Errorf("SchemaVersion() = %d, want 4", tracking.SchemaVersion())
+	if tracking.SchemaVersion() != 5 {
+		t.Errorf("SchemaVersion() = %d, want 5", tracking.SchemaVersion())
 	}
 
 	var mode string
@@ -145,7 +145,7 @@ func TestMigrations(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = tracking.Open(ctx, "sqlite://"+path, "")
-	wantErr(t, err, "its schema is at version 99, newer than this mltf knows (4)")
+	wantErr(t, err, "its schema is at version 99, newer than this mltf knows (5)")
 }
 
 func TestOpenNotADatabase(t *testing.T) {
@@ -173,7 +173,7 @@ func TestMigrationFillsRunMetrics(t *testing.T) {
 	}
 	s.Close()
 	db := rawDB(t, path)
-	for _, stmt := range []string{`DROP TABLE run_metrics`, `DELETE FROM schema_migrations WHERE version >= 3`} {
+	for _, stmt := range []string{`DROP TABLE run_metrics`, `DROP TABLE run_tags`, `DROP TABLE registered_models`, `DROP TABLE api_tokens`, `DELETE FROM schema_migrations WHERE version >= 3`} {
 		if _, err := db.Exec(stmt); err != nil {
 			t.Fatal(err)
 		}

@@ -131,4 +131,33 @@ var migrations = []migration{
 		`DROP TABLE metric_points`,
 		`ALTER TABLE metric_points_v4 RENAME TO metric_points`,
 	}, nil},
+	{5, "run tags, registered models and API tokens", []string{
+		// Free-form tags of a run (MLflow's run tags: mlflow.user,
+		// mlflow.runName, a user's own).
+		`CREATE TABLE run_tags (
+			run_id TEXT NOT NULL,
+			key    TEXT NOT NULL,
+			value  TEXT NOT NULL,
+			PRIMARY KEY (run_id, key)
+		)`,
+		// A model registered before it has versions, and what describes
+		// it; a model with versions needs no row here.
+		`CREATE TABLE registered_models (
+			name        TEXT PRIMARY KEY,
+			description TEXT NOT NULL DEFAULT '',
+			tags        TEXT NOT NULL DEFAULT '{}',
+			created_ms  BIGINT NOT NULL,
+			updated_ms  BIGINT NOT NULL
+		)`,
+		// Tokens of mltf server: the SHA-256 of the secret, never the
+		// secret. NULL revoked_ms: valid.
+		`CREATE TABLE api_tokens (
+			id         TEXT PRIMARY KEY,
+			name       TEXT NOT NULL DEFAULT '',
+			role       TEXT NOT NULL,
+			hash       TEXT NOT NULL UNIQUE,
+			created_ms BIGINT NOT NULL,
+			revoked_ms BIGINT
+		)`,
+	}, nil},
 }

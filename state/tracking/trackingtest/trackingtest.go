@@ -1,6 +1,7 @@
 // Package trackingtest is the conformance suite every tracking database
 // passes: experiments, runs, metric points, model versions and aliases,
-// concurrent writers and concurrent opening. Run it from each database's
+// run tags and batches, registered models, API tokens, concurrent writers
+// and concurrent opening. Run it from each database's
 // tests:
 //
 //	trackingtest.Run(t, func(t *testing.T) string { return "sqlite://" + ... })
@@ -41,6 +42,9 @@ func Run(t *testing.T, newURL NewURL) {
 		{"SearchRuns", testSearchRuns},
 		{"FindRunByFingerprint", testFindRunByFingerprint},
 		{"OpenConcurrently", testOpenConcurrently},
+		{"LogBatch", testLogBatch},
+		{"RegisteredModels", testRegisteredModels},
+		{"Tokens", testTokens},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, newURL) })

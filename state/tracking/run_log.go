@@ -1,0 +1,226 @@
+package tracking
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+)
+
+// ErrParamChanged is wrapped by LogBatch errors about a param logged
+// again with another value: a run's params never change.
+var ErrParamChanged = errors.New("a param of a run cannot change")
+
+// Batch is what a client logs to a running run at once: metric points,
+// params and tags.
+type Batch struct {
+	Metrics []MetricPoint // RunID may be empty: the batch's run
+	// Params are added to the run's params as JSON strings; a param
+	// already there must have the same value (see ParamString).
+	Params map[string]string
+	Tags   map[string]string
+}
+
+// LogBatch records b for run id in one transaction. The final value of
+// each metric (Run.Metrics, and what a search filters on) becomes the
+// value at its highest step.
+func (s *Store) LogBatch(ctx context.Context, id string, b Batch) error {
+	for i, p := range b.Metrics {
+		if p.Name == "" {
+			return fmt.Errorf("metric point %d of run %s has no name", i, id)
+		}
+		if p.RunID != "" && p.RunID != id {
+			return fmt.Errorf("metric point %d is for run %s, not %s", i, p.RunID, id)
+		}
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var params, metrics string
+		err := tx.QueryRowContext(ctx, s.dialect.q(`SELECT params, metrics FROM runs WHERE id = ?`), id).Scan(&params, &metrics)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("run %s: %w", id, ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("cannot read run %s: %w", id, err)
+		}
+		if len(b.Params) > 0 {
+			if err := s.addParams(ctx, tx, id, params, b.Params); err != nil {
+				return err
+			}
+		}
+		if len(b.Metrics) > 0 {
+			if err := s.addPoints(ctx, tx, id, metrics, b.Metrics); err != nil {
+				return err
+			}
+		}
+		for _, k := range sortedKeys(b.Tags) {
+			if _, err := tx.ExecContext(ctx, s.dialect.q(`INSERT INTO run_tags (run_id, key, value) VALUES (?, ?, ?)
+				ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value`), id, k, b.Tags[k]); err != nil {
+				return fmt.Errorf("cannot set tag %s of run %s: %w", k, id, err)
+			}
+		}
+		return nil
+	})
+}
+
+func (s *Store) addParams(ctx context.Context, tx *sql.Tx, id, stored string, add map[string]string) error {
+	obj := map[string]json.RawMessage{}
+	if err := json.Unmarshal([]byte(stored), &obj); err != nil {
+		return fmt.Errorf("the params of run %s are not a JSON object: %w", id, err)
+	}
+	changed := false
+	for _, k := range sortedKeys(add) {
+		if old, ok := obj[k]; ok {
+			if ParamString(old) != add[k] {
+				return fmt.Errorf("param %s of run %s is %q; it cannot become %q: %w", k, id, ParamString(old), add[k], ErrParamChanged)
+			}
+			continue
+		}
+		v, _ := json.Marshal(add[k])
+		obj[k], changed = v, true
+	}
+	if !changed {
+		return nil
+	}
+	text, err := json.Marshal(obj)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, s.dialect.q(`UPDATE runs SET params = ? WHERE id = ?`), string(text), id)
+	return err
+}
+
+// addPoints inserts pts and moves the final values of their metrics to
+// the value at the highest step.
+func (s *Store) addPoints(ctx context.Context, tx *sql.Tx, id, stored string, pts []MetricPoint) error {
+	stamp := time.Now().UnixMilli()
+	args := make([]any, 0, 5*len(pts))
+	names := map[string]bool{}
+	rows := min(metricRowsPerStatement, s.dialect.maxParams/5)
+	for len(pts) > 0 {
+		n := min(rows, len(pts))
+		args = args[:0]
+		for _, p := range pts[:n] {
+			var v sql.NullFloat64
+			if !math.IsNaN(p.Value) {
+				v = sql.NullFloat64{Float64: p.Value, Valid: true}
+			}
+			ts := stamp
+			if !p.Time.IsZero() {
+				ts = p.Time.UnixMilli()
+			}
+			args = append(args, id, p.Name, p.Step, v, ts)
+			names[p.Name] = true
+		}
+		if _, err := tx.ExecContext(ctx, s.dialect.q(metricInsert(n)), args...); err != nil {
+			return fmt.Errorf("cannot log metrics of run %s: %w", id, err)
+		}
+		pts = pts[n:]
+	}
+	final, err := decodeFloats(stored, "run "+id+" metrics")
+	if err != nil {
+		return err
+	}
+	if final == nil {
+		final = map[string]float64{}
+	}
+	for _, name := range sortedKeys(names) {
+		var v sql.NullFloat64
+		if err := tx.QueryRowContext(ctx, s.dialect.q(`SELECT value FROM metric_points WHERE run_id = ? AND name = ? ORDER BY step DESC LIMIT 1`), id, name).Scan(&v); err != nil {
+			return fmt.Errorf("cannot read metric %s of run %s: %w", name, id, err)
+		}
+		final[name] = math.NaN()
+		if v.Valid {
+			final[name] = v.Float64
+		}
+		if _, err := tx.ExecContext(ctx, s.dialect.q(`INSERT INTO run_metrics (run_id, name, value) VALUES (?, ?, ?)
+			ON CONFLICT (run_id, name) DO UPDATE SET value = excluded.value`), id, name, v); err != nil {
+			return fmt.Errorf("cannot record metric %s of run %s: %w", name, id, err)
+		}
+	}
+	_, err = tx.ExecContext(ctx, s.dialect.q(`UPDATE runs SET metrics = ? WHERE id = ?`), encodeFloats(final), id)
+	return err
+}
+
+// ParamString is a param's value as text: a JSON string unquoted, any
+// other JSON value as written (0.05, true, [1,2]).
+func ParamString(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	return string(raw)
+}
+
+// RunTags returns the tags of run id.
+func (s *Store) RunTags(ctx context.Context, id string) (map[string]string, error) {
+	all, err := s.TagsOfRuns(ctx, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	return all[id], nil
+}
+
+// TagsOfRuns returns the tags of the runs ids, by run.
+func (s *Store) TagsOfRuns(ctx context.Context, ids []string) (map[string]map[string]string, error) {
+	out := map[string]map[string]string{}
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		args := make([]any, n)
+		marks := make([]byte, 0, 2*n)
+		for i, id := range ids[:n] {
+			args[i] = id
+			if i > 0 {
+				marks = append(marks, ',')
+			}
+			marks = append(marks, '?')
+		}
+		rows, err := s.db.QueryContext(ctx, s.dialect.q(`SELECT run_id, key, value FROM run_tags WHERE run_id IN (`+string(marks)+`)`), args...)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read run tags: %w", err)
+		}
+		for rows.Next() {
+			var id, k, v string
+			if err := rows.Scan(&id, &k, &v); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("cannot read run tags: %w", err)
+			}
+			if out[id] == nil {
+				out[id] = map[string]string{}
+			}
+			out[id][k] = v
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		ids = ids[n:]
+	}
+	return out, nil
+}
+
+// DeleteRunTag removes tag key of run id; ErrNotFound when it has none.
+func (s *Store) DeleteRunTag(ctx context.Context, id, key string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.dialect.q(`DELETE FROM run_tags WHERE run_id = ? AND key = ?`), id, key)
+		if err != nil {
+			return fmt.Errorf("cannot delete tag %s of run %s: %w", key, id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("tag %s of run %s: %w", key, id, ErrNotFound)
+		}
+		return nil
+	})
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
