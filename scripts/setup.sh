@@ -3,7 +3,8 @@
 # PyTorch (CPU, gloo) from Debian, protoc for the generated-code check, and
 # the PostgreSQL server the tracking and state store tests start themselves,
 # and for serving: wrk and hey (load generators) and FastAPI with uvicorn, the
-# baseline of scripts/serve-bench.
+# baseline of scripts/serve-bench; for mltf server: Chromium (the web UI's
+# browser tests) and Node with npm (the npm mlflow client's test).
 set -euo pipefail
 need=()
 /usr/bin/python3 -c 'import torch' 2>/dev/null || need+=(python3-torch)
@@ -12,6 +13,9 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
 command -v hey >/dev/null 2>&1 || need+=(hey)
 /usr/bin/python3 -c 'import fastapi, uvicorn' 2>/dev/null || need+=(python3-fastapi python3-uvicorn)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
