@@ -156,24 +156,7 @@ func TestSweepApply(t *testing.T) {
 // none runs twice, and the sweep ends with all its trials.
 func TestSweepResumesAfterKill(t *testing.T) {
 	dir, pids := sweepDir(t, 8, 30, "")
-	cmd := exec.Command(e2e.Binary(t), "apply", "-auto-approve")
-	cmd.Dir = dir
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if _, runs := rankPids(t, pids); runs >= 3 {
-			break
-		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatal("the sweep did not start 3 trials in 60s")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	cmd.Process.Signal(syscall.SIGKILL)
-	cmd.Wait()
+	killApplyOnce(t, dir, "3 trials started", func() bool { _, runs := rankPids(t, pids); return runs >= 3 })
 	e2e.Must(t, dir, 0, "apply", "-auto-approve")
 	rows := trialRows(e2e.Must(t, dir, 0, "sweeps", "show", "digits").Stdout)
 	if rows["complete"]+rows["pruned"] != 8 {
@@ -198,4 +181,62 @@ func TestSweepFailedBudget(t *testing.T) {
 	if rows := trialRows(show); rows["failed"] != 2 || !strings.Contains(show, "failed: ") {
 		t.Fatalf("sweeps show:\n%s", show)
 	}
+}
+
+// A trial whose inputs are those of a finished run, here of another sweep
+// with the same space and seed, is that run: it is reused, not run again.
+func TestSweepReusesFinishedRuns(t *testing.T) {
+	dir, pids := sweepDir(t, 4, 3, "")
+	cfg := strings.Replace(sweepConfig(pids, 4, 3, ""), `early_stopping { rule = "asha" }`, `sampler  = "random"`, 1)
+	os.WriteFile(filepath.Join(dir, "main.mltf.hcl"), []byte(cfg), 0o644)
+	e2e.Must(t, dir, 0, "apply", "-auto-approve")
+	if _, runs := rankPids(t, pids); runs != 4 {
+		t.Fatalf("%d runs for 4 trials", runs)
+	}
+	again := cfg[strings.Index(cfg, `sweep "digits"`):]
+	cfg += "\n" + strings.Replace(again, `sweep "digits"`, `sweep "again"`, 1)
+	os.WriteFile(filepath.Join(dir, "main.mltf.hcl"), []byte(cfg), 0o644)
+	e2e.Must(t, dir, 0, "apply", "-auto-approve")
+	if _, runs := rankPids(t, pids); runs != 4 {
+		t.Fatalf("%d runs after a second sweep of the same trials; want the 4 runs reused", runs)
+	}
+	show := e2e.Must(t, dir, 0, "sweeps", "show", "again").Stdout
+	if rows := trialRows(show); rows["complete"] != 4 || strings.Count(show, "reused)") != 4 {
+		t.Fatalf("sweeps show again:\n%s", show)
+	}
+}
+
+// Destroying a sweep whose trials still run (the apply that started them
+// was killed) cancels them: no rank of any trial is left.
+func TestSweepDestroyCancelsTrials(t *testing.T) {
+	dir, pids := sweepDir(t, 4, 1000, "")
+	killApplyOnce(t, dir, "2 trials of 2 ranks started", func() bool { all, _ := rankPids(t, pids); return len(all) >= 4 })
+	e2e.Must(t, dir, 0, "destroy", "-auto-approve")
+	all, _ := rankPids(t, pids)
+	for _, pid := range all {
+		if syscall.Kill(pid, 0) == nil {
+			syscall.Kill(pid, syscall.SIGKILL)
+			t.Errorf("rank process %d still runs after destroy", pid)
+		}
+	}
+}
+
+// killApplyOnce starts mltf apply in dir and kills it with SIGKILL as soon
+// as started() holds (within 60 s).
+func killApplyOnce(t *testing.T, dir, what string, started func() bool) {
+	t.Helper()
+	cmd := exec.Command(e2e.Binary(t), "apply", "-auto-approve")
+	cmd.Dir = dir
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(60 * time.Second); !started(); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("not yet %s after 60s", what)
+		}
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
 }

@@ -31,9 +31,11 @@ func Kind(flow *runflow.Flow, trainingSchema *schema.Block) *sdk.Kind {
 			_, diags := Decode(config)
 			return diags
 		},
-		Plan:   k.plan,
-		Create: k.apply,
-		Update: k.apply,
+		DeleteReason: "its running trials, if any, are cancelled; finished runs stay in the tracking store",
+		Plan:         k.plan,
+		Create:       k.apply,
+		Update:       k.apply,
+		Delete:       k.delete,
 	}
 }
 
@@ -174,6 +176,33 @@ func (k *kind) apply(ctx context.Context, ch *sdk.Change) (cty.Value, providers.
 	return v, diags
 }
 
+// delete cancels the trials still running, as destroying a training
+// cancels its run: nothing the sweep started outlives it.
+func (k *kind) delete(ctx context.Context, ch *sdk.Change) providers.Diagnostics {
+	c, diags := Decode(ch.Prior)
+	if diags.HasErrors() {
+		return diags
+	}
+	priv, err := DecodePrivate(ch.PriorPrivate)
+	if err != nil {
+		return diags.FromError("Cannot read the recorded trials", err)
+	}
+	for _, r := range priv.Records {
+		if r.State != "running" || r.RunID == "" || runflow.DecodePrivate(r.Locator).Adopted {
+			continue
+		}
+		cfg, err := c.TrialConfig(k.trial, r.Params)
+		if err != nil {
+			diags = diags.FromError(fmt.Sprintf("Cannot cancel trial %d", r.Number), err)
+			continue
+		}
+		facts := map[string]cty.Value{"run_id": cty.StringVal(r.RunID), "status": cty.StringVal(training.StatusRunning)}
+		trial := &sdk.Change{Address: fmt.Sprintf("%s/trial/%d", ch.Address, r.Number), Prior: ctyval.With(cfg, facts), PriorPrivate: r.Locator, Sensitive: ch.Sensitive}
+		diags = append(diags, k.flow.Destroy(ctx, trial)...)
+	}
+	return diags
+}
+
 // flowLauncher launches trials as runs of the run flow.
 type flowLauncher struct {
 	flow    *runflow.Flow
@@ -196,8 +225,18 @@ func (l *flowLauncher) Launch(ctx context.Context, n int, params []float64, prio
 			return ended, nil
 		}
 	}
+	req := runflow.Request{Address: address, Config: cfg}
+	if prior == nil || prior.RunID == "" {
+		// A trial with the inputs of a finished run, of this study or of
+		// any other, is that run: it is reused, not run again.
+		if found, ok := l.flow.Finished(ctx, req); ok {
+			locator := runflow.Private{Reuse: found.RunID, Adopted: true}.Encode()
+			return endedRun{id: found.RunID, locator: locator, out: Outcome{Status: found.Status, Metrics: found.Metrics, Reused: true}}, nil
+		}
+	}
 	r := &flowRun{number: n, events: l.events}
-	h, diags := l.flow.Launch(ctx, runflow.Request{Address: address, Config: cfg, Events: r.event})
+	req.Events = r.event
+	h, diags := l.flow.Launch(ctx, req)
 	if diags.HasErrors() {
 		return nil, diagError(diags)
 	}

@@ -55,18 +55,9 @@ func (f *Flow) Plan(ctx context.Context, p *sdk.Plan) providers.Diagnostics {
 
 	// A new run, unless a finished one with the same fingerprint exists.
 	if in != nil {
-		var tracked *training.RunFacts
-		if tr != nil {
-			rec, err := tr.FindRunByFingerprint(ctx, in.Fingerprint())
-			switch {
-			case err == nil && rec.Status == training.StatusFinished:
-				tracked = &training.RunFacts{RunID: rec.ID, Fingerprint: rec.Fingerprint, Status: training.StatusFinished, Metrics: rec.Metrics,
-					ArtifactURI: rec.ArtifactURI, Restarts: rec.Restarts, Started: rec.Started, Finished: rec.Finished}
-			case err != nil && !errors.Is(err, ErrNoRun):
-				diags = append(diags, providers.Diagnostic{Severity: providers.Warning, Summary: "Cannot look for an earlier run", Detail: err.Error()})
-			}
-		}
-		if found, ok := f.Backend.Finished(r, tracked); ok {
+		found, ok, warn := f.finished(ctx, r, tr)
+		diags = append(diags, warn...)
+		if ok {
 			p.Planned = ctyval.With(p.Config, found.Values())
 			p.Reasons = append(p.Reasons, training.ReuseReason(found.RunID))
 			priv.Reuse = found.RunID
@@ -80,4 +71,39 @@ func (f *Flow) Plan(ctx context.Context, p *sdk.Plan) providers.Diagnostics {
 	}
 	p.PlannedPrivate = priv.Encode()
 	return diags
+}
+
+// finished returns a finished run with r's fingerprint, found in the
+// tracking store or kept by the backend, to reuse rather than run again.
+func (f *Flow) finished(ctx context.Context, r *Run, tr Tracker) (training.RunFacts, bool, providers.Diagnostics) {
+	var diags providers.Diagnostics
+	var tracked *training.RunFacts
+	if tr != nil {
+		rec, err := tr.FindRunByFingerprint(ctx, r.Planned.Inputs.Fingerprint())
+		switch {
+		case err == nil && rec.Status == training.StatusFinished:
+			tracked = &training.RunFacts{RunID: rec.ID, Fingerprint: rec.Fingerprint, Status: training.StatusFinished, Metrics: rec.Metrics,
+				ArtifactURI: rec.ArtifactURI, Restarts: rec.Restarts, Started: rec.Started, Finished: rec.Finished}
+		case err != nil && !errors.Is(err, ErrNoRun):
+			diags = append(diags, providers.Diagnostic{Severity: providers.Warning, Summary: "Cannot look for an earlier run", Detail: err.Error()})
+		}
+	}
+	found, ok := f.Backend.Finished(r, tracked)
+	return found, ok, diags
+}
+
+// Finished returns a finished run with the fingerprint of req.Config's
+// inputs, to reuse rather than launch a run that would repeat it.
+func (f *Flow) Finished(ctx context.Context, req Request) (training.RunFacts, bool) {
+	s, tr := f.env()
+	c, diags := f.Backend.Decode(req.Config)
+	if diags.HasErrors() {
+		return training.RunFacts{}, false
+	}
+	r, err := f.newRun(req.Address, c, s)
+	if err != nil || r.Planned.Inputs == nil {
+		return training.RunFacts{}, false
+	}
+	found, ok, _ := f.finished(ctx, r, tr)
+	return found, ok
 }

@@ -159,11 +159,15 @@ func (c *SweepsShowCommand) Run(args []string) int {
 			value = fmt.Sprintf("%.4g", *r.Value)
 		}
 		state := r.State
-		switch {
-		case sum.Best != nil && r.Number == sum.Best.Number:
-			state += " (best)"
-		case r.Reused:
-			state += " (reused)"
+		var marks []string
+		if sum.Best != nil && r.Number == sum.Best.Number {
+			marks = append(marks, "best")
+		}
+		if r.Reused {
+			marks = append(marks, "reused")
+		}
+		if len(marks) > 0 {
+			state += " (" + strings.Join(marks, ", ") + ")"
 		}
 		steps := "-"
 		if len(r.Points) > 0 {
