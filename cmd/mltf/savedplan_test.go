@@ -102,6 +102,9 @@ func TestVersionFlags(t *testing.T) {
 	if r := e2e.Must(t, dir, 1, "version", "-foo"); !strings.Contains(r.Stderr, "-foo") {
 		t.Errorf("version -foo:\n%s", r.Stderr)
 	}
+	if r := e2e.Must(t, dir, 1, "runs", "show", "-foo", "x"); !strings.Contains(r.Stderr, "mltf runs show has no option -foo") || !strings.Contains(r.Stderr, "Usage: mltf runs show") {
+		t.Errorf("a bad flag does not print the command's own usage:\n%s", r.Stderr)
+	}
 	var v map[string]any
 	if err := json.Unmarshal([]byte(e2e.Must(t, dir, 0, "version", "-json").Stdout), &v); err != nil || v["format_version"] != "1.0" || v["mltf_version"] == "" {
 		t.Errorf("version -json: %v (%v)", v, err)

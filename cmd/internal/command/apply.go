@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hashicorp/cli"
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/mltf/mltf/cmd/internal/views"
@@ -56,17 +57,18 @@ func (c *ApplyCommand) Run(args []string) int {
 	fs := c.flagSet("apply")
 	c.addOpFlags(fs, &f)
 	fs.BoolVar(&autoApprove, "auto-approve", false, "Skip interactive approval.")
-	if err := fs.Parse(args); err != nil {
-		return 1
+	args, ok := c.parseArgs(fs, args)
+	if !ok {
+		return cli.RunResultHelp
 	}
 	f.destroy = c.Destroy
 	planFile := ""
-	if fs.NArg() > 1 || (fs.NArg() == 1 && c.Destroy) {
+	if len(args) > 1 || (len(args) == 1 && c.Destroy) {
 		c.errorf("Too many arguments\n\nSee mltf %s -help.", map[bool]string{true: "destroy", false: "apply"}[c.Destroy])
 		return 1
 	}
-	if fs.NArg() == 1 {
-		planFile = fs.Arg(0)
+	if len(args) == 1 {
+		planFile = args[0]
 	}
 	if f.json && planFile == "" && !autoApprove {
 		c.errorf("-json needs -auto-approve or a saved plan\n\nWith -json mltf cannot ask for approval. Pass -auto-approve, or apply a saved plan: mltf plan -out=PLAN, then mltf apply -json PLAN.")

@@ -97,6 +97,9 @@ type DatasetsListCommand struct{ Meta }
 func (c *DatasetsListCommand) Synopsis() string { return "List datasets with their versions" }
 func (c *DatasetsListCommand) Help() string     { return "Usage: mltf datasets list" }
 func (c *DatasetsListCommand) Run(args []string) int {
+	if !c.parseNoArgs(c.flagSet("datasets list"), args) {
+		return cli.RunResultHelp
+	}
 	st, ok := c.currentState()
 	if !ok {
 		return 1
@@ -162,7 +165,7 @@ func (c *DatasetsShowCommand) Run(args []string) int {
 	fs.BoolVar(&asJSON, "json", false, "JSON output")
 	name, ok := c.parseWithName(fs, args, "mltf datasets show takes a dataset name, such as digits")
 	if !ok {
-		return 1
+		return cli.RunResultHelp
 	}
 	st, ok := c.currentState()
 	if !ok {

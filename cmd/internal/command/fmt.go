@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hashicorp/cli"
+
 	"github.com/mltf/mltf/lang/format"
 )
 
@@ -34,11 +36,12 @@ func (c *FmtCommand) Run(args []string) int {
 	fs.BoolVar(&opts.Diff, "diff", false, "show diffs")
 	fs.BoolVar(&opts.Recursive, "recursive", false, "recurse")
 	fs.BoolVar(&list, "list", true, "list changed files")
-	if err := fs.Parse(args); err != nil {
-		return 1
+	args, ok := c.parseArgs(fs, args)
+	if !ok {
+		return cli.RunResultHelp
 	}
 	opts.Write = !opts.Check
-	paths := fs.Args()
+	paths := args
 	if len(paths) == 0 {
 		paths = []string{c.WorkDir}
 	}

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/hashicorp/cli"
+
 	"github.com/mltf/mltf/lang"
 )
 
@@ -32,8 +34,8 @@ func (c *InitCommand) Run(args []string) int {
 	fs := c.flagSet("init")
 	fs.BoolVar(&upgrade, "upgrade", false, "upgrade providers")
 	fs.StringVar(&mirror, "plugin-dir", os.Getenv("MLTF_PROVIDER_MIRROR"), "provider mirror")
-	if err := fs.Parse(args); err != nil {
-		return 1
+	if !c.parseNoArgs(fs, args) {
+		return cli.RunResultHelp
 	}
 	// The providers are installed as soon as the mltf {} block is read:
 	// the rest of the configuration may use kinds of their own.

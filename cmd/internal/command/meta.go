@@ -55,11 +55,64 @@ type Meta struct {
 	Deps
 }
 
-// flagSet returns a flag set that reports errors to the user's stderr.
+// flagSet returns a flag set for parseArgs.
 func (m *Meta) flagSet(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(m.Stderr)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	return fs
+}
+
+// parseArgs parses args into fs and returns the arguments that are not
+// flags. Flags and arguments may come in any order; "--" ends the flags.
+// On a flag that fs does not define, or a bad value, it says so on stderr
+// and returns false: the command then returns cli.RunResultHelp, which
+// prints the command's own usage after the error. Every command parses its
+// arguments here, even one without flags, so that no flag is ever ignored.
+func (m *Meta) parseArgs(fs *flag.FlagSet, args []string) ([]string, bool) {
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if !errors.Is(err, flag.ErrHelp) {
+				fmt.Fprintf(m.Stderr, "Error: %s\n\n", flagError(fs, err))
+			}
+			return nil, false
+		}
+		left := fs.Args()
+		if len(left) == 0 {
+			return rest, true
+		}
+		if n := len(args) - len(left); n > 0 && args[n-1] == "--" {
+			return append(rest, left...), true
+		}
+		rest, args = append(rest, left[0]), left[1:]
+	}
+}
+
+// flagError says what is wrong with a flag in words, with the nearest
+// flag the command has when one was misspelled.
+func flagError(fs *flag.FlagSet, err error) string {
+	name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: ")
+	if !ok {
+		return fmt.Sprintf("mltf %s: %s", fs.Name(), err)
+	}
+	msg := fmt.Sprintf("mltf %s has no option %s.", fs.Name(), name)
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+	if s := nearest(strings.TrimLeft(name, "-"), names); s != "" {
+		msg += fmt.Sprintf(" Did you mean -%s?", s)
+	}
+	return msg
+}
+
+// parseNoArgs is parseArgs for a command that takes only flags.
+func (m *Meta) parseNoArgs(fs *flag.FlagSet, args []string) bool {
+	rest, ok := m.parseArgs(fs, args)
+	if ok && len(rest) > 0 {
+		fmt.Fprintf(m.Stderr, "Error: unexpected argument %q: mltf %s takes no arguments\n\n", rest[0], fs.Name())
+		return false
+	}
+	return ok
 }
 
 // diagView renders diagnostics with the configuration's sources.

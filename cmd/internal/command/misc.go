@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/hashicorp/cli"
+
 	"github.com/mltf/mltf/cmd/internal/views"
 	"github.com/mltf/mltf/plan"
 	"github.com/mltf/mltf/state/store"
@@ -22,12 +24,8 @@ func (c *VersionCommand) Run(args []string) int {
 	var asJSON bool
 	fs := c.flagSet("version")
 	fs.BoolVar(&asJSON, "json", false, "Print machine-readable JSON.")
-	if err := fs.Parse(args); err != nil {
-		return 1
-	}
-	if fs.NArg() > 0 {
-		c.errorf("mltf version takes no arguments\n\n%s", c.Help())
-		return 1
+	if !c.parseNoArgs(fs, args) {
+		return cli.RunResultHelp
 	}
 	if asJSON {
 		views.VersionJSON(c.Stdout, Version)
@@ -45,6 +43,10 @@ func (c *ForceUnlockCommand) Help() string {
 	return "Usage: mltf force-unlock LOCK_ID\n\n  Removes the lock with LOCK_ID. Use it only when the holder is gone; the error that reported the lock names the id."
 }
 func (c *ForceUnlockCommand) Run(args []string) int {
+	args, ok := c.parseArgs(c.flagSet("force-unlock"), args)
+	if !ok {
+		return cli.RunResultHelp
+	}
 	if len(args) != 1 {
 		c.errorf("mltf force-unlock takes the lock id, as printed in the lock error")
 		return 1
@@ -67,6 +69,9 @@ func (c *GraphCommand) Help() string {
 	return "Usage: mltf graph\n\n  Prints the dependency graph for Graphviz: mltf graph | dot -Tsvg > graph.svg"
 }
 func (c *GraphCommand) Run(args []string) int {
+	if !c.parseNoArgs(c.flagSet("graph"), args) {
+		return cli.RunResultHelp
+	}
 	cfg, diags := c.loadConfig()
 	if diags.HasErrors() {
 		c.diagView(cfg).Show(diags)
@@ -129,6 +134,24 @@ Usage: mltf workspace <list|new NAME|select NAME|delete [-force] NAME|show>
 }
 
 func (c *WorkspaceCommand) Run(args []string) int {
+	force := false
+	fs := c.flagSet("workspace " + c.Sub)
+	if c.Sub == "delete" {
+		fs.BoolVar(&force, "force", false, "delete a workspace that still has resources")
+	}
+	args, ok := c.parseArgs(fs, args)
+	if !ok {
+		return cli.RunResultHelp
+	}
+	switch c.Sub {
+	case "":
+		return cli.RunResultHelp
+	case "show", "list":
+		if len(args) > 0 {
+			c.errorf("mltf workspace %s takes no arguments", c.Sub)
+			return cli.RunResultHelp
+		}
+	}
 	switch c.Sub {
 	case "show":
 		fmt.Fprintln(c.Stdout, c.workspace())
@@ -150,17 +173,11 @@ func (c *WorkspaceCommand) Run(args []string) int {
 			return 0
 		})
 	}
-	force := false
-	fs := c.flagSet("workspace " + c.Sub)
-	fs.BoolVar(&force, "force", false, "delete a workspace that still has resources")
-	if err := fs.Parse(args); err != nil {
-		return 1
-	}
-	if fs.NArg() != 1 {
+	if len(args) != 1 {
 		c.errorf("mltf workspace %s takes a workspace name", c.Sub)
 		return 1
 	}
-	name := fs.Arg(0)
+	name := args[0]
 	if !validWorkspace(name) {
 		c.errorf("Invalid workspace name %q\n\nA workspace name holds letters, digits, dashes and underscores.", name)
 		return 1

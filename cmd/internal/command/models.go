@@ -44,8 +44,8 @@ func (c *ModelsListCommand) Run(args []string) int {
 	var asJSON bool
 	fs := c.flagSet("models list")
 	fs.BoolVar(&asJSON, "json", false, "JSON output")
-	if err := fs.Parse(args); err != nil {
-		return 1
+	if !c.parseNoArgs(fs, args) {
+		return cli.RunResultHelp
 	}
 	return c.withTracking(func(ctx context.Context, ts *tracking.Store) int {
 		models, err := ts.ListModels(ctx)
@@ -158,7 +158,7 @@ func (c *ModelsShowCommand) Run(args []string) int {
 	fs.BoolVar(&asJSON, "json", false, "JSON output")
 	ref, ok := c.parseWithName(fs, args, "mltf models show takes a model: NAME, NAME@ALIAS or NAME:VERSION")
 	if !ok {
-		return 1
+		return cli.RunResultHelp
 	}
 	return c.withTracking(func(ctx context.Context, ts *tracking.Store) int {
 		v, err := resolveModelVersion(ctx, ts, ref)
@@ -263,7 +263,7 @@ func (c *ModelsHistoryCommand) Run(args []string) int {
 	fs.StringVar(&alias, "alias", "", "only this alias")
 	name, ok := c.parseWithName(fs, args, "mltf models history takes a model name")
 	if !ok {
-		return 1
+		return cli.RunResultHelp
 	}
 	return c.withTracking(func(ctx context.Context, ts *tracking.Store) int {
 		moves, err := ts.AliasHistory(ctx, name, alias)

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/hashicorp/cli"
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
@@ -39,15 +40,16 @@ func (c *OutputCommand) Run(args []string) int {
 	fs := c.flagSet("output")
 	fs.BoolVar(&asJSON, "json", false, "JSON output")
 	fs.BoolVar(&raw, "raw", false, "raw output")
-	if err := fs.Parse(args); err != nil {
-		return 1
+	args, ok := c.parseArgs(fs, args)
+	if !ok {
+		return cli.RunResultHelp
 	}
 	st, ok := c.currentState()
 	if !ok {
 		return 1
 	}
-	if fs.NArg() == 1 {
-		name := fs.Arg(0)
+	if len(args) == 1 {
+		name := args[0]
 		o, ok := st.Outputs[name]
 		if !ok {
 			c.errorf("Output %q not found\n\nThe state has no output %q. Declare it with an output block and apply; mltf output lists what there is.", name, name)

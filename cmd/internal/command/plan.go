@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/hashicorp/cli"
+
 	"github.com/mltf/mltf/cmd/internal/views"
 	"github.com/mltf/mltf/plan"
 )
@@ -49,12 +51,8 @@ func (c *PlanCommand) Run(args []string) int {
 	fs.StringVar(&out, "out", "", "Write the plan to this file.")
 	fs.BoolVar(&f.destroy, "destroy", false, "Plan to destroy everything.")
 	fs.BoolVar(&detailed, "detailed-exitcode", false, "Exit 2 when there are changes.")
-	if err := fs.Parse(args); err != nil {
-		return 1
-	}
-	if fs.NArg() > 0 {
-		c.errorf("Unexpected argument %q\n\nmltf plan takes only options; see mltf plan -help.", fs.Arg(0))
-		return 1
+	if !c.parseNoArgs(fs, args) {
+		return cli.RunResultHelp
 	}
 	ctx, stop := c.interruptible()
 	defer stop()

@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/hashicorp/cli"
+
 	"github.com/mltf/mltf/lang/schema"
 	"github.com/mltf/mltf/plan"
 	"github.com/mltf/mltf/providers/install"
@@ -25,6 +27,9 @@ func (c *ProvidersCommand) Help() string {
 }
 
 func (c *ProvidersCommand) Run(args []string) int {
+	if !c.parseNoArgs(c.flagSet("providers"), args) {
+		return cli.RunResultHelp
+	}
 	cfg, diags := c.loadConfig()
 	if diags.HasErrors() {
 		c.diagView(cfg).Show(diags)
@@ -87,8 +92,8 @@ func (c *ProvidersSchemaCommand) Run(args []string) int {
 	var asJSON bool
 	fs := c.flagSet("providers schema")
 	fs.BoolVar(&asJSON, "json", false, "JSON output (required)")
-	if err := fs.Parse(args); err != nil {
-		return 1
+	if !c.parseNoArgs(fs, args) {
+		return cli.RunResultHelp
 	}
 	if !asJSON {
 		c.errorf("mltf providers schema needs -json")

@@ -109,8 +109,8 @@ func (c *RunsListCommand) Run(args []string) int {
 	fs := c.flagSet("runs list")
 	fs.StringVar(&exp, "experiment", "", "only runs of this experiment (name or id)")
 	fs.IntVar(&n, "n", 50, "at most N runs")
-	if err := fs.Parse(args); err != nil {
-		return 1
+	if !c.parseNoArgs(fs, args) {
+		return cli.RunResultHelp
 	}
 	return c.withTracking(func(ctx context.Context, ts *tracking.Store) int {
 		filter := tracking.RunFilter{Limit: n}
@@ -181,15 +181,16 @@ func (c *RunsShowCommand) Run(args []string) int {
 	var asJSON bool
 	fs := c.flagSet("runs show")
 	fs.BoolVar(&asJSON, "json", false, "JSON output")
-	if err := fs.Parse(args); err != nil {
-		return 1
+	args, ok := c.parseArgs(fs, args)
+	if !ok {
+		return cli.RunResultHelp
 	}
-	if fs.NArg() != 1 {
+	if len(args) != 1 {
 		c.errorf("mltf runs show takes one run id")
 		return 1
 	}
 	return c.withTracking(func(ctx context.Context, ts *tracking.Store) int {
-		r, err := findRun(ctx, ts, fs.Arg(0))
+		r, err := findRun(ctx, ts, args[0])
 		if err != nil {
 			c.errorf("%s", err)
 			return 1
@@ -257,7 +258,7 @@ func (c *RunsLogsCommand) Run(args []string) int {
 	fs.BoolVar(&follow, "f", false, "follow")
 	id, ok := c.parseWithName(fs, args, "mltf runs logs takes a run id")
 	if !ok {
-		return 1
+		return cli.RunResultHelp
 	}
 	return c.withTracking(func(ctx context.Context, ts *tracking.Store) int {
 		r, err := findRun(ctx, ts, id)
@@ -291,25 +292,15 @@ func (c *RunsLogsCommand) Run(args []string) int {
 // parseWithName parses fs from args holding one positional NAME, given
 // before or after the flags; without it, it reports missing.
 func (m *Meta) parseWithName(fs *flag.FlagSet, args []string, missing string) (string, bool) {
-	name, rest := splitFirstArg(args)
-	if err := fs.Parse(rest); err != nil {
+	rest, ok := m.parseArgs(fs, args)
+	if !ok {
 		return "", false
 	}
-	if name == "" && fs.NArg() == 1 {
-		name = fs.Arg(0)
-	}
-	if name == "" {
+	if len(rest) != 1 {
 		m.errorf("%s", missing)
 		return "", false
 	}
-	return name, true
-}
-
-func splitFirstArg(args []string) (string, []string) {
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		return args[0], args[1:]
-	}
-	return "", args
+	return rest[0], true
 }
 
 // readRunStatus reads the state word of a run directory's status.json.
@@ -336,6 +327,10 @@ type RunsCompareCommand struct{ Meta }
 func (c *RunsCompareCommand) Synopsis() string { return "Compare runs' params and final metrics" }
 func (c *RunsCompareCommand) Help() string     { return "Usage: mltf runs compare RUN RUN..." }
 func (c *RunsCompareCommand) Run(args []string) int {
+	args, ok := c.parseArgs(c.flagSet("runs compare"), args)
+	if !ok {
+		return cli.RunResultHelp
+	}
 	if len(args) < 2 {
 		c.errorf("mltf runs compare takes two or more run ids")
 		return 1
@@ -446,17 +441,14 @@ func (c *RunsPlotCommand) Help() string {
 }
 func (c *RunsPlotCommand) Run(args []string) int {
 	var metric, out string
-	var ids []string
-	for len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		ids, args = append(ids, args[0]), args[1:]
-	}
 	fs := c.flagSet("runs plot")
 	fs.StringVar(&metric, "metric", "", "metric name")
 	fs.StringVar(&out, "o", "", "output file (.png or .svg)")
-	if err := fs.Parse(args); err != nil {
-		return 1
+	args, ok := c.parseArgs(fs, args)
+	if !ok {
+		return cli.RunResultHelp
 	}
-	ids = append(ids, fs.Args()...)
+	ids := args
 	if len(ids) == 0 || metric == "" || out == "" {
 		c.errorf("mltf runs plot takes run ids, -metric NAME and -o FILE")
 		return 1

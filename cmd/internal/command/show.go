@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/hashicorp/cli"
+
 	"github.com/mltf/mltf/cmd/internal/views"
 	"github.com/mltf/mltf/plan"
 	"github.com/mltf/mltf/state"
@@ -26,11 +28,12 @@ func (c *ShowCommand) Run(args []string) int {
 	var asJSON bool
 	fs := c.flagSet("show")
 	fs.BoolVar(&asJSON, "json", false, "JSON output")
-	if err := fs.Parse(args); err != nil {
-		return 1
+	args, ok := c.parseArgs(fs, args)
+	if !ok {
+		return cli.RunResultHelp
 	}
-	if fs.NArg() == 1 {
-		b, err := c.readPlanFile(fs.Arg(0))
+	if len(args) == 1 {
+		b, err := c.readPlanFile(args[0])
 		if err != nil {
 			c.errorf("Cannot read the plan file\n\n%s", err)
 			return 1

@@ -55,6 +55,10 @@ func (c *StateListCommand) Help() string {
 	return "Usage: mltf state list [ADDR...]\n\n  Lists instance addresses, optionally only those under the given resource addresses."
 }
 func (c *StateListCommand) Run(args []string) int {
+	args, ok := c.parseArgs(c.flagSet("state list"), args)
+	if !ok {
+		return cli.RunResultHelp
+	}
 	st, ok := c.currentState()
 	if !ok {
 		return 1
@@ -95,6 +99,10 @@ type StateShowCommand struct{ Meta }
 func (c *StateShowCommand) Synopsis() string { return "Show one instance in the state" }
 func (c *StateShowCommand) Help() string     { return "Usage: mltf state show ADDR" }
 func (c *StateShowCommand) Run(args []string) int {
+	args, ok := c.parseArgs(c.flagSet("state show"), args)
+	if !ok {
+		return cli.RunResultHelp
+	}
 	if len(args) != 1 {
 		c.errorf("mltf state show takes one address, such as training.mlp")
 		return 1
@@ -145,6 +153,10 @@ func (c *StateRmCommand) Help() string {
 	return "Usage: mltf state rm ADDR...\n\n  mltf forgets the instances; the objects (runs, namespaces, experiments) stay."
 }
 func (c *StateRmCommand) Run(args []string) int {
+	args, ok := c.parseArgs(c.flagSet("state rm"), args)
+	if !ok {
+		return cli.RunResultHelp
+	}
 	if len(args) == 0 {
 		c.errorf("mltf state rm takes one or more addresses")
 		return 1
@@ -168,6 +180,10 @@ type StateMvCommand struct{ Meta }
 func (c *StateMvCommand) Synopsis() string { return "Rename an instance in the state" }
 func (c *StateMvCommand) Help() string     { return "Usage: mltf state mv SRC DST" }
 func (c *StateMvCommand) Run(args []string) int {
+	args, ok := c.parseArgs(c.flagSet("state mv"), args)
+	if !ok {
+		return cli.RunResultHelp
+	}
 	if len(args) != 2 {
 		c.errorf("mltf state mv takes a source and a destination address")
 		return 1
@@ -206,8 +222,8 @@ func (c *StatePullCommand) Run(args []string) int {
 	var serial uint64
 	fs := c.flagSet("state pull")
 	fs.Uint64Var(&serial, "serial", 0, "print this earlier serial")
-	if err := fs.Parse(args); err != nil {
-		return 1
+	if !c.parseNoArgs(fs, args) {
+		return cli.RunResultHelp
 	}
 	return c.withStore(func(ctx context.Context, s *store.Store, ws string) int {
 		var st *state.State
@@ -242,19 +258,20 @@ func (c *StatePushCommand) Run(args []string) int {
 	var force bool
 	fs := c.flagSet("state push")
 	fs.BoolVar(&force, "force", false, "push even with another lineage or an older serial")
-	if err := fs.Parse(args); err != nil {
-		return 1
+	args, ok := c.parseArgs(fs, args)
+	if !ok {
+		return cli.RunResultHelp
 	}
-	if fs.NArg() != 1 {
+	if len(args) != 1 {
 		c.errorf("mltf state push takes one file (or - for standard input)")
 		return 1
 	}
 	var b []byte
 	var err error
-	if fs.Arg(0) == "-" {
+	if args[0] == "-" {
 		b, err = io.ReadAll(c.Stdin)
 	} else {
-		b, err = os.ReadFile(fs.Arg(0))
+		b, err = os.ReadFile(args[0])
 	}
 	if err != nil {
 		c.errorf("%s", err)
@@ -290,6 +307,9 @@ func (c *StateHistoryCommand) Help() string {
 	return "Usage: mltf state history\n\n  Every serial is kept; inspect one with mltf state pull -serial N and restore it with mltf state push -force."
 }
 func (c *StateHistoryCommand) Run(args []string) int {
+	if !c.parseNoArgs(c.flagSet("state history"), args) {
+		return cli.RunResultHelp
+	}
 	return c.withStore(func(ctx context.Context, s *store.Store, ws string) int {
 		vs, err := s.History(ctx, ws)
 		if err != nil {

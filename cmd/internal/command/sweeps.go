@@ -97,8 +97,8 @@ type SweepsListCommand struct{ Meta }
 func (c *SweepsListCommand) Synopsis() string { return "List sweeps" }
 func (c *SweepsListCommand) Help() string     { return "Usage: mltf sweeps list" }
 func (c *SweepsListCommand) Run(args []string) int {
-	if err := c.flagSet("sweeps list").Parse(args); err != nil {
-		return 1
+	if !c.parseNoArgs(c.flagSet("sweeps list"), args) {
+		return cli.RunResultHelp
 	}
 	all, ok := c.sweeps()
 	if !ok {
@@ -131,7 +131,7 @@ func (c *SweepsShowCommand) Help() string     { return "Usage: mltf sweeps show 
 func (c *SweepsShowCommand) Run(args []string) int {
 	name, ok := c.parseWithName(c.flagSet("sweeps show"), args, "mltf sweeps show takes the name of a sweep")
 	if !ok {
-		return 1
+		return cli.RunResultHelp
 	}
 	s, ok := c.findSweep(name)
 	if !ok {
@@ -212,7 +212,7 @@ func (c *SweepsPlotCommand) Run(args []string) int {
 	fs.StringVar(&out, "o", "", "output file (.png or .svg)")
 	name, ok := c.parseWithName(fs, args, "mltf sweeps plot takes the name of a sweep and -o FILE (.png or .svg)")
 	if !ok {
-		return 1
+		return cli.RunResultHelp
 	}
 	if out == "" {
 		c.errorf("mltf sweeps plot takes -o FILE (.png or .svg)")

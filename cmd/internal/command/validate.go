@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hashicorp/cli"
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/mltf/mltf/cmd/internal/views"
@@ -29,8 +30,8 @@ func (c *ValidateCommand) Run(args []string) int {
 	var asJSON bool
 	fs := c.flagSet("validate")
 	fs.BoolVar(&asJSON, "json", false, "JSON output")
-	if err := fs.Parse(args); err != nil {
-		return 1
+	if !c.parseNoArgs(fs, args) {
+		return cli.RunResultHelp
 	}
 	cfg, diags := c.loadConfig()
 	if !diags.HasErrors() {
