@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -46,6 +47,9 @@ type canvas interface {
 	line(x0, y0, x1, y1 float64, c color.RGBA, width float64)
 	dot(x, y, r float64, c color.RGBA)
 	text(x, y float64, s string, anchor string, c color.RGBA)
+	// plate draws black text starting at x on a white ground, to stay
+	// readable over lines.
+	plate(x, y float64, s string)
 }
 
 const sweepW, sweepH = 1000, 860
@@ -62,7 +66,7 @@ var (
 func (p *SweepPlot) draw(c canvas) {
 	c.text(sweepW/2, 24, p.Title, "middle", black)
 	p.drawHistory(c, 60, 50, sweepW-120, 330)
-	p.drawParallel(c, 60, 460, sweepW-120, 330)
+	p.drawParallel(c, 60, 480, sweepW-120, 320)
 }
 
 // valueRange is the objective's range over trials with a value.
@@ -127,7 +131,14 @@ func (p *SweepPlot) drawHistory(c canvas, x0, y0, w, h float64) {
 func (p *SweepPlot) drawParallel(c canvas, x0, y0, w, h float64) {
 	axes := len(p.Params) + 1
 	ax := func(k int) float64 { return x0 + float64(k)/float64(max(axes-1, 1))*w }
-	c.text(x0, y0-30, "parameters against "+p.Metric+" (darker is better; pruned trials in grey)", "start", black)
+	c.text(x0, y0-40, "parameters against "+p.Metric+" (darker is better; pruned trials in grey)", "start", black)
+	// The axes' labels are drawn last, over the trials' lines.
+	var labels []func()
+	defer func() {
+		for _, f := range labels {
+			f()
+		}
+	}()
 	// Each parameter axis spans its values over the trials.
 	norm := make([]func(float64) float64, len(p.Params))
 	for k, par := range p.Params {
@@ -154,27 +165,21 @@ func (p *SweepPlot) drawParallel(c canvas, x0, y0, w, h float64) {
 		}
 		x := ax(k)
 		c.line(x, y0, x, y0+h, black, 1)
-		c.text(x, y0-10, par.Name, "middle", black)
+		c.text(x, y0-16, par.Name, "middle", black)
 		if len(par.Labels) > 0 {
 			for i, l := range par.Labels {
-				c.text(x+4, y0+h-norm[k](float64(i))*h+4, l, "start", black)
+				y := y0 + h - norm[k](float64(i))*h
+				labels = append(labels, func() { c.plate(x+4, y+4, l) })
 			}
 		} else {
-			for _, end := range []float64{lo, hi} {
-				v := end
-				if par.Log {
-					v = math.Pow(10, end)
-				}
-				c.text(x+4, y0+h-(end-lo)/(hi-lo)*h+4, fmtTick(sig(v)), "start", black)
-			}
+			labels = append(labels, func() { axisTicks(c, x, y0, h, lo, hi, par.Log) })
 		}
 	}
 	lo, hi := p.valueRange()
 	xo := ax(axes - 1)
 	c.line(xo, y0, xo, y0+h, black, 1)
-	c.text(xo, y0-10, p.Metric, "middle", black)
-	c.text(xo+4, y0+4, fmtTick(sig(hi)), "start", black)
-	c.text(xo+4, y0+h+4, fmtTick(sig(lo)), "start", black)
+	c.text(xo, y0-16, p.Metric, "middle", black)
+	labels = append(labels, func() { axisTicks(c, xo, y0, h, lo, hi, false) })
 	// Worse trials first, so the best are drawn on top.
 	order := make([]int, 0, len(p.Trials))
 	for i, t := range p.Trials {
@@ -217,6 +222,44 @@ func (p *SweepPlot) drawParallel(c canvas, x0, y0, w, h float64) {
 			prevX, prevY = ax(k), y
 		}
 	}
+}
+
+// axisTicks labels a vertical axis at x spanning [lo, hi] (in log10 when
+// log): both ends, and between them round values (decades on a log axis)
+// that keep clear of the ends, each with a short mark.
+func axisTicks(c canvas, x, y0, h, lo, hi float64, log bool) {
+	at := func(t float64) float64 { return y0 + h - (t-lo)/(hi-lo)*h }
+	value := func(t float64) float64 {
+		if log {
+			return math.Pow(10, t)
+		}
+		return t
+	}
+	marks := []float64{lo, hi}
+	inner := ticks(lo, hi, 4)
+	if log {
+		inner = nil
+		for d := math.Ceil(lo); d <= math.Floor(hi); d++ {
+			inner = append(inner, d)
+		}
+	}
+	for _, t := range inner {
+		if math.Abs(at(t)-at(lo)) > 18 && math.Abs(at(t)-at(hi)) > 18 {
+			marks = append(marks, t)
+		}
+	}
+	for _, t := range marks {
+		c.line(x-3, at(t), x+3, at(t), black, 1)
+		c.plate(x+6, at(t)+4, tickLabel(sig(value(t))))
+	}
+}
+
+// tickLabel prints an axis value without exponent where it stays short.
+func tickLabel(v float64) string {
+	if v != 0 && math.Abs(v) < 1e-3 {
+		return strconv.FormatFloat(v, 'g', 3, 64)
+	}
+	return fmtTick(v)
 }
 
 // sig rounds to 3 significant digits, for axis ends.
@@ -265,6 +308,10 @@ func (s *svgCanvas) text(x, y float64, t, anchor string, c color.RGBA) {
 	fmt.Fprintf(&s.b, `<text x="%.1f" y="%.1f" text-anchor="%s" fill="%s">%s</text>`+"\n", x, y, anchor, rgb(c), xmlEscape(t))
 }
 
+func (s *svgCanvas) plate(x, y float64, t string) {
+	fmt.Fprintf(&s.b, `<text x="%.1f" y="%.1f" fill="black" stroke="white" stroke-width="3" paint-order="stroke">%s</text>`+"\n", x, y, xmlEscape(t))
+}
+
 // SVG writes the picture as SVG.
 func (p *SweepPlot) SVG(w io.Writer) error {
 	s := &svgCanvas{}
@@ -299,6 +346,16 @@ func (p pngCanvas) text(x, y float64, t, anchor string, c color.RGBA) {
 		x -= width
 	}
 	label(p.img, int(x), int(y), t, c)
+}
+
+func (p pngCanvas) plate(x, y float64, t string) {
+	white := color.RGBA{255, 255, 255, 255}
+	for py := int(y) - 11; py <= int(y)+2; py++ {
+		for px := int(x) - 1; px <= int(x)+len(t)*7; px++ {
+			p.img.Set(px, py, white)
+		}
+	}
+	label(p.img, int(x), int(y), t, black)
 }
 
 // PNG writes the picture as PNG.
