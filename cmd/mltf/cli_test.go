@@ -69,8 +69,11 @@ func TestCoreWorkflow(t *testing.T) {
 			t.Errorf("output hides nothing:\n%s", all.Stdout)
 		}
 		js := e2e.Must(t, dir, 0, "output", "-json")
-		var m map[string]map[string]any
-		if err := json.Unmarshal([]byte(js.Stdout), &m); err != nil || m["base_id"]["value"] == nil {
+		var m struct {
+			FormatVersion string                    `json:"format_version"`
+			Outputs       map[string]map[string]any `json:"outputs"`
+		}
+		if err := json.Unmarshal([]byte(js.Stdout), &m); err != nil || m.FormatVersion != "1.0" || m.Outputs["base_id"]["value"] == nil {
 			t.Errorf("output -json: %v\n%s", err, js.Stdout)
 		}
 	})

@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/cli"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/mltf/mltf/cmd/internal/views"
 	"github.com/mltf/mltf/lang/schema"
 	"github.com/mltf/mltf/state"
 )
@@ -182,8 +183,7 @@ func (c *DatasetsShowCommand) Run(args []string) int {
 		return 1
 	}
 	if asJSON {
-		b, _ := json.MarshalIndent(m, "", "  ")
-		fmt.Fprintln(c.Stdout, string(b))
+		views.DatasetJSON(c.Stdout, addr, m)
 		return 0
 	}
 	fmt.Fprintf(c.Stdout, "%s\n  source       %v\n  version      %s\n  fingerprint  %v\n  objects      %s (%s)\n  rows         %s\n",

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/hashicorp/cli"
 
+	"github.com/mltf/mltf/cmd/internal/views"
 	"github.com/mltf/mltf/state/tracking"
 )
 
@@ -54,7 +54,8 @@ func (c *ModelsListCommand) Run(args []string) int {
 			return 1
 		}
 		if asJSON {
-			return writeJSON(c.Stdout, models)
+			views.ModelsJSON(c.Stdout, models)
+			return 0
 		}
 		if len(models) == 0 {
 			fmt.Fprintln(c.Stdout, "No models in the registry yet: a model block registers one at apply.")
@@ -180,15 +181,12 @@ func (c *ModelsShowCommand) Run(args []string) int {
 		sort.Strings(here)
 		run, runErr := ts.GetRun(ctx, v.RunID)
 		if asJSON {
-			out := struct {
-				tracking.ModelVersion
-				Aliases []string      `json:"aliases"`
-				Run     *tracking.Run `json:"run,omitempty"`
-			}{ModelVersion: v, Aliases: here}
+			out := views.ModelVersion{ModelVersion: v, Aliases: here}
 			if runErr == nil {
-				out.Run = &run
+				out.Run, out.Experiment = &run, experimentName(ctx, ts, run.ExperimentID)
 			}
-			return writeJSON(c.Stdout, out)
+			views.ModelVersionJSON(c.Stdout, out)
+			return 0
 		}
 		l := v.Lineage
 		tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
@@ -272,7 +270,8 @@ func (c *ModelsHistoryCommand) Run(args []string) int {
 			return 1
 		}
 		if asJSON {
-			return writeJSON(c.Stdout, moves)
+			views.AliasHistoryJSON(c.Stdout, moves)
+			return 0
 		}
 		if len(moves) == 0 {
 			if _, err := ts.LatestModelVersion(ctx, name); errors.Is(err, tracking.ErrNotFound) {
@@ -346,14 +345,4 @@ func gateLines(raw json.RawMessage) []string {
 		return []string{"-"}
 	}
 	return out
-}
-
-func writeJSON(w io.Writer, v any) int {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		fmt.Fprintln(w, err)
-		return 1
-	}
-	fmt.Fprintln(w, string(b))
-	return 0
 }

@@ -83,12 +83,11 @@ func (c *OutputCommand) Run(args []string) int {
 		return 0
 	}
 	if asJSON {
-		out := map[string]any{}
+		out := map[string]views.Output{}
 		for name, o := range st.Outputs {
-			out[name] = map[string]any{"value": json.RawMessage(o.Value), "type": json.RawMessage(o.Type), "sensitive": o.Sensitive}
+			out[name] = views.Output{Sensitive: o.Sensitive, Type: json.RawMessage(o.Type), Value: json.RawMessage(o.Value)}
 		}
-		b, _ := json.MarshalIndent(out, "", "  ")
-		fmt.Fprintln(c.Stdout, string(b))
+		views.OutputsJSON(c.Stdout, out)
 		return 0
 	}
 	if len(st.Outputs) == 0 {

@@ -196,10 +196,7 @@ func (c *RunsShowCommand) Run(args []string) int {
 			return 1
 		}
 		r = c.current(r)
-		experiment := r.ExperimentID
-		if e, err := ts.GetExperiment(ctx, r.ExperimentID); err == nil && e.Name != "" {
-			experiment = e.Name
-		}
+		experiment := experimentName(ctx, ts, r.ExperimentID)
 		if asJSON {
 			views.RunJSON(c.Stdout, r, experiment)
 			return 0
@@ -241,6 +238,15 @@ func (c *RunsShowCommand) Run(args []string) int {
 		tw.Flush()
 		return 0
 	})
+}
+
+// experimentName is the name of the experiment with id, or the id when
+// the tracking store has no name for it.
+func experimentName(ctx context.Context, ts *tracking.Store, id string) string {
+	if e, err := ts.GetExperiment(ctx, id); err == nil && e.Name != "" {
+		return e.Name
+	}
+	return id
 }
 
 // RunsLogsCommand is mltf runs logs.

@@ -10,7 +10,7 @@ import (
 
 // jsonRun is one run in mltf runs show -json.
 type jsonRun struct {
-	FormatVersion string             `json:"format_version"`
+	FormatVersion string             `json:"format_version,omitempty"`
 	ID            string             `json:"id"`
 	Name          string             `json:"name,omitempty"`
 	Experiment    string             `json:"experiment"`
@@ -33,8 +33,15 @@ type jsonRun struct {
 // RunJSON is the document of mltf runs show -json; experiment is the
 // experiment's name.
 func RunJSON(w io.Writer, r tracking.Run, experiment string) {
+	j := runJSON(r, experiment)
+	j.FormatVersion = JSONFormatVersion
+	writeJSON(w, j)
+}
+
+// runJSON is a run as it appears inside other documents.
+func runJSON(r tracking.Run, experiment string) jsonRun {
 	j := jsonRun{
-		FormatVersion: JSONFormatVersion, ID: r.ID, Name: r.Name, Experiment: experiment, ExperimentID: r.ExperimentID,
+		ID: r.ID, Name: r.Name, Experiment: experiment, ExperimentID: r.ExperimentID,
 		Status: r.Status, Address: r.Address, Workspace: r.Workspace, Fingerprint: r.Fingerprint,
 		GitCommit: r.GitCommit, GitDirty: r.GitDirty, Params: r.Params, Metrics: r.Metrics, Restarts: r.Restarts,
 		ArtifactURI: r.ArtifactURI, Env: r.Env,
@@ -59,5 +66,5 @@ func RunJSON(w io.Writer, r tracking.Run, experiment string) {
 		t := r.Finished.UTC()
 		j.Finished = &t
 	}
-	writeJSON(w, j)
+	return j
 }
