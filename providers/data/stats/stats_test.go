@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -71,8 +72,8 @@ func TestTopK(t *testing.T) {
 		}
 		tk.Add(strconv.Itoa(i), nil) // many rare values
 	}
-	if tk.Exact || len(tk.Counts) > 3 {
-		t.Fatalf("summary: exact %v, %d counters", tk.Exact, len(tk.Counts))
+	if tk.Exact || tk.Len() > 3 {
+		t.Fatalf("summary: exact %v, %d counters", tk.Exact, tk.Len())
 	}
 	top := tk.Top(1, func(a, b string) int { return 0 })
 	if top[0].Value != "a" {
@@ -153,5 +154,29 @@ func TestAddBatch(t *testing.T) {
 	// The same generator and the same positions: the same sample.
 	if diff := cmp.Diff(one.Sample.Items, batch.Sample.Items); diff != "" {
 		t.Errorf("samples differ (-one by one +batched):\n%s", diff)
+	}
+}
+
+// TestTopKKeepsItsKeys counts values that point into a buffer which is then
+// overwritten, as a reader's reused chunk is. The summary stores a key
+// once, as keep copies it; counting the value again must not store the
+// caller's string in its place (assigning to an existing string key of a Go
+// map replaces the stored key), or the counters change their names when the
+// buffer is reused and every value read after that is a new one.
+func TestTopKKeepsItsKeys(t *testing.T) {
+	buf := []byte("US")
+	view := func() string { return unsafe.String(&buf[0], len(buf)) }
+	tk := NewTopK[string](4)
+	tk.Add(view(), strings.Clone)
+	tk.Add(view(), strings.Clone)
+	copy(buf, "DE")
+	tk.Add(view(), strings.Clone)
+	copy(buf, "US")
+	tk.Add(view(), strings.Clone)
+	copy(buf, "xx")
+	got := tk.Top(4, strings.Compare)
+	want := []Entry[string]{{"US", 3}, {"DE", 1}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("top (-want +got):\n%s", diff)
 	}
 }

@@ -269,14 +269,7 @@ func rss() int64 {
 }
 
 func openBench(b *testing.B, path string) (*source.Source, Object) {
-	loc, err := source.Resolve(path, "/")
-	if err != nil {
-		b.Fatal(err)
-	}
-	src, err := loc.Open(context.Background(), nil)
-	if err != nil {
-		b.Fatal(err)
-	}
+	src := openSource(b, path)
 	fi, err := os.Stat(path)
 	if err != nil {
 		b.Fatal(err)
@@ -298,7 +291,6 @@ func report(b *testing.B, rows, size int64) {
 func BenchmarkCSV(b *testing.B) {
 	path, _, rows := benchFiles(b)
 	src, obj := openBench(b, path)
-	defer src.Close()
 	benchSize = obj.Size
 	b.Run("read", func(b *testing.B) {
 		peak(b, func() {
@@ -340,7 +332,6 @@ func BenchmarkCSV(b *testing.B) {
 func BenchmarkParquet(b *testing.B) {
 	_, path, rows := benchFiles(b)
 	src, obj := openBench(b, path)
-	defer src.Close()
 	benchSize = obj.Size
 	b.Run("read", func(b *testing.B) {
 		peak(b, func() {

@@ -69,7 +69,6 @@ func txFile(b *testing.B) string {
 func BenchmarkTransactions(b *testing.B) {
 	path := txFile(b)
 	src, obj := openBench(b, path)
-	defer src.Close()
 	for _, bc := range []struct {
 		name   string
 		unique bool

@@ -437,23 +437,23 @@ func (a *acc) fillTop(s *stats.Summary, cr *ColumnResult) {
 	if a.top != nil {
 		others, exact = a.top, a.top.Exact
 	} else {
-		for v, n := range a.topInt.Counts {
-			others.Counts[strconv.FormatInt(v, 10)] = n
+		for v, n := range a.topInt.All() {
+			others.Set(strconv.FormatInt(v, 10), n)
 		}
 		exact = a.topInt.Exact
 	}
-	all := stats.NewTopK[string](len(others.Counts) + len(a.known))
-	for v, n := range others.Counts {
-		all.Counts[v] = n
+	all := stats.NewTopK[string](others.Len() + len(a.known))
+	for v, n := range others.All() {
+		all.Set(v, n)
 	}
 	for i, n := range a.known {
 		if n > 0 {
-			all.Counts[a.spec.names[i]] = n
+			all.Set(a.spec.names[i], n)
 		}
 	}
 	s.FillTop(all)
 	s.TopExact = exact
-	cr.Count = func(v string) int64 { return all.Counts[v] }
+	cr.Count = all.Count
 }
 
 // showKey shows the value of a key of a unique column other than string.

@@ -1,14 +1,13 @@
 package validate
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -16,7 +15,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
-	"github.com/mltf/mltf/providers/data/source"
+	"github.com/mltf/mltf/providers/data/datagen"
+	"github.com/mltf/mltf/providers/data/stats"
 )
 
 // TestCSVChunks reads a file with quoted line breaks and quotes whole and in
@@ -39,19 +39,11 @@ func TestCSVChunks(t *testing.T) {
 		fmt.Fprintf(&b, "%d,%d,0.%d,%s,true,\n", i, label, i%10, name)
 	}
 	b.WriteString("7,1,0.5,bob,true,\n") // a duplicate id near the end
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "a.csv"), []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	loc, _ := source.Resolve(dir, "/")
-	src, err := loc.Open(context.Background(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	src, obj := openFile(t, "a.csv", []byte(b.String()))
 	c := csvContract()
 	c.Columns[3].Regex = "" // names hold quotes and line breaks
 	run := func(chunk int) *Result {
-		res, err := Run(context.Background(), src, []Object{{Key: "a.csv", Size: int64(b.Len())}}, c, Options{Parallelism: 3, ChunkSize: chunk})
+		res, err := Run(context.Background(), src, []Object{obj}, c, Options{Parallelism: 3, ChunkSize: chunk})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -76,6 +68,46 @@ func TestCSVChunks(t *testing.T) {
 		if diff := cmp.Diff(w, p, cmpopts.EquateApprox(0, 1e-12)); diff != "" {
 			t.Errorf("statistics of %s (-whole +pieces):\n%s", name, diff)
 		}
+	}
+}
+
+// TestCSVReusedBuffers reads datagen's transactions in small pieces, so
+// that the buffers the pieces are read into are reused many times while the
+// workers keep statistics of the values: the counts of the 20 countries must
+// be exact and name only them. (The counters once took the names of
+// whatever a reused buffer held next, and a 1.25 GB file crawled to a
+// stop when they outnumbered the summary's capacity.)
+func TestCSVReusedBuffers(t *testing.T) {
+	const rows = 40000
+	var b bytes.Buffer
+	if _, _, err := datagen.WriteCSV(&b, 0, rows); err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]int64{}
+	for i := range int64(rows) {
+		counts[datagen.At(i).Country]++
+	}
+	var want []stats.ValueCount
+	for v, n := range counts {
+		want = append(want, stats.ValueCount{Value: v, Count: n})
+	}
+	slices.SortFunc(want, func(a, b stats.ValueCount) int {
+		if a.Count != b.Count {
+			return int(b.Count - a.Count)
+		}
+		return strings.Compare(a.Value, b.Value)
+	})
+	src, obj := openFile(t, "tx.csv", b.Bytes())
+	res, err := Run(context.Background(), src, []Object{obj}, txContract(true), Options{Parallelism: 2, ChunkSize: 4 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.OK() || res.Rows != rows {
+		t.Fatalf("rows %d, failures %+v", res.Rows, res.Failures)
+	}
+	got := res.Column("country").Summary
+	if diff := cmp.Diff(want, got.Top); diff != "" || !got.TopExact {
+		t.Errorf("top countries, exact %v (-want +got):\n%s", got.TopExact, diff)
 	}
 }
 

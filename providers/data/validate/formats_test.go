@@ -3,8 +3,6 @@ package validate
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,8 +10,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-
-	"github.com/mltf/mltf/providers/data/source"
 )
 
 var day = time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
@@ -256,18 +252,9 @@ func TestJSONLChunks(t *testing.T) {
 		{Name: "name", Type: String},
 		{Name: "score", Type: Float64, Nullable: true},
 	}}
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "a.jsonl"), []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	loc, _ := source.Resolve(dir, "/")
-	src, err := loc.Open(context.Background(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
+	src, obj := openFile(t, "a.jsonl", []byte(b.String()))
 	run := func(chunk int) *Result {
-		res, err := Run(context.Background(), src, []Object{{Key: "a.jsonl", Size: int64(b.Len())}}, c, Options{Parallelism: 3, ChunkSize: chunk})
+		res, err := Run(context.Background(), src, []Object{obj}, c, Options{Parallelism: 3, ChunkSize: chunk})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -39,9 +39,22 @@ func validateFiles(t testing.TB, files map[string][]byte, c *Contract) *Result {
 	return validateDir(t, filepath.Join(dir, "data"), objs, c)
 }
 
-func validateDir(t testing.TB, dir string, objs []Object, c *Contract) *Result {
+// openFile writes one object under a temporary prefix and opens the
+// prefix; it is closed when the test ends.
+func openFile(t testing.TB, name string, data []byte) (*source.Source, Object) {
 	t.Helper()
-	loc, err := source.Resolve(dir, "/")
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return openSource(t, dir), Object{Key: name, Size: int64(len(data))}
+}
+
+// openSource opens the source at path (a prefix or one object), closed
+// when the test ends.
+func openSource(t testing.TB, path string) *source.Source {
+	t.Helper()
+	loc, err := source.Resolve(path, "/")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +62,13 @@ func validateDir(t testing.TB, dir string, objs []Object, c *Contract) *Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer src.Close()
+	t.Cleanup(func() { src.Close() })
+	return src
+}
+
+func validateDir(t testing.TB, dir string, objs []Object, c *Contract) *Result {
+	t.Helper()
+	src := openSource(t, dir)
 	// Small batches exercise the merging of several workers' results.
 	res, err := Run(context.Background(), src, objs, c, Options{Parallelism: 3, BatchRows: 2})
 	if err != nil {
