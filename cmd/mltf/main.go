@@ -14,6 +14,7 @@ import (
 
 	"github.com/mltf/mltf/cmd/internal/command"
 	"github.com/mltf/mltf/providers/plugin"
+	"github.com/mltf/mltf/serving"
 )
 
 func main() {
@@ -22,7 +23,8 @@ func main() {
 
 func run(args []string) int {
 	// Hidden subcommands run before -chdir and the CLI: they are how mltf
-	// serves its bundled providers and supervises training ranks.
+	// serves its bundled providers, supervises training ranks and runs
+	// deployments' front ends.
 	if path := os.Getenv("MLTF_CPUPROFILE"); path != "" && len(args) > 1 && args[0] == "internal-provider" {
 		if f, err := os.Create(path + "." + args[1]); err == nil {
 			pprof.StartCPUProfile(f)
@@ -35,6 +37,8 @@ func run(args []string) int {
 			return serveProvider(args[1:])
 		case "internal-supervise":
 			return supervise(args[1:])
+		case "internal-serve":
+			return serving.Main(args[1:])
 		}
 	}
 	defer plugin.CleanupClients()
@@ -68,7 +72,7 @@ func run(args []string) int {
 	c := cli.NewCLI("mltf", command.Version)
 	c.Args = args
 	c.Commands = command.All(deps)
-	c.HiddenCommands = []string{"internal-provider", "internal-supervise"}
+	c.HiddenCommands = []string{"internal-provider", "internal-supervise", "internal-serve"}
 	c.Autocomplete = true
 	c.AutocompleteInstall = "install-autocomplete"
 	c.AutocompleteUninstall = "uninstall-autocomplete"

@@ -16,8 +16,9 @@ sensible default, so the same script runs anywhere.
         torch.save(state, os.path.join(d, "state.pt"))
         mltf.commit(d)
     torch.save(model, os.path.join(mltf.artifact_dir(), "model.pt"))
+    mltf.export_torchscript(model, example_rows, columns=names)  # servable
 
-See docs/training-contract.md.
+See docs/training-contract.md, and docs/deployments.md for serving.
 """
 
 import datetime
@@ -32,7 +33,7 @@ __all__ = [
     "rank", "local_rank", "world_size", "node_rank", "is_main", "backend",
     "run_id", "attempt", "params", "data", "log", "heartbeat",
     "checkpoint_dir", "commit", "resume_path", "should_checkpoint",
-    "artifact_dir", "dist_timeout",
+    "artifact_dir", "dist_timeout", "export_torchscript",
 ]
 
 METRIC_PREFIX = "mltf.metric "
@@ -235,3 +236,51 @@ def dist_timeout():
     """The timeout for torch.distributed.init_process_group
     (MLTF_DIST_TIMEOUT seconds, default 30 minutes), as a timedelta."""
     return datetime.timedelta(seconds=float(os.environ.get("MLTF_DIST_TIMEOUT") or 1800))
+
+
+SERVING_MANIFEST = "serving.json"
+
+
+def export_torchscript(model, example, columns=None, name="model.ts", directory=None):
+    """Export model as TorchScript for serving: trace it on example (a
+    float32 tensor of rows; a module already scripted is kept), save it as name in the artifact directory
+    and describe it in serving.json (inputs, outputs, column names), which
+    mltf's serving worker reads. The traced module must take a batch of
+    rows and return a batch of outputs; put any preprocessing inside it,
+    so that clients send the rows as the training data holds them.
+    Returns the path of the saved module."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        raise RuntimeError("export_torchscript needs torch imported by the caller")
+    out_dir = directory or artifact_dir()
+    os.makedirs(out_dir, exist_ok=True)
+    was_training = getattr(model, "training", False)
+    model.eval()
+    with torch.no_grad():
+        if isinstance(model, torch.jit.ScriptModule):
+            traced = model  # scripted already (control flow kept)
+        else:
+            traced = torch.jit.trace(model, example)
+        try:
+            result = traced(example)
+        except Exception:
+            result = None
+    if was_training:
+        model.train()
+    path = os.path.join(out_dir, name)
+    traced.save(path)
+    width = int(example.shape[1])
+    manifest = {
+        "format": "torchscript",
+        "file": name,
+        "inputs": [{"name": "input", "datatype": "FP32", "shape": [-1, width]}],
+        "outputs": [{"name": "output", "datatype": "FP32",
+                     "shape": [-1] + ([int(d) for d in result.shape[1:]] if result is not None else [-1])}],
+    }
+    if columns is not None:
+        if len(columns) != width:
+            raise ValueError("export_torchscript: %d column names for %d input columns" % (len(columns), width))
+        manifest["columns"] = [str(c) for c in columns]
+    with open(os.path.join(out_dir, SERVING_MANIFEST), "w") as f:
+        json.dump(manifest, f)
+    return path

@@ -1,0 +1,325 @@
+package serving
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+const python = "/usr/bin/python3"
+
+// models makes the test models (testdata/models.py) with real PyTorch.
+func models(t *testing.T) string {
+	t.Helper()
+	if err := exec.Command(python, "-c", "import torch").Run(); err != nil {
+		t.Skip("needs PyTorch at " + python)
+	}
+	dir := t.TempDir()
+	if out, err := exec.Command(python, filepath.Join("testdata", "models.py"), dir).CombinedOutput(); err != nil {
+		t.Fatalf("models.py: %v\n%s", err, out)
+	}
+	return dir
+}
+
+func spawned(num int64, weight int, modelDir string) Version {
+	worker, _ := filepath.Abs(filepath.Join("..", "sdk", "python", "mltf_worker.py"))
+	return Version{Version: num, Weight: weight, Spawn: &Spawn{Replicas: 2,
+		Command: []string{python, worker, "--model", modelDir, "--port", "{port}"}}}
+}
+
+// start starts a front end with versions and waits until each is ready.
+func start(t *testing.T, versions ...Version) (*Server, *Client) {
+	t.Helper()
+	spec := Spec{Model: "m", Listen: "127.0.0.1:0", Admin: "127.0.0.1:0",
+		Batching: Batching{MaxBatchSize: 16, MaxLatency: Duration(5 * time.Millisecond)}, Versions: versions}
+	s, err := Start(context.Background(), spec, t.TempDir(), t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	c := &Client{Addr: s.AdminAddr()}
+	for _, v := range versions {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		_, err := c.WaitReady(ctx, v.Version, true)
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s, c
+}
+
+type answer struct {
+	Code    int
+	Version string    `json:"model_version"`
+	ID      string    `json:"id"`
+	Error   string    `json:"error"`
+	Outputs []tensorJ `json:"outputs"`
+}
+
+type tensorJ struct {
+	Name  string    `json:"name"`
+	Shape []int     `json:"shape"`
+	Data  []float32 `json:"data"`
+}
+
+func post(t testing.TB, url, body string) answer {
+	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var a answer
+	b, _ := io.ReadAll(resp.Body)
+	if err := json.Unmarshal(b, &a); err != nil {
+		t.Fatalf("%s: %v: %s", url, err, b)
+	}
+	a.Code = resp.StatusCode
+	return a
+}
+
+func row(id string, vals ...float32) string {
+	b, _ := json.Marshal(map[string]any{"id": id, "inputs": []map[string]any{{"name": "input", "datatype": "FP32", "shape": []int{len(vals) / 4, 4}, "data": vals}}})
+	return string(b)
+}
+
+func get(t *testing.T, url string) (int, string) {
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestOIP checks the protocol's endpoints and answers on real workers.
+func TestOIP(t *testing.T) {
+	dir := models(t)
+	s, _ := start(t, spawned(1, 100, filepath.Join(dir, "double")))
+	base := "http://" + s.Addr()
+	for _, tc := range []struct {
+		path string
+		code int
+		body string
+	}{
+		{"/v2/health/live", 200, ""},
+		{"/v2/health/ready", 200, ""},
+		{"/v2/models/m/ready", 200, ""},
+		{"/v2/models/m/versions/1/ready", 200, ""},
+		{"/v2/models/m/versions/2/ready", 404, "no version"},
+		{"/v2/models/other/ready", 404, `no model`},
+		{"/v2/models/m", 200, `"inputs":[{"name":"input","datatype":"FP32","shape":[-1,4]}]`},
+		{"/metrics", 200, "mltf_serving_traffic_weight"},
+	} {
+		code, body := get(t, base+tc.path)
+		if code != tc.code || !strings.Contains(body, tc.body) {
+			t.Errorf("GET %s: %d %q, want %d containing %q", tc.path, code, body, tc.code, tc.body)
+		}
+	}
+	a := post(t, base+"/v2/models/m/infer", row("r1", 1, 2, 3, 4, 5, 6, 7, 8))
+	if a.Code != 200 || a.ID != "r1" || a.Version != "1" || fmt.Sprint(a.Outputs[0].Shape, a.Outputs[0].Data) != "[2 2] [2 4 10 12]" {
+		t.Errorf("infer: %+v", a)
+	}
+	nested := `{"inputs":[{"name":"input","datatype":"FP32","shape":[1,4],"data":[[1,1,1,1]]}]}`
+	if a := post(t, base+"/v2/models/m/versions/1/infer", nested); a.Code != 200 || fmt.Sprint(a.Outputs[0].Data) != "[2 2]" {
+		t.Errorf("infer with rows: %+v", a)
+	}
+	for body, want := range map[string]string{
+		row("bad", 1, 2, 3):           "3 values are not rows of 4 columns",
+		`{"inputs": []}`:              "0 inputs",
+		`{"inputs": [{"data": "x"}]}`: "data must be numbers",
+		`not json`:                    "not an inference request",
+	} {
+		if a := post(t, base+"/v2/models/m/infer", body); a.Code != 400 || !strings.Contains(a.Error, want) {
+			t.Errorf("infer %s: %d %q, want 400 with %q", body, a.Code, a.Error, want)
+		}
+	}
+}
+
+// TestBatching: concurrent callers each get the outputs of their own rows,
+// and every row goes through a batch.
+func TestBatching(t *testing.T) {
+	dir := models(t)
+	s, c := start(t, spawned(1, 100, filepath.Join(dir, "double")))
+	url := "http://" + s.Addr() + "/v2/models/m/infer"
+	var wg sync.WaitGroup
+	const callers, each = 32, 25
+	errs := make(chan string, callers*each)
+	for g := 0; g < callers; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				x := float32(g*1000 + i)
+				a := post(t, url, row("", x, -x, 0, 0))
+				if a.Code != 200 || len(a.Outputs) != 1 || fmt.Sprint(a.Outputs[0].Data) != fmt.Sprint([]float32{2 * x, -2 * x}) {
+					errs <- fmt.Sprintf("caller %d request %d: %+v", g, i, a)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	st, err := c.Stats(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := st.Versions[0]
+	if v.Live.Requests != callers*each || v.BatchRows != callers*each || v.Batches > v.BatchRows {
+		t.Errorf("stats: %d requests, %d rows in %d batches; want %d of each", v.Live.Requests, v.BatchRows, v.Batches, callers*each)
+	}
+	t.Logf("%d rows in %d batches (%.1f rows a batch)", v.BatchRows, v.Batches, float64(v.BatchRows)/float64(v.Batches))
+}
+
+// TestTrafficSplit: weights split live traffic; a shadow version sees a
+// copy of every request and answers none.
+func TestTrafficSplit(t *testing.T) {
+	dir := models(t)
+	s, c := start(t, spawned(1, 80, filepath.Join(dir, "double")), spawned(2, 20, filepath.Join(dir, "triple")))
+	url := "http://" + s.Addr() + "/v2/models/m/infer"
+	count := map[string]int{}
+	for i := 0; i < 1000; i++ {
+		a := post(t, url, row("", 1, 1, 1, 1))
+		want := map[string]float32{"1": 2, "2": 3}[a.Version]
+		if a.Code != 200 || a.Outputs[0].Data[0] != want {
+			t.Fatalf("answer %+v", a)
+		}
+		count[a.Version]++
+	}
+	if count["2"] < 120 || count["2"] > 280 {
+		t.Errorf("version 2 (weight 20 of 100) answered %d of 1000", count["2"])
+	}
+	t.Logf("answers by version: %v", count)
+
+	v1, v2 := spawned(1, 100, filepath.Join(dir, "double")), spawned(2, 0, filepath.Join(dir, "triple"))
+	v2.Shadow = 100
+	if _, err := c.Apply(context.Background(), []Version{v1, v2}, "shadow"); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := c.Stats(context.Background())
+	for i := 0; i < 200; i++ {
+		if a := post(t, url, row("", 1, 1, 1, 1)); a.Version != "1" {
+			t.Fatalf("a shadow version answered: %+v", a)
+		}
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		st, _ := c.Stats(context.Background())
+		mirrored := st.Versions[1].Mirrored.Requests - before.Versions[1].Mirrored.Requests
+		if mirrored == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("shadow version saw %d of 200 requests", mirrored)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestBrokenVersion: a version whose model fails answers 500 with the
+// model's error, counted by version and code.
+func TestBrokenVersion(t *testing.T) {
+	dir := models(t)
+	s, c := start(t, spawned(1, 100, filepath.Join(dir, "broken")))
+	a := post(t, "http://"+s.Addr()+"/v2/models/m/infer", row("", 1, 1, 1, 1))
+	if a.Code != 500 || !strings.Contains(a.Error, "broken on purpose") {
+		t.Errorf("broken version answered %d %q", a.Code, a.Error)
+	}
+	st, _ := c.Stats(context.Background())
+	if st.Versions[0].Live.Errors != 1 {
+		t.Errorf("errors counted: %d, want 1", st.Versions[0].Live.Errors)
+	}
+	_, metrics := get(t, "http://"+s.Addr()+"/metrics")
+	if !strings.Contains(metrics, `mltf_serving_requests_total{code="500",model="m",role="live",version="1"} 1`) {
+		t.Errorf("/metrics lacks the failed request:\n%s", grepLines(metrics, "requests_total"))
+	}
+}
+
+// TestCutover: moving all traffic to a new version and stopping the old
+// one under steady load loses no request.
+func TestCutover(t *testing.T) {
+	dir := models(t)
+	s, c := start(t, spawned(1, 100, filepath.Join(dir, "double")))
+	url := "http://" + s.Addr() + "/v2/models/m/infer"
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	failed, total := 0, 0
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				resp, err := http.Post(url, "application/json", bytes.NewReader([]byte(row("", 1, 1, 1, 1))))
+				mu.Lock()
+				total++
+				if err != nil || resp.StatusCode != 200 {
+					failed++
+				}
+				mu.Unlock()
+				if err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			}
+		}()
+	}
+	ctx := context.Background()
+	time.Sleep(300 * time.Millisecond)
+	v1, v2 := spawned(1, 100, filepath.Join(dir, "double")), spawned(2, 0, filepath.Join(dir, "triple"))
+	if _, err := c.Apply(ctx, []Version{v1, v2}, "green starts"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.WaitReady(ctx, 2, true); err != nil {
+		t.Fatal(err)
+	}
+	v1.Weight, v2.Weight = 0, 100
+	if _, err := c.Apply(ctx, []Version{v1, v2}, "switch"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if _, err := c.Apply(ctx, []Version{v2}, "blue stops"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+	if failed != 0 || total == 0 {
+		t.Errorf("%d of %d requests failed during the cutover", failed, total)
+	}
+	if a := post(t, url, row("", 1, 1, 1, 1)); a.Version != "2" {
+		t.Errorf("after the cutover version %s answered", a.Version)
+	}
+	if _, err := os.Stat(filepath.Join(s.dir, TimelineFile)); err != nil {
+		t.Error(err)
+	}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}

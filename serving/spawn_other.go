@@ -1,0 +1,7 @@
+//go:build !linux
+
+package serving
+
+import "os/exec"
+
+func setWorkerAttrs(cmd *exec.Cmd) {}
