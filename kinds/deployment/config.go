@@ -32,7 +32,7 @@ type Config struct {
 	MaxBatchSize int
 	MaxLatency   time.Duration
 
-	Strategy Strategy
+	Strategy  Strategy
 	Autoscale *Autoscale
 }
 
