@@ -264,12 +264,21 @@ func TestValidateJSON(t *testing.T) {
 
 func TestFmt(t *testing.T) {
 	dir := workdir(t, map[string]string{"main.mltf.hcl": "experiment \"a\" {\ndescription=\"x\"\n}\n"})
-	e2e.Must(t, dir, 3, "fmt", "-check")
+	r := e2e.Must(t, dir, 3, "fmt", "-check", "-diff")
+	if !strings.Contains(r.Stdout, "--- old/main.mltf.hcl\n+++ new/main.mltf.hcl\n") || strings.Contains(r.Stdout, dir) {
+		t.Errorf("fmt -diff does not name the file relative to the working directory:\n%s", r.Stdout)
+	}
 	e2e.Must(t, dir, 0, "fmt")
 	e2e.Must(t, dir, 0, "fmt", "-check")
 	b, _ := os.ReadFile(filepath.Join(dir, "main.mltf.hcl"))
 	if !strings.Contains(string(b), `  description = "x"`) {
 		t.Errorf("formatted:\n%s", b)
+	}
+
+	bad := workdir(t, map[string]string{"main.mltf.hcl": "experiment \"a\" {\n  description = \"x\"\n  tags = [\n}\n"})
+	r = e2e.Must(t, bad, 2, "fmt", "-check")
+	if !strings.Contains(r.Stderr, "on main.mltf.hcl:") || !strings.Contains(r.Stderr, `   4 | }`) {
+		t.Errorf("a syntax error does not show the file relative to the working directory and the snippet:\n%s", r.Stderr)
 	}
 }
 

@@ -8,8 +8,8 @@
 # arrive.
 
 mltf {
-  state     { url = "file://.mltf/state" }
-  tracking  { url = "sqlite://.mltf/tracking.db" }
+  state { url = "file://.mltf/state" }
+  tracking { url = "sqlite://.mltf/tracking.db" }
   artifacts { url = "file://.mltf/artifacts" }
 }
 

@@ -2,8 +2,8 @@
 # UCI handwritten digits, 2 ranks with gloo on this machine's CPUs.
 
 mltf {
-  state     { url = "file://.mltf/state" }
-  tracking  { url = "sqlite://.mltf/tracking.db" }
+  state { url = "file://.mltf/state" }
+  tracking { url = "sqlite://.mltf/tracking.db" }
   artifacts { url = "file://.mltf/artifacts" }
 }
 

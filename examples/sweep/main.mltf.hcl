@@ -6,8 +6,8 @@
 # repeatable: with several at once, which trial ends first depends on load.
 
 mltf {
-  state     { url = "file://.mltf/state" }
-  tracking  { url = "sqlite://.mltf/tracking.db" }
+  state { url = "file://.mltf/state" }
+  tracking { url = "sqlite://.mltf/tracking.db" }
   artifacts { url = "file://.mltf/artifacts" }
 }
 
@@ -35,7 +35,7 @@ sweep "digits" {
     params  = { epochs = 20 }
     distributed { procs_per_node = 2 }
   }
-  param "lr"     { log_uniform = [1e-3, 0.5] }
+  param "lr" { log_uniform = [1e-3, 0.5] }
   param "hidden" { values = [16, 32, 64, 128] }
   objective {
     metric = "accuracy"
@@ -62,7 +62,7 @@ sweep "digits_full" {
     params  = { epochs = 20 }
     distributed { procs_per_node = 2 }
   }
-  param "lr"     { log_uniform = [1e-3, 0.5] }
+  param "lr" { log_uniform = [1e-3, 0.5] }
   param "hidden" { values = [16, 32, 64, 128] }
   objective {
     metric = "accuracy"

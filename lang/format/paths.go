@@ -24,6 +24,10 @@ type Options struct {
 	Recursive bool
 	// Write rewrites changed files in place.
 	Write bool
+	// Dir is the directory relative paths are taken from; files are named
+	// relative to it in results, diffs and diagnostics. Empty: the
+	// process's working directory.
+	Dir string
 }
 
 // Result is what formatting did to one file.
@@ -44,6 +48,16 @@ type Result struct {
 func Paths(paths []string, opts Options) ([]Result, hcl.Diagnostics) {
 	if len(paths) == 0 {
 		paths = []string{"."}
+	}
+	if opts.Dir != "" {
+		abs := make([]string, len(paths))
+		for i, p := range paths {
+			abs[i] = p
+			if !filepath.IsAbs(p) {
+				abs[i] = filepath.Join(opts.Dir, p)
+			}
+		}
+		paths = abs
 	}
 	files, diags := collect(paths, opts.Recursive)
 	var results []Result
@@ -133,12 +147,12 @@ func ignoredFile(name string) bool {
 
 // formatFile formats one file, rewriting it when asked.
 func formatFile(path string, opts Options) (Result, hcl.Diagnostics) {
-	res := Result{Path: path}
+	res := Result{Path: displayPath(opts.Dir, path)}
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return res, hcl.Diagnostics{errorDiag("Cannot read file", err.Error())}
 	}
-	out, diags := Source(src, path)
+	out, diags := Source(src, res.Path)
 	if diags.HasErrors() {
 		return res, diags
 	}
@@ -147,7 +161,7 @@ func formatFile(path string, opts Options) (Result, hcl.Diagnostics) {
 		return res, diags
 	}
 	if opts.Diff {
-		label := filepath.ToSlash(path)
+		label := filepath.ToSlash(res.Path)
 		res.Diff = UnifiedDiff("old/"+label, "new/"+label, src, out)
 	}
 	if opts.Write && !opts.Check {
@@ -157,6 +171,18 @@ func formatFile(path string, opts Options) (Result, hcl.Diagnostics) {
 		}
 	}
 	return res, diags
+}
+
+// displayPath is path relative to dir when it lies below dir.
+func displayPath(dir, path string) string {
+	if dir == "" {
+		return path
+	}
+	rel, err := filepath.Rel(dir, path)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return path
+	}
+	return rel
 }
 
 // writeFile replaces path's contents through a temporary file in the same

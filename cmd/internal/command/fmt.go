@@ -2,10 +2,15 @@ package command
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/hashicorp/cli"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 
+	"github.com/mltf/mltf/cmd/internal/views"
 	"github.com/mltf/mltf/lang/format"
 )
 
@@ -41,12 +46,9 @@ func (c *FmtCommand) Run(args []string) int {
 		return cli.RunResultHelp
 	}
 	opts.Write = !opts.Check
-	paths := args
-	if len(paths) == 0 {
-		paths = []string{c.WorkDir}
-	}
-	results, diags := format.Paths(paths, opts)
-	c.diagView(nil).Show(diags)
+	opts.Dir = c.WorkDir
+	results, diags := format.Paths(args, opts)
+	views.NewDiagnostics(c.Stderr, diagnosticSources(c.WorkDir, diags), c.color()).Show(diags)
 	changed := false
 	for _, r := range results {
 		if !r.Changed {
@@ -67,4 +69,29 @@ func (c *FmtCommand) Run(args []string) int {
 		return 3
 	}
 	return 0
+}
+
+// diagnosticSources reads the files the diagnostics point into, so that
+// they show the source line and a caret; dir is what their names are
+// relative to.
+func diagnosticSources(dir string, diags hcl.Diagnostics) map[string]*hcl.File {
+	files := map[string]*hcl.File{}
+	for _, d := range diags {
+		if d.Subject == nil || d.Subject.Filename == "" || files[d.Subject.Filename] != nil {
+			continue
+		}
+		path := d.Subject.Filename
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(dir, path)
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		f, _ := hclsyntax.ParseConfig(src, d.Subject.Filename, hcl.InitialPos)
+		if f != nil {
+			files[d.Subject.Filename] = f
+		}
+	}
+	return files
 }
