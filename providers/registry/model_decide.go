@@ -100,7 +100,7 @@ func (p *Provider) decide(ctx context.Context, cfg modelConfig, cand *candidate,
 			}
 			if cur != d.Target {
 				d.Restored = true
-				d.Reason = fmt.Sprintf("alias %s %s -> %d (moved outside mltf)", a, versionWord(cur), d.Target)
+				d.Reason = fmt.Sprintf("alias %s %s -> %d (moved outside mltf%s)", a, versionWord(cur), d.Target, p.lastMove(ctx, cfg.Name, a))
 			}
 		case cand.Registered && cur == cand.Facts.Version:
 			d.Target, d.Known = cur, true
@@ -215,4 +215,19 @@ func (d aliasDecision) failure(cand versionFacts, current *versionFacts) string 
 	fmt.Fprintf(&b, "candidate: %s\n", cand.summary())
 	fmt.Fprintf(&b, "current:   %s", current.summary())
 	return b.String()
+}
+
+// lastMove says who moved an alias last and when, for a plan that moves
+// it back: " by ana via mltf server at 2026-12-02 01:20 UTC".
+func (p *Provider) lastMove(ctx context.Context, model, alias string) string {
+	h, err := p.store.AliasHistory(ctx, model, alias)
+	if err != nil || len(h) == 0 {
+		return ""
+	}
+	m := h[len(h)-1]
+	who := ""
+	if m.Who != "" {
+		who = " by " + m.Who
+	}
+	return fmt.Sprintf("%s at %s", who, m.When.UTC().Format("2006-01-02 15:04:05 UTC"))
 }

@@ -287,7 +287,8 @@ func TestModelDriftAndDestroy(t *testing.T) {
 	_, diags = h.apply(cfg)
 	requireNone(t, "ApplyChange", diags)
 
-	if _, err := h.store.MoveAlias(ctx, tracking.AliasMove{Model: "digits", Alias: "production", From: 2, To: 1, Who: "someone@else"}); err != nil {
+	moved, err := h.store.MoveAlias(ctx, tracking.AliasMove{Model: "digits", Alias: "production", From: 2, To: 1, Who: "someone@else"})
+	if err != nil {
 		t.Fatal(err)
 	}
 	r := h.refresh()
@@ -296,7 +297,8 @@ func TestModelDriftAndDestroy(t *testing.T) {
 	}
 	pr, diags := h.apply(cfg)
 	requireNone(t, "ApplyChange", diags)
-	if diff := cmp.Diff([]string{"alias production 1 -> 2 (moved outside mltf)"}, pr.Reasons); diff != "" {
+	want := "alias production 1 -> 2 (moved outside mltf by someone@else at " + moved.When.UTC().Format("2006-01-02 15:04:05 UTC") + ")"
+	if diff := cmp.Diff([]string{want}, pr.Reasons); diff != "" {
 		t.Errorf("reasons (-want +got):\n%s", diff)
 	}
 	if got := aliasesAt(h.value); got["production"] != 2 {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -168,17 +169,8 @@ func (s *Store) RunTags(ctx context.Context, id string) (map[string]string, erro
 func (s *Store) TagsOfRuns(ctx context.Context, ids []string) (map[string]map[string]string, error) {
 	out := map[string]map[string]string{}
 	for len(ids) > 0 {
-		n := min(len(ids), 500)
-		args := make([]any, n)
-		marks := make([]byte, 0, 2*n)
-		for i, id := range ids[:n] {
-			args[i] = id
-			if i > 0 {
-				marks = append(marks, ',')
-			}
-			marks = append(marks, '?')
-		}
-		rows, err := s.db.QueryContext(ctx, s.dialect.q(`SELECT run_id, key, value FROM run_tags WHERE run_id IN (`+string(marks)+`)`), args...)
+		marks, args, n := inList(ids)
+		rows, err := s.db.QueryContext(ctx, s.dialect.q(`SELECT run_id, key, value FROM run_tags WHERE run_id IN (`+marks+`)`), args...)
 		if err != nil {
 			return nil, fmt.Errorf("cannot read run tags: %w", err)
 		}
@@ -223,4 +215,62 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// LatestMetrics returns, for each run of ids, the point at the highest
+// step of each of its metrics (a final value without points has step 0
+// and the run's start time), by run.
+func (s *Store) LatestMetrics(ctx context.Context, ids []string) (map[string][]MetricPoint, error) {
+	out := map[string][]MetricPoint{}
+	for len(ids) > 0 {
+		marks, args, n := inList(ids)
+		rows, err := s.db.QueryContext(ctx, s.dialect.q(`SELECT f.run_id, f.name, f.value, p.step, p.value, p.timestamp_ms, r.started_ms
+			FROM run_metrics f
+			JOIN runs r ON r.id = f.run_id
+			LEFT JOIN metric_points p ON p.run_id = f.run_id AND p.name = f.name
+				AND p.step = (SELECT MAX(step) FROM metric_points q WHERE q.run_id = f.run_id AND q.name = f.name)
+			WHERE f.run_id IN (`+marks+`) ORDER BY f.run_id, f.name`), args...)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read the latest metrics: %w", err)
+		}
+		for rows.Next() {
+			var (
+				p            MetricPoint
+				final, pv    sql.NullFloat64
+				step, ts, t0 sql.NullInt64
+			)
+			if err := rows.Scan(&p.RunID, &p.Name, &final, &step, &pv, &ts, &t0); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("cannot read the latest metrics: %w", err)
+			}
+			v := final
+			if step.Valid {
+				v, p.Step, p.Time = pv, step.Int64, time.UnixMilli(ts.Int64).UTC()
+			} else {
+				p.Time = timeOf(t0)
+			}
+			p.Value = math.NaN()
+			if v.Valid {
+				p.Value = v.Float64
+			}
+			out[p.RunID] = append(out[p.RunID], p)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		ids = ids[n:]
+	}
+	return out, nil
+}
+
+// inList is the placeholders and arguments of an IN list of the first
+// ids (at most 500 at once), and how many it holds.
+func inList(ids []string) (string, []any, int) {
+	n := min(len(ids), 500)
+	args := make([]any, n)
+	for i, id := range ids[:n] {
+		args[i] = id
+	}
+	return strings.TrimSuffix(strings.Repeat("?,", n), ","), args, n
 }

@@ -46,30 +46,8 @@ func datasetAttrs(st *state.State) map[string]map[string]any {
 	return out
 }
 
-// unwrapDynamic turns cty JSON's {"value": V, "type": T} (how values of
-// dynamically typed attributes are stored) into V, at any depth.
-func unwrapDynamic(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		if len(t) == 2 {
-			if val, ok := t["value"]; ok {
-				if _, ok := t["type"]; ok {
-					return unwrapDynamic(val)
-				}
-			}
-		}
-		for k, e := range t {
-			t[k] = unwrapDynamic(e)
-		}
-		return t
-	case []any:
-		for i, e := range t {
-			t[i] = unwrapDynamic(e)
-		}
-		return t
-	}
-	return v
-}
+// unwrapDynamic unwraps the dynamic values of decoded attributes.
+func unwrapDynamic(v any) any { return state.UnwrapDynamic(v) }
 
 // readableAttributes renders stored attributes as indented JSON with
 // dynamic values unwrapped.

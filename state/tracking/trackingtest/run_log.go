@@ -68,6 +68,18 @@ func testLogBatch(t *testing.T, newURL NewURL) {
 		t.Errorf("loss history has %d points (%v), want 3", len(hist), err)
 	}
 
+	latest, err := s.LatestMetrics(ctx, []string{r.ID, "no-such-run"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []tracking.MetricPoint{
+		{RunID: r.ID, Name: "acc", Step: 3, Value: 0.8, Time: t0.UTC()},
+		{RunID: r.ID, Name: "loss", Step: 2, Value: 0.2, Time: t0.UTC()},
+	}
+	if d := cmp.Diff(map[string][]tracking.MetricPoint{r.ID: want}, latest); d != "" {
+		t.Errorf("latest metrics (-want +got):\n%s", d)
+	}
+
 	err = s.LogBatch(ctx, r.ID, tracking.Batch{Params: map[string]string{"lr": "0.1"}})
 	if !errors.Is(err, tracking.ErrParamChanged) {
 		t.Errorf("changing param lr: error = %v, want ErrParamChanged", err)

@@ -1,0 +1,263 @@
+package command
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/hashicorp/cli"
+
+	"github.com/mltf/mltf/server"
+	"github.com/mltf/mltf/server/api"
+	"github.com/mltf/mltf/state/store"
+	"github.com/mltf/mltf/state/tracking"
+)
+
+// ServerCommand is mltf server.
+type ServerCommand struct{ Meta }
+
+func (c *ServerCommand) Synopsis() string {
+	return "Serve the REST API, the MLflow API and the web UI for a team"
+}
+func (c *ServerCommand) Help() string {
+	return strings.TrimSpace(`
+Usage: mltf server [options]
+       mltf server token <create|list|revoke>
+
+  Serves /api/v1, MLflow's REST API (/api/2.0/mlflow), the web UI and
+  /healthz over the tracking store and state store of the configuration in
+  the working directory (its mltf {} block), or those the flags name.
+  Every /api request needs a token: mltf server token create makes one.
+  SIGINT or SIGTERM stops it gracefully. The access log is JSON on stderr.
+
+Options:
+
+  -listen ADDR          address to listen on (default 127.0.0.1:8680)
+  -tracking-url URL     tracking store (default: the configuration's)
+  -state-url URL        state store (default: the configuration's, MLTF_STATE_URL)
+  -artifacts-url URL    where runs created through the MLflow API keep
+                        their artifacts (default: the configuration's)
+  -workspace NAME       workspace whose state is shown (default: the selected one)
+  -tls-cert FILE        serve HTTPS with this PEM certificate ...
+  -tls-key FILE         ... and this PEM key
+  -grace DURATION       how long requests in flight may finish at shutdown (default 10s)
+`)
+}
+
+func (c *ServerCommand) Run(args []string) int {
+	var (
+		listen, trackingURL, stateURL, artifactsURL, workspace, cert, key string
+		grace                                                             time.Duration
+	)
+	fs := c.flagSet("server")
+	fs.StringVar(&listen, "listen", "127.0.0.1:8680", "address")
+	fs.StringVar(&trackingURL, "tracking-url", "", "tracking store URL")
+	fs.StringVar(&stateURL, "state-url", "", "state store URL")
+	fs.StringVar(&artifactsURL, "artifacts-url", "", "artifacts URL")
+	fs.StringVar(&workspace, "workspace", "", "workspace")
+	fs.StringVar(&cert, "tls-cert", "", "certificate")
+	fs.StringVar(&key, "tls-key", "", "key")
+	fs.DurationVar(&grace, "grace", 10*time.Second, "shutdown grace")
+	if err := fs.Parse(args); err != nil {
+		return 1
+	}
+	if fs.NArg() > 0 {
+		c.errorf("mltf server takes no arguments (got %q); did you mean mltf server token %s?", strings.Join(fs.Args(), " "), strings.Join(fs.Args()[1:], " "))
+		return 1
+	}
+	if (cert == "") != (key == "") {
+		c.errorf("-tls-cert and -tls-key go together: give both for HTTPS, or neither")
+		return 1
+	}
+	cfg := c.settingsConfig()
+	if workspace == "" {
+		workspace = c.workspace()
+	}
+	s := c.settings(cfg, workspace)
+	if trackingURL == "" {
+		trackingURL = s.TrackingURL
+	}
+	if artifactsURL == "" {
+		artifactsURL = s.ArtifactsURL
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ts, err := tracking.Open(ctx, trackingURL, c.WorkDir)
+	if err != nil {
+		c.errorf("Cannot open the tracking store %s\n\n%s", trackingURL, err)
+		return 1
+	}
+	defer ts.Close()
+	var st *store.Store
+	if stateURL != "" {
+		st, err = store.Open(ctx, stateURL, c.WorkDir, store.WithMltfVersion(Version))
+	} else {
+		st, err = c.openStore(ctx, cfg)
+	}
+	if err != nil {
+		c.errorf("%s", err)
+		return 1
+	}
+	defer st.Close()
+
+	log := slog.New(slog.NewJSONHandler(c.Stderr, nil))
+	srv := server.New(server.Options{
+		Tracking: ts, State: st, Workspace: workspace, WorkDir: c.WorkDir, RunsDir: s.RunsDir,
+		ArtifactsURL: absFileURL(artifactsURL, c.WorkDir), Log: log,
+	})
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		c.errorf("Cannot listen on %s\n\n%s\n\nIs another server running there? Choose another address with -listen.", listen, err)
+		return 1
+	}
+	var tlsFiles *server.TLS
+	scheme := "http"
+	if cert != "" {
+		tlsFiles, scheme = &server.TLS{CertFile: cert, KeyFile: key}, "https"
+	}
+	fmt.Fprintf(c.Stdout, "mltf server listening on %s://%s\n  tracking  %s\n  workspace %s\n", scheme, ln.Addr(), ts.Path(), workspace)
+	if toks, err := ts.ListTokens(ctx); err == nil && len(toks) == 0 {
+		fmt.Fprintln(c.Stdout, "  no tokens yet: every /api request is refused until you run mltf server token create -role admin")
+	}
+	if err := srv.Serve(ctx, ln, tlsFiles, grace); err != nil && !errors.Is(err, context.Canceled) {
+		c.errorf("%s", err)
+		return 1
+	}
+	fmt.Fprintln(c.Stdout, "mltf server stopped.")
+	return 0
+}
+
+// absFileURL makes a relative file:// URL absolute against dir.
+func absFileURL(u, dir string) string {
+	p, ok := strings.CutPrefix(u, "file://")
+	if !ok || filepath.IsAbs(p) {
+		return u
+	}
+	return "file://" + filepath.Join(dir, p)
+}
+
+// ServerTokenCommand is mltf server token.
+type ServerTokenCommand struct {
+	Meta
+	Sub string // create, list, revoke; "" shows the help
+}
+
+func (c *ServerTokenCommand) Synopsis() string { return "Create, list and revoke mltf server's tokens" }
+func (c *ServerTokenCommand) Help() string {
+	return strings.TrimSpace(`
+Usage: mltf server token create -role reader|writer|admin [-name NAME] [-tracking-url URL]
+       mltf server token list [-tracking-url URL]
+       mltf server token revoke ID [-tracking-url URL]
+
+  Tokens live in the tracking store, hashed (SHA-256); a new token's
+  secret is printed once. Readers read; writers also log runs and register
+  model versions; admins also move aliases. NAME says who holds it and is
+  recorded in the alias history of the aliases it moves.
+`)
+}
+
+func (c *ServerTokenCommand) Run(args []string) int {
+	var role, name, trackingURL string
+	fs := c.flagSet("server token " + c.Sub)
+	fs.StringVar(&trackingURL, "tracking-url", "", "tracking store URL")
+	if c.Sub == "create" {
+		fs.StringVar(&role, "role", "", "reader, writer or admin")
+		fs.StringVar(&name, "name", "", "who holds it")
+	}
+	var id string
+	switch c.Sub {
+	case "create", "list":
+		if err := fs.Parse(args); err != nil {
+			return 1
+		}
+		if fs.NArg() > 0 {
+			c.errorf("mltf server token %s takes no arguments, got %q", c.Sub, strings.Join(fs.Args(), " "))
+			return 1
+		}
+	case "revoke":
+		var ok bool
+		if id, ok = c.parseWithName(fs, args, "mltf server token revoke takes a token ID; mltf server token list shows them"); !ok {
+			return 1
+		}
+	default:
+		return cli.RunResultHelp
+	}
+	if trackingURL == "" {
+		trackingURL = c.settings(c.settingsConfig(), c.workspace()).TrackingURL
+	}
+	ctx := context.Background()
+	ts, err := tracking.Open(ctx, trackingURL, c.WorkDir)
+	if err != nil {
+		c.errorf("Cannot open the tracking store %s\n\n%s", trackingURL, err)
+		return 1
+	}
+	defer ts.Close()
+	switch c.Sub {
+	case "create":
+		if role == "" {
+			c.errorf("mltf server token create needs -role reader, writer or admin")
+			return 1
+		}
+		r, err := api.ParseRole(role)
+		if err != nil {
+			c.errorf("%s", err)
+			return 1
+		}
+		secret, t, err := server.CreateToken(ctx, ts, r, name)
+		if err != nil {
+			c.errorf("%s", err)
+			return 1
+		}
+		fmt.Fprintf(c.Stdout, "%s\n", secret)
+		fmt.Fprintf(c.Stderr, "Token %s (%s%s) created. The secret above is shown once: keep it; send it as Authorization: Bearer TOKEN.\n", t.ID, t.Role, nameSuffix(t.Name))
+		return 0
+	case "list":
+		toks, err := ts.ListTokens(ctx)
+		if err != nil {
+			c.errorf("%s", err)
+			return 1
+		}
+		if len(toks) == 0 {
+			fmt.Fprintln(c.Stdout, "No tokens: mltf server token create -role admin makes one.")
+			return 0
+		}
+		tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tROLE\tNAME\tCREATED\tREVOKED")
+		for _, t := range toks {
+			revoked := "-"
+			if !t.Revoked.IsZero() {
+				revoked = t.Revoked.Local().Format("2006-01-02 15:04")
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.ID, t.Role, orDash(t.Name), t.Created.Local().Format("2006-01-02 15:04"), revoked)
+		}
+		tw.Flush()
+		return 0
+	default:
+		if err := ts.RevokeToken(ctx, id); err != nil {
+			if errors.Is(err, tracking.ErrNotFound) {
+				c.errorf("No token %s; mltf server token list shows the tokens", id)
+				return 1
+			}
+			c.errorf("%s", err)
+			return 1
+		}
+		fmt.Fprintf(c.Stdout, "Token %s revoked; servers refuse it within 5 seconds.\n", id)
+		return 0
+	}
+}
+
+func nameSuffix(n string) string {
+	if n == "" {
+		return ""
+	}
+	return ", " + n
+}

@@ -1,0 +1,232 @@
+package mlflow
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/mltf/mltf/providers/registry"
+	"github.com/mltf/mltf/server/api"
+	"github.com/mltf/mltf/state/tracking"
+)
+
+// Options are what the API serves.
+type Options struct {
+	Tracking *tracking.Store
+	// ArtifactsURL is where new runs' artifacts go: ARTIFACTS/runs/RUN_ID.
+	ArtifactsURL string
+	// Promote moves an alias of a model to a version through its gates,
+	// as the caller of r; a refusal is an error with status 409.
+	Promote func(r *http.Request, model, alias string, version int64) (registry.PromotionResult, int, error)
+}
+
+// API is the MLflow REST API.
+type API struct {
+	opts Options
+}
+
+// New returns the API over opts.
+func New(opts Options) *API { return &API{opts: opts} }
+
+// Route is one endpoint: a ServeMux pattern, the role it needs and its
+// handler.
+type Route struct {
+	Pattern string
+	Role    api.Role
+	Handler http.Handler
+}
+
+// Prefix is where the API lives.
+const Prefix = "/api/2.0/mlflow/"
+
+// Routes returns the endpoints.
+func (a *API) Routes() []Route {
+	var out []Route
+	add := func(methods, path string, role api.Role, h http.HandlerFunc) {
+		for _, m := range strings.Fields(methods) {
+			out = append(out, Route{Pattern: m + " " + Prefix + path, Role: role, Handler: h})
+		}
+	}
+	add("POST", "experiments/create", api.Writer, a.createExperiment)
+	add("GET", "experiments/get", api.Reader, a.getExperiment)
+	add("GET", "experiments/get-by-name", api.Reader, a.getExperimentByName)
+	add("GET POST", "experiments/search", api.Reader, a.searchExperiments)
+	add("GET", "experiments/list", api.Reader, a.searchExperiments)
+	add("POST", "experiments/update", api.Writer, a.updateExperiment)
+	add("POST", "experiments/delete", api.Writer, a.deleteExperiment)
+	add("POST", "experiments/set-experiment-tag", api.Writer, a.setExperimentTag)
+
+	add("POST", "runs/create", api.Writer, a.createRun)
+	add("GET", "runs/get", api.Reader, a.getRun)
+	add("POST", "runs/update", api.Writer, a.updateRun)
+	add("POST", "runs/search", api.Reader, a.searchRuns)
+	add("POST", "runs/log-metric", api.Writer, a.logMetric)
+	add("POST", "runs/log-parameter", api.Writer, a.logParam)
+	add("POST", "runs/log-batch", api.Writer, a.logBatch)
+	add("POST", "runs/set-tag", api.Writer, a.setTag)
+	add("POST", "runs/delete-tag", api.Writer, a.deleteTag)
+	add("GET", "metrics/get-history", api.Reader, a.metricHistory)
+
+	add("POST", "registered-models/create", api.Writer, a.createRegisteredModel)
+	add("GET", "registered-models/get", api.Reader, a.getRegisteredModel)
+	add("GET POST", "registered-models/search", api.Reader, a.searchRegisteredModels)
+	add("POST", "registered-models/get-latest-versions", api.Reader, a.latestVersions)
+	add("POST", "registered-models/alias", api.Admin, a.setAlias)
+	add("DELETE", "registered-models/alias", api.Admin, a.deleteAlias)
+	add("GET", "registered-models/alias", api.Reader, a.getByAlias)
+	add("POST", "model-versions/create", api.Writer, a.createModelVersion)
+	add("GET", "model-versions/get", api.Reader, a.getModelVersion)
+	add("GET POST", "model-versions/search", api.Reader, a.searchModelVersions)
+	return out
+}
+
+// MLflow's error codes and the status each answers with.
+const (
+	invalidParameter = "INVALID_PARAMETER_VALUE"
+	notFound         = "RESOURCE_DOES_NOT_EXIST"
+	alreadyExists    = "RESOURCE_ALREADY_EXISTS"
+	internalError    = "INTERNAL_ERROR"
+	invalidState     = "INVALID_STATE"
+)
+
+func fail(w http.ResponseWriter, code, format string, args ...any) {
+	status := http.StatusBadRequest
+	switch code {
+	case notFound:
+		status = http.StatusNotFound
+	case internalError:
+		status = http.StatusInternalServerError
+	}
+	api.WriteError(w, status, code, fmt.Sprintf(format, args...))
+}
+
+// failStore answers with what a store error means.
+func failStore(w http.ResponseWriter, err error) {
+	switch {
+	case errors.Is(err, tracking.ErrNotFound):
+		fail(w, notFound, "%s", err)
+	case errors.Is(err, tracking.ErrExists):
+		fail(w, alreadyExists, "%s", err)
+	case errors.Is(err, tracking.ErrParamChanged):
+		fail(w, invalidParameter, "%s", err)
+	default:
+		fail(w, internalError, "%s", err)
+	}
+}
+
+func ok(w http.ResponseWriter, v any) { api.WriteJSON(w, http.StatusOK, v) }
+
+// body reads a request: the JSON body of a POST, or the query of a GET
+// (repeated keys as lists).
+func body(w http.ResponseWriter, r *http.Request, v any) bool {
+	if r.Method == http.MethodGet || r.Method == http.MethodDelete && r.ContentLength <= 0 {
+		m := map[string]any{}
+		for k, vs := range r.URL.Query() {
+			if len(vs) == 1 && !strings.HasSuffix(k, "_ids") && k != "order_by" {
+				m[k] = vs[0]
+			} else {
+				m[k] = vs
+			}
+		}
+		b, _ := json.Marshal(m)
+		if err := json.Unmarshal(b, v); err != nil {
+			fail(w, invalidParameter, "the query parameters are not what this endpoint takes: %s", err)
+			return false
+		}
+		return true
+	}
+	if r.ContentLength == 0 {
+		return true
+	}
+	return api.DecodeBody(w, r, v, true)
+}
+
+// Int64 is an int64 that MLflow clients send as a number or a string
+// (protobuf's JSON form of int64).
+type Int64 int64
+
+func (n *Int64) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(b), `"`)
+	if s == "" || s == "null" {
+		*n = 0
+		return nil
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		f, ferr := strconv.ParseFloat(s, 64)
+		if ferr != nil {
+			return fmt.Errorf("%s is not an integer", b)
+		}
+		v = int64(f)
+	}
+	*n = Int64(v)
+	return nil
+}
+
+// Float is a float64 that also reads "NaN", "Infinity" and "-Infinity",
+// and numbers sent as strings, and writes those as strings.
+type Float float64
+
+func (f *Float) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(b), `"`)
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return fmt.Errorf("%s is not a number", b)
+	}
+	*f = Float(v)
+	return nil
+}
+
+func (f Float) MarshalJSON() ([]byte, error) {
+	v := float64(f)
+	switch {
+	case math.IsNaN(v):
+		return []byte(`"NaN"`), nil
+	case math.IsInf(v, 1):
+		return []byte(`"Infinity"`), nil
+	case math.IsInf(v, -1):
+		return []byte(`"-Infinity"`), nil
+	}
+	return json.Marshal(v)
+}
+
+// KeyValue is a param or a tag.
+type KeyValue struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+func keyValues(m map[string]string) []KeyValue {
+	out := make([]KeyValue, 0, len(m))
+	for _, k := range sortedKeys(m) {
+		out = append(out, KeyValue{Key: k, Value: m[k]})
+	}
+	return out
+}
+
+func tagMap(kvs []KeyValue) map[string]string {
+	if len(kvs) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(kvs))
+	for _, kv := range kvs {
+		m[kv.Key] = kv.Value
+	}
+	return m
+}
+
+// pageToken reads a page token: the offset of the page.
+func pageToken(tok string) (int, error) {
+	if tok == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(tok)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("page_token %q is not one this server gave", tok)
+	}
+	return n, nil
+}

@@ -1,0 +1,496 @@
+package mlflow
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/mltf/mltf/server/search"
+	"github.com/mltf/mltf/state/tracking"
+)
+
+// RunInfo is MLflow's RunInfo.
+type RunInfo struct {
+	RunID          string `json:"run_id"`
+	RunUUID        string `json:"run_uuid"`
+	RunName        string `json:"run_name,omitempty"`
+	ExperimentID   string `json:"experiment_id"`
+	UserID         string `json:"user_id,omitempty"`
+	Status         string `json:"status"`
+	StartTime      int64  `json:"start_time,omitempty"`
+	EndTime        int64  `json:"end_time,omitempty"`
+	ArtifactURI    string `json:"artifact_uri,omitempty"`
+	LifecycleStage string `json:"lifecycle_stage"`
+}
+
+// Metric is MLflow's Metric.
+type Metric struct {
+	Key       string `json:"key"`
+	Value     Float  `json:"value"`
+	Timestamp Int64  `json:"timestamp"`
+	Step      Int64  `json:"step"`
+}
+
+// RunData is MLflow's RunData.
+type RunData struct {
+	Metrics []Metric   `json:"metrics,omitempty"`
+	Params  []KeyValue `json:"params,omitempty"`
+	Tags    []KeyValue `json:"tags,omitempty"`
+}
+
+// Run is MLflow's Run.
+type Run struct {
+	Info   RunInfo  `json:"info"`
+	Data   RunData  `json:"data"`
+	Inputs struct{} `json:"inputs"`
+}
+
+var statusNames = map[string]string{
+	tracking.StatusRunning: "RUNNING", tracking.StatusScheduled: "SCHEDULED", tracking.StatusFinished: "FINISHED",
+	tracking.StatusFailed: "FAILED", tracking.StatusKilled: "KILLED",
+}
+
+// statusOf reads an MLflow status.
+func statusOf(s string) (string, bool) {
+	for k, v := range statusNames {
+		if strings.EqualFold(s, v) {
+			return k, true
+		}
+	}
+	return "", false
+}
+
+func runInfoOf(r tracking.Run, tags map[string]string) RunInfo {
+	info := RunInfo{RunID: r.ID, RunUUID: r.ID, RunName: search.RunName(r, tags), ExperimentID: r.ExperimentID,
+		UserID: tags["mlflow.user"], Status: statusNames[r.Status], ArtifactURI: r.ArtifactURI, LifecycleStage: "active"}
+	if !r.Started.IsZero() {
+		info.StartTime = r.Started.UnixMilli()
+	}
+	if !r.Finished.IsZero() {
+		info.EndTime = r.Finished.UnixMilli()
+	}
+	return info
+}
+
+// runOf is r as MLflow shows it, with its latest metric points.
+func runOf(r tracking.Run, tags map[string]string, latest []tracking.MetricPoint) Run {
+	out := Run{Info: runInfoOf(r, tags)}
+	for _, p := range latest {
+		out.Data.Metrics = append(out.Data.Metrics, Metric{Key: p.Name, Value: Float(p.Value), Timestamp: Int64(p.Time.UnixMilli()), Step: Int64(p.Step)})
+	}
+	if len(r.Params) > 0 {
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(r.Params, &obj) == nil {
+			for _, k := range sortedKeys(obj) {
+				out.Data.Params = append(out.Data.Params, KeyValue{Key: k, Value: tracking.ParamString(obj[k])})
+			}
+		}
+	}
+	all := map[string]string{}
+	for k, v := range tags {
+		all[k] = v
+	}
+	if r.Name != "" {
+		all["mlflow.runName"] = r.Name
+	}
+	out.Data.Tags = keyValues(all)
+	return out
+}
+
+// runs reads runs with their tags and latest metrics, as MLflow shows
+// them.
+func (a *API) runs(r *http.Request, rs []tracking.Run, tags map[string]map[string]string) ([]Run, error) {
+	ids := make([]string, len(rs))
+	for i, run := range rs {
+		ids[i] = run.ID
+	}
+	latest, err := a.opts.Tracking.LatestMetrics(r.Context(), ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Run, len(rs))
+	for i, run := range rs {
+		out[i] = runOf(run, tags[run.ID], latest[run.ID])
+	}
+	return out, nil
+}
+
+func (a *API) oneRun(w http.ResponseWriter, r *http.Request, id string) (Run, bool) {
+	run, err := a.opts.Tracking.GetRun(r.Context(), id)
+	if err != nil {
+		if errors.Is(err, tracking.ErrNotFound) {
+			fail(w, notFound, "Run with id=%s not found", id)
+		} else {
+			failStore(w, err)
+		}
+		return Run{}, false
+	}
+	tags, err := a.opts.Tracking.RunTags(r.Context(), id)
+	if err != nil {
+		failStore(w, err)
+		return Run{}, false
+	}
+	out, err := a.runs(r, []tracking.Run{run}, map[string]map[string]string{id: tags})
+	if err != nil {
+		failStore(w, err)
+		return Run{}, false
+	}
+	return out[0], true
+}
+
+func (a *API) createRun(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		ExperimentID string     `json:"experiment_id"`
+		UserID       string     `json:"user_id"`
+		RunName      string     `json:"run_name"`
+		StartTime    Int64      `json:"start_time"`
+		Tags         []KeyValue `json:"tags"`
+	}
+	if !body(w, r, &req) {
+		return
+	}
+	if req.ExperimentID == "" {
+		req.ExperimentID = defaultExperiment
+	}
+	e, err := a.experiment(r, req.ExperimentID)
+	if err != nil {
+		if errors.Is(err, tracking.ErrNotFound) {
+			fail(w, notFound, "No Experiment with id=%s exists", req.ExperimentID)
+			return
+		}
+		failStore(w, err)
+		return
+	}
+	if !e.Deleted.IsZero() {
+		fail(w, invalidState, "The experiment %s must be in the 'active' state. Current state is deleted.", e.ID)
+		return
+	}
+	tags := tagMap(req.Tags)
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	if req.UserID != "" {
+		tags["mlflow.user"] = req.UserID
+	}
+	name := req.RunName
+	if name == "" {
+		name = tags["mlflow.runName"]
+	}
+	delete(tags, "mlflow.runName")
+	started := time.Now()
+	if req.StartTime > 0 {
+		started = time.UnixMilli(int64(req.StartTime))
+	}
+	id := strings.ReplaceAll(tracking.NewID(), "-", "")
+	run := tracking.Run{ID: id, ExperimentID: e.ID, Name: name, Status: tracking.StatusRunning, Started: started.UTC()}
+	if a.opts.ArtifactsURL != "" {
+		run.ArtifactURI = strings.TrimSuffix(a.opts.ArtifactsURL, "/") + "/runs/" + id
+	}
+	ctx := r.Context()
+	if err := a.opts.Tracking.CreateRun(ctx, run); err != nil {
+		failStore(w, err)
+		return
+	}
+	if len(tags) > 0 {
+		if err := a.opts.Tracking.LogBatch(ctx, id, tracking.Batch{Tags: tags}); err != nil {
+			failStore(w, err)
+			return
+		}
+	}
+	run, _ = a.opts.Tracking.GetRun(ctx, id)
+	ok(w, map[string]any{"run": runOf(run, tags, nil)})
+}
+
+func (a *API) getRun(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		RunID   string `json:"run_id"`
+		RunUUID string `json:"run_uuid"`
+	}
+	if !body(w, r, &req) {
+		return
+	}
+	id := firstOf(req.RunID, req.RunUUID)
+	if id == "" {
+		fail(w, invalidParameter, "Missing value for required parameter 'run_id'.")
+		return
+	}
+	run, found := a.oneRun(w, r, id)
+	if !found {
+		return
+	}
+	ok(w, map[string]any{"run": run})
+}
+
+func firstOf(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func (a *API) updateRun(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		RunID   string `json:"run_id"`
+		RunUUID string `json:"run_uuid"`
+		Status  string `json:"status"`
+		EndTime Int64  `json:"end_time"`
+		RunName string `json:"run_name"`
+	}
+	if !body(w, r, &req) {
+		return
+	}
+	ctx := r.Context()
+	run, err := a.opts.Tracking.GetRun(ctx, firstOf(req.RunID, req.RunUUID))
+	if err != nil {
+		failStore(w, err)
+		return
+	}
+	if req.Status != "" {
+		st, known := statusOf(req.Status)
+		if !known {
+			fail(w, invalidParameter, "Invalid value %q for parameter 'status': use RUNNING, SCHEDULED, FINISHED, FAILED or KILLED", req.Status)
+			return
+		}
+		run.Status = st
+	}
+	if req.EndTime > 0 {
+		run.Finished = time.UnixMilli(int64(req.EndTime)).UTC()
+	} else if run.Status != tracking.StatusRunning && run.Status != tracking.StatusScheduled && run.Finished.IsZero() {
+		run.Finished = time.Now().UTC()
+	}
+	if req.RunName != "" {
+		run.Name = req.RunName
+	}
+	if err := a.opts.Tracking.UpdateRun(ctx, run); err != nil {
+		failStore(w, err)
+		return
+	}
+	tags, _ := a.opts.Tracking.RunTags(ctx, run.ID)
+	ok(w, map[string]any{"run_info": runInfoOf(run, tags)})
+}
+
+// searchRuns is runs/search: experiment_ids, filter, order_by,
+// max_results (default 1000, at most 50000), page_token.
+func (a *API) searchRuns(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		ExperimentIDs []string `json:"experiment_ids"`
+		Filter        string   `json:"filter"`
+		RunViewType   string   `json:"run_view_type"`
+		MaxResults    Int64    `json:"max_results"`
+		OrderBy       []string `json:"order_by"`
+		PageToken     string   `json:"page_token"`
+	}
+	if !body(w, r, &req) {
+		return
+	}
+	offset, err := pageToken(req.PageToken)
+	if err != nil {
+		fail(w, invalidParameter, "%s", err)
+		return
+	}
+	max := int(req.MaxResults)
+	if max <= 0 {
+		max = 1000
+	}
+	if max > 50000 {
+		fail(w, invalidParameter, "Invalid value %d for parameter 'max_results' supplied. It must be at most 50000.", max)
+		return
+	}
+	if req.RunViewType == "DELETED_ONLY" {
+		ok(w, map[string]any{})
+		return
+	}
+	res, err := search.Run(r.Context(), a.opts.Tracking, search.Request{
+		ExperimentIDs: req.ExperimentIDs, Filter: req.Filter, OrderBy: req.OrderBy, Offset: offset, Max: max,
+	})
+	if err != nil {
+		if strings.Contains(err.Error(), "cannot ") {
+			failStore(w, err)
+		} else {
+			fail(w, invalidParameter, "%s", err)
+		}
+		return
+	}
+	runs, err := a.runs(r, res.Runs, res.Tags)
+	if err != nil {
+		failStore(w, err)
+		return
+	}
+	resp := map[string]any{}
+	if len(runs) > 0 {
+		resp["runs"] = runs
+	}
+	if res.More {
+		resp["next_page_token"] = itoa(offset + max)
+	}
+	ok(w, resp)
+}
+
+func (a *API) logMetric(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		RunID     string `json:"run_id"`
+		RunUUID   string `json:"run_uuid"`
+		Key       string `json:"key"`
+		Value     Float  `json:"value"`
+		Timestamp Int64  `json:"timestamp"`
+		Step      Int64  `json:"step"`
+	}
+	if !body(w, r, &req) {
+		return
+	}
+	if req.Key == "" {
+		fail(w, invalidParameter, "Missing value for required parameter 'key'.")
+		return
+	}
+	a.log(w, r, firstOf(req.RunID, req.RunUUID), tracking.Batch{Metrics: []tracking.MetricPoint{point(req.Key, req.Value, req.Timestamp, req.Step)}})
+}
+
+func point(key string, v Float, ts, step Int64) tracking.MetricPoint {
+	p := tracking.MetricPoint{Name: key, Value: float64(v), Step: int64(step)}
+	if ts > 0 {
+		p.Time = time.UnixMilli(int64(ts))
+	}
+	if math.IsInf(p.Value, 0) {
+		p.Value = math.Copysign(math.MaxFloat64, p.Value)
+	}
+	return p
+}
+
+func (a *API) logParam(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		RunID   string `json:"run_id"`
+		RunUUID string `json:"run_uuid"`
+		Key     string `json:"key"`
+		Value   string `json:"value"`
+	}
+	if !body(w, r, &req) {
+		return
+	}
+	if req.Key == "" {
+		fail(w, invalidParameter, "Missing value for required parameter 'key'.")
+		return
+	}
+	a.log(w, r, firstOf(req.RunID, req.RunUUID), tracking.Batch{Params: map[string]string{req.Key: req.Value}})
+}
+
+func (a *API) logBatch(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		RunID   string     `json:"run_id"`
+		Metrics []Metric   `json:"metrics"`
+		Params  []KeyValue `json:"params"`
+		Tags    []KeyValue `json:"tags"`
+	}
+	if !body(w, r, &req) {
+		return
+	}
+	if len(req.Metrics) > 1000 || len(req.Params) > 100 || len(req.Tags) > 100 {
+		fail(w, invalidParameter, "A batch logging request can contain at most 1000 metrics, 100 params and 100 tags")
+		return
+	}
+	b := tracking.Batch{Params: tagMap(req.Params), Tags: tagMap(req.Tags)}
+	for _, m := range req.Metrics {
+		if m.Key == "" {
+			fail(w, invalidParameter, "A metric of the batch has no key")
+			return
+		}
+		b.Metrics = append(b.Metrics, point(m.Key, m.Value, m.Timestamp, m.Step))
+	}
+	a.log(w, r, req.RunID, b)
+}
+
+func (a *API) setTag(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		RunID   string `json:"run_id"`
+		RunUUID string `json:"run_uuid"`
+		Key     string `json:"key"`
+		Value   string `json:"value"`
+	}
+	if !body(w, r, &req) {
+		return
+	}
+	id := firstOf(req.RunID, req.RunUUID)
+	if req.Key == "mlflow.runName" {
+		run, err := a.opts.Tracking.GetRun(r.Context(), id)
+		if err != nil {
+			failStore(w, err)
+			return
+		}
+		run.Name = req.Value
+		if err := a.opts.Tracking.UpdateRun(r.Context(), run); err != nil {
+			failStore(w, err)
+			return
+		}
+		ok(w, struct{}{})
+		return
+	}
+	a.log(w, r, id, tracking.Batch{Tags: map[string]string{req.Key: req.Value}})
+}
+
+func (a *API) deleteTag(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		RunID string `json:"run_id"`
+		Key   string `json:"key"`
+	}
+	if !body(w, r, &req) {
+		return
+	}
+	if err := a.opts.Tracking.DeleteRunTag(r.Context(), req.RunID, req.Key); err != nil {
+		failStore(w, err)
+		return
+	}
+	ok(w, struct{}{})
+}
+
+// log writes a batch to a running run.
+func (a *API) log(w http.ResponseWriter, r *http.Request, id string, b tracking.Batch) {
+	if id == "" {
+		fail(w, invalidParameter, "Missing value for required parameter 'run_id'.")
+		return
+	}
+	if err := a.opts.Tracking.LogBatch(r.Context(), id, b); err != nil {
+		if errors.Is(err, tracking.ErrNotFound) {
+			fail(w, notFound, "Run with id=%s not found", id)
+			return
+		}
+		failStore(w, err)
+		return
+	}
+	ok(w, struct{}{})
+}
+
+func (a *API) metricHistory(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		RunID     string `json:"run_id"`
+		RunUUID   string `json:"run_uuid"`
+		MetricKey string `json:"metric_key"`
+	}
+	if !body(w, r, &req) {
+		return
+	}
+	id := firstOf(req.RunID, req.RunUUID)
+	if _, err := a.opts.Tracking.GetRun(r.Context(), id); err != nil {
+		if errors.Is(err, tracking.ErrNotFound) {
+			fail(w, notFound, "Run with id=%s not found", id)
+			return
+		}
+		failStore(w, err)
+		return
+	}
+	pts, err := a.opts.Tracking.MetricHistory(r.Context(), id, req.MetricKey)
+	if err != nil {
+		failStore(w, err)
+		return
+	}
+	out := make([]Metric, 0, len(pts))
+	for _, p := range pts {
+		out = append(out, Metric{Key: req.MetricKey, Value: Float(p.Value), Timestamp: Int64(p.Time.UnixMilli()), Step: Int64(p.Step)})
+	}
+	resp := map[string]any{}
+	if len(out) > 0 {
+		resp["metrics"] = out
+	}
+	ok(w, resp)
+}
