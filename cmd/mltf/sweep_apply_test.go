@@ -240,3 +240,60 @@ func killApplyOnce(t *testing.T, dir, what string, started func() bool) {
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
 }
+
+// overheadConfig is a sweep of trials whose own work is one echo: what an
+// apply takes beyond it is mltf's.
+func overheadConfig(trials int) string {
+	return fmt.Sprintf(`cluster "dev" {
+  pool "cpu" { slots = 1 }
+}
+experiment "overhead" {}
+sweep "overhead" {
+  experiment = experiment.overhead
+  pool       = cluster.dev.pool.cpu
+  trial {
+    code    = "./src"
+    command = ["/bin/sh", "-c", "echo 'mltf.metric {\"step\": 1, \"accuracy\": 0.5}'"]
+  }
+  param "lr" { log_uniform = [1e-4, 0.3] }
+  objective {
+    metric = "accuracy"
+    goal   = "maximize"
+  }
+  sampler  = "random"
+  trials   = %d
+  parallel = 1
+}
+`, trials)
+}
+
+// BenchmarkSweepTrialOverhead measures what mltf adds to each trial
+// locally: an apply of a sweep of 1 trial and of 21 trials whose own work
+// is one echo, one at a time; the difference over 20 is the time per
+// trial (launch, supervision, the end noticed, metrics and the record
+// written, the next trial asked for).
+//
+//	go test -run '^$' -bench SweepTrialOverhead -benchtime 5x ./cmd/mltf/
+func BenchmarkSweepTrialOverhead(b *testing.B) {
+	bin := e2e.Binary(b)
+	apply := func(trials int) time.Duration {
+		dir := b.TempDir()
+		os.MkdirAll(filepath.Join(dir, "src"), 0o755)
+		os.WriteFile(filepath.Join(dir, "src", "README"), []byte("no code\n"), 0o644)
+		os.WriteFile(filepath.Join(dir, "main.mltf.hcl"), []byte(overheadConfig(trials)), 0o644)
+		e2e.Must(b, dir, 0, "init")
+		start := time.Now()
+		cmd := exec.Command(bin, "apply", "-auto-approve")
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("apply: %v\n%s", err, out)
+		}
+		return time.Since(start)
+	}
+	var per time.Duration
+	for i := 0; i < b.N; i++ {
+		one, many := apply(1), apply(21)
+		per += (many - one) / 20
+	}
+	b.ReportMetric(float64(per.Milliseconds())/float64(b.N), "ms/trial")
+}

@@ -7,7 +7,7 @@ root="$(cd "$here/../.." && pwd)"
 
 bash "$root/scripts/setup.sh"
 mkdir -p "$root/bin"
-(cd "$root" && go build -o bin/mltf ./cmd/mltf)
+(cd "$root" && go build -o bin/ ./cmd/mltf ./cmd/mltf-supervisor)
 mltf="$root/bin/mltf"
 
 # Debian's PyTorch lives in /usr/bin/python3; the first python3 on PATH may

@@ -17,7 +17,8 @@ var (
 	buildErr  error
 )
 
-// Binary builds the mltf command once per test process.
+// Binary builds the mltf command (and mltf-supervisor beside it) once per
+// test process.
 func Binary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
@@ -27,7 +28,9 @@ func Binary(t testing.TB) string {
 			return
 		}
 		binPath = filepath.Join(dir, "mltf")
-		cmd := exec.Command("go", "build", "-o", binPath, "github.com/mltf/mltf/cmd/mltf")
+		// Both commands, as users install them: the local provider starts
+		// mltf-supervisor from beside mltf.
+		cmd := exec.Command("go", "build", "-o", dir+"/", "github.com/mltf/mltf/cmd/mltf", "github.com/mltf/mltf/cmd/mltf-supervisor")
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			buildErr = err

@@ -13,8 +13,13 @@ import (
 	"github.com/mltf/mltf/providers/runflow"
 )
 
-// pollEvery is how often a followed run's files are read.
-const pollEvery = 200 * time.Millisecond
+// A followed run's files are read first every pollFirst, then less and
+// less often, up to every pollEvery while nothing changes: a short run's
+// end is noticed within milliseconds, a long one costs little.
+const (
+	pollFirst = 5 * time.Millisecond
+	pollEvery = 200 * time.Millisecond
+)
 
 // gang is a run directory and its supervisor.
 type gang struct {
@@ -67,8 +72,10 @@ func (g *gang) Follow(ctx context.Context, w *runflow.Watch) runflow.Outcome {
 	if g.release != nil {
 		defer g.release()
 	}
-	tick := time.NewTicker(pollEvery)
-	defer tick.Stop()
+	wait := pollFirst
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	exited := g.run.Exited()
 	var lastProgress time.Time
 	var lastStep int64 = -1
 	for {
@@ -104,8 +111,12 @@ func (g *gang) Follow(ctx context.Context, w *runflow.Watch) runflow.Outcome {
 			lastStep, lastProgress = st.Step, time.Now()
 			w.Progress(progress(st))
 		}
+		wait = min(wait*2, pollEvery)
+		timer.Reset(wait)
 		select {
-		case <-tick.C:
+		case <-timer.C:
+		case <-exited:
+			exited = nil // read the last status now; poll after that
 		case <-ctx.Done():
 			return runflow.Outcome{Facts: factsFromStatus(g.run.Dir, g.meta, st), Detail: fmt.Sprintf("in the background (logs in %s)", g.run.Dir)}
 		}

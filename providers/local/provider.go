@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/zclconf/go-cty/cty"
@@ -12,6 +14,7 @@ import (
 	"github.com/mltf/mltf/kinds/sweep"
 	"github.com/mltf/mltf/lang/schema"
 	"github.com/mltf/mltf/providers"
+	"github.com/mltf/mltf/providers/local/launcher"
 	"github.com/mltf/mltf/providers/runflow"
 	"github.com/mltf/mltf/providers/sdk"
 )
@@ -20,7 +23,7 @@ import (
 type Options struct {
 	// Supervisor is the command that runs a run directory's supervisor,
 	// given the directory as its last argument. Default: this executable
-	// with "internal-supervise".
+	// with "internal-supervise", or the mltf-supervisor beside it.
 	Supervisor []string
 	// OpenTracker opens the tracking store of Settings.TrackingURL. Default:
 	// the store of package state/tracking. Returning a nil Tracker turns
@@ -39,6 +42,9 @@ type Provider struct {
 	mu    sync.Mutex
 	host  hostFacts
 	pools *pools
+
+	shimOnce sync.Once
+	shim     string // the mltf-supervisor found beside mltf, or ""
 }
 
 var _ providers.Interface = (*Provider)(nil)
@@ -98,7 +104,10 @@ func (p *Provider) Import(ctx context.Context, req providers.ImportRequest) prov
 		"the local provider cannot import %s %q; declare it and let mltf apply create it.", req.Kind, req.ID)}
 }
 
-// supervisorCommand is the command that starts a supervisor.
+// supervisorCommand is the command that starts a supervisor: the small
+// mltf-supervisor next to this executable when it speaks the launcher's
+// protocol (it starts in milliseconds), else this executable's own
+// internal-supervise.
 func (p *Provider) supervisorCommand() ([]string, error) {
 	if len(p.opts.Supervisor) > 0 {
 		return p.opts.Supervisor, nil
@@ -107,5 +116,23 @@ func (p *Provider) supervisorCommand() ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot find the mltf executable to run the supervisor: %w", err)
 	}
+	p.shimOnce.Do(func() { p.shim = findSupervisor(exe) })
+	if p.shim != "" {
+		return []string{p.shim}, nil
+	}
 	return []string{exe, "internal-supervise"}, nil
+}
+
+// findSupervisor returns the mltf-supervisor beside exe when it reports
+// the launcher's protocol, else "".
+func findSupervisor(exe string) string {
+	if resolved, err := filepath.EvalSymlinks(exe); err == nil {
+		exe = resolved
+	}
+	shim := filepath.Join(filepath.Dir(exe), "mltf-supervisor")
+	out, err := exec.Command(shim, "-protocol").Output()
+	if err != nil || strings.TrimSpace(string(out)) != launcher.Protocol {
+		return ""
+	}
+	return shim
 }

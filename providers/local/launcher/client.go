@@ -23,7 +23,15 @@ import (
 // Run is a handle on a run directory, whoever started it.
 type Run struct {
 	Dir string
+	// exited is closed when a supervisor this process started ends; nil
+	// for a run opened from its directory.
+	exited chan struct{}
 }
+
+// Exited returns a channel closed when the supervisor this process started
+// for the run ends (its last status written). For a run opened from its
+// directory the channel is nil: only reading the status tells.
+func (r *Run) Exited() <-chan struct{} { return r.exited }
 
 // Open returns a handle on the run directory dir; it fails when dir holds
 // no launched run.
@@ -97,9 +105,13 @@ func startSupervisor(ctx context.Context, dir string, supervisor []string, after
 		return nil, fmt.Errorf("cannot start the supervisor %s: %w", supervisor[0], err)
 	}
 	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }() // reaps it if it ends while we live
+	r := &Run{Dir: dir, exited: make(chan struct{})}
+	go func() { // reaps it if it ends while we live
+		err := cmd.Wait()
+		close(r.exited)
+		exited <- err
+	}()
 
-	r := &Run{Dir: dir}
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	deadline := time.After(30 * time.Second)

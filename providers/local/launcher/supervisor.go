@@ -17,13 +17,20 @@ import (
 	"time"
 )
 
+// Protocol names the run directory's format (spec.json, status.json, the
+// logs and metrics files) that a supervisor reads and writes. A separately
+// built supervisor is used only when it reports the same protocol; change
+// it whenever a change to those files would not be understood by the
+// other side.
+const Protocol = "mltf-run-dir/1"
+
 // SupervisorMain runs the supervisor of the run directory args[0] until the
 // run ends, and returns the process exit code. The mltf binary calls it for
 // the hidden command "mltf internal-supervise RUNDIR"; Start starts that
 // command detached.
 func SupervisorMain(args []string) int {
 	if len(args) != 1 {
-		fmt.Fprintln(os.Stderr, "usage: mltf internal-supervise RUN_DIR")
+		fmt.Fprintln(os.Stderr, "usage: mltf-supervisor RUN_DIR (or mltf internal-supervise RUN_DIR)")
 		return 2
 	}
 	dir, err := filepath.Abs(args[0])
