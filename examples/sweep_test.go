@@ -23,9 +23,12 @@ func sweepEpochs(t *testing.T, dir string, env []string, name string) (epochs in
 			continue
 		}
 		trials++
-		col := 2
-		if f[2] == "(best)" || f[2] == "(reused)" {
-			col = 3
+		col := 2 // after the marks, "(best)", "(reused)" or "(best, reused)"
+		for strings.HasPrefix(f[2], "(") && col < len(f)-2 && !strings.HasSuffix(f[col], ")") {
+			col++
+		}
+		if strings.HasPrefix(f[2], "(") {
+			col++
 		}
 		v, _ := strconv.ParseFloat(f[col], 64)
 		if f[1] == "complete" {
