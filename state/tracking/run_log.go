@@ -95,32 +95,56 @@ func (s *Store) addParams(ctx context.Context, tx *sql.Tx, id, stored string, ad
 }
 
 // addPoints inserts pts and moves the final values of their metrics to
-// the value at the highest step.
+// the value at the highest step, in five statements whatever the batch.
 func (s *Store) addPoints(ctx context.Context, tx *sql.Tx, id, stored string, pts []MetricPoint) error {
+	// The batch's own last point of each metric (a step repeated in the
+	// batch keeps its last value, as the insert does).
+	last := map[string]MetricPoint{}
+	for _, p := range pts {
+		if l, ok := last[p.Name]; !ok || p.Step >= l.Step {
+			last[p.Name] = p
+		}
+	}
+	names := sortedKeys(last)
+	marks, args, _ := inList(names)
+	rows, err := tx.QueryContext(ctx, s.dialect.q(`SELECT name, MAX(step) FROM metric_points WHERE run_id = ? AND name IN (`+marks+`) GROUP BY name`),
+		append([]any{id}, args...)...)
+	if err != nil {
+		return fmt.Errorf("cannot read the metrics of run %s: %w", id, err)
+	}
+	before := map[string]int64{}
+	for rows.Next() {
+		var name string
+		var step int64
+		if err := rows.Scan(&name, &step); err != nil {
+			rows.Close()
+			return fmt.Errorf("cannot read the metrics of run %s: %w", id, err)
+		}
+		before[name] = step
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+
 	stamp := time.Now().UnixMilli()
-	args := make([]any, 0, 5*len(pts))
-	names := map[string]bool{}
-	rows := min(metricRowsPerStatement, s.dialect.maxParams/5)
-	for len(pts) > 0 {
-		n := min(rows, len(pts))
-		args = args[:0]
-		for _, p := range pts[:n] {
-			var v sql.NullFloat64
-			if !math.IsNaN(p.Value) {
-				v = sql.NullFloat64{Float64: p.Value, Valid: true}
-			}
+	perStatement := min(metricRowsPerStatement, s.dialect.maxParams/5)
+	for rest := pts; len(rest) > 0; {
+		n := min(perStatement, len(rest))
+		args := make([]any, 0, 5*n)
+		for _, p := range rest[:n] {
 			ts := stamp
 			if !p.Time.IsZero() {
 				ts = p.Time.UnixMilli()
 			}
-			args = append(args, id, p.Name, p.Step, v, ts)
-			names[p.Name] = true
+			args = append(args, id, p.Name, p.Step, nullFloat(p.Value), ts)
 		}
 		if _, err := tx.ExecContext(ctx, s.dialect.q(metricInsert(n)), args...); err != nil {
 			return fmt.Errorf("cannot log metrics of run %s: %w", id, err)
 		}
-		pts = pts[n:]
+		rest = rest[n:]
 	}
+
 	final, err := decodeFloats(stored, "run "+id+" metrics")
 	if err != nil {
 		return err
@@ -128,22 +152,36 @@ func (s *Store) addPoints(ctx context.Context, tx *sql.Tx, id, stored string, pt
 	if final == nil {
 		final = map[string]float64{}
 	}
-	for _, name := range sortedKeys(names) {
-		var v sql.NullFloat64
-		if err := tx.QueryRowContext(ctx, s.dialect.q(`SELECT value FROM metric_points WHERE run_id = ? AND name = ? ORDER BY step DESC LIMIT 1`), id, name).Scan(&v); err != nil {
-			return fmt.Errorf("cannot read metric %s of run %s: %w", name, id, err)
+	var b strings.Builder
+	var upsert []any
+	for _, name := range names {
+		if step, ok := before[name]; ok && last[name].Step < step {
+			continue // an earlier step logged again: the final value stays
 		}
-		final[name] = math.NaN()
-		if v.Valid {
-			final[name] = v.Float64
+		final[name] = last[name].Value
+		if len(upsert) > 0 {
+			b.WriteString(", ")
 		}
-		if _, err := tx.ExecContext(ctx, s.dialect.q(`INSERT INTO run_metrics (run_id, name, value) VALUES (?, ?, ?)
-			ON CONFLICT (run_id, name) DO UPDATE SET value = excluded.value`), id, name, v); err != nil {
-			return fmt.Errorf("cannot record metric %s of run %s: %w", name, id, err)
-		}
+		b.WriteString("(?, ?, ?)")
+		upsert = append(upsert, id, name, nullFloat(last[name].Value))
+	}
+	if len(upsert) == 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, s.dialect.q(`INSERT INTO run_metrics (run_id, name, value) VALUES `+b.String()+`
+		ON CONFLICT (run_id, name) DO UPDATE SET value = excluded.value`), upsert...); err != nil {
+		return fmt.Errorf("cannot record the final metrics of run %s: %w", id, err)
 	}
 	_, err = tx.ExecContext(ctx, s.dialect.q(`UPDATE runs SET metrics = ? WHERE id = ?`), encodeFloats(final), id)
 	return err
+}
+
+// nullFloat is a value for a DOUBLE PRECISION column: NaN is NULL.
+func nullFloat(f float64) sql.NullFloat64 {
+	if math.IsNaN(f) {
+		return sql.NullFloat64{}
+	}
+	return sql.NullFloat64{Float64: f, Valid: true}
 }
 
 // ParamString is a param's value as text: a JSON string unquoted, any

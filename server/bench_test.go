@@ -1,0 +1,227 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/mltf/mltf/internal/pgtest"
+	"github.com/mltf/mltf/server"
+	"github.com/mltf/mltf/server/api"
+	"github.com/mltf/mltf/state/tracking"
+)
+
+// The figures of the issue: 20 concurrent clients on loopback, average
+// time per request of log-batch (10 metrics), create run and search runs
+// through MLflow's API; and one search over 30,000 runs with a metric
+// filter and ordering.
+
+const clients = 20
+
+var benchDBs = []struct {
+	name string
+	url  func(b *testing.B) string
+}{
+	{"sqlite", func(b *testing.B) string { return "sqlite://" + filepath.Join(b.TempDir(), "tracking.db") }},
+	{"postgres", func(b *testing.B) string { return pgtest.URL(b) }},
+}
+
+type benchServer struct {
+	url, token string
+	ts         *tracking.Store
+	client     *http.Client
+}
+
+func newBenchServer(b *testing.B, url string) *benchServer {
+	b.Helper()
+	ts, err := tracking.Open(context.Background(), url, b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { ts.Close() })
+	token, _, err := server.CreateToken(context.Background(), ts, api.Writer, "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(server.New(server.Options{Tracking: ts, ArtifactsURL: "file://" + b.TempDir()}))
+	b.Cleanup(srv.Close)
+	tr := &http.Transport{MaxIdleConnsPerHost: clients * 2}
+	b.Cleanup(tr.CloseIdleConnections)
+	return &benchServer{url: srv.URL, token: token, ts: ts, client: &http.Client{Transport: tr}}
+}
+
+func (s *benchServer) post(b *testing.B, path string, body any) []byte {
+	buf, _ := json.Marshal(body)
+	req, _ := http.NewRequest("POST", s.url+"/api/2.0/mlflow/"+path, bytes.NewReader(buf))
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := s.client.Do(req)
+	if err != nil {
+		b.Error(err)
+		return nil
+	}
+	out, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		b.Errorf("%s: %d %s", path, resp.StatusCode, out)
+	}
+	return out
+}
+
+// concurrently runs b.N requests from 20 clients and reports the average
+// time of one request as seen by its client.
+func concurrently(b *testing.B, do func(client, i int)) {
+	var next, nanos atomic.Int64
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	for c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(b.N) {
+					return
+				}
+				t0 := time.Now()
+				do(c, int(i))
+				nanos.Add(int64(time.Since(t0)))
+			}
+		}()
+	}
+	wg.Wait()
+	b.StopTimer()
+	b.ReportMetric(float64(nanos.Load())/float64(b.N)/1e6, "ms/req")
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+}
+
+func createExperiment(b *testing.B, s *benchServer, name string) string {
+	var e struct {
+		ID string `json:"experiment_id"`
+	}
+	json.Unmarshal(s.post(b, "experiments/create", map[string]any{"name": name}), &e)
+	return e.ID
+}
+
+func createRun(b *testing.B, s *benchServer, exp string) string {
+	var r struct {
+		Run struct {
+			Info struct {
+				RunID string `json:"run_id"`
+			}
+		}
+	}
+	json.Unmarshal(s.post(b, "runs/create", map[string]any{"experiment_id": exp, "start_time": time.Now().UnixMilli()}), &r)
+	return r.Run.Info.RunID
+}
+
+func BenchmarkMLflowAPI(b *testing.B) {
+	for _, db := range benchDBs {
+		b.Run(db.name+"/log-batch-10-metrics", func(b *testing.B) {
+			s := newBenchServer(b, db.url(b))
+			exp := createExperiment(b, s, "bench")
+			runs := make([]string, clients)
+			for i := range runs {
+				runs[i] = createRun(b, s, exp)
+			}
+			var steps [clients]int64
+			concurrently(b, func(c, _ int) {
+				step := steps[c]
+				steps[c]++
+				ms := make([]map[string]any, 10)
+				for k := range ms {
+					ms[k] = map[string]any{"key": fmt.Sprintf("m%d", k), "value": rand.Float64(), "timestamp": time.Now().UnixMilli(), "step": step}
+				}
+				s.post(b, "runs/log-batch", map[string]any{"run_id": runs[c], "metrics": ms})
+			})
+		})
+		b.Run(db.name+"/create-run", func(b *testing.B) {
+			s := newBenchServer(b, db.url(b))
+			exp := createExperiment(b, s, "bench")
+			concurrently(b, func(int, int) {
+				s.post(b, "runs/create", map[string]any{"experiment_id": exp, "start_time": time.Now().UnixMilli(), "tags": []map[string]string{{"key": "mlflow.user", "value": "bench"}}})
+			})
+		})
+		b.Run(db.name+"/search-runs", func(b *testing.B) {
+			s := newBenchServer(b, db.url(b))
+			exp := seedRuns(b, s.ts, 1_000)
+			concurrently(b, func(int, int) {
+				s.post(b, "runs/search", map[string]any{"experiment_ids": []string{exp}, "filter": "metrics.accuracy > 0.5",
+					"order_by": []string{"metrics.accuracy DESC"}, "max_results": 100})
+			})
+		})
+	}
+}
+
+// BenchmarkSearch30k searches 30,000 runs for accuracy >= 0.9, best
+// first, through MLflow's runs/search: the first page of 100, and every
+// match (about 3,000) in pages of 1,000.
+func BenchmarkSearch30k(b *testing.B) {
+	for _, db := range benchDBs {
+		b.Run(db.name, func(b *testing.B) {
+			s := newBenchServer(b, db.url(b))
+			exp := seedRuns(b, s.ts, 30_000)
+			search := func(max int) int {
+				n, token := 0, ""
+				for {
+					body := map[string]any{"experiment_ids": []string{exp}, "filter": "metrics.accuracy >= 0.9",
+						"order_by": []string{"metrics.accuracy DESC"}, "max_results": max}
+					if token != "" {
+						body["page_token"] = token
+					}
+					var page struct {
+						Runs []json.RawMessage
+						Next string `json:"next_page_token"`
+					}
+					json.Unmarshal(s.post(b, "runs/search", body), &page)
+					n += len(page.Runs)
+					if page.Next == "" || max == 100 {
+						return n
+					}
+					token = page.Next
+				}
+			}
+			for _, max := range []int{100, 1000} {
+				b.Run(fmt.Sprintf("max_results=%d", max), func(b *testing.B) {
+					for b.Loop() {
+						if search(max) == 0 {
+							b.Fatal("no runs found")
+						}
+					}
+					b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/search")
+				})
+			}
+		})
+	}
+}
+
+// seedRuns records n finished runs with three metrics each, straight in
+// the store.
+func seedRuns(b *testing.B, ts *tracking.Store, n int) string {
+	b.Helper()
+	ctx := context.Background()
+	e, err := ts.CreateExperiment(ctx, tracking.Experiment{Name: fmt.Sprintf("search-%d", n)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range n {
+		r := tracking.Run{ID: tracking.NewID(), ExperimentID: e.ID, Status: tracking.StatusFinished,
+			Started: time.UnixMilli(int64(i) * 1000), Finished: time.UnixMilli(int64(i)*1000 + 500),
+			Metrics: map[string]float64{"accuracy": rng.Float64(), "loss": rng.Float64() * 3, "f1": rng.Float64()}}
+		if err := ts.CreateRun(ctx, r); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return e.ID
+}
