@@ -22,6 +22,11 @@ type Kind struct {
 	// to days: the provider streams progress and partial states, and an
 	// interrupted apply re-attaches to the running work.
 	LongRunning bool
+	// Scope are reference roots that a resource of the kind binds itself
+	// in its Expression attributes: a pipeline's steps refer to one
+	// another as step.NAME. The engine draws no dependency for them and
+	// leaves them to the provider.
+	Scope []string
 }
 
 // Placement says which attribute places a resource on another, and so
@@ -51,7 +56,7 @@ func Builtin() Table {
 		Kind{Name: "training", Summary: "one training run of user code on a pool", Package: "kinds/training", Provider: "local", Placement: pool, LongRunning: true},
 		Kind{Name: "sweep", Summary: "a hyperparameter search over a training template", Package: "kinds/sweep", Provider: "local", Placement: pool, LongRunning: true},
 		Kind{Name: "model", Summary: "a registered model: versions, aliases, gates, lineage", Package: "providers/registry", Provider: "registry"},
-		Kind{Name: "pipeline", Summary: "a DAG of steps with a content-addressed cache", Provider: "local", Placement: pool, LongRunning: true},
+		Kind{Name: "pipeline", Summary: "a DAG of steps with a content-addressed cache", Package: "kinds/pipeline", Provider: "local", Placement: pool, LongRunning: true, Scope: []string{"step"}},
 		Kind{Name: "deployment", Summary: "a served model version behind an alias, rolled out by canary, blue-green or shadow with analysis and rollback", Package: "kinds/deployment", Provider: "local", Placement: pool, LongRunning: true},
 	)
 	if err != nil {
@@ -79,6 +84,13 @@ func (t Table) With(rows ...Kind) (Table, error) {
 		}
 		ret.byName[k.Name] = i
 	}
+	for _, k := range ret.rows {
+		for _, root := range k.Scope {
+			if _, ok := ret.byName[root]; ok {
+				return t, fmt.Errorf("kind %q binds %q in its scope, which is a kind's name", k.Name, root)
+			}
+		}
+	}
 	return ret, nil
 }
 
@@ -91,6 +103,11 @@ func (k Kind) check() error {
 	}
 	if k.Provider == "" {
 		return fmt.Errorf("kind %q names no provider", k.Name)
+	}
+	for _, root := range k.Scope {
+		if !validName(root) || reserved[root] {
+			return fmt.Errorf("kind %q binds %q in its scope, which is not a name it may take", k.Name, root)
+		}
 	}
 	if p := k.Placement; p != nil && (p.Attribute == "" || p.Kind == "") {
 		return fmt.Errorf("kind %q has a placement without an attribute or a kind", k.Name)
@@ -148,6 +165,19 @@ func (t Table) Has(name string) bool {
 
 // Rows returns the kinds in declaration order.
 func (t Table) Rows() []Kind { return append([]Kind(nil), t.rows...) }
+
+// InScope reports whether root is a name some kind binds in its scope
+// (Kind.Scope).
+func (t Table) InScope(root string) bool {
+	for _, k := range t.rows {
+		for _, r := range k.Scope {
+			if r == root {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // Names returns the kinds' names in declaration order.
 func (t Table) Names() []string {

@@ -51,6 +51,8 @@ func TestWith(t *testing.T) {
 		{"bad name", Kind{Name: "Widget", Provider: "acme"}, "not valid"},
 		{"no provider", Kind{Name: "gadget"}, "names no provider"},
 		{"half a placement", Kind{Name: "gadget", Provider: "acme", Placement: &Placement{Attribute: "pool"}}, "placement"},
+		{"scope takes a kind's name", Kind{Name: "gadget", Provider: "acme", Scope: []string{"training"}}, `binds "training"`},
+		{"scope takes a reserved name", Kind{Name: "gadget", Provider: "acme", Scope: []string{"var"}}, `binds "var"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -21,13 +21,16 @@ type Deferred struct {
 }
 
 // DecodeDeferred reads {source, filename, line, column, scope}; ok is
-// false when v is not such a value or holds no source.
+// false when v is not such a value or holds no source. Values in the
+// scope may be unknown.
 func DecodeDeferred(v cty.Value) (d Deferred, ok bool) {
-	if v.IsNull() || !v.IsWhollyKnown() || !v.Type().IsObjectType() {
+	if v.IsNull() || !v.IsKnown() || !v.Type().IsObjectType() {
 		return Deferred{}, false
 	}
 	for _, a := range []string{"source", "filename", "line", "column", "scope"} {
-		if !v.Type().HasAttribute(a) {
+		// The scope may hold values known only after apply; the rest
+		// is the expression itself.
+		if !v.Type().HasAttribute(a) || (a != "scope" && !v.GetAttr(a).IsKnown()) || !v.GetAttr("scope").IsKnown() {
 			return Deferred{}, false
 		}
 	}

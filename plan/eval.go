@@ -93,6 +93,11 @@ func (e *evaluator) context(refs []hcl.Traversal, rep repetition) *hcl.EvalConte
 	for _, t := range refs {
 		ref, ok := e.cfg.ParseRef(t)
 		if !ok {
+			if root := t.RootName(); e.cfg.Kinds.InScope(root) {
+				// Only Expression attributes use a kind's own roots,
+				// which its provider binds (a pipeline's step.NAME).
+				vars[root] = cty.DynamicVal
+			}
 			continue
 		}
 		switch {

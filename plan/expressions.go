@@ -15,7 +15,7 @@ type deferredExpr struct {
 }
 
 // findExpressions finds the Expression attributes of body, at the top
-// level and in nested single and list blocks.
+// level and in nested blocks.
 func findExpressions(body hcl.Body, b *schema.Block, path cty.Path) []deferredExpr {
 	var out []deferredExpr
 	var bs hcl.BodySchema
@@ -26,8 +26,12 @@ func findExpressions(body hcl.Body, b *schema.Block, path cty.Path) []deferredEx
 	}
 	nested := map[string]*schema.NestedBlock{}
 	for name, nb := range b.Blocks {
-		if hasExpressions(&nb.Block) && (nb.Nesting == schema.NestingSingle || nb.Nesting == schema.NestingList) {
-			bs.Blocks = append(bs.Blocks, hcl.BlockHeaderSchema{Type: name})
+		if hasExpressions(&nb.Block) {
+			h := hcl.BlockHeaderSchema{Type: name}
+			if nb.Nesting == schema.NestingMap {
+				h.LabelNames = []string{"name"}
+			}
+			bs.Blocks = append(bs.Blocks, h)
 			nested[name] = nb
 		}
 	}
@@ -42,9 +46,14 @@ func findExpressions(body hcl.Body, b *schema.Block, path cty.Path) []deferredEx
 	for _, blk := range content.Blocks {
 		nb := nested[blk.Type]
 		p := copyPath(path).GetAttr(blk.Type)
-		if nb.Nesting == schema.NestingList {
+		switch {
+		case nb.Nesting == schema.NestingList:
 			p = p.IndexInt(counts[blk.Type])
 			counts[blk.Type]++
+		case nb.Nesting == schema.NestingMap && len(blk.Labels) == 1:
+			// Decoded as an object by label: the block holds a dynamic
+			// Expression attribute (schema.Block.ImpliedType).
+			p = p.GetAttr(blk.Labels[0])
 		}
 		out = append(out, findExpressions(blk.Body, &nb.Block, p)...)
 	}
@@ -88,8 +97,8 @@ func (e *evaluator) deferExpressions(cfg *lang.Config, config cty.Value, r *lang
 		scope := map[string]cty.Value{}
 		for _, t := range d.expr.Variables() {
 			root := t.RootName()
-			if root == "self" {
-				continue
+			if root == "self" || cfg.Kinds.InScope(root) {
+				continue // the provider binds it
 			}
 			if v, ok := ctx.Variables[root]; ok {
 				uv, _ := v.UnmarkDeep()

@@ -151,6 +151,9 @@ func (g *graph) add(n *node) {
 func (g *graph) resolve(cfg *lang.Config, from *node, t hcl.Traversal) (*node, hcl.Diagnostics) {
 	ref, ok := cfg.ParseRef(t)
 	rng := t.SourceRange().Ptr()
+	if !ok && from.res != nil && inScope(cfg, from.res.Kind, t.RootName()) {
+		return nil, nil // the provider binds it (a pipeline's step.NAME)
+	}
 	if !ok {
 		return nil, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
@@ -192,6 +195,17 @@ func (g *graph) resolve(cfg *lang.Config, from *node, t hcl.Traversal) (*node, h
 		return nil, hcl.Diagnostics{undeclared(ref.Resource.Kind, ref.Resource.String(), rng)}
 	}
 	return n, nil
+}
+
+// inScope says whether the kind binds root itself (kinds.Kind.Scope).
+func inScope(cfg *lang.Config, kind, root string) bool {
+	k, _ := cfg.Kinds.Lookup(kind)
+	for _, r := range k.Scope {
+		if r == root {
+			return true
+		}
+	}
+	return false
 }
 
 func undeclared(what, name string, rng *hcl.Range) *hcl.Diagnostic {

@@ -17,8 +17,14 @@ func File(path string) (string, error) {
 		return "", err
 	}
 	defer f.Close()
+	return Reader(f)
+}
+
+// Reader is the SHA-256 of what r holds, in hex: the same hash as File's
+// for the same bytes (a pipeline step's output in an object store).
+func Reader(r io.Reader) (string, error) {
 	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
+	if _, err := io.Copy(h, r); err != nil {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil

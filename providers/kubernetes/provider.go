@@ -7,6 +7,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"k8s.io/client-go/rest"
 
+	"github.com/mltf/mltf/kinds/pipeline"
 	"github.com/mltf/mltf/kinds/sweep"
 	"github.com/mltf/mltf/providers"
 	"github.com/mltf/mltf/providers/ctyval"
@@ -61,6 +62,7 @@ func NewWithOptions(opts Options) *Provider {
 			kindCluster:  p.clusterKind(),
 			kindTraining: p.flow.Kind(trainingSchema()),
 			"sweep":      sweep.Kind(p.flow, trainingSchema()),
+			"pipeline":   pipeline.Kind(p.flow, trainingSchema()),
 		},
 		CloseFunc: p.close,
 	}

@@ -355,6 +355,7 @@ func (s *runSpec) env() []corev1.EnvVar {
 		"MLTF_CHECKPOINT_EVERY":           seconds(c.CheckpointEvery),
 		"MLTF_CHECKPOINT_KEEP":            itoa(c.Keep),
 		"MLTF_ARTIFACT_DIR":               outputDir + "/artifacts",
+		"MLTF_OUTPUT_DIR":                 outputDir + "/artifacts", // a pipeline step's outputs are its artifacts
 		"MLTF_DIST_TIMEOUT":               seconds(c.DistTimeout),
 		"MLTF_ATTEMPT":                    itoa(s.Attempt),
 		"MLTF_RUN_DIR":                    outputDir,

@@ -11,6 +11,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/mltf/mltf/kinds/pipeline"
 	"github.com/mltf/mltf/kinds/sweep"
 	"github.com/mltf/mltf/lang/schema"
 	"github.com/mltf/mltf/providers"
@@ -63,6 +64,7 @@ func NewWithOptions(opts Options) *Provider {
 			"cluster":  p.clusterKind(),
 			"training": p.flow.Kind(trainingSchema()),
 			"sweep":    sweep.Kind(p.flow, trainingSchema()),
+			"pipeline": pipeline.Kind(p.flow, trainingSchema()),
 		},
 		CloseFunc: p.flow.Close,
 	}

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -18,53 +17,13 @@ import (
 	_ "gocloud.dev/blob/memblob"  // mem:// artifact stores, for tests
 	"gocloud.dev/gcerrors"
 
+	"github.com/mltf/mltf/providers/artifactstore"
 	"github.com/mltf/mltf/state/tracking"
 )
-
-// defaultArtifactsURL is the artifact store when the configuration names
-// none.
-const defaultArtifactsURL = "file://.mltf/artifacts"
 
 // manifestName is the file written last in a version's location: its
 // presence says the copy is complete.
 const manifestName = "MANIFEST.json"
-
-// bucketURL makes a file:// URL absolute (relative to workDir) and, when
-// create is set, lets it create its directory. It returns the URL to open
-// and the base of the URIs under it.
-func bucketURL(raw, workDir string, create bool) (open, base string, err error) {
-	if raw == "" {
-		raw = defaultArtifactsURL
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "", "", fmt.Errorf("artifacts url %q: %w", raw, err)
-	}
-	if u.Scheme == "file" {
-		p := strings.TrimPrefix(raw, "file://")
-		if i := strings.IndexByte(p, '?'); i >= 0 {
-			p = p[:i]
-		}
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(workDir, p)
-		}
-		p = strings.TrimSuffix(p, "/")
-		q := u.Query()
-		if create {
-			q.Set("create_dir", "1")
-		}
-		open = "file://" + p
-		if len(q) > 0 {
-			open += "?" + q.Encode()
-		}
-		return open, "file://" + p, nil
-	}
-	base = raw
-	if i := strings.IndexByte(base, '?'); i >= 0 {
-		base = base[:i]
-	}
-	return raw, strings.TrimSuffix(base, "/"), nil
-}
 
 // registryLocation is where version of model lives: <base>/models/NAME/VERSION.
 func registryKey(model string, version int64) string {
@@ -74,7 +33,7 @@ func registryKey(model string, version int64) string {
 // openSource opens the bucket holding a run's artifact URI and returns
 // the key prefix of the run's files in it.
 func (p *Provider) openSource(ctx context.Context, uri string) (*blob.Bucket, string, error) {
-	open, base, err := bucketURL(p.settings.ArtifactsURL, p.settings.WorkDir, false)
+	open, base, err := artifactstore.URL(p.settings.ArtifactsURL, p.settings.WorkDir, false)
 	if err != nil {
 		return nil, "", err
 	}
@@ -170,7 +129,7 @@ func contentHash(files []tracking.File) string {
 // kept (a copy interrupted before is completed); a file there with
 // another content is an error: a version's files never change.
 func (p *Provider) copyVersion(ctx context.Context, v tracking.ModelVersion) error {
-	open, _, err := bucketURL(p.settings.ArtifactsURL, p.settings.WorkDir, true)
+	open, _, err := artifactstore.URL(p.settings.ArtifactsURL, p.settings.WorkDir, true)
 	if err != nil {
 		return err
 	}
@@ -249,7 +208,7 @@ func copyFile(ctx context.Context, src *blob.Bucket, srcKey string, dst *blob.Bu
 
 // versionURI is the registry location of version of model.
 func (p *Provider) versionURI(model string, version int64) string {
-	_, base, err := bucketURL(p.settings.ArtifactsURL, p.settings.WorkDir, false)
+	_, base, err := artifactstore.URL(p.settings.ArtifactsURL, p.settings.WorkDir, false)
 	if err != nil {
 		return ""
 	}

@@ -69,6 +69,7 @@ func RankEnv(base []string, dir string, spec *Spec, r RankInfo) []string {
 		"MLTF_CHECKPOINT_DIR":  filepath.Join(dir, checkpointDir),
 		"MLTF_CHECKPOINT_KEEP": itoa(spec.CheckpointKeep),
 		"MLTF_ARTIFACT_DIR":    filepath.Join(dir, artifactDir),
+		"MLTF_OUTPUT_DIR":      filepath.Join(dir, artifactDir), // a pipeline step's outputs are its artifacts
 		"MLTF_RUN_DIR":         dir,
 		"MLTF_ATTEMPT":         itoa(r.Attempt),
 	}

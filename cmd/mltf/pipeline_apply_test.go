@@ -1,0 +1,201 @@
+package main_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/mltf/mltf/internal/e2e"
+)
+
+// stepScript is every step of the test pipelines: it appends its step's
+// name to RUNS_LOG, concatenates its inputs (sorted by name) with a
+// suffix from its params and writes them to each of its outputs. While a
+// file RUNS_LOG.fail-STEP exists, it prints a line and exits 3.
+const stepScript = `import json, os, sys
+step = os.environ["MLTF_STEP"]
+with open(os.environ["RUNS_LOG"], "a") as f:
+    f.write(step + "\n")
+if os.path.exists(os.environ["RUNS_LOG"] + ".fail-" + step):
+    print("%s cannot go on: bad row 7" % step, flush=True)
+    sys.exit(3)
+p = json.loads(os.environ["MLTF_PARAMS"])
+data = ""
+for k in sorted(k for k in os.environ if k.startswith("MLTF_INPUT_")):
+    data += open(os.environ[k]).read()
+data += p.get("suffix", "")
+for o in p["outputs"]:
+    with open(os.path.join(os.environ["MLTF_OUTPUT_DIR"], o), "w") as f:
+        f.write(data)
+`
+
+// pipelineConfig is a pipeline of four steps: a reads raw.csv, b reads a,
+// c reads b, d reads raw.csv; features is a dataset made from c's output.
+func pipelineConfig(runs string) string {
+	step := func(name, inputs, out string) string {
+		return fmt.Sprintf(`  step %q {
+    code    = "./src/%s"
+    command = ["/usr/bin/python3", "step.py"]
+    env     = { RUNS_LOG = %q }
+    params  = { outputs = [%q] }
+    inputs  = %s
+    outputs = [%q]
+  }
+`, name, name, runs, out, inputs, out)
+	}
+	return `cluster "dev" {
+  pool "cpu" { slots = 2 }
+}
+dataset "raw" {
+  source = "data/raw.csv"
+  format = "csv"
+}
+pipeline "etl" {
+  pool = cluster.dev.pool.cpu
+` + step("a", `{ raw = dataset.raw }`, "a.csv") +
+		step("b", `{ a = step.a.outputs["a.csv"] }`, "b.csv") +
+		step("c", `{ b = step.b.outputs["b.csv"] }`, "c.csv") +
+		step("d", `{ raw = dataset.raw }`, "d.csv") + `}
+dataset "features" {
+  source = pipeline.etl.outputs["c.c.csv"]
+  format = "csv"
+}
+output "features_rows" { value = dataset.features.row_count }
+`
+}
+
+func pipelineDir(t *testing.T) (dir, runs string) {
+	t.Helper()
+	runs = filepath.Join(t.TempDir(), "runs.log")
+	dir = workdir(t, map[string]string{"main.mltf.hcl": pipelineConfig(runs)})
+	for _, s := range []string{"a", "b", "c", "d"} {
+		writeFile(t, filepath.Join(dir, "src", s, "step.py"), stepScript)
+	}
+	writeFile(t, filepath.Join(dir, "data", "raw.csv"), "x,y\n1,2\n3,4\n")
+	e2e.Must(t, dir, 0, "init")
+	return dir, runs
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// ranSince returns the steps that ran since the log had n lines, sorted,
+// and the log's length now.
+func ranSince(t *testing.T, runs string, n int) ([]string, int) {
+	t.Helper()
+	b, _ := os.ReadFile(runs)
+	lines := strings.Fields(string(b))
+	got := append([]string(nil), lines[n:]...)
+	sort.Strings(got)
+	return got, len(lines)
+}
+
+func TestPipelineStepCache(t *testing.T) {
+	dir, runs := pipelineDir(t)
+	plan := e2e.Must(t, dir, 0, "plan").Stdout
+	for _, want := range []string{"because step a: new step", "because step b: runs because a's output will change", "because step d: new step"} {
+		if !strings.Contains(plan, want) {
+			t.Errorf("first plan lacks %q:\n%s", want, plan)
+		}
+	}
+	e2e.Must(t, dir, 0, "apply", "-auto-approve")
+	got, n := ranSince(t, runs, 0)
+	if strings.Join(got, " ") != "a b c d" {
+		t.Fatalf("first apply ran %v", got)
+	}
+	if out := e2e.Must(t, dir, 0, "output", "features_rows").Stdout; strings.TrimSpace(out) != "2" {
+		t.Errorf("the dataset made from step c's output has %s rows, want 2", out)
+	}
+	e2e.Must(t, dir, 0, "plan", "-detailed-exitcode")
+
+	// Changing b's code reruns exactly b and what reads from it.
+	writeFile(t, filepath.Join(dir, "src", "b", "step.py"), stepScript+"# b reads a\n")
+	plan = e2e.Must(t, dir, 2, "plan", "-detailed-exitcode").Stdout
+	for _, want := range []string{"because step b: code changed (1 file)", "because step c: runs because b's output will change"} {
+		if !strings.Contains(plan, want) {
+			t.Errorf("plan after b's code changed lacks %q:\n%s", want, plan)
+		}
+	}
+	if strings.Contains(plan, "step a:") || strings.Contains(plan, "step d:") {
+		t.Errorf("plan after b's code changed touches a or d:\n%s", plan)
+	}
+	e2e.Must(t, dir, 0, "apply", "-auto-approve")
+	// b's output came out byte-identical: c's key did not change, so the
+	// cascade stopped at b.
+	if got, n = ranSince(t, runs, n); strings.Join(got, " ") != "b" {
+		t.Fatalf("after b's code changed without changing its output, ran %v; want b", got)
+	}
+	e2e.Must(t, dir, 0, "plan", "-detailed-exitcode")
+
+	// A change of b's output reruns b and c, and the dataset changes.
+	cfg := strings.Replace(pipelineConfig(runs), `params  = { outputs = ["b.csv"] }`, `params  = { outputs = ["b.csv"], suffix = "5,6\n" }`, 1)
+	writeFile(t, filepath.Join(dir, "main.mltf.hcl"), cfg)
+	plan = e2e.Must(t, dir, 2, "plan", "-detailed-exitcode").Stdout
+	if !strings.Contains(plan, `because step b: params.suffix added ("5,6\n")`) {
+		t.Errorf("plan after b's params changed:\n%s", plan)
+	}
+	e2e.Must(t, dir, 0, "apply", "-auto-approve")
+	if got, n = ranSince(t, runs, n); strings.Join(got, " ") != "b c" {
+		t.Fatalf("after b's params changed, ran %v; want b c", got)
+	}
+	if out := e2e.Must(t, dir, 0, "output", "features_rows").Stdout; strings.TrimSpace(out) != "3" {
+		t.Errorf("the dataset has %s rows after b's change, want 3", out)
+	}
+
+	// Back to the first params: every key is cached, nothing runs.
+	writeFile(t, filepath.Join(dir, "main.mltf.hcl"), pipelineConfig(runs))
+	plan = e2e.Must(t, dir, 2, "plan", "-detailed-exitcode").Stdout
+	if !strings.Contains(plan, "because step b: cached: same inputs as run ") {
+		t.Errorf("plan back to the first params:\n%s", plan)
+	}
+	e2e.Must(t, dir, 0, "apply", "-auto-approve")
+	if got, n = ranSince(t, runs, n); len(got) != 0 {
+		t.Fatalf("back to the first params, ran %v; want nothing", got)
+	}
+
+	// New raw rows rerun every step that reads them.
+	writeFile(t, filepath.Join(dir, "data", "raw.csv"), "x,y\n1,2\n3,4\n7,8\n")
+	plan = e2e.Must(t, dir, 2, "plan", "-detailed-exitcode").Stdout
+	if !strings.Contains(plan, "because step a: input raw changed (version 1 -> 2)") {
+		t.Errorf("plan after new raw rows:\n%s", plan)
+	}
+	e2e.Must(t, dir, 0, "apply", "-auto-approve")
+	if got, _ = ranSince(t, runs, n); strings.Join(got, " ") != "a b c d" {
+		t.Fatalf("after new raw rows, ran %v", got)
+	}
+}
+
+// A failed step stops the steps that read from it, reports its last log
+// lines, and leaves the others finished and cached.
+func TestPipelineFailedStep(t *testing.T) {
+	dir, runs := pipelineDir(t)
+	writeFile(t, runs+".fail-b", "")
+	res := e2e.Run(t, dir, nil, "apply", "-auto-approve")
+	if res.Code != 1 || !strings.Contains(res.Stderr, "Step failed") || !strings.Contains(res.Stderr, "b cannot go on: bad row 7") {
+		t.Fatalf("apply: exit %d\n%s\n%s", res.Code, res.Stdout, res.Stderr)
+	}
+	got, n := ranSince(t, runs, 0)
+	if strings.Join(got, " ") != "a b d" {
+		t.Fatalf("ran %v; want a b d (c reads b)", got)
+	}
+	os.Remove(runs + ".fail-b")
+	plan := e2e.Must(t, dir, 2, "plan", "-detailed-exitcode").Stdout
+	if !strings.Contains(plan, "because step b: run ") || !strings.Contains(plan, " failed; runs again") ||
+		strings.Contains(plan, "step a:") || strings.Contains(plan, "step d:") {
+		t.Errorf("a and d finished, yet the plan runs them:\n%s", plan)
+	}
+	e2e.Must(t, dir, 0, "apply", "-auto-approve")
+	if got, _ = ranSince(t, runs, n); strings.Join(got, " ") != "b c" {
+		t.Fatalf("after the fix, ran %v; want b c", got)
+	}
+}
