@@ -330,4 +330,3 @@ func warnings(ds providers.Diagnostics) providers.Diagnostics {
 	}
 	return out
 }
-

@@ -41,8 +41,8 @@ type Record struct {
 	RunID   string            `json:"run_id,omitempty"`
 	Outputs map[string]string `json:"outputs,omitempty"` // file -> SHA-256
 	// Started and Finished bound the step's run; zero for a cache hit.
-	Started  time.Time `json:"started,omitempty"`
-	Finished time.Time `json:"finished,omitempty"`
+	Started  time.Time      `json:"started,omitempty"`
+	Finished time.Time      `json:"finished,omitempty"`
 	Restarts map[string]int `json:"restarts,omitempty"`
 	// Locator is the run flow's private data of the step's run, to
 	// re-attach to it.
