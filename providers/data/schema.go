@@ -63,7 +63,7 @@ func datasetSchema() *schema.Block {
 			"source":              {Type: cty.String, Required: true, Description: "A local path or a blob URL (file://, mem://, s3://, gs://, azblob://) naming one object or a prefix of many."},
 			"format":              {Type: cty.String, Optional: true, Computed: true, Description: "csv, parquet or jsonl; by default from the file extension."},
 			"allow_extra_columns": opt(cty.Bool, "Accept columns the schema does not declare. Default false when a schema is declared."),
-			"unique_memory":       opt(cty.String, "Memory the unique checks may use together before they spill to temporary files, such as \"512MB\" or \"2GiB\". Default \"512MiB\"."),
+			"unique_memory":       opt(cty.String, "Memory the unique checks may use together before they spill to temporary files, such as \"512MB\" or \"2GiB\". Default \"128MiB\"."),
 
 			"fingerprint":  out(cty.String, "SHA-256 of the objects' listing: keys, sizes and content identities."),
 			"version":      out(cty.Number, "Starts at 1 and increases each time the fingerprint changes."),

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/mltf/mltf/providers/data/datagen"
 	"github.com/mltf/mltf/providers/data/source"
 )
 
@@ -23,10 +24,10 @@ func (d *dups) fn(e entry, _ int, first uint64) {
 
 // keySetDups adds keys (row i+1 holds keys[i]) to a set with the given
 // budget in batches and returns the duplicates and whether it spilled.
-func keySetDups(t *testing.T, keys []uint64, limit int64) ([]string, bool) {
+func keySetDups(t *testing.T, keys []uint64, limit int64, logged bool) ([]string, bool) {
 	t.Helper()
 	b := &budget{limit: limit, dir: t.TempDir()}
-	s := newKeySet(b)
+	s := newKeySet(b, logged)
 	var d dups
 	var kb keyBatch
 	for i, k := range keys {
@@ -79,15 +80,17 @@ func TestKeySetBudget(t *testing.T) {
 		// spilled partition is split again.
 		{"split again", 16 << 10, true},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got, spilled := keySetDups(t, keys, tc.limit)
-			if spilled != tc.spilled {
-				t.Errorf("spilled = %v, want %v", spilled, tc.spilled)
-			}
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("duplicates (-want +got):\n%s", diff)
-			}
-		})
+		for _, logged := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/logged=%v", tc.name, logged), func(t *testing.T) {
+				got, spilled := keySetDups(t, keys, tc.limit, logged)
+				if spilled != tc.spilled {
+					t.Errorf("spilled = %v, want %v", spilled, tc.spilled)
+				}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("duplicates (-want +got):\n%s", diff)
+				}
+			})
+		}
 	}
 }
 
@@ -98,9 +101,11 @@ func TestKeySetManyRepeats(t *testing.T) {
 	for i := range keys {
 		keys[i] = uint64(i % 3)
 	}
-	got, _ := keySetDups(t, keys, 8<<10)
-	if len(got) != len(keys)-3 {
-		t.Errorf("%d duplicates, want %d", len(got), len(keys)-3)
+	for _, logged := range []bool{false, true} {
+		got, _ := keySetDups(t, keys, 8<<10, logged)
+		if len(got) != len(keys)-3 {
+			t.Errorf("logged %v: %d duplicates, want %d", logged, len(got), len(keys)-3)
+		}
 	}
 }
 
@@ -190,41 +195,59 @@ func TestUniqueBudget(t *testing.T) {
 	}
 }
 
-// BenchmarkKeySet adds a million distinct keys in batches of 4096, as the
-// workers do; ns/op is per key.
+// BenchmarkKeySet adds the 6,050,000 distinct ids of the transactions
+// file in batches of 4096, as the workers do, to a set of tables sized for
+// them from the start as a run sizes them ("tables"), and to a set of logs
+// ("logs"); ns/key and cpu-ns/key are per key, finish included.
 func BenchmarkKeySet(b *testing.B) {
-	const n = 1 << 20
-	cpu0 := cpuTime()
-	for b.Loop() {
-		s := newKeySet(&budget{limit: DefaultUniqueMemory, dir: b.TempDir()})
-		var kb keyBatch
-		for i := range n {
-			kb.es = append(kb.es, entry{uint64(i) * 2654435761, packLoc(0, int64(i+1))})
-			if len(kb.es) == 4096 {
-				s.add(&kb, nil)
-			}
-		}
-		s.finish(nil)
+	const n = 6_050_000
+	ids := make([]uint64, n)
+	for i := range ids {
+		ids[i] = uint64(datagen.At(int64(i)).ID)
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/key")
-	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N*n), "cpu-ns/key")
+	for _, logged := range []bool{false, true} {
+		name := map[bool]string{false: "tables", true: "logs"}[logged]
+		b.Run(name, func(b *testing.B) {
+			cpu0 := cpuTime()
+			for b.Loop() {
+				bg := &budget{limit: DefaultUniqueMemory, dir: b.TempDir()}
+				s := newKeySet(bg, logged)
+				bg.expect(n)
+				var kb keyBatch
+				for i := range n {
+					kb.es = append(kb.es, entry{ids[i], packLoc(0, int64(i+1))})
+					if len(kb.es) == 4096 {
+						s.add(&kb, nil)
+					}
+				}
+				s.add(&kb, nil)
+				if err := s.finish(func(entry, int, uint64) { b.Fatal("a duplicate") }); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/key")
+			b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N*n), "cpu-ns/key")
+		})
+	}
 }
 
 // TestKeySetRowsPastSlots checks that rows past what a compact location
 // holds are not lost: the set spills and finish says what is wrong.
 func TestKeySetRowsPastSlots(t *testing.T) {
-	b := &budget{limit: 64 << 20, dir: t.TempDir(), objBits: 30} // rows below 4
-	s := newKeySet(b)
-	var kb keyBatch
-	for i := range 10 {
-		kb.es = append(kb.es, entry{uint64(i), packLoc(0, int64(i+1))})
-	}
-	s.add(&kb, func(entry, int, uint64) {})
-	if !s.spilled.Load() {
-		t.Fatal("the set did not spill")
-	}
-	err := s.finish(func(entry, int, uint64) {})
-	if err == nil || !strings.Contains(err.Error(), "past the 3 rows per object") {
-		t.Errorf("finish: %v", err)
+	for _, logged := range []bool{false, true} {
+		b := &budget{limit: 64 << 20, dir: t.TempDir(), objBits: 30} // rows below 4
+		s := newKeySet(b, logged)
+		var kb keyBatch
+		for i := range 10 {
+			kb.es = append(kb.es, entry{uint64(i), packLoc(0, int64(i+1))})
+		}
+		s.add(&kb, func(entry, int, uint64) {})
+		if !s.spilled.Load() {
+			t.Fatalf("logged %v: the set did not spill", logged)
+		}
+		err := s.finish(func(entry, int, uint64) {})
+		if err == nil || !strings.Contains(err.Error(), "past the 3 rows per object") {
+			t.Errorf("logged %v: finish: %v", logged, err)
+		}
 	}
 }

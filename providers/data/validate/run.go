@@ -236,7 +236,7 @@ func (r *run) finished(i int32) {
 func (r *run) addColumn(spec *compiled) *colDef {
 	def := &colDef{idx: len(r.cols), spec: spec}
 	if spec.Unique {
-		def.keys = newKeySet(&r.keys)
+		def.keys = newKeySet(&r.keys, spec.Type != String)
 	}
 	r.cols = append(r.cols, def)
 	r.byName[spec.Name] = def
