@@ -105,3 +105,45 @@ output "notebook" { value = notebook.scratch.url }
 		t.Errorf("a changed provider binary must be refused:\n%s", changed.Stderr)
 	}
 }
+
+// A third-party provider is started once per command, although mltf asks
+// it for its kinds before it reads the configuration: the process that
+// answered is the one that plans.
+func TestThirdPartyProviderStartedOnce(t *testing.T) {
+	mirror := t.TempDir()
+	bin := filepath.Join(mirror, "example", "1.2.0", install.Platform(), install.BinaryName("example"))
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/mltf/mltf/examples/provider-example").CombinedOutput(); err != nil {
+		t.Fatalf("building the example provider: %v\n%s", err, out)
+	}
+	dir := workdir(t, map[string]string{"main.mltf.hcl": `
+mltf {
+  required_providers {
+    example = { source = "example.com/acme/example", version = ">= 1.0, < 2.0" }
+  }
+}
+provider "example" {}
+cluster "pretend" {
+  provider = example
+  pool "gpu" { slots = 4 }
+}
+notebook "scratch" {
+  cluster = cluster.pretend.id
+  pool    = "gpu"
+  image   = "jupyter:1"
+}
+`})
+	e2e.Must(t, dir, 0, "init", "-plugin-dir", mirror)
+	res := e2e.Run(t, dir, []string{"MLTF_LOG=debug"}, "plan")
+	if res.Code != 0 {
+		t.Fatalf("plan: exit %d\n%s", res.Code, res.Stderr)
+	}
+	starts := 0
+	for _, l := range strings.Split(res.Stderr, "\n") {
+		if strings.Contains(l, "starting plugin") && strings.Contains(l, install.BinaryName("example")) {
+			starts++
+		}
+	}
+	if starts != 1 {
+		t.Fatalf("the example provider was started %d times by one plan; want once\n%s", starts, res.Stderr)
+	}
+}

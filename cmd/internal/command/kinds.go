@@ -10,6 +10,8 @@ import (
 
 	"github.com/mltf/mltf/kinds"
 	"github.com/mltf/mltf/lang"
+	"github.com/mltf/mltf/plan"
+	"github.com/mltf/mltf/providers"
 	"github.com/mltf/mltf/state"
 )
 
@@ -28,7 +30,9 @@ func (m *Meta) kindTable(before func(*lang.Settings)) *kindTable {
 
 // table is the lang.KindTable: it starts each required provider that is
 // not bundled and asks for its schema. A provider that cannot be started
-// is left out; the plan reports it where a resource uses it.
+// is left out; the plan reports it where a resource uses it. The started
+// providers are kept for the command's operation (see Meta.providers), so
+// that each starts once.
 func (k *kindTable) table(s *lang.Settings) (kinds.Table, hcl.Diagnostics) {
 	if k.before != nil {
 		k.before(s)
@@ -54,7 +58,7 @@ func (k *kindTable) table(s *lang.Settings) (kinds.Table, hcl.Diagnostics) {
 			continue
 		}
 		resp := p.GetSchema(context.Background())
-		p.Close()
+		k.m.keepStarted(name, p)
 		own := make([]string, 0, len(resp.Kinds))
 		for kind := range resp.Kinds {
 			if !table.Has(kind) {
@@ -118,4 +122,38 @@ func stateKinds(table kinds.Table, st *state.State) kinds.Table {
 		table = table.WithRecorded(r.Kind, r.Provider)
 	}
 	return table
+}
+
+// keepStarted keeps p, started to learn its kinds, for the next factory of
+// m.providers: a provider process is started once per command.
+func (m *Meta) keepStarted(name string, p providers.Interface) {
+	if m.started == nil {
+		m.started = map[string]providers.Interface{}
+	}
+	if old, ok := m.started[name]; ok {
+		old.Close()
+	}
+	m.started[name] = p
+}
+
+// providers is the command's provider factory: it hands out the providers
+// started while the configuration was loaded, then starts others.
+func (m *Meta) providers(settings providers.Settings) plan.Factory {
+	start := m.Providers(settings)
+	return func(name string) (providers.Interface, error) {
+		if p, ok := m.started[name]; ok {
+			delete(m.started, name)
+			return p, nil
+		}
+		return start(name)
+	}
+}
+
+// closeStarted closes the providers started to learn kinds that no
+// operation took.
+func (m *Meta) closeStarted() {
+	for name, p := range m.started {
+		p.Close()
+		delete(m.started, name)
+	}
 }

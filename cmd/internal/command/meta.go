@@ -53,6 +53,9 @@ type Deps struct {
 // Meta is the shared part of every command.
 type Meta struct {
 	Deps
+	// started are providers started while loading the configuration, to
+	// learn their kinds, kept for the operation (see providers).
+	started map[string]providers.Interface
 }
 
 // flagSet returns a flag set for parseArgs.

@@ -78,7 +78,7 @@ func (c *GraphCommand) Run(args []string) int {
 		return 1
 	}
 	settings := c.settings(cfg, c.workspace())
-	provs := plan.NewProviders(c.Providers(settings), settings)
+	provs := plan.NewProviders(c.providers(settings), settings)
 	defer provs.Close()
 	edges, diags := plan.Edges(context.Background(), cfg, provs)
 	if diags.HasErrors() {

@@ -103,7 +103,7 @@ func (m *Meta) openSession(ctx context.Context, cfg *lang.Config, op string, f *
 	}
 	s.prior = prior
 	settings := m.settings(cfg, ws)
-	s.provs = plan.NewProviders(m.Providers(settings), settings)
-	s.done = append(s.done, func() { _ = s.provs.Close() })
+	s.provs = plan.NewProviders(m.providers(settings), settings)
+	s.done = append(s.done, func() { _ = s.provs.Close(); m.closeStarted() })
 	return s
 }

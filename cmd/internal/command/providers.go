@@ -106,7 +106,7 @@ func (c *ProvidersSchemaCommand) Run(args []string) int {
 	}
 	sort.Strings(names)
 	settings := c.settings(cfg, c.workspace())
-	factory := c.Providers(settings)
+	factory := c.providers(settings)
 	out := map[string]any{}
 	for _, name := range names {
 		p, err := factory(name)
