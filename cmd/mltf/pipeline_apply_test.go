@@ -3,26 +3,35 @@ package main_test
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/mltf/mltf/internal/e2e"
 )
 
 // stepScript is every step of the test pipelines: it appends its step's
 // name to RUNS_LOG, concatenates its inputs (sorted by name) with a
-// suffix from its params and writes them to each of its outputs. While a
-// file RUNS_LOG.fail-STEP exists, it prints a line and exits 3.
-const stepScript = `import json, os, sys
+// suffix from its params (after sleeping params.sleep seconds) and writes them to each of its outputs. While a
+// file RUNS_LOG.fail-STEP exists, it prints a line and exits 3; it exits 4
+// once when RUNS_LOG.fail-once-STEP exists, removing it.
+const stepScript = `import json, os, sys, time
 step = os.environ["MLTF_STEP"]
 with open(os.environ["RUNS_LOG"], "a") as f:
     f.write(step + "\n")
+once = os.environ["RUNS_LOG"] + ".fail-once-" + step
+if os.path.exists(once):
+    os.remove(once)
+    sys.exit(4)
 if os.path.exists(os.environ["RUNS_LOG"] + ".fail-" + step):
     print("%s cannot go on: bad row 7" % step, flush=True)
     sys.exit(3)
 p = json.loads(os.environ["MLTF_PARAMS"])
+time.sleep(p.get("sleep", 0))
 data = ""
 for k in sorted(k for k in os.environ if k.startswith("MLTF_INPUT_")):
     data += open(os.environ[k]).read()
@@ -197,5 +206,57 @@ func TestPipelineFailedStep(t *testing.T) {
 	e2e.Must(t, dir, 0, "apply", "-auto-approve")
 	if got, _ = ranSince(t, runs, n); strings.Join(got, " ") != "b c" {
 		t.Fatalf("after the fix, ran %v; want b c", got)
+	}
+}
+
+// After kill -9 of mltf apply mid-pipeline, the next apply finishes the
+// pipeline without running a finished step again: the step that was
+// running is re-attached to (or read, if it ended meanwhile).
+func TestPipelineResumesAfterKill(t *testing.T) {
+	dir, runs := pipelineDir(t)
+	cfg := strings.Replace(pipelineConfig(runs), `params  = { outputs = ["b.csv"] }`, `params  = { outputs = ["b.csv"], sleep = 4 }`, 1)
+	writeFile(t, filepath.Join(dir, "main.mltf.hcl"), cfg)
+	cmd := exec.Command(e2e.Binary(t), "apply", "-auto-approve")
+	cmd.Dir = dir
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if got, _ := ranSince(t, runs, 0); strings.Contains(strings.Join(got, " "), "b") {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("step b did not start in 60s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	e2e.Must(t, dir, 0, "apply", "-auto-approve")
+	got, _ := ranSince(t, runs, 0)
+	if strings.Join(got, " ") != "a b c d" {
+		t.Fatalf("steps run over both applies: %v; want each once", got)
+	}
+	e2e.Must(t, dir, 0, "plan", "-detailed-exitcode")
+}
+
+// A step with a backoff is retried after a user error as a new run, and
+// the pipeline finishes.
+func TestPipelineRetryBackoff(t *testing.T) {
+	dir, runs := pipelineDir(t)
+	cfg := strings.Replace(pipelineConfig(runs), `outputs = ["b.csv"]
+`, `outputs = ["b.csv"]
+    retry {
+      user_error = 1
+      backoff    = "1s"
+    }
+`, 1)
+	writeFile(t, filepath.Join(dir, "main.mltf.hcl"), cfg)
+	writeFile(t, runs+".fail-once-b", "")
+	e2e.Must(t, dir, 0, "apply", "-auto-approve")
+	if got, _ := ranSince(t, runs, 0); strings.Join(got, " ") != "a b b c d" {
+		t.Fatalf("ran %v; want b twice", got)
 	}
 }

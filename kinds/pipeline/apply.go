@@ -204,6 +204,29 @@ func (w *walk) step(ctx context.Context, s *Step, r resolved) (*Record, provider
 		return rec, diags
 	}
 
+	for attempt := 1; ; attempt++ {
+		done, ds := w.launch(ctx, address, s, r, rec, scheduled)
+		diags = append(diags, ds...)
+		if done.Status != StatusFailed || s.Backoff == 0 || attempt > s.RetryUser || ctx.Err() != nil || done.RunID == "" {
+			return done, append(diags, w.failure(s, done)...)
+		}
+		// With a backoff, user errors are retried here, each a new run
+		// after a doubling wait, rather than restarted at once.
+		wait := s.backoff(attempt)
+		w.ch.Log("mltf", fmt.Sprintf("step %s failed (run %s…); retry %d of %d in %s", s.Name, training.Short(done.RunID), attempt, s.RetryUser, wait))
+		select {
+		case <-ctx.Done():
+			return done, append(diags, w.failure(s, done)...)
+		case <-time.After(wait):
+		}
+		diags = warnings(diags)
+	}
+}
+
+// launch runs a step once and follows its run to its end.
+func (w *walk) launch(ctx context.Context, address string, s *Step, r resolved, rec *Record, scheduled string) (*Record, providers.Diagnostics) {
+	var diags providers.Diagnostics
+	rec = &Record{Key: rec.Key, Parts: rec.Parts, Versions: rec.Versions}
 	cfg, err := w.c.runConfig(w.k.run, w.ch.Address, s, r, scheduled)
 	if err != nil {
 		rec.Status, rec.Detail = StatusFailed, err.Error()
@@ -233,7 +256,7 @@ func (w *walk) step(ctx context.Context, s *Step, r resolved) (*Record, provider
 	if done.Status != StatusFailed {
 		diags = append(diags, warnings(ds)...)
 	}
-	return done, append(diags, w.failure(s, done)...)
+	return done, diags
 }
 
 // finish completes a step whose run ended: its outputs to the cache, or

@@ -40,12 +40,15 @@ func (c *Config) runConfig(t cty.Type, address string, s *Step, r resolved, sche
 	for i, a := range s.Command {
 		cmd[i] = cty.StringVal(a)
 	}
+	userErrors := s.RetryUser
+	if s.Backoff > 0 {
+		userErrors = 0 // retried by the pipeline, after the backoff
+	}
 	set := map[string]cty.Value{
 		"pool": c.Pool, "experiment": experiment, "code": cty.StringVal(s.Code), "command": cty.ListVal(cmd),
 		"env": cty.MapVal(env), "params": s.Params,
 		"retry": cty.ObjectVal(map[string]cty.Value{
-			"infrastructure": cty.NumberIntVal(int64(s.RetryInfra)), "user_error": cty.NumberIntVal(int64(s.RetryUser)),
-			"backoff": cty.StringVal(s.Backoff.String()),
+			"infrastructure": cty.NumberIntVal(int64(s.RetryInfra)), "user_error": cty.NumberIntVal(int64(userErrors)),
 		}),
 		"resources": s.Resources,
 	}
