@@ -76,4 +76,3 @@ func BenchmarkNoChangePlan(b *testing.B) {
 		}
 	}
 }
-
