@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -83,6 +84,9 @@ func (s *Server) modelInstance(ctx context.Context, name string) (*managedModel,
 				gate := Gate{}
 				gate.Condition, _ = cond["source"].(string)
 				gate.Message, _ = msg["source"].(string)
+				if q, err := strconv.Unquote(gate.Message); err == nil && !strings.Contains(q, "${") {
+					gate.Message = q // a plain string literal: show its text
+				}
 				if f, ok := cond["filename"].(string); ok {
 					gate.Where = fmt.Sprintf("%s:%v", f, cond["line"])
 				}
