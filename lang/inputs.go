@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/typeexpr"
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
@@ -103,6 +104,7 @@ func readVarFile(path, name string) ([]RawVar, hcl.Diagnostics) {
 func VariableValues(cfg *Config, raws []RawVar) (map[string]cty.Value, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	given := map[string]cty.Value{}
+	invalid := map[string]bool{} // reported once, not again as missing
 	for _, r := range raws {
 		v, ok := cfg.Variables[r.Name]
 		if !ok {
@@ -122,6 +124,7 @@ func VariableValues(cfg *Config, raws []RawVar) (map[string]cty.Value, hcl.Diagn
 			ev, ds := r.Expr.Value(nil)
 			diags = append(diags, ds...)
 			if ds.HasErrors() {
+				invalid[r.Name] = true
 				continue
 			}
 			val = ev
@@ -129,22 +132,28 @@ func VariableValues(cfg *Config, raws []RawVar) (map[string]cty.Value, hcl.Diagn
 			val = cty.StringVal(r.Raw)
 		} else {
 			expr, ds := hclsyntax.ParseExpression([]byte(r.Raw), r.Source, hcl.InitialPos)
+			if !ds.HasErrors() {
+				val, ds = expr.Value(nil)
+			}
 			if ds.HasErrors() {
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid value for variable", Detail: fmt.Sprintf("The value %q given by %s for variable %q is not a valid %s.", r.Raw, r.Source, r.Name, v.Type.FriendlyName())})
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid value for variable",
+					Detail:   fmt.Sprintf("The value %q given by %s for variable %q is not %s: the variable is declared with type %s.", r.Raw, r.Source, r.Name, expected(v.Type), typeexpr.TypeString(v.Type)),
+					Subject:  v.DeclRange.Ptr(),
+				})
+				invalid[r.Name] = true
 				continue
 			}
-			ev, ds := expr.Value(nil)
-			if ds.HasErrors() {
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid value for variable", Detail: fmt.Sprintf("The value %q given by %s for variable %q cannot be evaluated: %s.", r.Raw, r.Source, r.Name, ds[0].Detail)})
-				continue
-			}
-			val = ev
 		}
 		given[r.Name] = val
 	}
 	ret := map[string]cty.Value{}
 	for name, v := range cfg.Variables {
 		val, ok := given[name]
+		if invalid[name] && !ok {
+			continue
+		}
 		if !ok || (val.IsNull() && !v.Nullable) {
 			if v.Default == cty.NilVal {
 				diags = append(diags, &hcl.Diagnostic{
@@ -166,7 +175,7 @@ func VariableValues(cfg *Config, raws []RawVar) (map[string]cty.Value, hcl.Diagn
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Invalid value for variable",
-				Detail:   fmt.Sprintf("The value given for %q does not match its type %s: %s.", name, v.Type.FriendlyName(), err),
+				Detail:   fmt.Sprintf("The value given for %q does not match its type %s: %s. It must be %s.", name, typeexpr.TypeString(v.Type), err, expected(v.Type)),
 				Subject:  v.DeclRange.Ptr(),
 			})
 			continue
@@ -186,4 +195,22 @@ func exprRange(e hcl.Expression) *hcl.Range {
 		return nil
 	}
 	return e.Range().Ptr()
+}
+
+// expected says in words, with an example, what a value of ty is written
+// like on the command line.
+func expected(ty cty.Type) string {
+	switch {
+	case ty == cty.Number:
+		return "a number, such as 0.05"
+	case ty == cty.Bool:
+		return "true or false"
+	case ty == cty.String:
+		return "a string"
+	case ty.IsListType() || ty.IsSetType() || ty.IsTupleType():
+		return `a list in HCL syntax, such as '["a", "b"]'`
+	case ty.IsMapType() || ty.IsObjectType():
+		return `an object in HCL syntax, such as '{ name = "value" }'`
+	}
+	return "a value in HCL syntax (strings in quotes)"
 }

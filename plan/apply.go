@@ -163,7 +163,7 @@ func (a *applier) destroyWith(ctx context.Context, iface providers.Interface, c 
 		Sensitive: c.Sensitive,
 		Events:    func(ev providers.Event) { a.hooks.Event(c, mask.event(ev)) },
 	})
-	diags := mask.diags(providerDiags(c.Provider, c.Addr.String(), resp.Diagnostics, a.rangeOf(c.Addr)))
+	diags := mask.diags(providerDiags(c.Provider, c.Addr.String(), resp.Diagnostics, fixedRange(a.rangeOf(c.Addr))))
 	if !resp.Diagnostics.HasErrors() {
 		a.persist(c.Addr, c.Provider, nil)
 	}
@@ -291,7 +291,7 @@ func (a *applier) applyInstanceWith(ctx context.Context, n *node, iface provider
 		Prior: prior, PriorPrivate: priorPrivate,
 		Config: config, Proposed: proposedNew(n.schema, prior, config),
 	})
-	diags = append(diags, mask.diags(providerDiags(n.provider, c.Addr.String(), presp.Diagnostics, rng))...)
+	diags = append(diags, mask.diags(providerDiags(n.provider, c.Addr.String(), presp.Diagnostics, n.rangeAt))...)
 	if presp.Diagnostics.HasErrors() {
 		return cty.DynamicVal, diags
 	}
@@ -327,7 +327,7 @@ func (a *applier) applyInstanceWith(ctx context.Context, n *node, iface provider
 			a.hooks.Event(c, mask.event(ev))
 		},
 	})
-	pdiags := mask.diags(providerDiags(n.provider, c.Addr.String(), resp.Diagnostics, rng))
+	pdiags := mask.diags(providerDiags(n.provider, c.Addr.String(), resp.Diagnostics, n.rangeAt))
 	if ctx.Err() != nil && resp.Diagnostics.HasErrors() {
 		// Interrupted: a partial instance stays as it is.
 		if launched.Load() || c.PriorStatus == state.Partial {
@@ -378,7 +378,7 @@ func (a *applier) applyInstanceWith(ctx context.Context, n *node, iface provider
 			Prior: old.Before, PriorPrivate: old.BeforePrivate,
 			Planned: cty.NullVal(ty), Config: cty.NullVal(ty),
 		})
-		diags = append(diags, mask.diags(providerDiags(n.provider, c.Addr.String()+" (old object)", resp.Diagnostics, rng))...)
+		diags = append(diags, mask.diags(providerDiags(n.provider, c.Addr.String()+" (old object)", resp.Diagnostics, n.rangeAt))...)
 	}
 	return markPaths(newVal, sensitive), diags
 }

@@ -34,6 +34,8 @@ var errorMarker = regexp.MustCompile(`#\s*ERROR:\s*(.+)$`)
 // TestInvalidCatalogue loads each configuration in testdata/invalid, which
 // marks every line that must fail with "# ERROR: <summary>", and checks
 // that exactly those lines get an error diagnostic with that summary.
+// "# ERROR: <summary> | <text>" also wants <text> in the diagnostic's
+// detail (a "did you mean", the list of what there is).
 func TestInvalidCatalogue(t *testing.T) {
 	files, err := filepath.Glob("testdata/invalid/*.mltf.hcl")
 	if err != nil {
@@ -50,9 +52,12 @@ func TestInvalidCatalogue(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := map[int]string{}
+			wantDetail := map[int]string{}
 			for i, line := range strings.Split(string(src), "\n") {
 				if m := errorMarker.FindStringSubmatch(line); m != nil {
-					want[i+1] = strings.TrimSpace(m[1])
+					summary, detail, _ := strings.Cut(m[1], " | ")
+					want[i+1] = strings.TrimSpace(summary)
+					wantDetail[i+1] = strings.TrimSpace(detail)
 				}
 			}
 			if len(want) == 0 {
@@ -60,6 +65,7 @@ func TestInvalidCatalogue(t *testing.T) {
 			}
 			diags := validateSource(t, filepath.Base(path), src)
 			got := map[int][]string{}
+			details := map[int][]string{}
 			for _, d := range diags {
 				if d.Severity != hcl.DiagError {
 					continue
@@ -69,10 +75,14 @@ func TestInvalidCatalogue(t *testing.T) {
 					line = d.Subject.Start.Line
 				}
 				got[line] = append(got[line], d.Summary)
+				details[line] = append(details[line], d.Detail)
 			}
 			for line, summary := range want {
 				if !containsSummary(got[line], summary) {
 					t.Errorf("line %d: want an error %q, got %q (all errors: %s)", line, summary, got[line], describe(got))
+				}
+				if d := wantDetail[line]; d != "" && !containsSummary(details[line], d) {
+					t.Errorf("line %d: want %q in the detail, got %q", line, d, details[line])
 				}
 			}
 			for line, sums := range got {

@@ -136,6 +136,7 @@ func buildGraph(ctx context.Context, cfg *lang.Config, provs *Providers) (*graph
 			}
 		}
 	}
+	diags = append(diags, g.checkReferencedNames(cfg)...)
 	if !diags.HasErrors() {
 		diags = append(diags, g.checkCycles()...)
 	}
@@ -158,20 +159,21 @@ func (g *graph) resolve(cfg *lang.Config, from *node, t hcl.Traversal) (*node, h
 		return nil, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Reference to unknown name",
-			Detail:   fmt.Sprintf("There is no %q to refer to. References look like var.NAME, local.NAME, or KIND.NAME (kinds: %s).", t.RootName(), strings.Join(cfg.Kinds.Names(), ", ")),
+			Detail: fmt.Sprintf("There is no %q to refer to.%s References look like var.NAME, local.NAME, or KIND.NAME (kinds: %s).", t.RootName(),
+				lang.DidYouMean(t.RootName(), "", append([]string{"var", "local"}, cfg.Kinds.Names()...)), strings.Join(cfg.Kinds.Names(), ", ")),
 			Subject:  rng,
 		}}
 	}
 	switch ref.Root {
 	case "var":
 		if _, ok := cfg.Variables[ref.Name]; !ok {
-			return nil, hcl.Diagnostics{undeclared("variable", "var."+ref.Name, rng)}
+			return nil, hcl.Diagnostics{undeclared("variable", "var."+ref.Name, rng, lang.DidYouMean(ref.Name, "var.", keys(cfg.Variables)))}
 		}
 		return nil, nil
 	case "local":
 		n := g.byKey["local."+ref.Name]
 		if n == nil {
-			return nil, hcl.Diagnostics{undeclared("local value", "local."+ref.Name, rng)}
+			return nil, hcl.Diagnostics{undeclared("local value", "local."+ref.Name, rng, lang.DidYouMean(ref.Name, "local.", keys(cfg.Locals)))}
 		}
 		return n, nil
 	case "count":
@@ -192,7 +194,14 @@ func (g *graph) resolve(cfg *lang.Config, from *node, t hcl.Traversal) (*node, h
 		if _, ok := cfg.Resources[ref.Resource.String()]; ok {
 			return nil, nil // its own diagnostics were reported
 		}
-		return nil, hcl.Diagnostics{undeclared(ref.Resource.Kind, ref.Resource.String(), rng)}
+		var names []string
+		for _, r := range cfg.Resources {
+			if r.Kind == ref.Resource.Kind {
+				names = append(names, r.Name)
+			}
+		}
+		sort.Strings(names)
+		return nil, hcl.Diagnostics{undeclared(ref.Resource.Kind, ref.Resource.String(), rng, lang.DidYouMean(ref.Resource.Name, ref.Resource.Kind+".", names))}
 	}
 	return n, nil
 }
@@ -208,13 +217,25 @@ func inScope(cfg *lang.Config, kind, root string) bool {
 	return false
 }
 
-func undeclared(what, name string, rng *hcl.Range) *hcl.Diagnostic {
+// undeclared reports a reference to name, which is not declared;
+// suggestion is lang.DidYouMean's.
+func undeclared(what, name string, rng *hcl.Range, suggestion string) *hcl.Diagnostic {
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  "Reference to undeclared " + what,
-		Detail:   fmt.Sprintf("%s is not declared in this configuration. Declare it, or fix the name.", name),
+		Detail:   fmt.Sprintf("%s is not declared in this configuration.%s Declare it, or fix the name.", name, suggestion),
 		Subject:  rng,
 	}
+}
+
+// keys are the sorted names of m.
+func keys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // checkCycles reports each dependency cycle with its path.

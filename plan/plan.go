@@ -235,7 +235,7 @@ func (pl *planner) planInstance(ctx context.Context, n *node, iface providers.In
 		c.Sensitive = inst.Sensitive
 		if pl.opts.Refresh && !pl.opts.Destroy {
 			resp := iface.Read(ctx, providers.ReadRequest{Kind: r.Kind, Address: ia.String(), Current: v, Private: inst.Private})
-			diags = append(diags, providerDiags(n.provider, ia.String(), resp.Diagnostics, r.DeclRange.Ptr())...)
+			diags = append(diags, providerDiags(n.provider, ia.String(), resp.Diagnostics, n.rangeAt)...)
 			if resp.Diagnostics.HasErrors() {
 				return cty.DynamicVal, diags
 			}
@@ -290,7 +290,7 @@ func (pl *planner) planInstance(ctx context.Context, n *node, iface providers.In
 		Config: config, Proposed: proposedNew(n.schema, c.Before, config),
 	})
 	mask := newMasker(markPaths(config, c.Sensitive), markPaths(c.Before, c.Sensitive))
-	diags = append(diags, mask.diags(providerDiags(n.provider, ia.String(), resp.Diagnostics, r.DeclRange.Ptr()))...)
+	diags = append(diags, mask.diags(providerDiags(n.provider, ia.String(), resp.Diagnostics, n.rangeAt))...)
 	if resp.Diagnostics.HasErrors() {
 		return cty.DynamicVal, diags
 	}
@@ -318,7 +318,7 @@ func (pl *planner) planInstance(ctx context.Context, n *node, iface providers.In
 			Kind: r.Kind, Address: ia.String(),
 			Prior: cty.NullVal(ty), Config: config, Proposed: proposedNew(n.schema, cty.NullVal(ty), config),
 		})
-		diags = append(diags, mask.diags(providerDiags(n.provider, ia.String(), cresp.Diagnostics, r.DeclRange.Ptr()))...)
+		diags = append(diags, mask.diags(providerDiags(n.provider, ia.String(), cresp.Diagnostics, n.rangeAt))...)
 		if cresp.Diagnostics.HasErrors() {
 			return cty.DynamicVal, diags
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/mltf/mltf/lang"
+	"github.com/mltf/mltf/lang/funcs"
 	"github.com/mltf/mltf/lang/schema"
 )
 
@@ -122,7 +123,9 @@ func validateVariables(cfg *lang.Config, vals map[string]cty.Value) hcl.Diagnost
 			all[name] = cty.NullVal(decl.Type)
 		}
 	}
-	ctx := &hcl.EvalContext{Variables: map[string]cty.Value{"var": cty.ObjectVal(all)}}
+	// As in Terraform 1.9, a condition may call functions and refer to
+	// other variables.
+	ctx := &hcl.EvalContext{Variables: map[string]cty.Value{"var": cty.ObjectVal(all)}, Functions: funcs.Functions(cfg.Dir, true)}
 	for name, v := range cfg.Variables {
 		for _, val := range v.Validations {
 			res, ds := val.Condition.Value(ctx)

@@ -73,7 +73,7 @@ func (p *Providers) Schema(ctx context.Context, name string) (providers.Interfac
 		}
 		e.iface = iface
 		e.schema = iface.GetSchema(ctx)
-		e.diags = providerDiags(name, "", e.schema.Diagnostics, nil)
+		e.diags = providerDiags(name, "", e.schema.Diagnostics, fixedRange(nil))
 	})
 	return e.iface, e.schema, e.diags
 }
@@ -102,7 +102,7 @@ func (p *Providers) configured(ctx context.Context, name string, cfg *lang.Confi
 		if pc, ok := cfg.Providers[name]; ok {
 			subject = pc.DeclRange.Ptr()
 		}
-		e.configDiags = append(e.configDiags, providerDiags(name, "", resp.Diagnostics, subject)...)
+		e.configDiags = append(e.configDiags, providerDiags(name, "", resp.Diagnostics, fixedRange(subject))...)
 	})
 	return iface, schema, e.configDiags
 }
@@ -136,7 +136,9 @@ func (p *Providers) Close() error {
 
 // providerDiags turns a provider's diagnostics into HCL diagnostics that
 // name the provider and resource and point at subject.
-func providerDiags(provider, addr string, ds providers.Diagnostics, subject *hcl.Range) hcl.Diagnostics {
+// providerDiags converts a provider's diagnostics about addr, each placed
+// by at from the attribute path it names (at(nil) without one).
+func providerDiags(provider, addr string, ds providers.Diagnostics, at func(cty.Path) *hcl.Range) hcl.Diagnostics {
 	var ret hcl.Diagnostics
 	for _, d := range ds {
 		sev := hcl.DiagError
@@ -153,7 +155,7 @@ func providerDiags(provider, addr string, ds providers.Diagnostics, subject *hcl
 		} else {
 			detail = fmt.Sprintf("%s\n\n(reported by provider %q)", detail, provider)
 		}
-		ret = append(ret, &hcl.Diagnostic{Severity: sev, Summary: summary, Detail: detail, Subject: subject})
+		ret = append(ret, &hcl.Diagnostic{Severity: sev, Summary: summary, Detail: detail, Subject: at(d.Attribute)})
 	}
 	return ret
 }

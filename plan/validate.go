@@ -13,12 +13,12 @@ import (
 
 // Validate checks a configuration without state or variable values:
 // references, kinds, and every resource body against its kind's schema
-// with all inputs unknown, then the providers' own checks.
+// with all inputs unknown, then the providers' own checks. A reference
+// error does not stop the checks of the bodies: every mistake is reported
+// at once, each once.
 func Validate(ctx context.Context, cfg *lang.Config, provs *Providers) hcl.Diagnostics {
 	g, diags := buildGraph(ctx, cfg, provs)
-	if diags.HasErrors() {
-		return diags
-	}
+	reported := diags
 	vars := map[string]cty.Value{}
 	for name, v := range cfg.Variables {
 		vars[name] = cty.UnknownVal(v.Type)
@@ -44,10 +44,11 @@ func Validate(ctx context.Context, cfg *lang.Config, provs *Providers) hcl.Diagn
 			rep.eachKey, rep.eachValue = cty.UnknownVal(cty.String), cty.DynamicVal
 		}
 		v, ds := hcldec.Decode(n.res.Config, n.spec, ev.context(n.refs, rep))
-		diags = append(diags, ds...)
+		diags = append(diags, notReported(ds, reported)...)
 		if ds.HasErrors() {
 			continue
 		}
+		v = ev.deferExpressions(cfg, v, n.res, n.schema, rep)
 		iface, _, ds := provs.Schema(ctx, n.provider)
 		if ds.HasErrors() {
 			continue
@@ -55,7 +56,7 @@ func Validate(ctx context.Context, cfg *lang.Config, provs *Providers) hcl.Diagn
 		v, _ = v.UnmarkDeep()
 		v = n.schema.Normalize(v)
 		resp := iface.ValidateConfig(ctx, providers.ValidateConfigRequest{Kind: n.res.Kind, Config: v})
-		diags = append(diags, providerDiags(n.provider, n.key, resp.Diagnostics, n.res.DeclRange.Ptr())...)
+		diags = append(diags, providerDiags(n.provider, n.key, resp.Diagnostics, n.rangeAt)...)
 	}
 	return diags
 }
@@ -71,4 +72,24 @@ func Edges(ctx context.Context, cfg *lang.Config, provs *Providers) (map[string]
 		}
 	}
 	return ret, diags
+}
+
+// notReported are the diagnostics of ds that do not point into a place
+// where reported already has an error (a reference to an undeclared
+// variable fails again when the body is decoded).
+func notReported(ds, reported hcl.Diagnostics) hcl.Diagnostics {
+	var out hcl.Diagnostics
+	for _, d := range ds {
+		dup := false
+		for _, r := range reported {
+			if d.Subject != nil && r.Subject != nil && r.Severity == hcl.DiagError && d.Subject.Overlaps(*r.Subject) {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, d)
+		}
+	}
+	return out
 }

@@ -88,6 +88,12 @@ func (p *Provider) validateModel(req providers.ValidateConfigRequest) providers.
 	if req.Config.IsNull() || !req.Config.IsKnown() {
 		return providers.ValidateConfigResponse{}
 	}
-	_, diags := decodeModel("model.m", req.Config, true)
+	c, diags := decodeModel("model.m", req.Config, true)
+	for _, g := range c.Gates {
+		diags = append(diags, checkSelf(g, "condition", g.Condition)...)
+		if g.Message != nil {
+			diags = append(diags, checkSelf(g, "message", *g.Message)...)
+		}
+	}
 	return providers.ValidateConfigResponse{Diagnostics: diags}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"slices"
 	"sort"
 	"strings"
 
@@ -286,4 +287,50 @@ func shortID(id string) string {
 		return id[:8]
 	}
 	return id
+}
+
+// selfFields are the attributes of self.candidate and self.current (see
+// versionFacts.value).
+var selfFields = []string{"fingerprint", "metrics", "params", "run_id", "version"}
+
+// checkSelf checks the references of a gate's expression to self before
+// anything runs: a typo in self.candidate.metrics would otherwise surface
+// only after the training the gate waits for.
+func checkSelf(g gate, attr string, e lang.Deferred) providers.Diagnostics {
+	var diags providers.Diagnostics
+	path := cty.GetAttrPath("gate").IndexInt(g.Index).GetAttr(attr)
+	expr, hd := e.Parse()
+	if hd.HasErrors() {
+		return diags.AttrError(path, "Invalid gate "+attr, fmt.Sprintf("%s: %s", where(e, hd), hclErrors(hd)))
+	}
+	for _, t := range expr.Variables() {
+		if t.RootName() != "self" {
+			continue
+		}
+		at := fmt.Sprintf("%s:%d,%d", e.Filename, t.SourceRange().Start.Line, t.SourceRange().Start.Column)
+		if len(t) < 2 {
+			continue
+		}
+		first, ok := t[1].(hcl.TraverseAttr)
+		if !ok {
+			continue
+		}
+		if first.Name != "candidate" && first.Name != "current" {
+			diags = diags.AttrError(path, "Unsupported attribute of self in a gate",
+				fmt.Sprintf("%s: self has no attribute %q.%s A gate sees self.candidate (the version that would move) and self.current (where the alias points, null at first).",
+					at, first.Name, lang.DidYouMean(first.Name, "self.", []string{"candidate", "current"})))
+			continue
+		}
+		if len(t) < 3 {
+			continue
+		}
+		second, ok := t[2].(hcl.TraverseAttr)
+		if !ok || slices.Contains(selfFields, second.Name) {
+			continue
+		}
+		diags = diags.AttrError(path, "Unsupported attribute of self in a gate",
+			fmt.Sprintf("%s: self.%s has no attribute %q.%s It has %s.", at, first.Name, second.Name,
+				lang.DidYouMean(second.Name, "self."+first.Name+".", selfFields), strings.Join(selfFields, ", ")))
+	}
+	return diags
 }

@@ -6,8 +6,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/agext/levenshtein"
 	"github.com/hashicorp/cli"
+	"github.com/mltf/mltf/lang"
 )
 
 // UnknownCommand reports whether args start with a word that names no
@@ -42,12 +42,4 @@ func UnknownCommand(w io.Writer, args []string, commands map[string]cli.CommandF
 
 // nearest is the name closest to s, if it is close enough to be what s
 // meant.
-func nearest(s string, names []string) string {
-	best, bestDist := "", 3
-	for _, n := range names {
-		if d := levenshtein.Distance(s, n, nil); d < bestDist {
-			best, bestDist = n, d
-		}
-	}
-	return best
-}
+func nearest(s string, names []string) string { return lang.Suggest(s, names) }
