@@ -161,7 +161,7 @@ func (g *graph) resolve(cfg *lang.Config, from *node, t hcl.Traversal) (*node, h
 			Summary:  "Reference to unknown name",
 			Detail: fmt.Sprintf("There is no %q to refer to.%s References look like var.NAME, local.NAME, or KIND.NAME (kinds: %s).", t.RootName(),
 				lang.DidYouMean(t.RootName(), "", append([]string{"var", "local"}, cfg.Kinds.Names()...)), strings.Join(cfg.Kinds.Names(), ", ")),
-			Subject:  rng,
+			Subject: rng,
 		}}
 	}
 	switch ref.Root {

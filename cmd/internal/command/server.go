@@ -67,11 +67,12 @@ func (c *ServerCommand) Run(args []string) int {
 	fs.StringVar(&cert, "tls-cert", "", "certificate")
 	fs.StringVar(&key, "tls-key", "", "key")
 	fs.DurationVar(&grace, "grace", 10*time.Second, "shutdown grace")
-	if err := fs.Parse(args); err != nil {
-		return 1
+	args, ok := c.parseArgs(fs, args)
+	if !ok {
+		return cli.RunResultHelp
 	}
-	if fs.NArg() > 0 {
-		c.errorf("mltf server takes no arguments (got %q); did you mean mltf server token %s?", strings.Join(fs.Args(), " "), strings.Join(fs.Args()[1:], " "))
+	if len(args) > 0 {
+		c.errorf("mltf server takes no arguments (got %q); did you mean mltf server token %s?", strings.Join(args, " "), strings.Join(args[1:], " "))
 		return 1
 	}
 	if (cert == "") != (key == "") {
@@ -176,17 +177,13 @@ func (c *ServerTokenCommand) Run(args []string) int {
 	var id string
 	switch c.Sub {
 	case "create", "list":
-		if err := fs.Parse(args); err != nil {
-			return 1
-		}
-		if fs.NArg() > 0 {
-			c.errorf("mltf server token %s takes no arguments, got %q", c.Sub, strings.Join(fs.Args(), " "))
-			return 1
+		if !c.parseNoArgs(fs, args) {
+			return cli.RunResultHelp
 		}
 	case "revoke":
 		var ok bool
 		if id, ok = c.parseWithName(fs, args, "mltf server token revoke takes a token ID; mltf server token list shows them"); !ok {
-			return 1
+			return cli.RunResultHelp
 		}
 	default:
 		return cli.RunResultHelp
