@@ -1,5 +1,6 @@
 // Package datagen writes the synthetic transactions dataset the validation
-// benchmarks and the side-by-side comparison with pandas read: six columns
+// benchmarks and the side-by-side comparison with pandas read, as CSV or
+// Parquet: six columns
 // (an int64 id, a float64 amount >= 0, an int64 label in {0, 1}, a
 // two-letter country code, a float64 score, a timestamp), about 50 bytes a
 // row as CSV. Rows are a pure function of their index, so every size of the

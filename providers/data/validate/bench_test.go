@@ -7,85 +7,52 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"runtime/debug"
 	"runtime/metrics"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/parquet"
-	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
+	"github.com/mltf/mltf/providers/data/datagen"
 	"github.com/mltf/mltf/providers/data/source"
 )
 
+// The validation benchmarks read datagen's transactions, the data of
+// scripts/validate-bench/compare.sh, as CSV and as Parquet.
 var (
-	benchMB  = flag.Int("csv-mb", 32, "size of the generated CSV of the validation benchmarks, in MB (1000 for the issue's 1 GB figure)")
-	benchDir = flag.String("data-dir", "", "keep the generated benchmark data in this directory (reused when it exists)")
+	txRows   = flag.Int64("tx-rows", 1_000_000, "rows of the generated transactions of the validation benchmarks (6050000 for the 300 MB CSV of the side-by-side comparison)")
+	benchDir = flag.String("data-dir", "", "keep the generated benchmark data in this directory (reused when it exists; compare.sh keeps its CSV in /tmp/mltf-validate-compare/data)")
 )
 
-var benchCategories = []string{"red", "green", "blue", "cyan", "magenta", "yellow", "black", "white"}
-
-// benchContract checks every column of the generated data: types, nulls,
-// ranges and categories, and computes statistics of all six.
-func benchContract(f Format) *Contract {
+// txContract checks the six columns of datagen's transactions: every
+// value typed and non-null, amount >= 0, label in {0, 1}, country two
+// capital letters; unique ids when unique is set.
+func txContract(f Format, unique bool) *Contract {
 	return &Contract{
 		Format: f,
 		Schema: true,
 		Columns: []Column{
-			{Name: "id", Type: Int64, Min: f64(0)},
-			{Name: "x", Type: Float64, Min: f64(0), Max: f64(1)},
-			{Name: "y", Type: Float64, Nullable: true},
-			{Name: "category", Type: String, Values: benchCategories},
-			{Name: "flag", Type: Bool},
+			{Name: "id", Type: Int64, Unique: unique},
+			{Name: "amount", Type: Float64, Min: f64(0)},
+			{Name: "label", Type: Int64, Values: []string{"0", "1"}},
+			{Name: "country", Type: String, Regex: `^[A-Z]{2}$`},
+			{Name: "score", Type: Float64},
 			{Name: "ts", Type: Timestamp},
 		},
 	}
 }
 
-type benchRow struct {
-	id       int64
-	x, y     float64
-	yNull    bool
-	category string
-	flag     bool
-	ts       time.Time
-}
-
-// benchRows generates rows deterministically.
-func benchRows(yield func(benchRow) bool) {
-	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	var s uint64 = 42
-	for i := int64(0); ; i++ {
-		s = s*6364136223846793005 + 1442695040888963407
-		u := float64(s>>11) / (1 << 53)
-		r := benchRow{
-			id:       i,
-			x:        math.Round(u*1e6) / 1e6,
-			y:        math.Round((u*u*200-50)*1e3) / 1e3,
-			yNull:    s%97 == 0,
-			category: benchCategories[(s>>20)%8],
-			flag:     s&1 == 0,
-			ts:       base.Add(time.Duration(i) * time.Second),
-		}
-		if !yield(r) {
-			return
-		}
-	}
-}
-
-func benchFiles(b *testing.B) (csvPath, parquetPath string, rows int64) {
+// txFile generates (or reuses) the transactions of -tx-rows rows in the
+// format, named as compare.sh names its CSV.
+func txFile(b *testing.B, f Format) string {
 	dir := *benchDir
 	if dir == "" {
 		dir = filepath.Join(os.TempDir(), "mltf-validate-bench")
@@ -93,114 +60,136 @@ func benchFiles(b *testing.B) (csvPath, parquetPath string, rows int64) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		b.Fatal(err)
 	}
-	csvPath = filepath.Join(dir, fmt.Sprintf("data-%dMB.csv", *benchMB))
-	parquetPath = filepath.Join(dir, fmt.Sprintf("data-%dMB.parquet", *benchMB))
-	rowsPath := csvPath + ".rows"
-	if data, err := os.ReadFile(rowsPath); err == nil {
-		if n, err := strconv.ParseInt(string(data), 10, 64); err == nil {
-			return csvPath, parquetPath, n
-		}
+	path := filepath.Join(dir, fmt.Sprintf("transactions-%d.%s", *txRows, f))
+	if _, err := os.Stat(path); err == nil {
+		return path
 	}
-	rows = writeBenchCSV(b, csvPath, int64(*benchMB)*1e6)
-	writeBenchParquet(b, parquetPath, rows)
-	if err := os.WriteFile(rowsPath, []byte(strconv.FormatInt(rows, 10)), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	return csvPath, parquetPath, rows
-}
-
-func writeBenchCSV(b *testing.B, path string, size int64) int64 {
-	f, err := os.Create(path)
+	out, err := os.Create(path + ".tmp")
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer f.Close()
-	w := bufio.NewWriterSize(f, 1<<20)
-	header := "id,x,y,category,flag,ts\n"
-	w.WriteString(header)
-	written, rows := int64(len(header)), int64(0)
-	var line []byte
-	benchRows(func(r benchRow) bool {
-		line = strconv.AppendInt(line[:0], r.id, 10)
-		line = append(line, ',')
-		line = strconv.AppendFloat(line, r.x, 'f', -1, 64)
-		line = append(line, ',')
-		if !r.yNull {
-			line = strconv.AppendFloat(line, r.y, 'f', -1, 64)
-		}
-		line = append(line, ',')
-		line = append(line, r.category...)
-		line = append(line, ',')
-		line = strconv.AppendBool(line, r.flag)
-		line = append(line, ',')
-		line = r.ts.AppendFormat(line, time.RFC3339)
-		line = append(line, '\n')
-		w.Write(line)
-		written += int64(len(line))
-		rows++
-		return written < size
+	if f == Parquet {
+		err = datagen.WriteParquet(out, *txRows)
+	} else {
+		_, _, err = datagen.WriteCSV(out, 0, *txRows)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.Rename(path+".tmp", path); err != nil {
+		b.Fatal(err)
+	}
+	return path
+}
+
+// benchValidate runs the checks of the transactions without and with
+// unique ids, and with unique ids under a 64 MiB budget, which spills to
+// temporary files.
+func benchValidate(b *testing.B, path string, f Format) {
+	src, obj := openBench(b, path)
+	for _, bc := range []struct {
+		name   string
+		unique bool
+		budget int64
+	}{
+		{"checks", false, 0},
+		{"unique", true, 0},
+		{"unique-64MiB", true, 64 << 20},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			benchSize = obj.Size
+			peak(b, func() {
+				for b.Loop() {
+					res, err := Run(context.Background(), src, []Object{obj}, txContract(f, bc.unique), Options{UniqueMemory: bc.budget})
+					if err != nil || !res.OK() || res.Rows != *txRows {
+						b.Fatalf("%v %+v rows %d", err, res.Failures, res.Rows)
+					}
+				}
+			})
+			report(b, *txRows, obj.Size)
+		})
+	}
+}
+
+// benchRead measures merely reading the file with read, which returns the
+// rows it read.
+func benchRead(b *testing.B, path string, read func(b *testing.B, f *os.File) int64) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("read", func(b *testing.B) {
+		benchSize = fi.Size()
+		peak(b, func() {
+			for b.Loop() {
+				f, err := os.Open(path)
+				if err != nil {
+					b.Fatal(err)
+				}
+				n := read(b, f)
+				f.Close()
+				if n != *txRows {
+					b.Fatalf("read %d rows, want %d", n, *txRows)
+				}
+			}
+		})
+		report(b, *txRows, fi.Size())
 	})
-	if err := w.Flush(); err != nil {
-		b.Fatal(err)
-	}
-	return rows
 }
 
-func writeBenchParquet(b *testing.B, path string, rows int64) {
-	sc := arrow.NewSchema([]arrow.Field{
-		{Name: "id", Type: arrow.PrimitiveTypes.Int64},
-		{Name: "x", Type: arrow.PrimitiveTypes.Float64},
-		{Name: "y", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
-		{Name: "category", Type: arrow.BinaryTypes.String},
-		{Name: "flag", Type: arrow.FixedWidthTypes.Boolean},
-		{Name: "ts", Type: &arrow.TimestampType{Unit: arrow.Second, TimeZone: "UTC"}},
-	}, nil)
-	f, err := os.Create(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Snappy), parquet.WithMaxRowGroupLength(1<<20))
-	w, err := pqarrow.NewFileWriter(sc, f, props, pqarrow.DefaultWriterProps())
-	if err != nil {
-		b.Fatal(err)
-	}
-	bld := array.NewRecordBuilder(memory.DefaultAllocator, sc)
-	defer bld.Release()
-	flush := func() {
-		rec := bld.NewRecordBatch()
-		defer rec.Release()
-		if err := w.Write(rec); err != nil {
+// BenchmarkCSV validates the transactions CSV (read, all six columns
+// checked and profiled; see benchValidate), against merely reading it with
+// encoding/csv ("read"). It reports MB/s, CPU seconds and peak memory.
+//
+//	go test ./providers/data/validate -run '^$' -bench CSV -benchtime 3x -args -tx-rows 6050000
+func BenchmarkCSV(b *testing.B) {
+	path := txFile(b, CSV)
+	benchRead(b, path, func(b *testing.B, f *os.File) int64 {
+		r := csv.NewReader(bufio.NewReaderSize(f, 256<<10))
+		r.ReuseRecord = true
+		n := int64(-1) // the header
+		for {
+			if _, err := r.Read(); err == io.EOF {
+				return n
+			} else if err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+	})
+	benchValidate(b, path, CSV)
+}
+
+// BenchmarkParquet is BenchmarkCSV on the same rows as Parquet (Snappy,
+// row groups of 1Mi rows); "read" reads every column with pqarrow's record
+// reader, the reader validation uses.
+func BenchmarkParquet(b *testing.B) {
+	path := txFile(b, Parquet)
+	benchRead(b, path, func(b *testing.B, f *os.File) int64 {
+		pf, err := file.NewParquetReader(f)
+		if err != nil {
 			b.Fatal(err)
 		}
-	}
-	var n int64
-	benchRows(func(r benchRow) bool {
-		if n == rows {
-			return false
+		defer pf.Close()
+		fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: parquetBatchRows, Parallel: true}, memory.DefaultAllocator)
+		if err != nil {
+			b.Fatal(err)
 		}
-		bld.Field(0).(*array.Int64Builder).Append(r.id)
-		bld.Field(1).(*array.Float64Builder).Append(r.x)
-		if r.yNull {
-			bld.Field(2).AppendNull()
-		} else {
-			bld.Field(2).(*array.Float64Builder).Append(r.y)
+		rr, err := fr.GetRecordReader(context.Background(), nil, nil)
+		if err != nil {
+			b.Fatal(err)
 		}
-		bld.Field(3).(*array.StringBuilder).Append(r.category)
-		bld.Field(4).(*array.BooleanBuilder).Append(r.flag)
-		bld.Field(5).(*array.TimestampBuilder).Append(arrow.Timestamp(r.ts.Unix()))
-		n++
-		if n%(1<<20) == 0 {
-			flush()
+		defer rr.Release()
+		var n int64
+		for rr.Next() {
+			n += rr.RecordBatch().NumRows()
 		}
-		return true
+		return n
 	})
-	if n%(1<<20) != 0 {
-		flush()
-	}
-	if err := w.Close(); err != nil {
-		b.Fatal(err)
-	}
+	benchValidate(b, path, Parquet)
 }
 
 // peak samples the Go runtime's mapped memory and the process's resident
@@ -283,97 +272,4 @@ func report(b *testing.B, rows, size int64) {
 	b.ReportMetric(float64(rows)/sec, "rows/s")
 	b.ReportMetric(float64(size)/sec/1e6, "MB/s")
 	b.ReportMetric(0, "ns/op")
-}
-
-// BenchmarkCSV measures validation (read, checks and statistics of six
-// columns) of a generated CSV of -csv-mb MB, against merely reading it with
-// the same reader (encoding/csv).
-func BenchmarkCSV(b *testing.B) {
-	path, _, rows := benchFiles(b)
-	src, obj := openBench(b, path)
-	benchSize = obj.Size
-	b.Run("read", func(b *testing.B) {
-		peak(b, func() {
-			for b.Loop() {
-				f, err := os.Open(path)
-				if err != nil {
-					b.Fatal(err)
-				}
-				r := csv.NewReader(bufio.NewReaderSize(f, 256<<10))
-				r.ReuseRecord = true
-				for {
-					if _, err := r.Read(); err == io.EOF {
-						break
-					} else if err != nil {
-						b.Fatal(err)
-					}
-				}
-				f.Close()
-			}
-		})
-		report(b, rows, obj.Size)
-	})
-	b.Run("validate", func(b *testing.B) {
-		peak(b, func() {
-			for b.Loop() {
-				res, err := Run(context.Background(), src, []Object{obj}, benchContract(CSV), Options{})
-				if err != nil || !res.OK() || res.Rows != rows {
-					b.Fatalf("%v %+v rows %d", err, res.Failures, res.Rows)
-				}
-			}
-		})
-		report(b, rows, obj.Size)
-	})
-}
-
-// BenchmarkParquet is BenchmarkCSV on the same rows as Parquet (Snappy,
-// row groups of 1Mi rows); "read" reads every column with pqarrow's record
-// reader, the reader validation uses.
-func BenchmarkParquet(b *testing.B) {
-	_, path, rows := benchFiles(b)
-	src, obj := openBench(b, path)
-	benchSize = obj.Size
-	b.Run("read", func(b *testing.B) {
-		peak(b, func() {
-			for b.Loop() {
-				f, err := os.Open(path)
-				if err != nil {
-					b.Fatal(err)
-				}
-				pf, err := file.NewParquetReader(f)
-				if err != nil {
-					b.Fatal(err)
-				}
-				fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: parquetBatchRows, Parallel: true}, memory.DefaultAllocator)
-				if err != nil {
-					b.Fatal(err)
-				}
-				rr, err := fr.GetRecordReader(context.Background(), nil, nil)
-				if err != nil {
-					b.Fatal(err)
-				}
-				var n int64
-				for rr.Next() {
-					n += rr.RecordBatch().NumRows()
-				}
-				rr.Release()
-				pf.Close()
-				if n != rows {
-					b.Fatalf("read %d rows, want %d", n, rows)
-				}
-			}
-		})
-		report(b, rows, obj.Size)
-	})
-	b.Run("validate", func(b *testing.B) {
-		peak(b, func() {
-			for b.Loop() {
-				res, err := Run(context.Background(), src, []Object{obj}, benchContract(Parquet), Options{})
-				if err != nil || !res.OK() || res.Rows != rows {
-					b.Fatalf("%v %+v rows %d", err, res.Failures, res.Rows)
-				}
-			}
-		})
-		report(b, rows, obj.Size)
-	})
 }

@@ -98,7 +98,7 @@ func TestCSVReusedBuffers(t *testing.T) {
 		return strings.Compare(a.Value, b.Value)
 	})
 	src, obj := openFile(t, "tx.csv", b.Bytes())
-	res, err := Run(context.Background(), src, []Object{obj}, txContract(true), Options{Parallelism: 2, ChunkSize: 4 << 10})
+	res, err := Run(context.Background(), src, []Object{obj}, txContract(CSV, true), Options{Parallelism: 2, ChunkSize: 4 << 10})
 	if err != nil {
 		t.Fatal(err)
 	}
