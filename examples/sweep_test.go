@@ -63,10 +63,10 @@ func TestSweepASHAPays(t *testing.T) {
 	if n1 != 27 || n2 != 27 {
 		t.Fatalf("%d and %d trials, want 27 each", n1, n2)
 	}
-	// Trials run one at a time, so both sweeps are deterministic; ASHA ran
-	// 243 of the 540 epochs (45%) when this was written.
-	if float64(asha) > 0.5*float64(full) {
-		t.Errorf("ASHA used %d epochs, more than half of %d", asha, full)
+	// Trials run one at a time, so both sweeps are deterministic; ASHA
+	// (η = 4) ran 215 of the 540 epochs (39.8%) when this was written.
+	if float64(asha) > 0.4*float64(full) {
+		t.Errorf("ASHA used %d epochs, more than 40%% of %d", asha, full)
 	}
 	if bestASHA < bestFull-0.005 {
 		t.Errorf("ASHA's best accuracy %.4f is more than half a point below %.4f", bestASHA, bestFull)

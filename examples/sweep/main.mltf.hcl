@@ -4,6 +4,10 @@
 # one at a time (each is a 2-rank training, which fills two cores), so the
 # sampler sees the same history on every machine and the comparison is
 # repeatable: with several at once, which trial ends first depends on load.
+# The fixed param `arm` (which the training ignores) keeps the two sweeps'
+# trials apart: without it a trial of one sweep would adopt the finished run
+# of the other with the same params, and the comparison would depend on
+# which sweep got there first.
 
 mltf {
   state { url = "file://.mltf/state" }
@@ -32,7 +36,7 @@ sweep "digits" {
     code    = "../quickstart/src"
     command = ["python3", "train.py"]
     data    = { train = "../quickstart/data/digits.csv" }
-    params  = { epochs = 20 }
+    params  = { epochs = 20, arm = "asha" }
     distributed { procs_per_node = 2 }
   }
   param "lr" { log_uniform = [1e-3, 0.5] }
@@ -48,7 +52,7 @@ sweep "digits" {
   early_stopping {
     rule             = "asha"
     min_step         = local.steps_per_epoch
-    reduction_factor = 3
+    reduction_factor = 4
   }
 }
 
@@ -59,7 +63,7 @@ sweep "digits_full" {
     code    = "../quickstart/src"
     command = ["python3", "train.py"]
     data    = { train = "../quickstart/data/digits.csv" }
-    params  = { epochs = 20 }
+    params  = { epochs = 20, arm = "full" }
     distributed { procs_per_node = 2 }
   }
   param "lr" { log_uniform = [1e-3, 0.5] }
