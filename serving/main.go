@@ -11,10 +11,11 @@ import (
 	"syscall"
 )
 
-// Files of a front end's directory.
+// Files of a front end's directory, and of a served version.
 const (
-	SpecFile    = "spec.json"     // the Spec it starts with
-	AddressFile = "frontend.json" // Address, once it listens
+	SpecFile     = "spec.json"     // the Spec it starts with
+	AddressFile  = "frontend.json" // Address, once it listens
+	ManifestFile = "serving.json"  // in a version's files: what the worker loads
 )
 
 // Address is where a running front end listens, written to AddressFile.

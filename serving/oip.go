@@ -189,7 +189,7 @@ func (s *Server) infer(w http.ResponseWriter, r *http.Request, v *version) {
 		code = 499 // the client went away
 	}
 	v.m.live.done(time.Since(start), code)
-	writeJSON(w, code, map[string]string{"error": err.Error()})
+	writeJSON(w, code, map[string]string{"error": err.Error(), "model_name": s.spec.Model, "model_version": strconv.FormatInt(v.num, 10)})
 }
 
 // mirror sends a copy of a request to a shadow version and measures it.

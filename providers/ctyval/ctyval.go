@@ -29,7 +29,8 @@ func (d *Decoder) Errorf(p cty.Path, summary, detail string, args ...any) {
 // Get is the value at p (see Get).
 func (d *Decoder) Get(p cty.Path) cty.Value { return Get(d.V, p) }
 
-// Get walks p through objects and maps; a null or missing step gives
+// Get walks p through objects and maps (by attribute name or string
+// index); a null or missing step gives
 // a null value, an unknown one an unknown value.
 func Get(v cty.Value, p cty.Path) cty.Value {
 	for _, step := range p {
@@ -39,18 +40,26 @@ func Get(v cty.Value, p cty.Path) cty.Value {
 		if !v.IsKnown() {
 			return cty.UnknownVal(cty.DynamicPseudoType)
 		}
-		ga, ok := step.(cty.GetAttrStep)
-		if !ok {
+		var name string
+		switch s := step.(type) {
+		case cty.GetAttrStep:
+			name = s.Name
+		case cty.IndexStep: // a string key: a map's element, or a labelled block's
+			if !s.Key.IsKnown() || s.Key.IsNull() || !s.Key.Type().Equals(cty.String) {
+				return cty.NullVal(cty.DynamicPseudoType)
+			}
+			name = s.Key.AsString()
+		default:
 			return cty.NullVal(cty.DynamicPseudoType)
 		}
 		switch {
 		case v.Type().IsObjectType():
-			if !v.Type().HasAttribute(ga.Name) {
+			if !v.Type().HasAttribute(name) {
 				return cty.NullVal(cty.DynamicPseudoType)
 			}
-			v = v.GetAttr(ga.Name)
+			v = v.GetAttr(name)
 		case v.Type().IsMapType():
-			k := cty.StringVal(ga.Name)
+			k := cty.StringVal(name)
 			if !v.HasIndex(k).True() {
 				return cty.NullVal(cty.DynamicPseudoType)
 			}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/mltf/mltf/kinds/deployment"
 	"github.com/mltf/mltf/kinds/pipeline"
 	"github.com/mltf/mltf/kinds/sweep"
 	"github.com/mltf/mltf/lang/schema"
@@ -30,6 +31,10 @@ type Options struct {
 	// the store of package state/tracking. Returning a nil Tracker turns
 	// tracking (and the reuse of runs from other workspaces) off.
 	OpenTracker func(ctx context.Context, url, workDir string) (runflow.Tracker, error)
+	// Serve is the command that runs a deployment's front end, given its
+	// directory as its last argument. Default: this executable with
+	// "internal-serve".
+	Serve []string
 }
 
 // Provider is the local provider: the cluster kind, and the training kind
@@ -61,10 +66,11 @@ func NewWithOptions(opts Options) *Provider {
 		Schema:        &schema.Block{Description: "The local machine."},
 		ConfigureFunc: p.configure,
 		Kinds: map[string]*sdk.Kind{
-			"cluster":  p.clusterKind(),
-			"training": p.flow.Kind(trainingSchema()),
-			"sweep":    sweep.Kind(p.flow, trainingSchema()),
-			"pipeline": pipeline.Kind(p.flow, trainingSchema()),
+			"cluster":    p.clusterKind(),
+			"training":   p.flow.Kind(trainingSchema()),
+			"sweep":      sweep.Kind(p.flow, trainingSchema()),
+			"pipeline":   pipeline.Kind(p.flow, trainingSchema()),
+			"deployment": deployment.Kind(&deployments{p: p}, p.flow.Settings),
 		},
 		CloseFunc: p.flow.Close,
 	}

@@ -4,6 +4,8 @@ export: python3 models.py DIR. Each is a directory DIR/NAME.
     double  the first two columns of a 4-column row, times 2
     triple  the same, times 3
     broken  raises on every batch
+    digits  64 pixel columns (p0..p63) in, their mean out: the shape of
+            the quickstart's digits, for drift
 """
 import os
 import sys
@@ -24,6 +26,11 @@ class Scale(nn.Module):
         return x[:, :2] * self.k
 
 
+class Mean(nn.Module):
+    def forward(self, x):
+        return x.mean(dim=1, keepdim=True)
+
+
 class Broken(nn.Module):
     def forward(self, x):
         if x.shape[0] > 0:
@@ -37,3 +44,4 @@ cols = ["a", "b", "c", "d"]
 mltf.export_torchscript(Scale(2.0), example, columns=cols, directory=os.path.join(out, "double"))
 mltf.export_torchscript(Scale(3.0), example, columns=cols, directory=os.path.join(out, "triple"))
 mltf.export_torchscript(torch.jit.script(Broken()), example, columns=cols, directory=os.path.join(out, "broken"))
+mltf.export_torchscript(Mean(), torch.ones(3, 64), columns=["p%d" % i for i in range(64)], directory=os.path.join(out, "digits"))

@@ -76,19 +76,26 @@ func (m *Meta) findSweep(name string) (sweepInstance, bool) {
 	if !ok {
 		return sweepInstance{}, false
 	}
+	return findByName(m, "sweep", name, all, func(s sweepInstance) string { return s.addr })
+}
+
+// findByName resolves NAME (a name or an address) among the state's
+// resources of kind, saying which it has when none matches.
+func findByName[T any](m *Meta, kind, name string, all []T, addr func(T) string) (T, bool) {
 	var names []string
-	for _, s := range all {
-		if s.addr == name || s.addr == "sweep."+name {
-			return s, true
+	for _, x := range all {
+		if a := addr(x); a == name || a == kind+"."+name {
+			return x, true
 		}
-		names = append(names, s.addr)
+		names = append(names, addr(x))
 	}
 	if len(names) == 0 {
-		m.errorf("No sweep %q: the state has no sweeps; declare one and run mltf apply", name)
+		m.errorf("No %s %q: the state has no %ss; declare one and run mltf apply", kind, name, kind)
 	} else {
-		m.errorf("No sweep %q in the state; it has: %s", name, strings.Join(names, ", "))
+		m.errorf("No %s %q in the state; it has: %s", kind, name, strings.Join(names, ", "))
 	}
-	return sweepInstance{}, false
+	var zero T
+	return zero, false
 }
 
 // SweepsListCommand is mltf sweeps list.

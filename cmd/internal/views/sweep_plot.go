@@ -313,11 +313,14 @@ func (s *svgCanvas) plate(x, y float64, t string) {
 }
 
 // SVG writes the picture as SVG.
-func (p *SweepPlot) SVG(w io.Writer) error {
+func (p *SweepPlot) SVG(w io.Writer) error { return writeSVG(w, sweepW, sweepH, p.draw) }
+
+// writeSVG writes what draw draws on a white width x height page as SVG.
+func writeSVG(w io.Writer, width, height int, draw func(canvas)) error {
 	s := &svgCanvas{}
-	fmt.Fprintf(&s.b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="12">`+"\n", sweepW, sweepH)
+	fmt.Fprintf(&s.b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="12">`+"\n", width, height)
 	s.b.WriteString(`<rect width="100%" height="100%" fill="white"/>` + "\n")
-	p.draw(s)
+	draw(s)
 	s.b.WriteString("</svg>\n")
 	_, err := io.WriteString(w, s.b.String())
 	return err
@@ -359,12 +362,15 @@ func (p pngCanvas) plate(x, y float64, t string) {
 }
 
 // PNG writes the picture as PNG.
-func (p *SweepPlot) PNG(w io.Writer) error {
-	img := image.NewRGBA(image.Rect(0, 0, sweepW, sweepH))
+func (p *SweepPlot) PNG(w io.Writer) error { return writePNG(w, sweepW, sweepH, p.draw) }
+
+// writePNG writes what draw draws on a white width x height page as PNG.
+func writePNG(w io.Writer, width, height int, draw func(canvas)) error {
+	img := image.NewRGBA(image.Rect(0, 0, width, height))
 	for i := range img.Pix {
 		img.Pix[i] = 255
 	}
-	p.draw(pngCanvas{img})
+	draw(pngCanvas{img})
 	return png.Encode(w, img)
 }
 

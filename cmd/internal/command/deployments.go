@@ -1,0 +1,342 @@
+package command
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/hashicorp/cli"
+
+	"github.com/mltf/mltf/cmd/internal/views"
+	"github.com/mltf/mltf/providers/local"
+	"github.com/mltf/mltf/serving"
+)
+
+// DeploymentsCommand is mltf deployments, which lists its subcommands.
+type DeploymentsCommand struct{ Meta }
+
+func (c *DeploymentsCommand) Synopsis() string {
+	return "Inspect deployments: traffic, latency, errors, drift"
+}
+func (c *DeploymentsCommand) Help() string {
+	return strings.TrimSpace(`
+Usage: mltf deployments <subcommand>
+
+  list                    deployments of the state: model, serving version, URL, last rollout
+  show NAME               a deployment's versions with their traffic, p50/p95/p99 and error
+                          rate since its front end started, and the input drift by column
+  plot NAME -o FILE       latency percentiles and traffic share over time, rollout steps
+                          marked (PNG or SVG by FILE's extension)
+
+NAME is the deployment's name (digits) or address (deployment.digits).
+`)
+}
+func (c *DeploymentsCommand) Run(args []string) int { return cli.RunResultHelp }
+
+// deploymentInstance is one deployment of the state.
+type deploymentInstance struct {
+	addr     string
+	provider string
+	attrs    struct {
+		Model          map[string]any `json:"model"`
+		Alias          string         `json:"alias"`
+		URL            string         `json:"url"`
+		ServingVersion *int64         `json:"serving_version"`
+		Rollout        *struct {
+			State, Step, Detail string
+			Traffic             map[string]int64
+		} `json:"rollout"`
+	}
+}
+
+func (d deploymentInstance) model() string {
+	m := d.attrs.Model
+	if v, ok := m["value"].(map[string]any); ok { // a value of dynamic type
+		m = v
+	}
+	if s, ok := m["name"].(string); ok {
+		return s
+	}
+	return "-"
+}
+
+// dir is the local front end's directory; "" for another provider.
+func (m *Meta) deploymentDir(d deploymentInstance) string {
+	if d.provider != "local" {
+		return ""
+	}
+	return local.DeploymentDir(m.WorkDir, m.workspace(), d.addr)
+}
+
+func (m *Meta) deployments() ([]deploymentInstance, bool) {
+	st, ok := m.currentState()
+	if !ok {
+		return nil, false
+	}
+	var out []deploymentInstance
+	for _, addr := range st.Addresses() {
+		r := st.Resources[addr]
+		if r.Kind != "deployment" {
+			continue
+		}
+		keys := make([]string, 0, len(r.Instances))
+		for k := range r.Instances {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			d := deploymentInstance{addr: addr, provider: r.Provider}
+			if k != "" {
+				d.addr += "[" + k + "]"
+			}
+			if err := json.Unmarshal(r.Instances[k].Attributes, &d.attrs); err != nil {
+				m.errorf("%s: %s", d.addr, err)
+				return nil, false
+			}
+			out = append(out, d)
+		}
+	}
+	return out, true
+}
+
+func (m *Meta) findDeployment(name string) (deploymentInstance, bool) {
+	all, ok := m.deployments()
+	if !ok {
+		return deploymentInstance{}, false
+	}
+	return findByName(m, "deployment", name, all, func(d deploymentInstance) string { return d.addr })
+}
+
+// frontEnd reaches a local deployment's front end.
+func (m *Meta) frontEnd(d deploymentInstance) (*serving.Client, string) {
+	dir := m.deploymentDir(d)
+	if dir == "" {
+		return nil, fmt.Sprintf("its front end runs on %s; read its metrics at %s/metrics", d.provider, d.attrs.URL)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, serving.AddressFile))
+	var a serving.Address
+	if err != nil || json.Unmarshal(raw, &a) != nil {
+		return nil, "its front end is not running (mltf apply starts it again)"
+	}
+	return &serving.Client{Addr: a.Admin}, ""
+}
+
+func trafficText(t map[string]int64) string {
+	var keys []string
+	for k := range t {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("v%s %d%%", k, t[k]))
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// DeploymentsListCommand is mltf deployments list.
+type DeploymentsListCommand struct{ Meta }
+
+func (c *DeploymentsListCommand) Synopsis() string { return "List deployments" }
+func (c *DeploymentsListCommand) Help() string     { return "Usage: mltf deployments list" }
+func (c *DeploymentsListCommand) Run(args []string) int {
+	if !c.parseNoArgs(c.flagSet("deployments list"), args) {
+		return cli.RunResultHelp
+	}
+	all, ok := c.deployments()
+	if !ok {
+		return 1
+	}
+	if len(all) == 0 {
+		fmt.Fprintln(c.Stdout, "No deployments in the state.")
+		return 0
+	}
+	tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "DEPLOYMENT\tMODEL\tSERVING\tURL\tTRAFFIC\tLAST ROLLOUT")
+	for _, d := range all {
+		serving, traffic, last := "-", "-", "-"
+		if d.attrs.ServingVersion != nil {
+			serving = fmt.Sprintf("v%d", *d.attrs.ServingVersion)
+		}
+		if r := d.attrs.Rollout; r != nil {
+			traffic, last = trafficText(r.Traffic), r.State
+			if r.State == "rolled_back" {
+				last += ": " + r.Detail
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", d.addr, d.model(), serving, d.attrs.URL, traffic, last)
+	}
+	tw.Flush()
+	return 0
+}
+
+// DeploymentsShowCommand is mltf deployments show.
+type DeploymentsShowCommand struct{ Meta }
+
+func (c *DeploymentsShowCommand) Synopsis() string {
+	return "Show a deployment's versions, traffic, latency, errors and drift"
+}
+func (c *DeploymentsShowCommand) Help() string { return "Usage: mltf deployments show NAME" }
+func (c *DeploymentsShowCommand) Run(args []string) int {
+	name, ok := c.parseWithName(c.flagSet("deployments show"), args, "mltf deployments show takes the name of a deployment")
+	if !ok {
+		return cli.RunResultHelp
+	}
+	d, ok := c.findDeployment(name)
+	if !ok {
+		return 1
+	}
+	fmt.Fprintf(c.Stdout, "%s: model %s", d.addr, d.model())
+	if d.attrs.Alias != "" {
+		fmt.Fprintf(c.Stdout, " (alias %s)", d.attrs.Alias)
+	}
+	fmt.Fprintf(c.Stdout, " at %s\n", d.attrs.URL)
+	if r := d.attrs.Rollout; r != nil {
+		fmt.Fprintf(c.Stdout, "last rollout: %s", r.State)
+		if r.Detail != "" {
+			fmt.Fprintf(c.Stdout, " (%s)", r.Detail)
+		}
+		fmt.Fprintln(c.Stdout)
+	}
+	fe, why := c.frontEnd(d)
+	if fe == nil {
+		fmt.Fprintf(c.Stdout, "\nNo live figures: %s.\n", why)
+		return 0
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st, err := fe.Stats(ctx)
+	if err != nil {
+		fmt.Fprintf(c.Stdout, "\nNo live figures: the front end does not answer (%s).\n", err)
+		return 0
+	}
+	fmt.Fprintln(c.Stdout, "\nsince the front end started:")
+	tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "VERSION\tTRAFFIC\tWORKERS\tREQUESTS\tERRORS\tP50\tP95\tP99\tROWS/BATCH")
+	total := 0
+	for _, v := range st.Versions {
+		total += v.Weight
+	}
+	for _, v := range st.Versions {
+		share := "0%"
+		if total > 0 {
+			share = fmt.Sprintf("%d%%", 100*v.Weight/total)
+		}
+		if v.Shadow > 0 {
+			share += fmt.Sprintf(" (+%d%% shadow)", v.Shadow)
+		}
+		rate := "-"
+		if v.Live.Requests > 0 {
+			rate = fmt.Sprintf("%d (%.2f%%)", v.Live.Errors, 100*float64(v.Live.Errors)/float64(v.Live.Requests))
+		}
+		perBatch := "-"
+		if v.Batches > 0 {
+			perBatch = fmt.Sprintf("%.1f", float64(v.BatchRows)/float64(v.Batches))
+		}
+		fmt.Fprintf(tw, "v%d\t%s\t%d/%d ready\t%d\t%s\t%s\t%s\t%s\t%s\n", v.Version, share, v.ReadyWorkers, v.Workers, v.Live.Requests, rate,
+			ms(serving.Quantile(v.Live.Latency, .5)), ms(serving.Quantile(v.Live.Latency, .95)), ms(serving.Quantile(v.Live.Latency, .99)), perBatch)
+	}
+	tw.Flush()
+	spec, err := fe.Spec(ctx)
+	if err == nil && spec.Baseline != nil && len(st.Drift) > 0 {
+		cols, rows := spec.Baseline.Drift(st.Drift)
+		fmt.Fprintf(c.Stdout, "\ninput drift (PSI against the training data, %d rows; > 0.2 is drift):\n", rows)
+		tw = tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "COLUMN\tPSI")
+		for i, col := range cols {
+			if i == 10 {
+				fmt.Fprintf(tw, "(%d more)\t\n", len(cols)-10)
+				break
+			}
+			fmt.Fprintf(tw, "%s\t%.3f\n", col.Column, col.PSI)
+		}
+		tw.Flush()
+	}
+	return 0
+}
+
+func ms(d time.Duration) string {
+	if d == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000)
+}
+
+// DeploymentsPlotCommand is mltf deployments plot.
+type DeploymentsPlotCommand struct{ Meta }
+
+func (c *DeploymentsPlotCommand) Synopsis() string {
+	return "Plot a deployment's latency and traffic over time as PNG or SVG"
+}
+func (c *DeploymentsPlotCommand) Help() string {
+	return "Usage: mltf deployments plot NAME -o FILE.png|FILE.svg [-last DURATION]"
+}
+func (c *DeploymentsPlotCommand) Run(args []string) int {
+	var out string
+	var last time.Duration
+	fs := c.flagSet("deployments plot")
+	fs.StringVar(&out, "o", "", "output file (.png or .svg)")
+	fs.DurationVar(&last, "last", 0, "plot only this much of the end of the timeline, e.g. 10m")
+	name, ok := c.parseWithName(fs, args, "mltf deployments plot takes the name of a deployment and -o FILE (.png or .svg)")
+	if !ok {
+		return cli.RunResultHelp
+	}
+	if out == "" {
+		c.errorf("mltf deployments plot takes -o FILE (.png or .svg)")
+		return 1
+	}
+	d, ok := c.findDeployment(name)
+	if !ok {
+		return 1
+	}
+	dir := c.deploymentDir(d)
+	if dir == "" {
+		c.errorf("%s runs on %s: its timeline is in Prometheus (%s/metrics), not here", d.addr, d.provider, d.attrs.URL)
+		return 1
+	}
+	points, err := readTimeline(filepath.Join(dir, serving.TimelineFile))
+	if err != nil || len(points) == 0 {
+		c.errorf("%s has no timeline yet (%v): it is written while the front end runs", d.addr, err)
+		return 1
+	}
+	if last > 0 {
+		from := points[len(points)-1].Time.Add(-last)
+		i := sort.Search(len(points), func(i int) bool { return !points[i].Time.Before(from) })
+		points = points[i:]
+	}
+	plot := &views.DeploymentPlot{Title: fmt.Sprintf("%s: model %s", d.addr, d.model()), Points: points}
+	if err := views.WritePicture(out, plot); err != nil {
+		c.errorf("Cannot write %s: %s", out, err)
+		return 1
+	}
+	fmt.Fprintf(c.Stdout, "Wrote %s (%s of %s).\n", out, points[len(points)-1].Time.Sub(points[0].Time).Round(time.Second), d.addr)
+	return 0
+}
+
+func readTimeline(path string) ([]serving.TimelinePoint, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []serving.TimelinePoint
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var p serving.TimelinePoint
+		if json.Unmarshal(sc.Bytes(), &p) == nil {
+			out = append(out, p)
+		}
+	}
+	return out, sc.Err()
+}

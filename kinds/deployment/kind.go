@@ -1,0 +1,305 @@
+package deployment
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/mltf/mltf/providers"
+	"github.com/mltf/mltf/providers/ctyval"
+	"github.com/mltf/mltf/providers/sdk"
+)
+
+// Kind is the deployment kind carried out by b, for a provider's
+// sdk.Provider.Kinds; settings returns the provider's configured settings.
+func Kind(b Backend, settings func() providers.Settings) *sdk.Kind {
+	k := &kind{b: b, settings: settings, poll: 200 * time.Millisecond}
+	return &sdk.Kind{
+		Schema:      Schema(),
+		Version:     1,
+		LongRunning: true,
+		Validate: func(ctx context.Context, config cty.Value) providers.Diagnostics {
+			_, diags := Decode(config)
+			return diags
+		},
+		ReplaceOn: []cty.Path{cty.GetAttrPath("listen"), cty.GetAttrPath("replicas"), cty.GetAttrPath("batching"), cty.GetAttrPath("worker")},
+		Plan:      k.plan,
+		Create:    k.apply,
+		Update:    k.apply,
+		Delete:    k.delete,
+		Read:      k.read,
+	}
+}
+
+type kind struct {
+	b        Backend
+	settings func() providers.Settings
+	poll     time.Duration
+}
+
+// Private is what the kind keeps beside a deployment's value.
+type Private struct {
+	// Failed are the versions whose rollout was rolled back, with why: a
+	// plan does not roll them out again until the configuration changes.
+	Failed map[string]Failure `json:"failed,omitempty"`
+}
+
+// Failure is one rolled back version.
+type Failure struct {
+	Detail   string    `json:"detail"`
+	When     time.Time `json:"when"`
+	Strategy string    `json:"strategy"` // Describe() of the strategy it failed under
+}
+
+// DecodePrivate reads private data; empty for none or garbage.
+func DecodePrivate(b []byte) Private {
+	var p Private
+	if len(b) > 0 {
+		_ = json.Unmarshal(b, &p)
+	}
+	if p.Failed == nil {
+		p.Failed = map[string]Failure{}
+	}
+	return p
+}
+
+func (p Private) encode() []byte {
+	b, _ := json.Marshal(p)
+	return b
+}
+
+func unknownFacts() map[string]cty.Value {
+	return map[string]cty.Value{
+		"serving_version": cty.UnknownVal(cty.Number), "rollout": cty.UnknownVal(rolloutType()),
+	}
+}
+
+func (k *kind) deployment(address string, c *Config) *Deployment {
+	return &Deployment{Address: address, Config: c, Settings: k.settings()}
+}
+
+func (k *kind) plan(ctx context.Context, p *sdk.Plan) providers.Diagnostics {
+	c, diags := Decode(p.Config)
+	facts := unknownFacts()
+	d := k.deployment(p.Address, c)
+	url := k.b.URL(d)
+	facts["url"], facts["metrics_url"] = cty.StringVal(url), cty.StringVal(url+"/metrics")
+	if diags.HasErrors() {
+		p.Planned = ctyval.With(p.Config, facts)
+		return diags
+	}
+	diags = append(diags, k.b.Check(d)...)
+	priv := DecodePrivate(p.PriorPrivate)
+	p.PlannedPrivate = priv.encode()
+	what := fmt.Sprintf("model %s", c.Model)
+	switch {
+	case c.Target == 0 && c.Alias != "":
+		what = fmt.Sprintf("the version alias %s of model %s points at after apply", c.Alias, c.Model)
+	case c.Version != 0:
+		what = fmt.Sprintf("version %d of model %s (pinned)", c.Version, c.Model)
+	case c.Target != 0:
+		what = fmt.Sprintf("version %d of model %s (alias %s)", c.Target, c.Model, c.Alias)
+	}
+	if p.Create() || len(p.RequiresReplace) > 0 {
+		p.Planned = ctyval.With(p.Config, facts)
+		p.Reasons = append(p.Reasons, fmt.Sprintf("serves %s: %d replica(s) behind %s", what, c.Replicas, url))
+		return diags
+	}
+	serving := int64(ctyval.Int(p.Prior.GetAttr("serving_version")))
+	keep := func() providers.Diagnostics {
+		p.Planned = ctyval.With(p.Config, map[string]cty.Value{
+			"url": cty.StringVal(url), "metrics_url": cty.StringVal(url + "/metrics"),
+			"serving_version": p.Prior.GetAttr("serving_version"), "rollout": p.Prior.GetAttr("rollout"),
+		})
+		return diags
+	}
+	switch {
+	case c.Target == 0:
+		p.Planned = ctyval.With(p.Config, facts)
+		p.Reasons = []string{"the version to serve is known after apply (the model changes first)"}
+		return diags
+	case c.Target == serving:
+		return keep()
+	}
+	if f, ok := priv.Failed[strconv.FormatInt(c.Target, 10)]; ok && f.Strategy == c.Strategy.Describe() && c.Version == 0 {
+		diags = append(diags, providers.Diagnostic{Severity: providers.Warning, Summary: fmt.Sprintf("Version %d was rolled back; still serving version %d", c.Target, serving),
+			Detail: fmt.Sprintf("%s (%s). It is not rolled out again while alias %s points at it: register a newer version, change the strategy, or set version = %d to force it.",
+				f.Detail, f.When.Format(time.RFC3339), c.Alias, c.Target)})
+		return keep()
+	}
+	p.Planned = ctyval.With(p.Config, facts)
+	if c.Target < serving {
+		p.Reasons = []string{fmt.Sprintf("rolls back version %d -> %d (%s): all at once, once version %d is ready", serving, c.Target, what, c.Target)}
+		return diags
+	}
+	p.Reasons = []string{fmt.Sprintf("rolls out version %d -> %d: %s", serving, c.Target, c.Strategy.Describe())}
+	return diags
+}
+
+func (k *kind) apply(ctx context.Context, ch *sdk.Change) (cty.Value, providers.Diagnostics) {
+	c, diags := Decode(ch.Config)
+	if diags.HasErrors() {
+		return cty.NilVal, diags
+	}
+	if c.Target == 0 {
+		return cty.NilVal, diags.Errorf("No version to serve", "alias %q of model %s points at no version.", c.Alias, c.Model)
+	}
+	d := k.deployment(ch.Address, c)
+	priv := DecodePrivate(ch.PriorPrivate)
+	reg, err := openRegistry(ctx, d.Settings)
+	if err != nil {
+		return cty.NilVal, diags.FromError("Cannot open the model registry", err)
+	}
+	defer reg.close()
+	served, err := reg.served(ctx, c.Model, c.Target, filepath.Join(d.Settings.WorkDir, ".mltf", "deployments", "cache", c.Model))
+	if err != nil {
+		return cty.NilVal, diags.FromError("Cannot serve the model version", err)
+	}
+	if served.Baseline == nil && c.Strategy.Analysis.MaxInputDrift != nil {
+		diags = append(diags, providers.Diagnostic{Severity: providers.Warning, Summary: "Input drift is not measured",
+			Detail: fmt.Sprintf("max_input_drift needs the training data of version %d: %s.", c.Target, served.Why)})
+	}
+	fe, err := k.b.FrontEnd(ctx, d, served.Baseline)
+	if err != nil {
+		return cty.NilVal, diags.FromError("Cannot start the front end", err)
+	}
+	spec, err := fe.Spec(ctx)
+	if err != nil {
+		return cty.NilVal, diags.FromError("Cannot read the front end", err)
+	}
+	cand, err := k.b.Version(ctx, d, served)
+	if err != nil {
+		return cty.NilVal, diags.FromError("Cannot prepare the version's workers", err)
+	}
+	r := &rollout{fe: fe, strategy: c.Strategy, baseline: spec.Baseline, stable: stableOf(spec), cand: cand, poll: k.poll,
+		progress: func(line string) { ch.Progress(providers.Progress{Message: line}) }}
+	if r.stable != nil && r.stable.Version == cand.Version {
+		r.stable = nil // the same version again: restart nothing, drop leftovers
+		cand = *stableOf(spec)
+		r.cand = cand
+	}
+	if c.Target != 0 && r.stable != nil && c.Target < r.stable.Version {
+		r.strategy = Strategy{Name: "all_at_once", Analysis: Analysis{MinRequests: 1}} // a rollback by plan
+	}
+	ch.Progress(providers.Progress{Message: describeStart(r, c)})
+	out, err := r.run(ctx)
+	if err != nil {
+		out, _ = r.back(context.WithoutCancel(ctx), "interrupted", err.Error())
+		diags = diags.FromError("Rollout interrupted", fmt.Errorf("%v; traffic is back on version %d", err, out.Serving))
+	}
+	for _, v := range append(spec.Versions, cand) {
+		if v.Version != out.Serving {
+			_ = k.b.Retire(context.WithoutCancel(ctx), d, v.Version)
+		}
+	}
+	value := ctyval.With(ch.Config, map[string]cty.Value{
+		"url": cty.StringVal(k.b.URL(d)), "metrics_url": cty.StringVal(k.b.URL(d) + "/metrics"),
+		"serving_version": servingValue(out.Serving), "rollout": rolloutValue(out),
+	})
+	passed := out.State == "complete"
+	if hist := reg.record(context.WithoutCancel(ctx), c.Model, ch.Address, cand.Version, historyNote(out, r), passed); hist != nil {
+		diags = append(diags, providers.Diagnostic{Severity: providers.Warning, Summary: "The registry's history was not written", Detail: hist.Error()})
+	}
+	if passed {
+		delete(priv.Failed, strconv.FormatInt(cand.Version, 10))
+		ch.Private = priv.encode()
+		return value, diags
+	}
+	priv.Failed[strconv.FormatInt(cand.Version, 10)] = Failure{Detail: out.Detail, When: time.Now().UTC(), Strategy: c.Strategy.Describe()}
+	ch.Private = priv.encode()
+	if !diags.HasErrors() {
+		diags = diags.Errorf("Rollout rolled back", "%s. Traffic is back on version %d; mltf models history %s shows the rollout.", out.Detail, out.Serving, c.Model)
+	}
+	return value, diags
+}
+
+func describeStart(r *rollout, c *Config) string {
+	if r.stable == nil {
+		return fmt.Sprintf("version %d starts (%d replicas)", r.cand.Version, c.Replicas)
+	}
+	return fmt.Sprintf("version %d -> %d: %s", r.stable.Version, r.cand.Version, r.strategy.Describe())
+}
+
+func historyNote(out Outcome, r *rollout) string {
+	if out.State == "complete" {
+		if r.stable == nil {
+			return fmt.Sprintf("serving version %d", out.Serving)
+		}
+		return fmt.Sprintf("rolled out version %d (%s)", out.Serving, r.strategy.Describe())
+	}
+	return out.Detail
+}
+
+func servingValue(v int64) cty.Value {
+	if v == 0 {
+		return cty.NullVal(cty.Number)
+	}
+	return cty.NumberIntVal(v)
+}
+
+func rolloutValue(o Outcome) cty.Value {
+	t := map[string]cty.Value{}
+	for v, w := range o.Traffic {
+		t[strconv.FormatInt(v, 10)] = cty.NumberIntVal(int64(w))
+	}
+	traffic := cty.MapValEmpty(cty.Number)
+	if len(t) > 0 {
+		traffic = cty.MapVal(t)
+	}
+	return cty.ObjectVal(map[string]cty.Value{
+		"state": cty.StringVal(o.State), "step": cty.StringVal(o.Step), "traffic": traffic, "detail": cty.StringVal(o.Detail),
+	})
+}
+
+func (k *kind) delete(ctx context.Context, ch *sdk.Change) providers.Diagnostics {
+	var diags providers.Diagnostics
+	c, _ := Decode(ch.Prior)
+	if err := k.b.Destroy(ctx, k.deployment(ch.Address, c)); err != nil {
+		return diags.FromError("Cannot stop the deployment", err)
+	}
+	return diags
+}
+
+// read finds the front end: a deployment whose front end is gone reads as
+// gone, and the next plan starts it again.
+func (k *kind) read(ctx context.Context, r *sdk.Read) (cty.Value, providers.Diagnostics) {
+	c, diags := Decode(r.Current)
+	if diags.HasErrors() {
+		return r.Current, nil
+	}
+	fe, ok := k.b.Running(ctx, k.deployment(r.Address, c))
+	if !ok {
+		return cty.NullVal(r.Current.Type()), nil
+	}
+	spec, err := fe.Spec(ctx)
+	if err != nil {
+		return r.Current, nil
+	}
+	if s := stableOf(spec); s != nil {
+		t := map[int64]int{}
+		total := 0
+		for _, v := range spec.Versions {
+			total += v.Weight
+		}
+		for _, v := range spec.Versions {
+			if total > 0 {
+				t[v.Version] = 100 * v.Weight / total
+			}
+		}
+		ro := r.Current.GetAttr("rollout")
+		state, detail := "complete", ""
+		if !ro.IsNull() && ro.IsKnown() {
+			state, detail = ro.GetAttr("state").AsString(), ro.GetAttr("detail").AsString()
+		}
+		return ctyval.With(r.Current, map[string]cty.Value{
+			"serving_version": cty.NumberIntVal(s.Version),
+			"rollout":         rolloutValue(Outcome{State: state, Step: "100%", Traffic: t, Detail: detail}),
+		}), nil
+	}
+	return r.Current, nil
+}

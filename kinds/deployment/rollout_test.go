@@ -1,0 +1,258 @@
+package deployment
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mltf/mltf/serving"
+)
+
+const python = "/usr/bin/python3"
+
+var (
+	servingTestdata = filepath.Join("..", "..", "serving", "testdata")
+	workerScript    = filepath.Join("..", "..", "sdk", "python", "mltf_worker.py")
+	digitsCSV       = filepath.Join("..", "..", "examples", "quickstart", "data", "digits.csv")
+)
+
+// testModels makes the serving tests' TorchScript models with real
+// PyTorch: double, triple, broken, digits.
+func testModels(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("starts PyTorch workers and rolls out for tens of seconds")
+	}
+	if err := exec.Command(python, "-c", "import torch").Run(); err != nil {
+		t.Skip("needs PyTorch at " + python)
+	}
+	dir := t.TempDir()
+	if out, err := exec.Command(python, filepath.Join(servingTestdata, "models.py"), dir).CombinedOutput(); err != nil {
+		t.Fatalf("models.py: %v\n%s", err, out)
+	}
+	return dir
+}
+
+func version(t *testing.T, num int64, modelDir string, worker ...string) serving.Version {
+	if len(worker) == 0 {
+		worker = []string{python, workerScript}
+	}
+	abs := func(p string) string { a, _ := filepath.Abs(p); return a }
+	cmd := []string{worker[0]}
+	for _, w := range worker[1:] {
+		cmd = append(cmd, abs(w))
+	}
+	return serving.Version{Version: num, Spawn: &serving.Spawn{Replicas: 1, Command: append(cmd, "--model", modelDir, "--port", "{port}")}}
+}
+
+// frontEnd starts a front end serving stable with all the traffic.
+func frontEnd(t *testing.T, stable serving.Version, baseline *serving.Baseline) (*serving.Server, *serving.Client) {
+	t.Helper()
+	spec := serving.Spec{Model: "m", Listen: "127.0.0.1:0", Admin: "127.0.0.1:0", Baseline: baseline,
+		Batching: serving.Batching{MaxBatchSize: 16, MaxLatency: serving.Duration(5 * time.Millisecond)}}
+	s, err := serving.Start(context.Background(), spec, t.TempDir(), t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	c := &serving.Client{Addr: s.AdminAddr()}
+	ctx := context.Background()
+	r := &rollout{fe: c, cand: stable, poll: 100 * time.Millisecond, progress: func(string) {}}
+	if out, err := r.run(ctx); err != nil || out.State != "complete" {
+		t.Fatalf("first version: %+v %v", out, err)
+	}
+	return s, c
+}
+
+// load sends requests from conc loops until stop, rows chosen by body;
+// it counts answers by version and status.
+type load struct {
+	mu     sync.Mutex
+	counts map[string]int // "VERSION STATUS", or "error" for a failed connection
+	stop   chan struct{}
+	wg     sync.WaitGroup
+}
+
+func startLoad(url string, conc int, body func(i int) []byte) *load {
+	l := &load{counts: map[string]int{}, stop: make(chan struct{})}
+	for g := 0; g < conc; g++ {
+		l.wg.Add(1)
+		go func() {
+			defer l.wg.Done()
+			for i := g; ; i += conc {
+				select {
+				case <-l.stop:
+					return
+				default:
+				}
+				key := "error"
+				resp, err := http.Post(url, "application/json", bytes.NewReader(body(i)))
+				if err == nil {
+					var a struct {
+						Version string `json:"model_version"`
+					}
+					b, _ := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					json.Unmarshal(b, &a)
+					key = fmt.Sprintf("%s %d", a.Version, resp.StatusCode)
+				}
+				l.mu.Lock()
+				l.counts[key]++
+				l.mu.Unlock()
+				time.Sleep(5 * time.Millisecond)
+			}
+		}()
+	}
+	return l
+}
+
+func (l *load) end() map[string]int {
+	close(l.stop)
+	l.wg.Wait()
+	return l.counts
+}
+
+func oneRow(vals []string) []byte {
+	return []byte(`{"inputs":[{"name":"input","datatype":"FP32","shape":[1,` + fmt.Sprint(len(vals)) + `],"data":[` + strings.Join(vals, ",") + `]}]}`)
+}
+
+func canary(an Analysis) Strategy {
+	return Strategy{Name: "canary", Steps: []int{5, 25, 50, 100}, Interval: 4 * time.Second, Analysis: an}
+}
+
+func bound(f float64) *float64 { return &f }
+
+// TestCanaryBroken: a version whose model fails on every request is rolled
+// back at its first step; no request on the stable share fails, and at
+// most 200 requests reach the broken version.
+func TestCanaryBroken(t *testing.T) {
+	dir := testModels(t)
+	stable := version(t, 1, filepath.Join(dir, "double"))
+	s, c := frontEnd(t, stable, nil)
+	l := startLoad("http://"+s.Addr()+"/v2/models/m/infer", 8, func(int) []byte { return oneRow([]string{"1", "2", "3", "4"}) })
+	st, _ := c.Spec(context.Background())
+	r := &rollout{fe: c, strategy: canary(Analysis{MaxErrorRate: bound(0.01), MinRequests: 20}), stable: stableOf(st),
+		cand: version(t, 2, filepath.Join(dir, "broken")), poll: 100 * time.Millisecond, progress: func(l string) { t.Log(l) }}
+	out, err := r.run(context.Background())
+	time.Sleep(300 * time.Millisecond)
+	counts := l.end()
+	t.Logf("outcome %+v; answers by version and status: %v", out, counts)
+	if err != nil || out.State != "rolled_back" || out.Serving != 1 || out.Step != "canary 5%" || !strings.Contains(out.Failed, "error rate 100% > 1%") {
+		t.Fatalf("outcome %+v, %v; want rolled back to version 1 at canary 5%% on the error rate", out, err)
+	}
+	broken := 0
+	for k, n := range counts {
+		switch {
+		case k == "1 200":
+		case strings.HasPrefix(k, "2 "):
+			broken += n
+		default:
+			t.Errorf("%d requests answered %q: a request on the stable share failed", n, k)
+		}
+	}
+	if broken == 0 || broken > 200 {
+		t.Errorf("%d requests reached the broken version, want 1 to 200", broken)
+	}
+	spec, _ := c.Spec(context.Background())
+	if len(spec.Versions) != 1 || spec.Versions[0].Version != 1 || spec.Versions[0].Weight != 100 {
+		t.Errorf("after the rollback the front end serves %+v", spec.Versions)
+	}
+}
+
+// TestCanarySlow: a version that answers 300 ms late is caught by max_p99.
+func TestCanarySlow(t *testing.T) {
+	dir := testModels(t)
+	stable := version(t, 1, filepath.Join(dir, "double"))
+	s, c := frontEnd(t, stable, nil)
+	l := startLoad("http://"+s.Addr()+"/v2/models/m/infer", 8, func(int) []byte { return oneRow([]string{"1", "2", "3", "4"}) })
+	st, _ := c.Spec(context.Background())
+	slow := version(t, 2, filepath.Join(dir, "triple"), python, filepath.Join(servingTestdata, "slow_worker.py"))
+	r := &rollout{fe: c, strategy: canary(Analysis{MaxErrorRate: bound(0.01), MaxP99: 150 * time.Millisecond, MinRequests: 20}), stable: stableOf(st),
+		cand: slow, poll: 100 * time.Millisecond, progress: func(l string) { t.Log(l) }}
+	out, err := r.run(context.Background())
+	counts := l.end()
+	t.Logf("outcome %+v; answers: %v", out, counts)
+	if err != nil || out.State != "rolled_back" || !strings.Contains(out.Failed, "p99") || !strings.Contains(out.Failed, "> 150ms") {
+		t.Fatalf("outcome %+v, %v; want rolled back on p99", out, err)
+	}
+	for k, n := range counts {
+		if k != "1 200" && k != "2 200" {
+			t.Errorf("%d requests answered %q", n, k)
+		}
+	}
+	if counts["2 200"] > 200 {
+		t.Errorf("%d requests reached the slow version, want at most 200", counts["2 200"])
+	}
+}
+
+// TestCanaryDrift: live inputs replayed from the training rows pass a
+// canary bounded by max_input_drift; the same rows made brighter roll it
+// back on drift.
+func TestCanaryDrift(t *testing.T) {
+	dir := testModels(t)
+	f, err := os.Open(digitsCSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	header, rows := recs[0][:64], recs[1:]
+	f, _ = os.Open(digitsCSV)
+	baseline, err := serving.BaselineFromCSV(f, header)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Live traffic from the training distribution: the rows in a random
+	// order (the file is ordered by writer and digit).
+	order := rand.New(rand.NewPCG(7, 7)).Perm(len(rows))
+	replay := func(i int) []byte { return oneRow(rows[order[i%len(rows)]][:64]) }
+	brighter := func(i int) []byte {
+		r := append([]string(nil), rows[order[i%len(rows)]][:64]...)
+		for j := range r {
+			var v float64
+			fmt.Sscan(r[j], &v)
+			r[j] = fmt.Sprint(min(16, v+3))
+		}
+		return oneRow(r)
+	}
+	for _, tc := range []struct {
+		name  string
+		body  func(int) []byte
+		state string
+	}{{"replayed training rows", replay, "complete"}, {"brighter rows", brighter, "rolled_back"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, c := frontEnd(t, version(t, 1, filepath.Join(dir, "digits")), baseline)
+			l := startLoad("http://"+s.Addr()+"/v2/models/m/infer", 8, tc.body)
+			st, _ := c.Spec(context.Background())
+			strategy := canary(Analysis{MaxInputDrift: bound(0.2), MinRequests: 20})
+			strategy.Steps = []int{50, 100}
+			r := &rollout{fe: c, strategy: strategy, stable: stableOf(st), baseline: baseline,
+				cand: version(t, 2, filepath.Join(dir, "digits")), poll: 100 * time.Millisecond, progress: func(l string) { t.Log(l) }}
+			out, err := r.run(context.Background())
+			counts := l.end()
+			t.Logf("outcome %+v; answers: %v", out, counts)
+			if err != nil || out.State != tc.state {
+				t.Fatalf("outcome %+v, %v; want %s", out, err, tc.state)
+			}
+			if tc.state == "rolled_back" && !strings.Contains(out.Failed, "input drift") {
+				t.Errorf("rolled back for %q, want input drift", out.Failed)
+			}
+		})
+	}
+}

@@ -1,0 +1,46 @@
+# A provider's diagnostics about a deployment point at its block.
+cluster "dev" {
+  pool "cpu" { slots = 1 }
+}
+training "t" {
+  pool    = cluster.dev.pool.cpu
+  code    = "./src"
+  command = ["python3", "train.py"]
+}
+model "m" {
+  from    = training.t
+  aliases = ["production"]
+}
+deployment "unknown" { # ERROR: Unknown strategy
+  model = model.m
+  alias = "production"
+  pool  = cluster.dev.pool.cpu
+  strategy "linear" {}
+}
+deployment "falling" { # ERROR: Invalid steps
+  model = model.m
+  alias = "production"
+  pool  = cluster.dev.pool.cpu
+  strategy "canary" {
+    steps = [50, 25]
+  }
+}
+deployment "rate" { # ERROR: Invalid error rate
+  model = model.m
+  alias = "production"
+  pool  = cluster.dev.pool.cpu
+  strategy "canary" {
+    analysis { max_error_rate = 5 }
+  }
+}
+deployment "two" { # ERROR: More than one strategy
+  model = model.m
+  alias = "production"
+  pool  = cluster.dev.pool.cpu
+  strategy "canary" {}
+  strategy "shadow" {}
+}
+deployment "nothing" { # ERROR: Nothing to serve
+  model = model.m
+  pool  = cluster.dev.pool.cpu
+}
