@@ -3,6 +3,7 @@ package command
 import (
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -101,7 +102,7 @@ func (c *DatasetsListCommand) Run(args []string) int {
 
 func num(v any) string {
 	if f, ok := v.(float64); ok {
-		return fmt.Sprintf("%g", f)
+		return schema.FormatNumber(big.NewFloat(f))
 	}
 	if v == nil {
 		return "-"

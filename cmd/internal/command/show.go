@@ -18,18 +18,36 @@ type ShowCommand struct{ Meta }
 func (c *ShowCommand) Synopsis() string { return "Show the state or a saved plan" }
 func (c *ShowCommand) Help() string {
 	return strings.TrimSpace(`
-Usage: mltf [global options] show [-json] [PLANFILE]
+Usage: mltf [global options] show [-json | -markdown] [PLANFILE]
 
   Without PLANFILE, shows the current state; with it, the saved plan.
+
+Options:
+  -json       Print JSON (docs/json-format.md).
+  -markdown   Print the saved plan as a pull-request comment: a summary
+              line and a collapsible section per change with its reasons;
+              sensitive values hidden. Needs PLANFILE.
 `)
 }
 
 func (c *ShowCommand) Run(args []string) int {
-	var asJSON bool
+	var asJSON, markdown bool
 	fs := c.flagSet("show")
 	fs.BoolVar(&asJSON, "json", false, "JSON output")
+	fs.BoolVar(&markdown, "markdown", false, "Markdown output")
 	args, ok := c.parseArgs(fs, args)
 	if !ok {
+		return cli.RunResultHelp
+	}
+	switch {
+	case len(args) > 1:
+		c.errorf("mltf show takes at most one plan file, got %d arguments", len(args))
+		return cli.RunResultHelp
+	case asJSON && markdown:
+		c.errorf("-json and -markdown exclude each other")
+		return cli.RunResultHelp
+	case markdown && len(args) == 0:
+		c.errorf("-markdown renders a saved plan: mltf plan -out=PLAN, then mltf show -markdown PLAN")
 		return cli.RunResultHelp
 	}
 	if len(args) == 1 {
@@ -43,9 +61,12 @@ func (c *ShowCommand) Run(args []string) int {
 			c.diagView(nil).Show(diags)
 			return 1
 		}
-		if asJSON {
+		switch {
+		case asJSON:
 			views.PlanJSON(c.Stdout, cs, Version, nil)
-		} else {
+		case markdown:
+			views.PlanMarkdown(c.Stdout, cs)
+		default:
 			views.NewPlan(c.Stdout).Show(cs)
 		}
 		return 0

@@ -77,13 +77,28 @@ func (v *Plan) change(c *plan.Change) {
 	for _, r := range c.Reasons {
 		fmt.Fprintf(v.w, "  #   because %s\n", r)
 	}
-	r := &valueRenderer{sensitive: c.Sensitive, replace: c.RequiresReplace}
+	sym := string(c.Action)
+	fmt.Fprintf(v.w, "%s %s {\n", pad(sym), blockLabel(c))
+	lines, width := attributeLines(c)
+	for _, l := range lines {
+		fmt.Fprintf(v.w, "      %s %-*s = %s%s\n", l.sym, width, l.name, l.text, l.suffix())
+	}
+	fmt.Fprintln(v.w, "    }")
+}
+
+// blockLabel is `training "mlp"`, with the instance key when there is one.
+func blockLabel(c *plan.Change) string {
 	label := fmt.Sprintf("%s %q", c.Addr.Resource.Kind, c.Addr.Resource.Name)
 	if c.Addr.Key != "" {
 		label += " [" + string(c.Addr.Key) + "]"
 	}
-	sym := string(c.Action)
-	fmt.Fprintf(v.w, "%s %s {\n", pad(sym), label)
+	return label
+}
+
+// attributeLines are the lines of a change's attributes, sensitive values
+// hidden, and the width of the longest name.
+func attributeLines(c *plan.Change) ([]attrLine, int) {
+	r := &valueRenderer{sensitive: c.Sensitive, replace: c.RequiresReplace}
 	all := c.Action == plan.Create || c.Action == plan.Delete
 	lines := r.diffObject(nil, c.Before, c.After, all)
 	if c.Action == plan.Create {
@@ -100,14 +115,14 @@ func (v *Plan) change(c *plan.Change) {
 			width = len(l.name)
 		}
 	}
-	for _, l := range lines {
-		suffix := ""
-		if l.forces {
-			suffix = " # forces replacement"
-		}
-		fmt.Fprintf(v.w, "      %s %-*s = %s%s\n", l.sym, width, l.name, l.text, suffix)
+	return lines, width
+}
+
+func (l attrLine) suffix() string {
+	if l.forces {
+		return " # forces replacement"
 	}
-	fmt.Fprintln(v.w, "    }")
+	return ""
 }
 
 func pad(sym string) string {
