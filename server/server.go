@@ -36,13 +36,17 @@ type Options struct {
 	ArtifactsURL string
 	// Log receives the access log and errors; nil discards them.
 	Log *slog.Logger
+	// Pipelines runs pipelines for POST /api/v1/pipelines/runs; nil: the
+	// endpoint answers 501.
+	Pipelines PipelineRunner
 }
 
 // Server is mltf server's HTTP handler.
 type Server struct {
-	opts   Options
-	mux    *http.ServeMux
-	tokens tokenCache
+	opts      Options
+	mux       *http.ServeMux
+	tokens    tokenCache
+	pipelines pipelineRuns
 }
 
 // New returns a server for opts.

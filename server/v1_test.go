@@ -255,3 +255,11 @@ func selfSigned(t *testing.T) (certFile, keyFile string) {
 	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
 	return certFile, keyFile
 }
+
+func TestPipelinesWithoutRunner(t *testing.T) {
+	e := newEnv(t)
+	status, b := e.do("POST", "/api/v1/pipelines/runs", "writer", map[string]any{"pipeline_id": "features"})
+	if status != http.StatusNotImplemented {
+		t.Errorf("pipeline run on a server without a runner: %d %s", status, b)
+	}
+}

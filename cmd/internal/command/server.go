@@ -1,15 +1,20 @@
 package command
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -113,7 +118,7 @@ func (c *ServerCommand) Run(args []string) int {
 	log := slog.New(slog.NewJSONHandler(c.Stderr, nil))
 	srv := server.New(server.Options{
 		Tracking: ts, State: st, Workspace: workspace, WorkDir: c.WorkDir, RunsDir: s.RunsDir,
-		ArtifactsURL: absFileURL(artifactsURL, c.WorkDir), Log: log,
+		ArtifactsURL: absFileURL(artifactsURL, c.WorkDir), Log: log, Pipelines: c.pipelineRunner(workspace),
 	})
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
@@ -257,4 +262,78 @@ func nameSuffix(n string) string {
 		return ""
 	}
 	return ", " + n
+}
+
+// pipelineRunner applies a pipeline of the working directory's
+// configuration as mltf apply -target=pipeline.ID does: same engine,
+// same providers, same state lock (waited for up to 10 minutes), the
+// request's config as -var values. Runs are applied one at a time.
+func (c *ServerCommand) pipelineRunner(workspace string) server.PipelineRunner {
+	var mu sync.Mutex
+	return func(ctx context.Context, r server.PipelineRun) error {
+		if ws := c.workspace(); ws != workspace {
+			return fmt.Errorf("pipelines are applied in the selected workspace %s, and this server shows %s: start it without -workspace, or select %s", ws, workspace, workspace)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		out := &lineWriter{emit: r.Output}
+		defer out.Flush()
+		m := c.Meta
+		m.Stdin, m.Stdout, m.Stderr = strings.NewReader(""), out, out
+		args := []string{"-auto-approve", "-lock-timeout=10m", "-target=pipeline." + r.PipelineID}
+		for _, k := range slices.Sorted(maps.Keys(r.Variables)) {
+			v, err := varText(r.Variables[k])
+			if err != nil {
+				return fmt.Errorf("config.%s: %w", k, err)
+			}
+			args = append(args, "-var", k+"="+v)
+		}
+		if code := (&ApplyCommand{Meta: m}).Run(args); code != 0 {
+			return fmt.Errorf("mltf apply -target=pipeline.%s exited with %d; its output says why", r.PipelineID, code)
+		}
+		return nil
+	}
+}
+
+// varText is a -var value: a string as it is, anything else as JSON,
+// which HCL reads as the same number, bool, list or object.
+func varText(v any) (string, error) {
+	if s, ok := v.(string); ok {
+		return s, nil
+	}
+	b, err := json.Marshal(v)
+	return string(b), err
+}
+
+// lineWriter hands what is written to it on line by line.
+type lineWriter struct {
+	mu   sync.Mutex
+	buf  []byte
+	emit func(string)
+}
+
+func (w *lineWriter) Write(b []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf = append(w.buf, b...)
+	for {
+		i := bytes.IndexByte(w.buf, '\n')
+		if i < 0 {
+			return len(b), nil
+		}
+		if w.emit != nil {
+			w.emit(string(w.buf[:i]))
+		}
+		w.buf = w.buf[i+1:]
+	}
+}
+
+// Flush hands on a last line without its newline.
+func (w *lineWriter) Flush() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.buf) > 0 && w.emit != nil {
+		w.emit(string(w.buf))
+	}
+	w.buf = nil
 }

@@ -1,0 +1,126 @@
+package main_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mltf/mltf/internal/e2e"
+)
+
+const serverPipelineConfig = `
+variable "window" {
+  type    = number
+  default = 7
+}
+cluster "dev" {
+  pool "cpu" { slots = 1 }
+}
+pipeline "features" {
+  pool = cluster.dev.pool.cpu
+  step "make" {
+    code    = "./steps/make"
+    command = ["sh", "make.sh"]
+    params  = { window = var.window }
+    outputs = ["out.json"]
+  }
+}
+`
+
+// TestServerPipelineRun runs mltf server as a user would: a token from
+// mltf server token create, a pipeline applied through POST
+// /api/v1/pipelines/runs with a variable from its config, then SIGTERM.
+func TestServerPipelineRun(t *testing.T) {
+	dir := workdir(t, map[string]string{"main.mltf.hcl": serverPipelineConfig})
+	os.MkdirAll(filepath.Join(dir, "steps", "make"), 0o755)
+	os.WriteFile(filepath.Join(dir, "steps", "make", "make.sh"), []byte("echo \"$MLTF_PARAMS\" > \"$MLTF_OUTPUT_DIR/out.json\"\n"), 0o644)
+	e2e.Must(t, dir, 0, "init")
+	token := strings.TrimSpace(e2e.Must(t, dir, 0, "server", "token", "create", "-role", "writer", "-name", "ci").Stdout)
+	reader := strings.TrimSpace(e2e.Must(t, dir, 0, "server", "token", "create", "-role", "reader").Stdout)
+	if list := e2e.Must(t, dir, 0, "server", "token", "list").Stdout; !strings.Contains(list, "writer  ci") || strings.Contains(list, token) {
+		t.Errorf("token list:\n%s", list)
+	}
+
+	srv := exec.Command(e2e.Binary(t), "server", "-listen", "127.0.0.1:0")
+	srv.Dir = dir
+	stdout, _ := srv.StdoutPipe()
+	var stderr syncBuffer
+	srv.Stderr = &stderr
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Process.Kill()
+	sc := bufio.NewScanner(stdout)
+	if !sc.Scan() {
+		t.Fatalf("no output from mltf server; stderr:\n%s", stderr.String())
+	}
+	base := strings.TrimPrefix(sc.Text(), "mltf server listening on ")
+	go func() {
+		for sc.Scan() {
+		}
+	}()
+
+	call := func(method, path, tok string, body string) (int, map[string]any) {
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var m map[string]any
+		json.NewDecoder(resp.Body).Decode(&m)
+		return resp.StatusCode, m
+	}
+	if status, _ := call("POST", "/api/v1/pipelines/runs", reader, `{"pipeline_id":"features"}`); status != http.StatusForbidden {
+		t.Errorf("a reader started a pipeline: %d", status)
+	}
+	status, run := call("POST", "/api/v1/pipelines/runs", token, `{"pipeline_id":"features","config":{"window":14}}`)
+	if status != http.StatusAccepted {
+		t.Fatalf("POST /api/v1/pipelines/runs: %d %v", status, run)
+	}
+	id, _ := run["id"].(string)
+	deadline := time.Now().Add(2 * time.Minute)
+	for run["status"] == "running" && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+		_, run = call("GET", "/api/v1/pipelines/runs/"+id, reader, "")
+	}
+	out, _ := json.Marshal(run["output"])
+	if run["status"] != "succeeded" || !strings.Contains(string(out), "Apply complete!") || run["who"] != "ci via mltf server" {
+		t.Fatalf("the pipeline run: %v", run)
+	}
+	if !strings.Contains(string(out), "window = 14") {
+		t.Errorf("the pipeline did not get window = 14 from the config:\n%s", out)
+	}
+	if st := e2e.Must(t, dir, 0, "state", "list").Stdout; !strings.Contains(st, "pipeline.features") {
+		t.Errorf("state list after the API's pipeline run:\n%s", st)
+	}
+
+	// Graceful shutdown on SIGTERM, exit 0, and the access log in JSON.
+	srv.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- srv.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("mltf server after SIGTERM: %v\n%s", err, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("mltf server did not stop after SIGTERM")
+	}
+	first, _, _ := strings.Cut(stderr.String(), "\n")
+	var line map[string]any
+	if err := json.Unmarshal([]byte(first), &line); err != nil || line["msg"] == nil {
+		t.Errorf("the access log is not JSON lines: %q", first)
+	}
+	if !strings.Contains(stderr.String(), `"path":"/api/v1/pipelines/runs"`) || strings.Contains(stderr.String(), token) {
+		t.Errorf("access log:\n%s", stderr.String())
+	}
+}
