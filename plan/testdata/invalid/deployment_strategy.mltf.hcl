@@ -1,4 +1,5 @@
-# A provider's diagnostics about a deployment point at its block.
+# A provider's diagnostics about a deployment point at the attribute or
+# block they are about, else at the deployment.
 cluster "dev" {
   pool "cpu" { slots = 1 }
 }
@@ -11,26 +12,26 @@ model "m" {
   from    = training.t
   aliases = ["production"]
 }
-deployment "unknown" { # ERROR: Unknown strategy
+deployment "unknown" {
   model = model.m
   alias = "production"
   pool  = cluster.dev.pool.cpu
-  strategy "linear" {}
+  strategy "linear" {} # ERROR: Unknown strategy
 }
-deployment "falling" { # ERROR: Invalid steps
+deployment "falling" {
   model = model.m
   alias = "production"
   pool  = cluster.dev.pool.cpu
   strategy "canary" {
-    steps = [50, 25]
+    steps = [50, 25] # ERROR: Invalid steps
   }
 }
-deployment "rate" { # ERROR: Invalid error rate
+deployment "rate" {
   model = model.m
   alias = "production"
   pool  = cluster.dev.pool.cpu
   strategy "canary" {
-    analysis { max_error_rate = 5 }
+    analysis { max_error_rate = 5 } # ERROR: Invalid error rate
   }
 }
 deployment "two" { # ERROR: More than one strategy
