@@ -197,6 +197,12 @@ func TestPipelineFailedStep(t *testing.T) {
 	if strings.Join(got, " ") != "a b d" {
 		t.Fatalf("ran %v; want a b d (c reads b)", got)
 	}
+	show := e2e.Must(t, dir, 0, "pipelines", "show", "etl").Stdout
+	for _, want := range []string{"step b failed: ", "b cannot go on: bad row 7", "step c skipped: not run: step b did not finish", "failed: 2 ran, 0 cached, 1 failed"} {
+		if !strings.Contains(show, want) && !strings.Contains(e2e.Must(t, dir, 0, "pipelines", "list").Stdout, want) {
+			t.Errorf("pipelines show and list lack %q:\n%s", want, show)
+		}
+	}
 	os.Remove(runs + ".fail-b")
 	plan := e2e.Must(t, dir, 2, "plan", "-detailed-exitcode").Stdout
 	if !strings.Contains(plan, "because step b: run ") || !strings.Contains(plan, " failed; runs again") ||

@@ -43,7 +43,7 @@ func (k *kind) apply(ctx context.Context, ch *sdk.Change) (cty.Value, providers.
 	_, base, _ := artifactstore.URL(s.ArtifactsURL, s.WorkDir, false)
 	w := &walk{k: k, c: c, ch: ch, store: store, res: newResolver(s.WorkDir, base), base: base, prior: prior,
 		scheduled: os.Getenv(ScheduledTimeEnv),
-		priv:      Private{Steps: map[string]*Record{}, Code: map[string]training.Manifest{}, Applies: prior.Applies}}
+		priv:      Private{Steps: map[string]*Record{}, Order: c.Order, Code: map[string]training.Manifest{}, Applies: prior.Applies}}
 	started := time.Now().UTC()
 	diags := w.run(ctx)
 	a := Apply{Started: started, Finished: time.Now().UTC(), ScheduledTime: w.scheduled, Status: "finished"}

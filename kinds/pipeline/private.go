@@ -21,6 +21,8 @@ const (
 // Private is what state keeps of a pipeline beside its value.
 type Private struct {
 	Steps map[string]*Record `json:"steps"`
+	// Order lists the steps so that each follows those it reads from.
+	Order []string `json:"order,omitempty"`
 	// Code are the manifests of the steps' code directories by their sum,
 	// to say which files changed.
 	Code map[string]training.Manifest `json:"code,omitempty"`

@@ -39,33 +39,18 @@ type sweepInstance struct {
 
 // sweeps reads the sweeps of the current state, by address.
 func (m *Meta) sweeps() ([]sweepInstance, bool) {
-	st, ok := m.currentState()
+	all, ok := m.instancesOf("sweep")
 	if !ok {
 		return nil, false
 	}
-	var out []sweepInstance
-	for _, addr := range st.Addresses() {
-		r := st.Resources[addr]
-		if r.Kind != "sweep" {
-			continue
+	out := make([]sweepInstance, 0, len(all))
+	for _, in := range all {
+		p, err := sweep.DecodePrivate(in.private)
+		if err != nil {
+			m.errorf("%s: %s", in.addr, err)
+			return nil, false
 		}
-		keys := make([]string, 0, len(r.Instances))
-		for k := range r.Instances {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			p, err := sweep.DecodePrivate(r.Instances[k].Private)
-			a := addr
-			if k != "" {
-				a += "[" + k + "]"
-			}
-			if err != nil {
-				m.errorf("%s: %s", a, err)
-				return nil, false
-			}
-			out = append(out, sweepInstance{addr: a, priv: p})
-		}
+		out = append(out, sweepInstance{addr: in.addr, priv: p})
 	}
 	return out, true
 }
