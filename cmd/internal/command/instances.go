@@ -39,4 +39,3 @@ func (m *Meta) instancesOf(kind string) ([]stateInstance, bool) {
 	}
 	return out, true
 }
-
