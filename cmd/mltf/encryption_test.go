@@ -122,3 +122,52 @@ func TestEncryptedStateAndPlan(t *testing.T) {
 		return nil
 	})
 }
+
+// TestEncryptionFromEnvironment encrypts the state of a configuration
+// without an encryption block through MLTF_ENCRYPTION, in HCL, and reads
+// it back with the same block in JSON.
+func TestEncryptionFromEnvironment(t *testing.T) {
+	const passphrase = "a passphrase from the environment"
+	dir := workdir(t, map[string]string{"main.mltf.hcl": `
+variable "token" {
+  default   = "tok-77aa-very-secret"
+  sensitive = true
+}
+experiment "e" {}
+output "token" {
+  value     = var.token
+  sensitive = true
+}
+`})
+	hclEnv := []string{`MLTF_ENCRYPTION=
+key_provider "pbkdf2" "env" {
+  passphrase = "` + passphrase + `"
+  iterations = 200000
+}
+method "aes_gcm" "env" { keys = key_provider.pbkdf2.env }
+state {
+  method   = method.aes_gcm.env
+  enforced = true
+}`}
+	jsonEnv := []string{`MLTF_ENCRYPTION={
+  "key_provider": {"pbkdf2": {"env": {"passphrase": "` + passphrase + `", "iterations": 200000}}},
+  "method": {"aes_gcm": {"env": {"keys": "key_provider.pbkdf2.env"}}},
+  "state": {"method": "method.aes_gcm.env", "enforced": true}
+}`}
+	e2e.RunEnv(t, dir, hclEnv, 0, "init")
+	e2e.RunEnv(t, dir, hclEnv, 0, "apply", "-auto-approve")
+	if n := grepTree(t, filepath.Join(dir, ".mltf", "state"), "tok-77aa-very-secret", passphrase); n < 2 {
+		t.Errorf("the state store holds %d files; want a state and its history", n)
+	}
+	if out := e2e.RunEnv(t, dir, jsonEnv, 0, "output", "-raw", "token"); out.Stdout != "tok-77aa-very-secret" {
+		t.Errorf("output -raw token with the block in JSON = %q", out.Stdout)
+	}
+	plain := e2e.RunEnv(t, dir, nil, 1, "state", "list")
+	if !strings.Contains(plain.Stderr, "encrypt") {
+		t.Errorf("state list without MLTF_ENCRYPTION:\n%s", plain.Stderr)
+	}
+	bad := e2e.RunEnv(t, dir, []string{"MLTF_ENCRYPTION=state {"}, 1, "state", "list")
+	if !strings.Contains(bad.Stderr, "MLTF_ENCRYPTION:1") {
+		t.Errorf("state list with a malformed MLTF_ENCRYPTION:\n%s", bad.Stderr)
+	}
+}

@@ -2,6 +2,7 @@ package encryption
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
@@ -100,57 +101,83 @@ var (
 // values may use vars, the values of the configuration's variables
 // (var.NAME); keys and method refer to blocks of the same encryption block.
 func Decode(body hcl.Body, rng hcl.Range, vars map[string]cty.Value) (*Config, hcl.Diagnostics) {
+	return DecodeLayers([]hcl.Body{body}, rng, vars)
+}
+
+// DecodeLayers decodes encryption block bodies that make one block, as
+// OpenTofu merges TF_ENCRYPTION into the configuration's encryption
+// block: a key_provider or method of a later body replaces the one of an
+// earlier body with the same type and name, and its state or plan block
+// replaces the earlier one; references may cross bodies. Within one body a
+// block defined twice is an error.
+func DecodeLayers(bodies []hcl.Body, rng hcl.Range, vars map[string]cty.Value) (*Config, hcl.Diagnostics) {
 	cfg := &Config{KeyProviders: map[string]*KeyProviderConfig{}, Methods: map[string]*MethodConfig{}, DeclRange: rng}
 	ctx := &hcl.EvalContext{Variables: map[string]cty.Value{"var": cty.ObjectVal(vars)}}
 	if vars == nil {
 		ctx.Variables["var"] = cty.EmptyObjectVal
 	}
-	content, diags := body.Content(blockSchema)
-	for _, b := range content.Blocks {
-		switch b.Type {
-		case "key_provider":
-			kp, ds := decodeKeyProvider(b, ctx)
-			diags = append(diags, ds...)
-			if kp == nil {
-				continue
-			}
-			key := kp.Type + "." + kp.Name
-			if prev, ok := cfg.KeyProviders[key]; ok {
-				diags = append(diags, duplicate(kp.Addr(), prev.DeclRange, b.DefRange))
-				continue
-			}
-			cfg.KeyProviders[key] = kp
-		case "method":
-			m, ds := decodeMethod(b)
-			diags = append(diags, ds...)
-			if m == nil {
-				continue
-			}
-			key := m.Type + "." + m.Name
-			if prev, ok := cfg.Methods[key]; ok {
-				diags = append(diags, duplicate(m.Addr(), prev.DeclRange, b.DefRange))
-				continue
-			}
-			cfg.Methods[key] = m
-		case targetState, targetPlan:
-			t, ds := decodeTarget(b, ctx)
-			diags = append(diags, ds...)
-			prev := &cfg.State
-			if b.Type == targetPlan {
-				prev = &cfg.Plan
-			}
-			if *prev != nil {
-				diags = append(diags, duplicate(b.Type+" block", (*prev).DeclRange, b.DefRange))
-				continue
-			}
-			*prev = t
-		}
+	// Later bodies first: a block they define is not decoded from an
+	// earlier body at all (its values may be what the later body
+	// replaces).
+	var diags hcl.Diagnostics
+	defined := map[string]definedAt{}
+	for i := len(bodies) - 1; i >= 0; i-- {
+		diags = append(diags, cfg.decodeLayer(bodies[i], ctx, i, defined)...)
 	}
 	if diags.HasErrors() {
 		return cfg, diags
 	}
 	diags = append(diags, cfg.check()...)
 	return cfg, diags
+}
+
+// definedAt is where a block of an encryption block was defined.
+type definedAt struct {
+	layer int
+	rng   hcl.Range
+}
+
+// decodeLayer decodes the blocks of body number i that no later body
+// defines into cfg (see DecodeLayers).
+func (cfg *Config) decodeLayer(body hcl.Body, ctx *hcl.EvalContext, i int, defined map[string]definedAt) hcl.Diagnostics {
+	content, diags := body.Content(blockSchema)
+	for _, b := range content.Blocks {
+		id := strings.Join(append([]string{b.Type}, b.Labels...), ".")
+		if prev, ok := defined[id]; ok {
+			if prev.layer == i {
+				name := id
+				if b.Type == targetState || b.Type == targetPlan {
+					name = b.Type + " block"
+				}
+				diags = append(diags, duplicate(name, prev.rng, b.DefRange))
+			}
+			continue
+		}
+		defined[id] = definedAt{i, b.DefRange}
+		switch b.Type {
+		case "key_provider":
+			kp, ds := decodeKeyProvider(b, ctx)
+			diags = append(diags, ds...)
+			if kp != nil {
+				cfg.KeyProviders[kp.Type+"."+kp.Name] = kp
+			}
+		case "method":
+			m, ds := decodeMethod(b)
+			diags = append(diags, ds...)
+			if m != nil {
+				cfg.Methods[m.Type+"."+m.Name] = m
+			}
+		case targetState:
+			t, ds := decodeTarget(b, ctx)
+			diags = append(diags, ds...)
+			cfg.State = t
+		case targetPlan:
+			t, ds := decodeTarget(b, ctx)
+			diags = append(diags, ds...)
+			cfg.Plan = t
+		}
+	}
+	return diags
 }
 
 func decodeKeyProvider(b *hcl.Block, ctx *hcl.EvalContext) (*KeyProviderConfig, hcl.Diagnostics) {

@@ -218,3 +218,53 @@ state { method = method.aes_gcm.main }`
 		})
 	}
 }
+
+// TestDecodeLayers merges a second body into the first, as MLTF_ENCRYPTION
+// is merged into the configuration's block: its blocks replace those of the
+// same type and name (the replaced ones are not even evaluated, so the
+// passphrase the configuration reads from a variable without a value does
+// not matter), references cross bodies, and a block defined twice in one
+// body is still an error.
+func TestDecodeLayers(t *testing.T) {
+	parse := func(src, name string) hcl.Body {
+		f, diags := hclparse.NewParser().ParseHCL([]byte(src), name)
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		return f.Body
+	}
+	code := parse(pbkdf2Main+`state { method = method.aes_gcm.main }`, "main.mltf.hcl")
+	env := parse(`
+key_provider "pbkdf2" "main" {
+  passphrase = "a passphrase from the environment"
+  iterations = 200000
+}
+plan { method = method.aes_gcm.main }
+`, "MLTF_ENCRYPTION")
+	cfg, diags := encryption.DecodeLayers([]hcl.Body{code, env}, hcl.Range{}, nil)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	if got := cfg.KeyProviders["pbkdf2.main"]; got.Passphrase != "a passphrase from the environment" || got.DeclRange.Filename != "MLTF_ENCRYPTION" {
+		t.Errorf("key provider = %q from %s; want the environment's", got.Passphrase, got.DeclRange.Filename)
+	}
+	if cfg.State == nil || cfg.Plan == nil || cfg.Methods["aes_gcm.main"] == nil {
+		t.Errorf("state %v, plan %v, method %v: want the configuration's state block and method, the environment's plan block", cfg.State, cfg.Plan, cfg.Methods)
+	}
+	sealed, err := cfg.Target("plan").Encrypt(ctx, []byte("plan"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := cfg.Target("state").Decrypt(ctx, sealed); err == nil || !strings.Contains(err.Error(), "not a state") {
+		t.Errorf("a plan read as state: %v", err)
+	}
+
+	twice := parse(`
+state { method = method.aes_gcm.main }
+state { method = method.aes_gcm.main }
+`, "MLTF_ENCRYPTION")
+	_, diags = encryption.DecodeLayers([]hcl.Body{code, twice}, hcl.Range{}, nil)
+	if !diags.HasErrors() || !strings.Contains(diags.Error(), "Duplicate state block") {
+		t.Errorf("a state block twice in one body: %v", diags)
+	}
+}

@@ -4,24 +4,51 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
 
 	"github.com/mltf/mltf/lang"
 	"github.com/mltf/mltf/state/encryption"
 )
 
-// encryption decodes the configuration's encryption block (nil when it has
-// none). Its variables come from their defaults, mltf.mltfvars files and
-// MLTF_VAR_NAME, not -var: commands that read state take no -var.
+// EncryptionEnv holds an encryption block's content, in HCL or JSON, that
+// is merged into the configuration's encryption block (or stands for it),
+// its blocks replacing those of the same type and name, as OpenTofu's
+// TF_ENCRYPTION.
+const EncryptionEnv = "MLTF_ENCRYPTION"
+
+// encryption decodes the configuration's encryption block merged with
+// MLTF_ENCRYPTION (nil when there is neither). Its variables come from
+// their defaults, mltf.mltfvars files and MLTF_VAR_NAME, not -var:
+// commands that read state take no -var.
 func (m *Meta) encryption(cfg *lang.Config) (*encryption.Config, hcl.Diagnostics) {
-	if cfg == nil || cfg.Settings == nil || cfg.Settings.Encryption == nil {
-		return nil, nil
+	var bodies []hcl.Body
+	var rng hcl.Range
+	if cfg != nil && cfg.Settings != nil && cfg.Settings.Encryption != nil {
+		bodies, rng = append(bodies, cfg.Settings.Encryption.Body), cfg.Settings.Encryption.DeclRange
 	}
-	blk := cfg.Settings.Encryption
-	raws, diags := lang.InputSources(m.WorkDir, m.Environ, nil)
+	env, diags := m.encryptionEnv()
+	if env != nil {
+		if bodies == nil {
+			rng = hcl.Range{Filename: EncryptionEnv, Start: hcl.InitialPos, End: hcl.InitialPos}
+		}
+		bodies = append(bodies, env)
+	}
+	if diags.HasErrors() || bodies == nil {
+		return nil, diags
+	}
+	if cfg == nil {
+		cfg = &lang.Config{}
+	}
+	raws, ds := lang.InputSources(m.WorkDir, m.Environ, nil)
+	diags = append(diags, ds...)
 	vals, ds := lang.VariableValues(cfg, raws)
-	refs := encryption.Variables(blk.Body)
+	var refs []hcl.Traversal
+	for _, b := range bodies {
+		refs = append(refs, encryption.Variables(b)...)
+	}
 	for _, d := range ds {
 		// Only the problems of the variables the block uses are its own.
 		for _, ref := range refs {
@@ -41,8 +68,33 @@ func (m *Meta) encryption(cfg *lang.Config) (*encryption.Config, hcl.Diagnostics
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	enc, ds := encryption.Decode(blk.Body, blk.DeclRange, vals)
+	enc, ds := encryption.DecodeLayers(bodies, rng, vals)
 	return enc, append(diags, ds...)
+}
+
+// encryptionEnv parses MLTF_ENCRYPTION: nil when it is unset or empty.
+func (m *Meta) encryptionEnv() (hcl.Body, hcl.Diagnostics) {
+	var src string
+	for _, kv := range m.Environ {
+		if v, ok := strings.CutPrefix(kv, EncryptionEnv+"="); ok {
+			src = v
+		}
+	}
+	if strings.TrimSpace(src) == "" {
+		return nil, nil
+	}
+	p := hclparse.NewParser()
+	var f *hcl.File
+	var diags hcl.Diagnostics
+	if strings.HasPrefix(strings.TrimSpace(src), "{") {
+		f, diags = p.ParseJSON([]byte(src), EncryptionEnv)
+	} else {
+		f, diags = p.ParseHCL([]byte(src), EncryptionEnv)
+	}
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	return f.Body, diags
 }
 
 // planEncryption returns what encrypts saved plans: the plan target of the
