@@ -172,7 +172,13 @@ func (f RunFilter) query() (string, []any, error) {
 			dir = "DESC"
 		}
 		// Runs without the metric (or with NaN) last in both directions.
-		b.WriteString(`CASE WHEN ` + orderCol + ` IS NULL THEN 1 ELSE 0 END, ` + orderCol + ` ` + dir + `, `)
+		// When the order is on the condition's own metric no such run
+		// matches, and the order walks the metric index: a search with a
+		// limit reads that many runs, not every match.
+		if orderCol != "f.value" {
+			b.WriteString(`CASE WHEN ` + orderCol + ` IS NULL THEN 1 ELSE 0 END, `)
+		}
+		b.WriteString(orderCol + ` ` + dir + `, `)
 	}
 	b.WriteString(`r.started_ms DESC, r.id`)
 	if f.Limit > 0 {
