@@ -12,25 +12,34 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
+	"github.com/mltf/mltf/internal/pgtest"
 	"github.com/mltf/mltf/state"
 	"github.com/mltf/mltf/state/store"
 )
 
-const childEnv = "MLTF_STORE_TEST_CHILD_DIR"
+const childEnv = "MLTF_STORE_TEST_CHILD_URL"
 
 // TestLockHeldByAnotherProcess runs an apply in a child process (this test
-// binary again) that locks a file:// store, writes its state, journals 100
+// binary again) that locks a store, writes its state, journals 100
 // instances and is then killed with SIGKILL: this process sees the lock
 // naming the child, and every journaled instance, before and after the
-// kill.
+// kill, and then takes the lock over without force-unlock. On file:// the
+// holder is known dead by its host and PID; on PostgreSQL by its session,
+// which the server ends when the killed process's connection drops.
 func TestLockHeldByAnotherProcess(t *testing.T) {
-	if dir := os.Getenv(childEnv); dir != "" {
-		holdLockAndJournal(dir)
+	if url := os.Getenv(childEnv); url != "" {
+		holdLockAndJournal(url)
 		return
 	}
-	dir := t.TempDir()
+	t.Run("file", func(t *testing.T) { lockHeldByAnotherProcess(t, "file://"+t.TempDir()+"/state") })
+	t.Run("postgres", func(t *testing.T) { lockHeldByAnotherProcess(t, pgtest.ServerURL(t)+"&schema=s_"+uuid.NewString()[:8]) })
+}
+
+func lockHeldByAnotherProcess(t *testing.T, url string) {
 	cmd := exec.Command(os.Args[0], "-test.run=^TestLockHeldByAnotherProcess$", "-test.count=1")
-	cmd.Env = append(os.Environ(), childEnv+"="+dir)
+	cmd.Env = append(os.Environ(), childEnv+"="+url)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -66,7 +75,7 @@ func TestLockHeldByAnotherProcess(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	s, err := store.Open(ctx, "file://"+dir+"/state", "")
+	s, err := store.Open(ctx, url, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,8 +87,8 @@ func TestLockHeldByAnotherProcess(t *testing.T) {
 		if !errors.As(err, &locked) {
 			t.Fatalf("%s: Lock = %v, want a LockedError", when, err)
 		}
-		if locked.Info.Who != "child@test" || locked.Info.ID != id {
-			t.Errorf("%s: locked by %s with ID %s, want child@test with ID %s", when, locked.Info.Who, locked.Info.ID, id)
+		if locked.Info.Who != "child@test" || locked.Info.ID != id || locked.Stale {
+			t.Errorf("%s: locked by %s with ID %s (stale %v), want child@test with ID %s", when, locked.Info.Who, locked.Info.ID, locked.Stale, id)
 		}
 	}
 	checkState := func(when string) {
@@ -101,11 +110,17 @@ func TestLockHeldByAnotherProcess(t *testing.T) {
 	cmd.Wait()
 	checkState("after the child was killed")
 
-	// The holder died on this host: its lock is abandoned and taken over
-	// without force-unlock.
-	l, err := s.Lock(ctx, "default", "apply", 0)
+	// The holder is dead: its lock is abandoned and taken over without
+	// force-unlock, at once on file://, once the server has noticed the
+	// dropped connection on PostgreSQL.
+	var l *store.Lock
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if l, err = s.Lock(ctx, "default", "apply", 0); err == nil || time.Now().After(deadline) {
+			break
+		}
+	}
 	if err != nil {
-		t.Fatalf("Lock after the holder died: %v", err)
+		t.Fatalf("Lock after the holder was killed: %v", err)
 	}
 	defer l.Unlock(ctx)
 	st, err := s.Read(ctx, "default")
@@ -122,13 +137,13 @@ func TestLockHeldByAnotherProcess(t *testing.T) {
 
 // holdLockAndJournal is the child: it prints "locked <id>" once its
 // journal is durable, then waits to be killed.
-func holdLockAndJournal(dir string) {
+func holdLockAndJournal(url string) {
 	fail := func(err error) {
 		fmt.Printf("error %v\n", err)
 		os.Exit(1)
 	}
 	ctx := context.Background()
-	s, err := store.Open(ctx, "file://"+dir+"/state", "", store.WithWho("child@test"))
+	s, err := store.Open(ctx, url, "", store.WithWho("child@test"))
 	if err != nil {
 		fail(err)
 	}
