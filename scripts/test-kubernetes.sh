@@ -24,7 +24,10 @@ for f in "${crds[@]}"; do [ -f "$f" ] || { echo "test-kubernetes: missing CRD $f
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/mltf-testcluster.XXXXXX")
 trap '"$tc/stop.sh" "$dir"' EXIT
+# A real node (kubelet, containerd) besides the kwok ones, for the tests on
+# real pods; MLTF_TESTCLUSTER_REAL_NODE=0 leaves it out.
+export MLTF_TESTCLUSTER_REAL_NODE=${MLTF_TESTCLUSTER_REAL_NODE:-1}
 eval "$("$tc/start.sh" "$dir")"
 export MLTF_TEST_KUBERNETES=1 MLTF_TEST_CRDS="${crds[*]}"
 cd "$root"
-go test -count=1 -timeout 15m ./providers/kubernetes/... "$@"
+go test -count=1 -timeout 30m ./providers/kubernetes/... "$@"

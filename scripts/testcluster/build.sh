@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds (once) the binaries of the test control plane from the Go module
 # proxy and prints the directory that holds them:
-#   etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok.
+#   etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok;
+# with the argument `node`, those of the real node instead: kubelet and
+# CoreDNS (its cluster DNS).
 # The binaries are cached under $MLTF_TESTCLUSTER_CACHE (default
 # ~/.cache/mltf-testcluster), keyed by versions, so only the first run pays
 # for the build (a few minutes on two cores).
@@ -9,8 +11,15 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/versions.sh"
 
-bin=$TESTCLUSTER_BIN
-want=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+case ${1:-control-plane} in
+control-plane)
+	bin=$TESTCLUSTER_BIN
+	want=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok) ;;
+node)
+	bin=$TESTCLUSTER_NODE_BIN
+	want=(kubelet coredns) ;;
+*) echo "usage: build.sh [control-plane|node]" >&2; exit 2 ;;
+esac
 missing=()
 for b in "${want[@]}"; do [ -x "$bin/$b" ] || missing+=("$b"); done
 if [ ${#missing[@]} -eq 0 ]; then echo "$bin"; exit 0; fi
@@ -34,6 +43,9 @@ for b in "${missing[@]}"; do
 		# kwok has its own module graph (an older client-go); build it from
 		# its own module, like `go install sigs.k8s.io/kwok/cmd/kwok@version`.
 		GOBIN=$tmp go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION" ;;
+	coredns)
+		# Likewise from its own module, with its default plugins.
+		GOBIN=$tmp go install -trimpath -ldflags "-s -w" "github.com/coredns/coredns@$COREDNS_VERSION" ;;
 	*)
 		(cd "$here/build" && go build -trimpath -ldflags "$ldk" -o "$tmp/$b" "k8s.io/kubernetes/cmd/$b") ;;
 	esac

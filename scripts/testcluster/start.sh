@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Starts a throwaway Kubernetes control plane on loopback ports: etcd,
 # kube-apiserver, kube-controller-manager, kube-scheduler and kwok, which
-# plays the kubelet of fake GPU nodes. Everything lives in DIR (default: a
-# new temporary directory): certificates, etcd's data, logs, the
-# kubeconfig. It prints the lines to source:
+# plays the kubelet of fake GPU nodes (those annotated
+# kwok.x-k8s.io/node=fake). Everything lives in DIR (default: a new
+# temporary directory): certificates, etcd's data, logs, the kubeconfig. It prints the lines to source:
 #   export KUBECONFIG=DIR/kubeconfig MLTF_TESTCLUSTER_DIR=DIR
 # and stops it all with: scripts/testcluster/stop.sh DIR
 #
@@ -11,6 +11,8 @@
 #   MLTF_TESTCLUSTER_NODES  fake nodes to create (default 4), each with
 #   MLTF_TESTCLUSTER_GPUS   nvidia.com/gpu capacity (default 8)
 #   MLTF_TESTCLUSTER_LOGS   file every fake container "prints" (default DIR/pod.log)
+#   MLTF_TESTCLUSTER_REAL_NODE=1  also a real node: kubelet and containerd on
+#                           this machine (realnode.sh)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/versions.sh"
@@ -41,14 +43,14 @@ PY
 # Certificates: a CA, the API server's serving certificate, an admin
 # client (system:masters), the service account key pair, kwok's serving
 # certificate (the "kubelet" the API server asks for pod logs).
+ossl() { openssl "$@" >/dev/null 2>&1; }
+cert() { # name subject san
+	ossl req -newkey rsa:2048 -nodes -subj "$2" -keyout "$pki/$1.key" -out "$pki/$1.csr"
+	printf '%s\n' "subjectAltName=$3" "extendedKeyUsage=serverAuth,clientAuth" >"$pki/$1.ext"
+	ossl x509 -req -in "$pki/$1.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial -days 30 -extfile "$pki/$1.ext" -out "$pki/$1.crt"
+}
 if [ ! -f "$pki/ca.crt" ]; then
-	ossl() { openssl "$@" >/dev/null 2>&1; }
 	ossl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=mltf-testcluster-ca" -keyout "$pki/ca.key" -out "$pki/ca.crt"
-	cert() { # name subject san
-		ossl req -newkey rsa:2048 -nodes -subj "$2" -keyout "$pki/$1.key" -out "$pki/$1.csr"
-		printf '%s\n' "subjectAltName=$3" "extendedKeyUsage=serverAuth,clientAuth" >"$pki/$1.ext"
-		ossl x509 -req -in "$pki/$1.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial -days 30 -extfile "$pki/$1.ext" -out "$pki/$1.crt"
-	}
 	cert apiserver "/CN=kube-apiserver" "IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc"
 	cert admin "/O=system:masters/CN=admin" "DNS:admin"
 	cert kwok "/CN=kwok" "IP:127.0.0.1,DNS:localhost"
@@ -121,7 +123,7 @@ logs_file=${MLTF_TESTCLUSTER_LOGS:-$dir/pod.log}
 [ -f "$logs_file" ] || : >"$logs_file"
 sed "s#@LOGS_FILE@#$logs_file#" "$here/kwok.yaml" >"$dir/kwok.yaml"
 start kwok "$bin/kwok" --kubeconfig "$dir/kubeconfig" --config "$dir/kwok.yaml" \
-	--manage-all-nodes=true --node-ip 127.0.0.1 --node-port "$kwok_port" \
+	--manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake --node-ip 127.0.0.1 --node-port "$kwok_port" \
 	--server-address "127.0.0.1:$kwok_port" --tls-cert-file "$pki/kwok.crt" --tls-private-key-file "$pki/kwok.key"
 
 # Fake GPU nodes.
@@ -142,5 +144,10 @@ for _ in $(seq 1 300); do
 	api "$server/api/v1/namespaces/default/serviceaccounts/default" >/dev/null 2>&1 && break
 	sleep 0.1
 done
-log "control plane up in $(python3 -c "import time; print(round(time.time() - $t0, 1))")s: $server ($nodes fake nodes with $gpus GPUs each)"
+real=""
+if [ "${MLTF_TESTCLUSTER_REAL_NODE:-0}" = 1 ]; then
+	. "$here/realnode.sh"
+	real=", a real node $real_node"
+fi
+log "control plane up in $(python3 -c "import time; print(round(time.time() - $t0, 1))")s: $server ($nodes fake nodes with $gpus GPUs each$real)"
 echo "export KUBECONFIG=$dir/kubeconfig MLTF_TESTCLUSTER_DIR=$dir"

@@ -1,0 +1,14 @@
+// Module image builds the test cluster's container images (see main.go).
+// It is separate from the main module so that go-containerregistry never
+// enters mltf's own dependency graph.
+module github.com/mltf/mltf/scripts/testcluster/image
+
+go 1.26.0
+
+require github.com/google/go-containerregistry v0.22.1
+
+require (
+	github.com/klauspost/compress v1.19.2 // indirect
+	github.com/opencontainers/go-digest v1.0.0 // indirect
+	github.com/opencontainers/image-spec v1.1.1 // indirect
+)
