@@ -80,19 +80,24 @@ func toUnstructured(o runtime.Object) (*unstructured.Unstructured, error) {
 }
 
 // deleteRun deletes every object of a run: Jobs (with their pods, in the
-// foreground), the Service and the ConfigMap.
+// foreground), the Service and the ConfigMap. The Service and ConfigMap go
+// at once (background): in the foreground they would linger until the
+// garbage collector had removed their EndpointSlices and Secret.
 func deleteRun(ctx context.Context, conn *conn, namespace, runID string) error {
 	sel := runSelector(runID)
-	fg := metav1.DeletePropagationForeground
 	var errs []string
 	for _, g := range []gvr{gvrJob, gvrService, gvrConfigMap} {
+		prop := metav1.DeletePropagationBackground
+		if g == gvrJob {
+			prop = metav1.DeletePropagationForeground
+		}
 		list, err := conn.dyn.Resource(g).Namespace(namespace).List(ctx, metav1.ListOptions{LabelSelector: sel})
 		if err != nil {
 			errs = append(errs, explain(err))
 			continue
 		}
 		for _, item := range list.Items {
-			err := conn.dyn.Resource(g).Namespace(namespace).Delete(ctx, item.GetName(), metav1.DeleteOptions{PropagationPolicy: &fg})
+			err := conn.dyn.Resource(g).Namespace(namespace).Delete(ctx, item.GetName(), metav1.DeleteOptions{PropagationPolicy: &prop})
 			if err != nil && !apierrors.IsNotFound(err) {
 				errs = append(errs, explain(err))
 			}

@@ -415,8 +415,10 @@ func TestLiveReattachAfterKilledApply(t *testing.T) {
 
 // TestLiveOptionalCRDs installs Kueue's and Karpenter's CRDs (from their Go
 // modules; scripts/test-kubernetes.sh sets MLTF_TEST_CRDS) and checks that
-// the cluster kind manages their objects. It runs last: CRDs are
-// cluster-wide.
+// the cluster kind manages their objects. It runs last (go test takes the
+// files in name order, and live_test.go sorts after the other live tests):
+// CRDs are cluster-wide, and with Kueue's every later cluster queues its
+// Jobs, which no Kueue controller admits here.
 func TestLiveOptionalCRDs(t *testing.T) {
 	h := newHarness(t, "mltf-it-crds")
 	files := strings.Fields(os.Getenv("MLTF_TEST_CRDS"))

@@ -23,7 +23,7 @@
 #
 # Uses from start.sh: dir, pki, server, bin, start, fail, log, api.
 # One real node per machine at a time (the bridge and the DNS address are
-# fixed).
+# fixed): a second waits for the first to stop.
 
 node_bin=$("$here/build.sh" node)
 images=$("$here/images.sh")
@@ -41,7 +41,20 @@ s = [socket.socket() for _ in range(2)]
 for x in s: x.bind(("127.0.0.1", 0))
 print(" ".join(str(x.getsockname()[1]) for x in s))')
 
-# The bridge, before CoreDNS binds its address.
+# One real node per machine: wait for another test cluster's to go. The
+# lock is held by a sleeping process stop.sh ends last.
+lock=$TESTCLUSTER_CACHE/realnode.lock
+flock -o -w 1800 "$lock" sh -c 'echo $$ >"$1"; exec sleep 86400' sh "$n/lock.pid" </dev/null >/dev/null 2>&1 &
+for i in $(seq 1 18000); do
+	[ -s "$n/lock.pid" ] && break
+	[ "$i" = 20 ] && log "waiting for the real node of another test cluster to stop ($lock)"
+	kill -0 $! 2>/dev/null || break
+	sleep 0.1
+done
+[ -s "$n/lock.pid" ] || fail "another test cluster's real node held $lock for 30 minutes"
+echo "$(cat "$n/lock.pid") realnode-lock" >>"$dir/pids"
+
+# The bridge (a crashed run's is removed), before CoreDNS binds its address.
 ip link del "$bridge" 2>/dev/null || true
 ip link add "$bridge" type bridge && ip addr add "$gateway/24" dev "$bridge" && ip link set "$bridge" up ||
 	fail "cannot create the bridge $bridge"

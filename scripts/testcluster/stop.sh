@@ -33,15 +33,18 @@ for ns in json.load(sys.stdin).get("Spec", {}).get("linux", {}).get("namespaces"
 		[ -n "$tasks" ] && echo "testcluster: killed $(echo $tasks | wc -w) containers of the real node" >&2
 	fi
 fi
-tac "$dir/pids" | while read -r pid name; do
+# The real node's lock goes last, after its bridge.
+lock=$(awk '$2 == "realnode-lock" {print $1}' "$dir/pids")
+grep -v ' realnode-lock$' "$dir/pids" | tac | while read -r pid name; do
 	kill "$pid" 2>/dev/null && echo "testcluster: stopped $name ($pid)" >&2
 done
 sleep 1
-tac "$dir/pids" | while read -r pid _; do kill -9 "$pid" 2>/dev/null; done
-: >"$dir/pids"
+grep -v ' realnode-lock$' "$dir/pids" | tac | while read -r pid _; do kill -9 "$pid" 2>/dev/null; done
 if [ -d "$n" ]; then
 	awk -v d="$dir/" 'index($2, d) == 1 {print $2}' /proc/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
 	for ns in $netns; do umount "$ns" 2>/dev/null; rm -f "$ns"; done
 	[ -f "$n/bridge" ] && ip link del "$(cat "$n/bridge")" 2>/dev/null
 fi
+[ -n "$lock" ] && kill "$lock" 2>/dev/null
+: >"$dir/pids"
 [ "${MLTF_TESTCLUSTER_KEEP:-0}" = 1 ] || rm -rf "$dir"
