@@ -206,6 +206,14 @@ func (m *Meta) settings(cfg *lang.Config, workspace string) providers.Settings {
 			s.ArtifactsURL = cfg.Settings.ArtifactsURL
 		}
 	}
+	// As MLTF_STATE_URL for the state: a CI job points one configuration
+	// at the team's stores without editing it.
+	if env := os.Getenv("MLTF_TRACKING_URL"); env != "" {
+		s.TrackingURL = env
+	}
+	if env := os.Getenv("MLTF_ARTIFACTS_URL"); env != "" {
+		s.ArtifactsURL = env
+	}
 	return s
 }
 
