@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -57,6 +58,7 @@ var ctx = context.Background()
 // site is a server with the runs, models and datasets a team would have.
 type site struct {
 	url, token string
+	writer     string
 	ts         *tracking.Store
 	exp        tracking.Experiment
 	live       tracking.Run
@@ -77,6 +79,10 @@ func newSite(t *testing.T) *site {
 	t.Cleanup(func() { st.Close() })
 	s := &site{ts: ts}
 	s.token, _, err = server.CreateToken(ctx, ts, api.Reader, "dashboards")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.writer, _, err = server.CreateToken(ctx, ts, api.Writer, "ci-bot")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,10 +155,22 @@ func newSite(t *testing.T) *site {
 		t.Fatal(err)
 	}
 	s2.SetInstance("dataset.digits", "dataset", "digits", "data", "", &state.Instance{Status: state.Ready, Attributes: ds, Private: priv})
+	pipeline := fmt.Sprintf(`{"experiment":null,"parallel":null,"outputs":{"clean.clean.csv":"file:///srv/team/.mltf/artifacts/cas/sha256/8c53/clean.csv"},
+		"steps":{"clean":{"key":"aa739ba380f98aa66256e434c61a03ce","outputs":{"clean.csv":"8c53b470"},"run_id":%q},
+		"features":{"key":"b1c2d3e4f5a6b7c8d9e0","outputs":{"features.csv":"9d64c581"},"run_id":%q}}}`, "run1"+strings.Repeat("0", 28), "run2"+strings.Repeat("0", 28))
+	s2.SetInstance("pipeline.features", "pipeline", "features", "local", "", &state.Instance{Status: state.Ready, Attributes: json.RawMessage(pipeline)})
 	if err := st.Write(ctx, "default", s2); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(server.New(server.Options{Tracking: ts, State: st, Workspace: "default", WorkDir: dir, RunsDir: filepath.Join(dir, "runs")}))
+	// The pipeline runner is the command's (mltf apply); here a neighbour
+	// that prints what an apply prints.
+	runner := func(ctx context.Context, r server.PipelineRun) error {
+		for _, line := range []string{"pipeline.features: Modifying...", "pipeline.features: step clean cached", "pipeline.features: step features running", "Apply complete! Resources: 0 added, 1 changed, 0 destroyed."} {
+			r.Output(line)
+		}
+		return nil
+	}
+	srv := httptest.NewServer(server.New(server.Options{Tracking: ts, State: st, Workspace: "default", WorkDir: dir, RunsDir: filepath.Join(dir, "runs"), Pipelines: runner}))
 	t.Cleanup(srv.Close)
 	s.url = srv.URL
 	return s
@@ -327,6 +345,26 @@ func TestPages(t *testing.T) {
 		t.Errorf("%d versions shown, want 3", n)
 	}
 	shot(t, b, "07-model")
+
+	// Pipelines, with a run started through the API.
+	req, _ := http.NewRequest("POST", s.url+"/api/v1/pipelines/runs", strings.NewReader(`{"pipeline_id":"features","config":{"window":14}}`))
+	req.Header.Set("Authorization", "Bearer "+s.writer)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("starting a pipeline run: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	if err := chromedp.Do(b, chromedp.Click(`header a[data-nav=pipelines]`), chromedp.WaitVisible("#pipeline-runs tbody tr")); err != nil {
+		t.Fatal(err)
+	}
+	wantText(t, b, "#pipelines", "pipeline.features", "clean", "features", "clean.csv")
+	waitFor(t, b, "the pipeline run to succeed", func() bool { return strings.Contains(text(t, b, "#pipeline-runs"), "succeeded") })
+	wantText(t, b, "#pipeline-runs", "ci-bot via mltf server", `{"window":14}`)
+	if err := chromedp.Do(b, chromedp.Click("#pipeline-runs summary")); err != nil {
+		t.Fatal(err)
+	}
+	wantText(t, b, "#pipeline-runs pre", "Apply complete!")
+	shot(t, b, "10-pipelines")
 
 	// Datasets.
 	if err := chromedp.Do(b, chromedp.Click(`header a[data-nav=datasets]`), chromedp.WaitVisible("#datasets tbody tr")); err != nil {

@@ -73,6 +73,7 @@ async function route() {
     else if (p === '/compare') { setNav('runs'); await comparePage(); }
     else if (p === '/models') { setNav('models'); await modelsPage(); }
     else if ((m = p.match(/^\/models\/([^/]+)$/))) { setNav('models'); await modelPage(decodeURIComponent(m[1])); }
+    else if (p === '/pipelines') { setNav('pipelines'); await pipelinesPage(); }
     else if (p === '/datasets') { setNav('datasets'); await datasetsPage(); }
     else if ((m = p.match(/^\/datasets\/([^/]+)$/))) { setNav('datasets'); await datasetPage(decodeURIComponent(m[1])); }
     else main.innerHTML = `<div class="error">No page ${esc(p)}.</div>`;
@@ -275,6 +276,25 @@ async function modelPage(name) {
   <table id="history"><thead><tr><th>When</th><th>Who</th><th>Alias</th><th>Move</th><th>Gates</th></tr></thead>
   <tbody>${m.history.map((h) => `<tr><td>${when(h.when)}</td><td>${esc(h.who)}</td><td><span class="alias">${esc(h.alias)}</span></td>
     <td>${h.refused ? `stays at ${h.from} ${status('refused')}` : `${h.from || '(unset)'} → ${h.to || '(removed)'}`}</td><td>${gateList(h.gates)}</td></tr>`).join('')}</tbody></table>`;
+}
+
+// --- pipelines --------------------------------------------------------
+
+async function pipelinesPage() {
+  const [{ pipelines, workspace }, { runs }] = await Promise.all([api('/pipelines'), api('/pipelines/runs')]);
+  const stepRows = (p) => Object.entries((p.attributes.steps) || {}).sort().map(([name, st]) => `<tr><td class="mono">${esc(p.address)}</td><td>${esc(name)}</td>
+    <td>${st && st.run_id ? `<a class="mono" href="/runs/${encodeURIComponent(st.run_id)}">${short(st.run_id)}</a>` : '–'}</td>
+    <td class="mono">${esc(String((st && st.key) || '').slice(0, 12))}</td><td class="mono">${Object.keys((st && st.outputs) || {}).map(esc).join(', ') || '–'}</td></tr>`).join('');
+  main.innerHTML = `<h1>Pipelines <span class="muted">workspace ${esc(workspace)}</span></h1>
+  <table id="pipelines"><thead><tr><th>Pipeline</th><th>Step</th><th>Last run</th><th>Key</th><th>Outputs</th></tr></thead>
+  <tbody>${pipelines.map(stepRows).join('') || '<tr><td class="muted" colspan="5">No pipelines in this workspace\'s state.</td></tr>'}</tbody></table>
+  <p class="muted">A step runs again only when its key (code, inputs, params, command) is new.</p>
+  <h2>Runs started through the API</h2>
+  <table id="pipeline-runs"><thead><tr><th>Run</th><th>Pipeline</th><th>Config</th><th>Who</th><th>Status</th><th>Started</th><th>Duration</th></tr></thead>
+  <tbody>${runs.map((r) => `<tr><td class="mono">${esc(r.id.slice(0, 8))}</td><td class="mono">pipeline.${esc(r.pipeline_id)}</td><td class="mono">${esc(JSON.stringify(r.config || {}))}</td>
+    <td>${esc(r.who)}</td><td>${status(r.status)}</td><td>${when(r.started)}</td><td>${duration(r.started, r.finished)}</td></tr>
+    <tr><td></td><td colspan="6"><details><summary>apply output (${r.output.length} lines)</summary><pre class="log">${esc(r.output.join('\n'))}</pre></details>${r.error ? `<div class="error">${esc(r.error)}</div>` : ''}</td></tr>`).join('') || '<tr><td class="muted" colspan="7">None yet: <code>POST /api/v1/pipelines/runs</code> with a writer token starts one.</td></tr>'}</tbody></table>`;
+  if (runs.some((r) => r.status === 'running')) timers.push(setInterval(() => { if (location.pathname === '/pipelines') route(); }, 2000));
 }
 
 // --- datasets ---------------------------------------------------------
