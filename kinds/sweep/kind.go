@@ -31,7 +31,7 @@ func Kind(flow *runflow.Flow, trainingSchema *schema.Block) *sdk.Kind {
 			_, diags := Decode(config)
 			return diags
 		},
-		DeleteReason: "its running trials, if any, are cancelled; finished runs stay in the tracking store",
+		DeleteReason: "its trials' runs are destroyed (running ones cancelled); their records stay in the tracking store",
 		Plan:         k.plan,
 		Create:       k.apply,
 		Update:       k.apply,
@@ -176,8 +176,11 @@ func (k *kind) apply(ctx context.Context, ch *sdk.Change) (cty.Value, providers.
 	return v, diags
 }
 
-// delete cancels the trials still running, as destroying a training
-// cancels its run: nothing the sweep started outlives it.
+// delete destroys the trials' runs as destroying a training destroys its
+// run: the running ones are cancelled, and what the backend keeps of each
+// (checkpoints; Jobs, Services and ConfigMaps on Kubernetes) is removed.
+// Runs a trial adopted from elsewhere are left alone; every run stays in
+// the tracking store.
 func (k *kind) delete(ctx context.Context, ch *sdk.Change) providers.Diagnostics {
 	c, diags := Decode(ch.Prior)
 	if diags.HasErrors() {
@@ -188,19 +191,25 @@ func (k *kind) delete(ctx context.Context, ch *sdk.Change) providers.Diagnostics
 		return diags.FromError("Cannot read the recorded trials", err)
 	}
 	for _, r := range priv.Records {
-		if r.State != "running" || r.RunID == "" || runflow.DecodePrivate(r.Locator).Adopted {
+		if r.RunID == "" || runflow.DecodePrivate(r.Locator).Adopted {
 			continue
 		}
 		cfg, err := c.TrialConfig(k.trial, r.Params)
 		if err != nil {
-			diags = diags.FromError(fmt.Sprintf("Cannot cancel trial %d", r.Number), err)
+			diags = diags.FromError(fmt.Sprintf("Cannot destroy the run of trial %d", r.Number), err)
 			continue
 		}
-		facts := map[string]cty.Value{"run_id": cty.StringVal(r.RunID), "status": cty.StringVal(training.StatusRunning)}
+		facts := map[string]cty.Value{"run_id": cty.StringVal(r.RunID), "status": cty.StringVal(runStatus[r.State])}
 		trial := &sdk.Change{Address: fmt.Sprintf("%s/trial/%d", ch.Address, r.Number), Prior: ctyval.With(cfg, facts), PriorPrivate: r.Locator, Sensitive: ch.Sensitive}
 		diags = append(diags, k.flow.Destroy(ctx, trial)...)
 	}
 	return diags
+}
+
+// runStatus is the status of a trial's run by the trial's state.
+var runStatus = map[string]string{
+	"running": training.StatusRunning, "complete": training.StatusFinished,
+	"pruned": training.StatusCancelled, "failed": training.StatusFailed,
 }
 
 // flowLauncher launches trials as runs of the run flow.

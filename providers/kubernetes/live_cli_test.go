@@ -198,9 +198,10 @@ func TestLiveCLILifecycle(t *testing.T) {
 // accepts any exit code.
 func runMLTF(t *testing.T, dir string, want int, timeout time.Duration, args ...string) e2e.Result {
 	t.Helper()
+	bin := e2e.Binary(t) // built once, before the timeout of the command starts
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, e2e.Binary(t), args...)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "NO_COLOR=1")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
