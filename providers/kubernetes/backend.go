@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/zclconf/go-cty/cty"
@@ -315,47 +314,12 @@ func (b *backend) Destroy(ctx context.Context, r *runflow.Run, w *runflow.Watch)
 			return diags.Errorf("Interrupted", "the run's objects are being deleted; run mltf destroy again to finish")
 		}
 	}
-	// A Service or ConfigMap deleted in the foreground lingers until the
-	// garbage collector has removed what it owns (EndpointSlices,
-	// Secrets): destroy returns when they are gone too.
-	if err := waitRunObjectsGone(ctx, conn, loc.Namespace, r.ID, limit.C); err != nil {
-		diags = append(diags, providers.Diagnostic{Severity: providers.Warning, Summary: "Objects still terminating", Detail: err.Error()})
-	}
 	if r.Facts.Status == training.StatusRunning {
 		f := r.Facts
 		f.Status, f.Finished = training.StatusCancelled, time.Now().UTC()
 		w.Record(ctx, f, env(config(r)), false)
 	}
 	return diags
-}
-
-// waitRunObjectsGone polls until no Service or ConfigMap of the run is
-// left, or until limit or ctx ends.
-func waitRunObjectsGone(ctx context.Context, conn *conn, namespace, runID string, limit <-chan time.Time) error {
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		var left []string
-		for _, g := range []gvr{gvrService, gvrConfigMap} {
-			list, err := conn.dyn.Resource(g).Namespace(namespace).List(ctx, metav1.ListOptions{LabelSelector: runSelector(runID)})
-			if err != nil {
-				return fmt.Errorf("cannot list the run's objects: %s", explain(err))
-			}
-			for _, item := range list.Items {
-				left = append(left, item.GetKind()+"/"+item.GetName())
-			}
-		}
-		if len(left) == 0 {
-			return nil
-		}
-		select {
-		case <-tick.C:
-		case <-limit:
-			return fmt.Errorf("%s of run %s still in namespace %s; they are being deleted", strings.Join(left, ", "), runID, namespace)
-		case <-ctx.Done():
-			return fmt.Errorf("interrupted while %s of run %s were being deleted; run mltf destroy again to finish", strings.Join(left, ", "), runID)
-		}
-	}
 }
 
 // env is what a run's record says of where it runs.
