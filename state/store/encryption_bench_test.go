@@ -3,7 +3,9 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/mltf/mltf/state"
 	"github.com/mltf/mltf/state/store"
@@ -38,6 +40,13 @@ func BenchmarkWriteRead(b *testing.B) {
 		b.Run(kind.name, func(b *testing.B) {
 			s := kind.open(b)
 			ctx := context.Background()
+			var ru0, ru1 syscall.Rusage
+			syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+			defer func() {
+				syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+				cpu := time.Duration(ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano())
+				b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
+			}()
 			for b.Loop() {
 				if err := s.Write(ctx, "default", st); err != nil {
 					b.Fatal(err)
