@@ -3,6 +3,7 @@ package command
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/big"
 	"sort"
 	"strings"
@@ -115,10 +116,13 @@ func bytesText(v any) string {
 	if !ok {
 		return "-"
 	}
-	units := []string{"B", "KB", "MB", "GB", "TB"}
+	// Decimal units, written as the data provider writes them ("12.3 kB").
+	if f < 1000 {
+		return fmt.Sprintf("%d B", int64(f))
+	}
+	units := []string{"kB", "MB", "GB", "TB", "PB"}
 	i := 0
-	for f >= 1000 && i < len(units)-1 {
-		f /= 1000
+	for f /= 1000; f >= 1000 && i < len(units)-1; f /= 1000 {
 		i++
 	}
 	return fmt.Sprintf("%.1f %s", f, units[i])
@@ -179,8 +183,7 @@ func (c *DatasetsShowCommand) Run(args []string) int {
 		tw.Flush()
 	}
 	if drift, ok := m["drift_report"].(map[string]any); ok && len(drift) > 0 {
-		b, _ := json.MarshalIndent(drift, "  ", "  ")
-		fmt.Fprintf(c.Stdout, "\nDrift:\n  %s\n", b)
+		writeDrift(c.Stdout, drift)
 	}
 	return 0
 }
@@ -230,4 +233,21 @@ func sortedAnyKeys(m map[string]any) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// writeDrift prints a drift report as a table of columns by PSI.
+func writeDrift(w io.Writer, drift map[string]any) {
+	fmt.Fprintf(w, "\nDrift against version %s: %v\n", num(drift["baseline_version"]), drift["verdict"])
+	cols, _ := drift["columns"].(map[string]any)
+	if len(cols) == 0 {
+		fmt.Fprintln(w, "  no column could be compared with the baseline")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  COLUMN\tPSI\tTHRESHOLD\tVERDICT")
+	for _, name := range sortedAnyKeys(cols) {
+		col, _ := cols[name].(map[string]any)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%v\n", name, round(col["psi"]), num(col["threshold"]), col["verdict"])
+	}
+	tw.Flush()
 }
