@@ -15,10 +15,17 @@ import (
 
 // TestQuickstart is the README's first command as a test: plan, apply a
 // real 2-rank PyTorch training, plan again with no changes, and a changed
-// param replaces exactly the training.
+// param replaces exactly the training. Like a user after run.sh, it runs
+// mltf by hand with the PATH it has: python.sh has named the python with
+// torch in python.auto.mltfvars when the first python3 on PATH has none.
 func TestQuickstart(t *testing.T) {
-	env := e2e.Torch(t)
+	e2e.Torch(t) // skips without PyTorch
+	var env []string
 	dir := e2e.CopyDir(t, "quickstart")
+	os.Remove(filepath.Join(dir, "python.auto.mltfvars"))
+	if out, err := exec.Command("bash", filepath.Join(dir, "python.sh")).CombinedOutput(); err != nil {
+		t.Fatalf("python.sh: %v\n%s", err, out)
+	}
 	e2e.RunEnv(t, dir, env, 0, "init")
 	plan := e2e.RunEnv(t, dir, env, 2, "plan", "-detailed-exitcode")
 	if !strings.Contains(plan.Stdout, "Plan: 4 to add, 0 to change, 0 to destroy.") {

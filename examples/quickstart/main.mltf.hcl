@@ -18,6 +18,15 @@ variable "lr" {
   }
 }
 
+# The Python that runs train.py; it must have torch. python.sh (run by
+# run.sh) writes python.auto.mltfvars when the first python3 on PATH has
+# none (Debian's PyTorch is /usr/bin/python3), so that a hand-run mltf
+# apply uses the same.
+variable "python" {
+  type    = string
+  default = "python3"
+}
+
 cluster "dev" {
   pool "cpu" { slots = 2 }
 }
@@ -30,7 +39,7 @@ training "mlp" {
   experiment = experiment.digits
   pool       = cluster.dev.pool.cpu
   code       = "./src"
-  command    = ["python3", "train.py"]
+  command    = [var.python, "train.py"]
   data       = { train = "data/digits.csv" }
   params     = { lr = var.lr, epochs = 20 }
 
