@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -79,10 +80,14 @@ func (s *benchServer) post(b *testing.B, path string, body any) []byte {
 }
 
 // concurrently runs b.N requests from 20 clients and reports the average
-// time of one request as seen by its client.
+// time of one request as seen by its client, and the CPU time this
+// process (server and clients; not a PostgreSQL server) spent per
+// request: on a shared machine the first depends on the other processes'
+// load, the second much less.
 func concurrently(b *testing.B, do func(client, i int)) {
 	var next, nanos atomic.Int64
 	var wg sync.WaitGroup
+	cpu0 := cpuTime()
 	b.ResetTimer()
 	for c := range clients {
 		wg.Add(1)
@@ -103,6 +108,14 @@ func concurrently(b *testing.B, do func(client, i int)) {
 	b.StopTimer()
 	b.ReportMetric(float64(nanos.Load())/float64(b.N)/1e6, "ms/req")
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N)/1e6, "cpu-ms/req")
+}
+
+// cpuTime is the user and system CPU time of this process.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func createExperiment(b *testing.B, s *benchServer, name string) string {
