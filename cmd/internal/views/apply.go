@@ -30,6 +30,7 @@ type Apply struct {
 	drawn   int
 
 	sawMetrics map[string]bool
+	clock      stepClock
 }
 
 // NewApply returns an apply view; live redraws lines in place.
@@ -69,7 +70,7 @@ func (v *Apply) Event(c *plan.Change, ev providers.Event) {
 	if ev.Type != providers.EventProgress || ev.Progress == nil {
 		return
 	}
-	line := fmt.Sprintf("%s: %s", addr, ProgressText(ev.Progress))
+	line := fmt.Sprintf("%s: %s", addr, ProgressText(ev.Progress, v.clock.eta(addr, ev.Progress)))
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.live {
@@ -89,8 +90,9 @@ func (v *Apply) Event(c *plan.Change, ev providers.Event) {
 	}
 }
 
-// ProgressText renders progress as "running [step 420/1000 loss=0.21, 12s elapsed, ETA 20s]".
-func ProgressText(p *providers.Progress) string {
+// ProgressText renders progress as "running [step 420/1000 loss=0.21, 12s
+// elapsed, ETA 20s]"; eta is the estimated time left, 0 when not known.
+func ProgressText(p *providers.Progress, eta time.Duration) string {
 	var parts []string
 	if p.Step > 0 {
 		if p.Total > 0 {
@@ -113,8 +115,7 @@ func ProgressText(p *providers.Progress) string {
 	}
 	if p.Elapsed > 0 {
 		parts = append(parts, fmt.Sprintf("%s elapsed", p.Elapsed.Round(time.Second)))
-		if p.Total > 0 && p.Step > 0 && p.Step < p.Total {
-			eta := time.Duration(float64(p.Elapsed) * float64(p.Total-p.Step) / float64(p.Step))
+		if eta > 0 {
 			parts = append(parts, fmt.Sprintf("ETA %s", eta.Round(time.Second)))
 		}
 	}

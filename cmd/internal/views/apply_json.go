@@ -24,6 +24,7 @@ type ApplyJSON struct {
 
 	mu      sync.Mutex
 	started map[string]time.Time
+	clock   stepClock
 }
 
 // NewApplyJSON returns the JSON lines view writing to w.
@@ -129,7 +130,7 @@ func (v *ApplyJSON) Event(c *plan.Change, ev providers.Event) {
 		if len(p.Metrics) > 0 {
 			hook["metrics"] = p.Metrics
 		}
-		v.emit("info", "run_progress", c.Addr.String()+": "+ProgressText(p), map[string]any{"hook": hook})
+		v.emit("info", "run_progress", c.Addr.String()+": "+ProgressText(p, v.clock.eta(c.Addr.String(), p)), map[string]any{"hook": hook})
 	case ev.Type == providers.EventMetric && ev.Metric != nil:
 		m := ev.Metric
 		v.emit("info", "metric", c.Addr.String()+": "+m.Name+" = "+strconv.FormatFloat(m.Value, 'g', -1, 64), map[string]any{
