@@ -23,6 +23,8 @@ const stepScript = `import json, os, sys, time
 step = os.environ["MLTF_STEP"]
 with open(os.environ["RUNS_LOG"], "a") as f:
     f.write(step + "\n")
+with open(os.environ["RUNS_LOG"] + ".scheduled", "a") as f:
+    f.write("%s %s\n" % (step, os.environ.get("MLTF_SCHEDULED_TIME", "-")))
 once = os.environ["RUNS_LOG"] + ".fail-once-" + step
 if os.path.exists(once):
     os.remove(once)
@@ -264,5 +266,33 @@ func TestPipelineRetryBackoff(t *testing.T) {
 	e2e.Must(t, dir, 0, "apply", "-auto-approve")
 	if got, _ := ranSince(t, runs, 0); strings.Join(got, " ") != "a b b c d" {
 		t.Fatalf("ran %v; want b twice", got)
+	}
+}
+
+// mltf scheduler -once runs a scheduled pipeline for the tick due now:
+// its steps see MLTF_SCHEDULED_TIME, and pipelines show lists the tick.
+func TestPipelineScheduler(t *testing.T) {
+	dir, runs := pipelineDir(t)
+	cfg := strings.Replace(pipelineConfig(runs), "pipeline \"etl\" {\n", "pipeline \"etl\" {\n  schedule {\n    cron     = \"* * * * *\"\n    timezone = \"Europe/Berlin\"\n  }\n", 1)
+	writeFile(t, filepath.Join(dir, "main.mltf.hcl"), cfg)
+	out := e2e.Must(t, dir, 0, "scheduler", "-once").Stdout
+	if !strings.Contains(out, "pipeline.etl: running for tick ") || !strings.Contains(out, "pipeline.etl: run of tick ") {
+		t.Fatalf("scheduler:\n%s", out)
+	}
+	b, _ := os.ReadFile(runs + ".scheduled")
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("steps ran %d times: %q", len(lines), lines)
+	}
+	tick := strings.Fields(lines[0])[1]
+	if _, err := time.Parse(time.RFC3339, tick); err != nil {
+		t.Fatalf("MLTF_SCHEDULED_TIME %q: %v", tick, err)
+	}
+	if show := e2e.Must(t, dir, 0, "pipelines", "show", "etl").Stdout; !strings.Contains(show, tick) {
+		t.Errorf("pipelines show lacks the tick %s:\n%s", tick, show)
+	}
+	// The same minute again: the tick was claimed, nothing runs twice.
+	if out := e2e.Must(t, dir, 0, "scheduler", "-once").Stdout; strings.Contains(out, "running for tick "+tick) {
+		t.Errorf("the tick ran twice:\n%s", out)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 
+	"github.com/mltf/mltf/kinds/pipeline/schedule"
 	"github.com/mltf/mltf/kinds/training"
 	"github.com/mltf/mltf/lang"
 	"github.com/mltf/mltf/providers/ctyval"
@@ -26,6 +27,8 @@ type Config struct {
 	// Order lists the steps so that each comes after the steps it reads
 	// from; ties in name order.
 	Order []string
+	// Schedule is the schedule {} block; nil when there is none.
+	Schedule *schedule.Schedule
 }
 
 // Step is one step, decoded.
@@ -108,7 +111,26 @@ func Decode(v cty.Value, fns map[string]function.Function) (*Config, ctyval.Deco
 		decodeInputs(&d, c.Steps[name], ctyval.Get(steps, ctyval.Attr(name, "inputs")), stepVar, fns)
 	}
 	c.Order = c.order(&d)
+	c.Schedule = decodeSchedule(&d)
 	return c, d
+}
+
+// decodeSchedule reads the schedule {} block; nil when there is none.
+func decodeSchedule(d *ctyval.Decoder) *schedule.Schedule {
+	p := ctyval.Attr("schedule")
+	if v := d.Get(p); v.IsNull() || !v.IsWhollyKnown() {
+		return nil
+	}
+	s, err := schedule.Parse(d.Str(p.GetAttr("cron"), ""), d.Str(p.GetAttr("timezone"), ""), d.Str(p.GetAttr("concurrency"), ""), d.Str(p.GetAttr("starting_deadline"), ""))
+	if err != nil {
+		attr := strings.SplitN(err.Error(), " ", 2)[0]
+		if !strings.Contains("cron timezone concurrency starting_deadline", attr) {
+			attr = "cron"
+		}
+		d.Errorf(p.GetAttr(attr), "Invalid schedule", "%s", err.Error())
+		return nil
+	}
+	return &s
 }
 
 func stepPath(name string, attrs ...string) cty.Path {

@@ -52,6 +52,14 @@ func Schema() *schema.Block {
 		},
 		Blocks: map[string]*schema.NestedBlock{
 			"step": {Nesting: schema.NestingMap, MinItems: 1, Block: step},
+			"schedule": {Nesting: schema.NestingSingle, Block: schema.Block{
+				Description: "When mltf scheduler (or a Kubernetes CronJob) applies the pipeline unasked. Not part of any step's key.",
+				Attributes: map[string]*schema.Attribute{
+					"cron":              {Type: s, Required: true, Description: `A cron expression (minute hour day-of-month month day-of-week, robfig/cron syntax) or a descriptor: "0 3 * * 1", "@daily", "@every 6h".`},
+					"timezone":          opt(s, `IANA time zone of the cron expression, e.g. "Europe/Berlin"; default UTC.`),
+					"concurrency":       opt(s, `While the previous scheduled run goes on: "forbid" (skip the tick, default), "replace" (stop it, then run) or "allow".`),
+					"starting_deadline": opt(s, `How late a tick may still start, e.g. "30m"; a tick later than that is skipped. Default none: after downtime the latest missed tick runs once.`),
+				}}},
 		},
 	}
 }

@@ -46,6 +46,7 @@ func All(deps Deps) map[string]cli.CommandFactory {
 		"pipelines":           f(&PipelinesCommand{m}),
 		"pipelines list":      f(&PipelinesListCommand{m}),
 		"pipelines show":      f(&PipelinesShowCommand{m}),
+		"scheduler":           f(&SchedulerCommand{m}),
 		"sweeps":              f(&SweepsCommand{m}),
 		"sweeps list":         f(&SweepsListCommand{m}),
 		"sweeps show":         f(&SweepsShowCommand{m}),
