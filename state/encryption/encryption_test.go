@@ -3,6 +3,7 @@ package encryption_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -266,5 +267,34 @@ state { method = method.aes_gcm.main }
 	_, diags = encryption.DecodeLayers([]hcl.Body{code, twice}, hcl.Range{}, nil)
 	if !diags.HasErrors() || !strings.Contains(diags.Error(), "Duplicate state block") {
 		t.Errorf("a state block twice in one body: %v", diags)
+	}
+}
+
+// TestEnvelopeLayouts reads an envelope as Encrypt writes it (its data
+// decoded straight from base64) and the same envelope indented, as another
+// JSON writer might lay it out (read through encoding/json): both give the
+// plain text, and a header changed in either fails to decrypt.
+func TestEnvelopeLayouts(t *testing.T) {
+	target := mustDecode(t, pbkdf2Main+`state { method = method.aes_gcm.main }`).Target("state")
+	defer target.Close()
+	plain := bytes.Repeat([]byte(`{"password": "hunter2-hunter2"}`), 1000)
+	sealed, err := target.Encrypt(ctx, plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var indented bytes.Buffer
+	if err := json.Indent(&indented, sealed, "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{"as written": sealed, "indented": indented.Bytes()} {
+		got, _, err := target.Decrypt(ctx, data)
+		if err != nil || !bytes.Equal(got, plain) {
+			t.Errorf("%s: Decrypt = %.40q, %v; want the plain text", name, got, err)
+		}
+		tampered := bytes.Replace(data, []byte(`"target":`), []byte(`"target" :`), 1)
+		tampered = bytes.Replace(tampered, []byte(`aes_gcm.main`), []byte(`aes_gcm.mai2`), 1)
+		if _, _, err := target.Decrypt(ctx, tampered); err == nil {
+			t.Errorf("%s: a changed header decrypted", name)
+		}
 	}
 }

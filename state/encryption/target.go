@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -123,6 +124,41 @@ func (t *Target) Encrypt(ctx context.Context, plain []byte) ([]byte, error) {
 	return json.Marshal(env)
 }
 
+// dataField is how json.Marshal ends an envelope: the data last, in
+// base64, which holds no quote.
+const dataField = `,"encrypted_data":"`
+
+// parseEnvelope reads an envelope. The data, nearly all of it, is decoded
+// straight from base64 when the envelope ends as Encrypt writes it,
+// instead of through encoding/json, whose scanning and unquoting of a
+// large string cost more than the decryption itself; any other layout
+// goes through encoding/json. Either way the header is authenticated with
+// the data (aad), so a misread header fails to decrypt.
+func parseEnvelope(data []byte) (*envelope, error) {
+	var env envelope
+	// The opening quote of the data is the last quote before the closing
+	// one (bytes.LastIndex would search the whole data slowly).
+	q := -1
+	if bytes.HasSuffix(data, []byte(`"}`)) {
+		q = bytes.LastIndexByte(data[:len(data)-2], '"')
+	}
+	if i := q + 1 - len(dataField); i > 0 && bytes.Equal(data[i:q+1], []byte(dataField)) {
+		b64 := data[q+1 : len(data)-2]
+		raw := make([]byte, base64.StdEncoding.DecodedLen(len(b64)))
+		n, err := base64.StdEncoding.Decode(raw, b64)
+		header := append(data[:i:i], '}')
+		if err == nil && json.Unmarshal(header, &env) == nil && env.Data == nil {
+			env.Data = raw[:n]
+			return &env, nil
+		}
+		env = envelope{}
+	}
+	if err := json.Unmarshal(data, &env); err != nil {
+		return nil, err
+	}
+	return &env, nil
+}
+
 // aad binds the envelope's header to the data: an object of one target,
 // method or key provider cannot pass for another's.
 func (e *envelope) aad() []byte {
@@ -143,8 +179,8 @@ func (t *Target) Decrypt(ctx context.Context, data []byte) (plain []byte, curren
 		}
 		return nil, false, fmt.Errorf("it is not encrypted, but the encryption block's %s method is %s; to encrypt an existing %s, add fallback { method = method.unencrypted.NAME } with a method \"unencrypted\" \"NAME\" {} block for the next apply", t.name, t.primary.addr, t.name)
 	}
-	var env envelope
-	if err := json.Unmarshal(data, &env); err != nil {
+	env, err := parseEnvelope(data)
+	if err != nil {
 		return nil, false, fmt.Errorf("its encryption envelope is damaged: %v", err)
 	}
 	if env.Version != envelopeVersion {
@@ -164,7 +200,7 @@ func (t *Target) Decrypt(ctx context.Context, data []byte) (plain []byte, curren
 			continue
 		}
 		tried = true
-		plain, err := open(ctx, m, &env)
+		plain, err := open(ctx, m, env)
 		if err == nil {
 			return plain, m == &t.primary, nil
 		}
