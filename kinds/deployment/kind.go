@@ -2,7 +2,6 @@ package deployment
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -42,37 +41,6 @@ type kind struct {
 	poll     time.Duration
 }
 
-// Private is what the kind keeps beside a deployment's value.
-type Private struct {
-	// Failed are the versions whose rollout was rolled back, with why: a
-	// plan does not roll them out again until the configuration changes.
-	Failed map[string]Failure `json:"failed,omitempty"`
-}
-
-// Failure is one rolled back version.
-type Failure struct {
-	Detail   string    `json:"detail"`
-	When     time.Time `json:"when"`
-	Strategy string    `json:"strategy"` // Describe() of the strategy it failed under
-}
-
-// DecodePrivate reads private data; empty for none or garbage.
-func DecodePrivate(b []byte) Private {
-	var p Private
-	if len(b) > 0 {
-		_ = json.Unmarshal(b, &p)
-	}
-	if p.Failed == nil {
-		p.Failed = map[string]Failure{}
-	}
-	return p
-}
-
-func (p Private) encode() []byte {
-	b, _ := json.Marshal(p)
-	return b
-}
-
 func unknownFacts() map[string]cty.Value {
 	return map[string]cty.Value{
 		"serving_version": cty.UnknownVal(cty.Number), "rollout": cty.UnknownVal(rolloutType()),
@@ -94,8 +62,6 @@ func (k *kind) plan(ctx context.Context, p *sdk.Plan) providers.Diagnostics {
 		return diags
 	}
 	diags = append(diags, k.b.Check(d)...)
-	priv := DecodePrivate(p.PriorPrivate)
-	p.PlannedPrivate = priv.encode()
 	what := fmt.Sprintf("model %s", c.Model)
 	switch {
 	case c.Target == 0 && c.Alias != "":
@@ -126,10 +92,9 @@ func (k *kind) plan(ctx context.Context, p *sdk.Plan) providers.Diagnostics {
 	case c.Target == serving:
 		return keep()
 	}
-	if f, ok := priv.Failed[strconv.FormatInt(c.Target, 10)]; ok && f.Strategy == c.Strategy.Describe() && c.Version == 0 {
-		diags = append(diags, providers.Diagnostic{Severity: providers.Warning, Summary: fmt.Sprintf("Version %d was rolled back; still serving version %d", c.Target, serving),
-			Detail: fmt.Sprintf("%s (%s). It is not rolled out again while alias %s points at it: register a newer version, change the strategy, or set version = %d to force it.",
-				f.Detail, f.When.Format(time.RFC3339), c.Alias, c.Target)})
+	if f, ok := k.refused(ctx, c, p.Address); ok && f.matches(c) {
+		diags = append(diags, f.warning(c, serving))
+		p.Reasons = append(p.Reasons, fmt.Sprintf("keeps serving version %d and rolls out nothing: version %d was rolled back", serving, c.Target))
 		return keep()
 	}
 	p.Planned = ctyval.With(p.Config, facts)
@@ -150,12 +115,18 @@ func (k *kind) apply(ctx context.Context, ch *sdk.Change) (cty.Value, providers.
 		return cty.NilVal, diags.Errorf("No version to serve", "alias %q of model %s points at no version.", c.Alias, c.Model)
 	}
 	d := k.deployment(ch.Address, c)
-	priv := DecodePrivate(ch.PriorPrivate)
 	reg, err := openRegistry(ctx, d.Settings)
 	if err != nil {
 		return cty.NilVal, diags.FromError("Cannot open the model registry", err)
 	}
 	defer reg.close()
+	if f, ok := reg.lastRefusal(ctx, c.Model, ch.Address); ok && f.matches(c) && !ch.Prior.IsNull() {
+		// The version was rolled back: record the configuration, serve on.
+		return ctyval.With(ch.Config, map[string]cty.Value{
+			"url": ch.Prior.GetAttr("url"), "metrics_url": ch.Prior.GetAttr("metrics_url"),
+			"serving_version": ch.Prior.GetAttr("serving_version"), "rollout": ch.Prior.GetAttr("rollout"),
+		}), append(diags, f.warning(c, int64(ctyval.Int(ch.Prior.GetAttr("serving_version")))))
+	}
 	served, err := reg.served(ctx, c.Model, c.Target, filepath.Join(d.Settings.WorkDir, ".mltf", "deployments", "cache", c.Model))
 	if err != nil {
 		return cty.NilVal, diags.FromError("Cannot serve the model version", err)
@@ -202,20 +173,42 @@ func (k *kind) apply(ctx context.Context, ch *sdk.Change) (cty.Value, providers.
 		"serving_version": servingValue(out.Serving), "rollout": rolloutValue(out),
 	})
 	passed := out.State == "complete"
-	if hist := reg.record(context.WithoutCancel(ctx), c.Model, ch.Address, cand.Version, historyNote(out, r), passed); hist != nil {
+	if hist := reg.record(context.WithoutCancel(ctx), c.Model, ch.Address, cand.Version, historyNote(out, r), c.Strategy.Describe(), passed); hist != nil {
 		diags = append(diags, providers.Diagnostic{Severity: providers.Warning, Summary: "The registry's history was not written", Detail: hist.Error()})
 	}
 	if passed {
-		delete(priv.Failed, strconv.FormatInt(cand.Version, 10))
-		ch.Private = priv.encode()
 		return value, diags
 	}
-	priv.Failed[strconv.FormatInt(cand.Version, 10)] = Failure{Detail: out.Detail, When: time.Now().UTC(), Strategy: c.Strategy.Describe()}
-	ch.Private = priv.encode()
 	if !diags.HasErrors() {
 		diags = diags.Errorf("Rollout rolled back", "%s. Traffic is back on version %d; mltf models history %s shows the rollout.", out.Detail, out.Serving, c.Model)
 	}
-	return value, diags
+	// The deployment is as it was before this apply, serving the stable
+	// version: its state stays (a failed apply of a new value would taint
+	// it, and a tainted deployment is replaced).
+	return cty.NilVal, diags
+}
+
+// matches says the refusal is of the version c would roll out, under the
+// same strategy, and c does not pin it.
+func (f Refusal) matches(c *Config) bool {
+	return f.Candidate == c.Target && f.Strategy == c.Strategy.Describe() && c.Version == 0
+}
+
+func (f Refusal) warning(c *Config, serving int64) providers.Diagnostic {
+	return providers.Diagnostic{Severity: providers.Warning, Summary: fmt.Sprintf("Version %d was rolled back; still serving version %d", c.Target, serving),
+		Detail: fmt.Sprintf("%s (%s). It is not rolled out again while alias %s points at it: register a newer version, change the strategy, or set version = %d to force it.",
+			f.Note, f.When.UTC().Format(time.RFC3339), c.Alias, c.Target)}
+}
+
+// refused reads the deployment's last rollout from the registry's
+// history when it was rolled back.
+func (k *kind) refused(ctx context.Context, c *Config, address string) (Refusal, bool) {
+	reg, err := openRegistry(ctx, k.settings())
+	if err != nil {
+		return Refusal{}, false
+	}
+	defer reg.close()
+	return reg.lastRefusal(ctx, c.Model, address)
 }
 
 func describeStart(r *rollout, c *Config) string {
@@ -266,7 +259,8 @@ func (k *kind) delete(ctx context.Context, ch *sdk.Change) providers.Diagnostics
 }
 
 // read finds the front end: a deployment whose front end is gone reads as
-// gone, and the next plan starts it again.
+// gone, and the next plan starts it again; one that serves another version
+// than the state says (stopped mid-rollout) reads as serving that one.
 func (k *kind) read(ctx context.Context, r *sdk.Read) (cty.Value, providers.Diagnostics) {
 	c, diags := Decode(r.Current)
 	if diags.HasErrors() {
@@ -280,26 +274,20 @@ func (k *kind) read(ctx context.Context, r *sdk.Read) (cty.Value, providers.Diag
 	if err != nil {
 		return r.Current, nil
 	}
-	if s := stableOf(spec); s != nil {
-		t := map[int64]int{}
-		total := 0
-		for _, v := range spec.Versions {
-			total += v.Weight
-		}
-		for _, v := range spec.Versions {
-			if total > 0 {
-				t[v.Version] = 100 * v.Weight / total
-			}
-		}
-		ro := r.Current.GetAttr("rollout")
-		state, detail := "complete", ""
-		if !ro.IsNull() && ro.IsKnown() {
-			state, detail = ro.GetAttr("state").AsString(), ro.GetAttr("detail").AsString()
-		}
-		return ctyval.With(r.Current, map[string]cty.Value{
-			"serving_version": cty.NumberIntVal(s.Version),
-			"rollout":         rolloutValue(Outcome{State: state, Step: "100%", Traffic: t, Detail: detail}),
-		}), nil
+	s := stableOf(spec)
+	if s == nil || int64(ctyval.Int(r.Current.GetAttr("serving_version"))) == s.Version {
+		return r.Current, nil
 	}
-	return r.Current, nil
+	t := map[int64]int{}
+	total := 0
+	for _, v := range spec.Versions {
+		total += v.Weight
+	}
+	for _, v := range spec.Versions {
+		t[v.Version] = 100 * v.Weight / total
+	}
+	return ctyval.With(r.Current, map[string]cty.Value{
+		"serving_version": cty.NumberIntVal(s.Version),
+		"rollout":         rolloutValue(Outcome{State: "interrupted", Step: "-", Traffic: t}),
+	}), nil
 }

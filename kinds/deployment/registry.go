@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"gocloud.dev/blob"
 	_ "gocloud.dev/blob/fileblob" // file:// artifact stores
@@ -162,11 +163,22 @@ func (r *registry) copy(ctx context.Context, model string, v int64, dir string) 
 	return dir, os.Rename(tmp, dir)
 }
 
+// rolloutRecord is the entry a rollout writes in the gate results of its
+// move in the alias history.
+type rolloutRecord struct {
+	Passed    bool   `json:"passed"`
+	Candidate int64  `json:"candidate"`
+	Note      string `json:"note"`
+	// Strategy is the strategy's plan words: a version rolled back is
+	// tried again when the strategy changes.
+	Strategy string `json:"strategy,omitempty"`
+}
+
 // record writes a move of the deployment's serving position to the
 // model's alias history, under the alias named by the deployment's
 // address: from -> candidate when passed, else a refused move (from ->
 // from) that names the candidate, with note.
-func (r *registry) record(ctx context.Context, model, address string, candidate int64, note string, passed bool) error {
+func (r *registry) record(ctx context.Context, model, address string, candidate int64, note, strategy string, passed bool) error {
 	at, err := r.st.Aliases(ctx, model)
 	if err != nil {
 		return err
@@ -175,7 +187,7 @@ func (r *registry) record(ctx context.Context, model, address string, candidate 
 	if !passed {
 		to = from
 	}
-	gates, _ := json.Marshal([]map[string]any{{"passed": passed, "candidate": candidate, "note": note}})
+	gates, _ := json.Marshal([]rolloutRecord{{Passed: passed, Candidate: candidate, Note: note, Strategy: strategy}})
 	_, err = r.st.MoveAlias(ctx, tracking.AliasMove{Model: model, Alias: address, From: from, To: to, Who: whoami(), Gates: gates})
 	return err
 }
@@ -187,4 +199,25 @@ func whoami() string {
 	}
 	host, _ := os.Hostname()
 	return name + "@" + host
+}
+
+// Refusal is the last rollout of a deployment when it was rolled back.
+type Refusal struct {
+	rolloutRecord
+	When time.Time
+}
+
+// lastRefusal returns the deployment's last move in the history when it
+// is a rolled back rollout.
+func (r *registry) lastRefusal(ctx context.Context, model, address string) (Refusal, bool) {
+	h, err := r.st.AliasHistory(ctx, model, address)
+	if err != nil || len(h) == 0 {
+		return Refusal{}, false
+	}
+	last := h[len(h)-1]
+	var recs []rolloutRecord
+	if last.From != last.To || json.Unmarshal(last.Gates, &recs) != nil || len(recs) != 1 || recs[0].Passed {
+		return Refusal{}, false
+	}
+	return Refusal{rolloutRecord: recs[0], When: last.When}, true
 }

@@ -41,6 +41,18 @@ class Model:
         self.module = torch.jit.load(os.path.join(directory, self.manifest["file"]), map_location="cpu")
         self.module.eval()
         self.width = int(self.manifest["inputs"][0]["shape"][-1])
+        self.warm_up()
+
+    def warm_up(self):
+        """Run the module a few times before saying ready: TorchScript's
+        profiling executor optimizes on the first calls, which are slow."""
+        torch = self.torch
+        for rows in (1, 8, 32, 1, 8, 32):
+            try:
+                with torch.inference_mode():
+                    self.module(torch.zeros(rows, self.width))
+            except Exception:
+                return  # a module that fails fails on requests too, visibly
 
     def infer(self, body, rows, cols):
         torch = self.torch
