@@ -31,9 +31,14 @@ func models(t *testing.T) string {
 	return dir
 }
 
-func spawned(num int64, weight int, modelDir string) Version {
+// spawned is a version of one worker process (two: replicated).
+func spawned(num int64, weight int, modelDir string, replicated ...bool) Version {
 	worker, _ := filepath.Abs(filepath.Join("..", "sdk", "python", "mltf_worker.py"))
-	return Version{Version: num, Weight: weight, Spawn: &Spawn{Replicas: 2,
+	replicas := 1
+	if len(replicated) > 0 && replicated[0] {
+		replicas = 2
+	}
+	return Version{Version: num, Weight: weight, Spawn: &Spawn{Replicas: replicas,
 		Command: []string{python, worker, "--model", modelDir, "--port", "{port}"}}}
 }
 
@@ -151,7 +156,7 @@ func TestOIP(t *testing.T) {
 // and every row goes through a batch.
 func TestBatching(t *testing.T) {
 	dir := models(t)
-	s, c := start(t, spawned(1, 100, filepath.Join(dir, "double")))
+	s, c := start(t, spawned(1, 100, filepath.Join(dir, "double"), true))
 	url := "http://" + s.Addr() + "/v2/models/m/infer"
 	var wg sync.WaitGroup
 	const callers, each = 32, 25
@@ -253,7 +258,7 @@ func TestBrokenVersion(t *testing.T) {
 // one under steady load loses no request.
 func TestCutover(t *testing.T) {
 	dir := models(t)
-	s, c := start(t, spawned(1, 100, filepath.Join(dir, "double")))
+	s, c := start(t, spawned(1, 100, filepath.Join(dir, "double"), true))
 	url := "http://" + s.Addr() + "/v2/models/m/infer"
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -285,7 +290,7 @@ func TestCutover(t *testing.T) {
 	}
 	ctx := context.Background()
 	time.Sleep(300 * time.Millisecond)
-	v1, v2 := spawned(1, 100, filepath.Join(dir, "double")), spawned(2, 0, filepath.Join(dir, "triple"))
+	v1, v2 := spawned(1, 100, filepath.Join(dir, "double"), true), spawned(2, 0, filepath.Join(dir, "triple"), true)
 	if _, err := c.Apply(ctx, []Version{v1, v2}, "green starts"); err != nil {
 		t.Fatal(err)
 	}

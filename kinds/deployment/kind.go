@@ -150,9 +150,16 @@ func (k *kind) apply(ctx context.Context, ch *sdk.Change) (cty.Value, providers.
 	r := &rollout{fe: fe, strategy: c.Strategy, baseline: spec.Baseline, stable: stableOf(spec), cand: cand, poll: k.poll,
 		progress: func(line string) { ch.Progress(providers.Progress{Message: line}) }}
 	if r.stable != nil && r.stable.Version == cand.Version {
-		r.stable = nil // the same version again: restart nothing, drop leftovers
-		cand = *stableOf(spec)
-		r.cand = cand
+		// The version served already (the strategy or the pin changed):
+		// nothing rolls out; leftovers of an interrupted rollout go.
+		out := Outcome{Serving: cand.Version, State: "complete", Step: "100%", Traffic: map[int64]int{cand.Version: 100}}
+		if err := r.set(ctx, "", weighted(*r.stable, 100, 0)); err != nil {
+			return cty.NilVal, diags.FromError("Cannot set the front end's traffic", err)
+		}
+		return ctyval.With(ch.Config, map[string]cty.Value{
+			"url": cty.StringVal(k.b.URL(d)), "metrics_url": cty.StringVal(k.b.URL(d) + "/metrics"),
+			"serving_version": servingValue(out.Serving), "rollout": rolloutValue(out),
+		}), diags
 	}
 	if c.Target != 0 && r.stable != nil && c.Target < r.stable.Version {
 		r.strategy = Strategy{Name: "all_at_once", Analysis: Analysis{MinRequests: 1}} // a rollback by plan

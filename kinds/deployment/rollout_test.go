@@ -111,7 +111,7 @@ func startLoad(url string, conc int, body func(i int) []byte) *load {
 				l.mu.Lock()
 				l.counts[key]++
 				l.mu.Unlock()
-				time.Sleep(5 * time.Millisecond)
+				time.Sleep(15 * time.Millisecond) // 8 loops: about 500 requests a second
 			}
 		}()
 	}
@@ -254,5 +254,59 @@ func TestCanaryDrift(t *testing.T) {
 				t.Errorf("rolled back for %q, want input drift", out.Failed)
 			}
 		})
+	}
+}
+
+// TestBlueGreen: a blue-green rollout under a steady load (12 loops, each
+// pausing 15 ms between requests: up to about 700 a second) loses no request: no answer other than 200, no
+// connection error; after it, only the new version answers.
+func TestBlueGreen(t *testing.T) {
+	dir := testModels(t)
+	s, c := frontEnd(t, version(t, 1, filepath.Join(dir, "double")), nil)
+	start := time.Now()
+	l := startLoad("http://"+s.Addr()+"/v2/models/m/infer", 12, func(int) []byte { return oneRow([]string{"1", "2", "3", "4"}) })
+	st, _ := c.Spec(context.Background())
+	r := &rollout{fe: c, strategy: Strategy{Name: "blue_green", Interval: 2 * time.Second, RollbackWindow: 3 * time.Second,
+		Analysis: Analysis{MaxErrorRate: bound(0.01), MinRequests: 20}}, stable: stableOf(st),
+		cand: version(t, 2, filepath.Join(dir, "triple")), poll: 100 * time.Millisecond, progress: func(l string) { t.Log(l) }}
+	out, err := r.run(context.Background())
+	time.Sleep(time.Second)
+	counts := l.end()
+	total := 0
+	for _, n := range counts {
+		total += n
+	}
+	t.Logf("outcome %+v; %d answers, %.0f a second: %v", out, total, float64(total)/time.Since(start).Seconds(), counts)
+	if err != nil || out.State != "complete" || out.Serving != 2 {
+		t.Fatalf("outcome %+v, %v; want version 2 serving", out, err)
+	}
+	for k, n := range counts {
+		if k != "1 200" && k != "2 200" {
+			t.Errorf("%d requests answered %q during the cutover", n, k)
+		}
+	}
+	if counts["2 200"] == 0 {
+		t.Error("version 2 answered nothing")
+	}
+}
+
+// TestShadow: a broken version mirrored in shadow is rolled back on its
+// mirrored errors; no client ever gets its answers.
+func TestShadow(t *testing.T) {
+	dir := testModels(t)
+	s, c := frontEnd(t, version(t, 1, filepath.Join(dir, "double")), nil)
+	l := startLoad("http://"+s.Addr()+"/v2/models/m/infer", 8, func(int) []byte { return oneRow([]string{"1", "2", "3", "4"}) })
+	st, _ := c.Spec(context.Background())
+	r := &rollout{fe: c, strategy: Strategy{Name: "shadow", Percent: 50, Interval: 5 * time.Second,
+		Analysis: Analysis{MaxErrorRate: bound(0.01), MinRequests: 20}}, stable: stableOf(st),
+		cand: version(t, 2, filepath.Join(dir, "broken")), poll: 100 * time.Millisecond, progress: func(l string) { t.Log(l) }}
+	out, err := r.run(context.Background())
+	counts := l.end()
+	t.Logf("outcome %+v; answers: %v", out, counts)
+	if err != nil || out.State != "rolled_back" || out.Step != "shadow 50%" || !strings.Contains(out.Failed, "error rate 100%") {
+		t.Fatalf("outcome %+v, %v; want rolled back at shadow 50%% on the error rate", out, err)
+	}
+	if len(counts) != 1 || counts["1 200"] == 0 {
+		t.Errorf("answers %v: only version 1 may answer", counts)
 	}
 }
