@@ -296,3 +296,21 @@ func TestPipelineScheduler(t *testing.T) {
 		t.Errorf("the tick ran twice:\n%s", out)
 	}
 }
+
+// mltf graph draws a pipeline's steps inside it, with an edge for each
+// step's inputs: another step's output or a resource.
+func TestPipelineGraph(t *testing.T) {
+	dir, _ := pipelineDir(t)
+	out := e2e.Must(t, dir, 0, "graph").Stdout
+	for _, want := range []string{
+		`subgraph "cluster_pipeline.etl"`,
+		`"pipeline.etl/step/b" [label = "step/b"];`,
+		`"pipeline.etl/step/b" -> "pipeline.etl/step/a";`,
+		`"pipeline.etl/step/a" -> "dataset.raw";`,
+		`"dataset.features" -> "pipeline.etl";`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("graph lacks %s:\n%s", want, out)
+		}
+	}
+}

@@ -7,8 +7,10 @@ import (
 	"strings"
 
 	"github.com/hashicorp/cli"
+	"github.com/hashicorp/hcl/v2"
 
 	"github.com/mltf/mltf/cmd/internal/views"
+	"github.com/mltf/mltf/lang"
 	"github.com/mltf/mltf/plan"
 	"github.com/mltf/mltf/state/store"
 )
@@ -99,8 +101,73 @@ func (c *GraphCommand) Run(args []string) int {
 			fmt.Fprintf(c.Stdout, "  %q -> %q;\n", n, d)
 		}
 	}
+	for _, g := range innerGraphs(cfg) {
+		fmt.Fprintf(c.Stdout, "  subgraph %q {\n    label = %q;\n    style = dashed;\n", "cluster_"+g.addr, g.addr)
+		for _, n := range g.nodes {
+			fmt.Fprintf(c.Stdout, "    %q [label = %q];\n", g.addr+"/"+n, n)
+		}
+		fmt.Fprintln(c.Stdout, "  }")
+		for _, e := range g.edges {
+			fmt.Fprintf(c.Stdout, "  %q -> %q;\n", e[0], e[1])
+		}
+	}
 	fmt.Fprintln(c.Stdout, "}")
 	return 0
+}
+
+// innerGraph is the graph inside a resource whose kind binds names of its
+// own (a pipeline's steps): its blocks of that name as nodes, and an edge
+// for each reference of theirs to a sibling or to a resource.
+type innerGraph struct {
+	addr  string
+	nodes []string    // "step/clean"
+	edges [][2]string // from, to: full node names or resource addresses
+}
+
+func innerGraphs(cfg *lang.Config) []innerGraph {
+	var out []innerGraph
+	addrs := make([]string, 0, len(cfg.Resources))
+	for a := range cfg.Resources {
+		addrs = append(addrs, a)
+	}
+	sort.Strings(addrs)
+	for _, addr := range addrs {
+		r := cfg.Resources[addr]
+		k, _ := cfg.Kinds.Lookup(r.Kind)
+		for _, root := range k.Scope {
+			content, _, _ := r.Config.PartialContent(&hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: root, LabelNames: []string{"name"}}}})
+			if len(content.Blocks) == 0 {
+				continue
+			}
+			g := innerGraph{addr: addr}
+			for _, b := range content.Blocks {
+				node := root + "/" + b.Labels[0]
+				g.nodes = append(g.nodes, node)
+				attrs, _ := b.Body.JustAttributes()
+				seen := map[string]bool{}
+				for _, a := range attrs {
+					for _, t := range a.Expr.Variables() {
+						to := ""
+						if t.RootName() == root && len(t) > 1 {
+							if at, ok := t[1].(hcl.TraverseAttr); ok {
+								to = addr + "/" + root + "/" + at.Name
+							}
+						} else if ref, ok := cfg.ParseRef(t); ok && ref.Resource.Kind != "" {
+							to = ref.Resource.String()
+						}
+						if to != "" && !seen[to] {
+							seen[to] = true
+							g.edges = append(g.edges, [2]string{addr + "/" + node, to})
+						}
+					}
+				}
+			}
+			sort.Strings(g.nodes)
+			sort.Slice(g.edges, func(i, j int) bool { return g.edges[i][0]+g.edges[i][1] < g.edges[j][0]+g.edges[j][1] })
+			out = append(out, g)
+		}
+	}
+	return out
 }
 
 // WorkspaceCommand is mltf workspace.
