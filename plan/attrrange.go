@@ -64,6 +64,11 @@ func attributeRange(body hcl.Body, sch *schema.Block, path cty.Path) *hcl.Range 
 			break
 		}
 		idx, ok := rest[0].(cty.IndexStep)
+		if ga, isAttr := rest[0].(cty.GetAttrStep); isAttr && nb.Nesting == schema.NestingMap {
+			// A map of blocks with a dynamic attribute is decoded as an
+			// object by label (schema.Block.ImpliedType).
+			idx, ok = cty.IndexStep{Key: cty.StringVal(ga.Name)}, true
+		}
 		if !ok || !idx.Key.IsKnown() || idx.Key.IsNull() {
 			break
 		}
