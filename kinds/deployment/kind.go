@@ -99,7 +99,11 @@ func (k *kind) plan(ctx context.Context, p *sdk.Plan) providers.Diagnostics {
 	}
 	p.Planned = ctyval.With(p.Config, facts)
 	if c.Target < serving {
-		p.Reasons = []string{fmt.Sprintf("rolls back version %d -> %d (%s): all at once, once version %d is ready", serving, c.Target, what, c.Target)}
+		by := fmt.Sprintf("alias %s", c.Alias)
+		if c.Version != 0 {
+			by = fmt.Sprintf("pinned by version = %d", c.Version)
+		}
+		p.Reasons = []string{fmt.Sprintf("rolls back version %d -> %d (%s): all at once, once version %d is ready", serving, c.Target, by, c.Target)}
 		return diags
 	}
 	p.Reasons = []string{fmt.Sprintf("rolls out version %d -> %d: %s", serving, c.Target, c.Strategy.Describe())}
