@@ -9,8 +9,8 @@
 #   mltf deployments plot digits -o latency.png
 
 mltf {
-  state     { url = "file://.mltf/state" }
-  tracking  { url = "sqlite://.mltf/tracking.db" }
+  state { url = "file://.mltf/state" }
+  tracking { url = "sqlite://.mltf/tracking.db" }
   artifacts { url = "file://.mltf/artifacts" }
 }
 
