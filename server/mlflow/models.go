@@ -370,6 +370,22 @@ func (a *API) setAlias(w http.ResponseWriter, r *http.Request) {
 	ok(w, struct{}{})
 }
 
+// alias reads a model's aliases and the version alias points to; when the
+// store fails or the alias is unknown it answers the request and returns
+// found false.
+func (a *API) alias(w http.ResponseWriter, r *http.Request, model, alias string) (aliases map[string]int64, version int64, found bool) {
+	aliases, err := a.opts.Tracking.Aliases(r.Context(), model)
+	if err != nil {
+		failStore(w, err)
+		return nil, 0, false
+	}
+	version, found = aliases[alias]
+	if !found {
+		fail(w, notFound, "Registered model alias %s not found.", alias)
+	}
+	return aliases, version, found
+}
+
 func (a *API) deleteAlias(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Name  string `json:"name"`
@@ -379,14 +395,8 @@ func (a *API) deleteAlias(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	aliases, err := a.opts.Tracking.Aliases(ctx, req.Name)
-	if err != nil {
-		failStore(w, err)
-		return
-	}
-	cur, found := aliases[req.Alias]
+	_, cur, found := a.alias(w, r, req.Name, req.Alias)
 	if !found {
-		fail(w, notFound, "Registered model alias %s not found.", req.Alias)
 		return
 	}
 	if _, err := a.opts.Tracking.MoveAlias(ctx, tracking.AliasMove{Model: req.Name, Alias: req.Alias, From: cur, Who: api.CallerOf(ctx).Who(),
@@ -406,14 +416,8 @@ func (a *API) getByAlias(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	aliases, err := a.opts.Tracking.Aliases(ctx, req.Name)
-	if err != nil {
-		failStore(w, err)
-		return
-	}
-	n, found := aliases[req.Alias]
+	aliases, n, found := a.alias(w, r, req.Name, req.Alias)
 	if !found {
-		fail(w, notFound, "Registered model alias %s not found.", req.Alias)
 		return
 	}
 	v, err := a.opts.Tracking.GetModelVersion(ctx, req.Name, n)
