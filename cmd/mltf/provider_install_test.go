@@ -16,11 +16,7 @@ import (
 // including its own kind, notebook, that mltf's kind table does not have;
 // a changed binary is then refused until mltf init -upgrade.
 func TestThirdPartyProvider(t *testing.T) {
-	mirror := t.TempDir()
-	bin := filepath.Join(mirror, "example", "1.2.0", install.Platform(), install.BinaryName("example"))
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/mltf/mltf/examples/provider-example").CombinedOutput(); err != nil {
-		t.Fatalf("building the example provider: %v\n%s", err, out)
-	}
+	mirror := exampleMirror(t)
 	dir := workdir(t, map[string]string{"main.mltf.hcl": `
 mltf {
   required_providers {
@@ -110,11 +106,7 @@ output "notebook" { value = notebook.scratch.url }
 // it for its kinds before it reads the configuration: the process that
 // answered is the one that plans.
 func TestThirdPartyProviderStartedOnce(t *testing.T) {
-	mirror := t.TempDir()
-	bin := filepath.Join(mirror, "example", "1.2.0", install.Platform(), install.BinaryName("example"))
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/mltf/mltf/examples/provider-example").CombinedOutput(); err != nil {
-		t.Fatalf("building the example provider: %v\n%s", err, out)
-	}
+	mirror := exampleMirror(t)
 	dir := workdir(t, map[string]string{"main.mltf.hcl": `
 mltf {
   required_providers {
@@ -146,4 +138,16 @@ notebook "scratch" {
 	if starts != 1 {
 		t.Fatalf("the example provider was started %d times by one plan; want once\n%s", starts, res.Stderr)
 	}
+}
+
+// exampleMirror builds examples/provider-example as version 1.2.0 into a
+// new provider mirror and returns the mirror's directory.
+func exampleMirror(t *testing.T) string {
+	t.Helper()
+	mirror := t.TempDir()
+	bin := filepath.Join(mirror, "example", "1.2.0", install.Platform(), install.BinaryName("example"))
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/mltf/mltf/examples/provider-example").CombinedOutput(); err != nil {
+		t.Fatalf("building the example provider: %v\n%s", err, out)
+	}
+	return mirror
 }

@@ -116,7 +116,13 @@ func (p *DeploymentPlot) draw(c canvas) {
 	c.text(share.x0+share.w/2, share.y0+share.h+38, "time since the front end's first record, m:ss", "middle", black)
 
 	// Events, across both panels; each label on the first of six rows
-	// where it overlaps no other.
+	// where it overlaps no other, drawn last, over the lines.
+	var labels []func()
+	defer func() {
+		for _, f := range labels {
+			f()
+		}
+	}()
 	var rowEnds [6]float64
 	for _, pt := range p.Points {
 		if pt.Event == "" || pt.Time.After(end) {
@@ -138,7 +144,8 @@ func (p *DeploymentPlot) draw(c canvas) {
 			row++
 		}
 		rowEnds[row] = lx + width + 6
-		c.plate(lx, lat.y0+16+float64(row)*15, label)
+		y := lat.y0 + 16 + float64(row)*15
+		labels = append(labels, func() { c.plate(lx, y, label) })
 	}
 
 	// Latency and traffic lines by version.
