@@ -13,12 +13,24 @@ import (
 
 var (
 	buildOnce sync.Once
+	binDir    string
 	binPath   string
 	buildErr  error
 )
 
+// Main runs a package's tests and then removes the binaries that Binary
+// built, so a test run leaves nothing in the temporary directory. Packages
+// that call Binary use it as their TestMain.
+func Main(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
 // Binary builds the mltf command (and mltf-supervisor beside it) once per
-// test process.
+// test process; Main removes them when the tests end.
 func Binary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
@@ -27,6 +39,7 @@ func Binary(t testing.TB) string {
 			buildErr = err
 			return
 		}
+		binDir = dir
 		binPath = filepath.Join(dir, "mltf")
 		// Both commands, as users install them: the local provider starts
 		// mltf-supervisor from beside mltf.
