@@ -153,9 +153,45 @@ func (s *Store) DeleteExperiment(ctx context.Context, id string) error {
 	})
 }
 
+// RestoreExperiment makes the deleted experiment id live again; restoring
+// a live experiment does nothing. ErrExists when a live experiment has
+// taken its name meanwhile.
+func (s *Store) RestoreExperiment(ctx context.Context, id string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		e, err := s.scanExperiment(tx.QueryRowContext(ctx, s.dialect.q(`SELECT `+experimentColumns+` FROM experiments WHERE id = ?`), id))
+		if errors.Is(err, ErrNotFound) {
+			return fmt.Errorf("experiment %s: %w", id, ErrNotFound)
+		}
+		if err != nil || e.Deleted.IsZero() {
+			return err
+		}
+		// Checked first: a failed statement ends a PostgreSQL transaction.
+		var n int
+		if err := tx.QueryRowContext(ctx, s.dialect.q(`SELECT COUNT(*) FROM experiments WHERE name = ? AND deleted_ms IS NULL`), e.Name).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return fmt.Errorf("cannot restore experiment %s: a live experiment is named %q; rename one of them first: %w", id, e.Name, ErrExists)
+		}
+		if _, err := tx.ExecContext(ctx, s.dialect.q(`UPDATE experiments SET deleted_ms = NULL WHERE id = ?`), id); err != nil {
+			return fmt.Errorf("cannot restore experiment %s: %w", id, err)
+		}
+		return nil
+	})
+}
+
+// ListDeletedExperiments returns the deleted experiments, by name.
+func (s *Store) ListDeletedExperiments(ctx context.Context) ([]Experiment, error) {
+	return s.listExperiments(ctx, `deleted_ms IS NOT NULL`)
+}
+
 // ListExperiments returns the live experiments, by name.
 func (s *Store) ListExperiments(ctx context.Context) ([]Experiment, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+experimentColumns+` FROM experiments WHERE deleted_ms IS NULL ORDER BY name`)
+	return s.listExperiments(ctx, `deleted_ms IS NULL`)
+}
+
+func (s *Store) listExperiments(ctx context.Context, where string) ([]Experiment, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+experimentColumns+` FROM experiments WHERE `+where+` ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("cannot list experiments: %w", err)
 	}

@@ -111,11 +111,11 @@ func TestMigrations(t *testing.T) {
 		versions = append(versions, v)
 	}
 	rows.Close()
-	if diff := cmp.Diff([]int64{1, 2, 3, 4, 5}, versions); diff != "" {
+	if diff := cmp.Diff([]int64{1, 2, 3, 4, 5, 6}, versions); diff != "" {
 		t.Errorf("applied migrations (-want +got):\n%s", diff)
 	}
-	if tracking.SchemaVersion() != 5 {
-		t.Errorf("SchemaVersion() = %d, want 5", tracking.SchemaVersion())
+	if tracking.SchemaVersion() != 6 {
+		t.Errorf("SchemaVersion() = %d, want 6", tracking.SchemaVersion())
 	}
 
 	var mode string
@@ -125,12 +125,13 @@ func TestMigrations(t *testing.T) {
 
 	tables := map[string]string{
 		"experiments":      "id, name, description, tags, created_ms, deleted_ms",
-		"runs":             "id, experiment_id, name, status, fingerprint, git_commit, git_dirty, params, env, artifact_uri, metrics, restarts, started_ms, finished_ms, address, workspace",
+		"runs":             "id, experiment_id, name, status, fingerprint, git_commit, git_dirty, params, env, artifact_uri, metrics, restarts, started_ms, finished_ms, address, workspace, deleted_ms",
 		"metric_points":    "run_id, name, step, value, timestamp_ms",
 		"model_versions":   "model, version, run_id, artifact_uri, content_hash, lineage, metrics, created_ms",
 		"alias_history":    "model, alias, seq, from_version, to_version, changed_ms, who, state_lineage, state_serial, plan_serial, gates",
 		"dataset_versions": "dataset, version, fingerprint, stats, created_ms",
 		"run_metrics":      "run_id, name, value",
+		"pipeline_runs":    "id, pipeline_id, workspace, config, status, error, who, output, started_ms, finished_ms, updated_ms",
 	}
 	for table, cols := range tables {
 		t.Run(table, func(t *testing.T) {
@@ -145,7 +146,7 @@ func TestMigrations(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = tracking.Open(ctx, "sqlite://"+path, "")
-	wantErr(t, err, "its schema is at version 99, newer than this mltf knows (5)")
+	wantErr(t, err, "its schema is at version 99, newer than this mltf knows (6)")
 }
 
 func TestOpenNotADatabase(t *testing.T) {
@@ -173,7 +174,8 @@ func TestMigrationFillsRunMetrics(t *testing.T) {
 	}
 	s.Close()
 	db := rawDB(t, path)
-	for _, stmt := range []string{`DROP TABLE run_metrics`, `DROP TABLE run_tags`, `DROP TABLE registered_models`, `DROP TABLE api_tokens`, `DELETE FROM schema_migrations WHERE version >= 3`} {
+	for _, stmt := range []string{`DROP TABLE run_metrics`, `DROP TABLE run_tags`, `DROP TABLE registered_models`, `DROP TABLE api_tokens`,
+		`DROP TABLE pipeline_runs`, `ALTER TABLE runs DROP COLUMN deleted_ms`, `DELETE FROM schema_migrations WHERE version >= 3`} {
 		if _, err := db.Exec(stmt); err != nil {
 			t.Fatal(err)
 		}

@@ -40,7 +40,22 @@ type Run struct {
 	Finished     time.Time
 	Address      string // of the resource that made it: "training.mlp"
 	Workspace    string
+	// Deleted is when the run was deleted (DeleteRun); zero while it
+	// lives. CreateRun and UpdateRun never change it.
+	Deleted time.Time
 }
+
+// RunView says which runs a RunFilter selects by their lifecycle.
+type RunView int
+
+const (
+	// LiveRuns are the runs not deleted (the zero RunView).
+	LiveRuns RunView = iota
+	// DeletedRuns are the deleted runs only.
+	DeletedRuns
+	// AllRuns are both.
+	AllRuns
+)
 
 // RunFilter selects and orders runs; the zero value selects all, newest
 // first.
@@ -52,9 +67,15 @@ type RunFilter struct {
 	// first).
 	OrderBy *RunOrder
 	Limit   int // 0: no limit
+	View    RunView
 }
 
-const runColumns = `id, experiment_id, name, status, fingerprint, git_commit, git_dirty, params, env, artifact_uri, metrics, restarts, started_ms, finished_ms, address, workspace`
+// runColumns are the columns CreateRun and UpdateRun write; runSelect
+// what a read returns.
+const (
+	runColumns = `id, experiment_id, name, status, fingerprint, git_commit, git_dirty, params, env, artifact_uri, metrics, restarts, started_ms, finished_ms, address, workspace`
+	runSelect  = runColumns + `, deleted_ms`
+)
 
 func (r *Run) check() error {
 	if r.ID == "" {
@@ -130,6 +151,37 @@ func (s *Store) UpdateRun(ctx context.Context, r Run) error {
 	})
 }
 
+// DeleteRun marks run id deleted: searches leave it out (unless they ask
+// for deleted runs), nothing more is logged to it, and its history stays
+// until RestoreRun. Deleting a deleted run does nothing.
+func (s *Store) DeleteRun(ctx context.Context, id string) error {
+	return s.setRunDeleted(ctx, id, msOrNull(now()), "delete")
+}
+
+// RestoreRun makes the deleted run id live again; restoring a live run
+// does nothing.
+func (s *Store) RestoreRun(ctx context.Context, id string) error {
+	return s.setRunDeleted(ctx, id, sql.NullInt64{}, "restore")
+}
+
+func (s *Store) setRunDeleted(ctx context.Context, id string, deleted sql.NullInt64, verb string) error {
+	cond := `deleted_ms IS NULL`
+	if !deleted.Valid {
+		cond = `deleted_ms IS NOT NULL`
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.dialect.q(`UPDATE runs SET deleted_ms = ? WHERE id = ? AND `+cond), deleted, id)
+		if err != nil {
+			return fmt.Errorf("cannot %s run %s: %w", verb, id, err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			return nil
+		}
+		_, err = s.getRun(ctx, tx, id)
+		return err
+	})
+}
+
 func (s *Store) checkExperiment(ctx context.Context, tx *sql.Tx, id string) error {
 	var n int
 	if err := tx.QueryRowContext(ctx, s.dialect.q(`SELECT COUNT(*) FROM experiments WHERE id = ?`), id).Scan(&n); err != nil {
@@ -147,7 +199,7 @@ func (s *Store) GetRun(ctx context.Context, id string) (Run, error) {
 }
 
 func (s *Store) getRun(ctx context.Context, q querier, id string) (Run, error) {
-	r, err := scanRun(q.QueryRowContext(ctx, s.dialect.q(`SELECT `+runColumns+` FROM runs WHERE id = ?`), id))
+	r, err := scanRun(q.QueryRowContext(ctx, s.dialect.q(`SELECT `+runSelect+` FROM runs WHERE id = ?`), id))
 	if errors.Is(err, ErrNotFound) {
 		return Run{}, fmt.Errorf("run %s: %w", id, ErrNotFound)
 	}
@@ -179,7 +231,7 @@ func (s *Store) ListRuns(ctx context.Context, f RunFilter) ([]Run, error) {
 // FindRunByFingerprint returns the newest finished run with the
 // fingerprint; ErrNotFound when there is none.
 func (s *Store) FindRunByFingerprint(ctx context.Context, fingerprint string) (Run, error) {
-	r, err := scanRun(s.db.QueryRowContext(ctx, s.dialect.q(`SELECT `+runColumns+` FROM runs
+	r, err := scanRun(s.db.QueryRowContext(ctx, s.dialect.q(`SELECT `+runSelect+` FROM runs
 		WHERE fingerprint = ? AND fingerprint <> '' AND status = ?
 		ORDER BY finished_ms DESC, started_ms DESC LIMIT 1`), fingerprint, StatusFinished))
 	if errors.Is(err, ErrNotFound) {
@@ -192,10 +244,10 @@ func scanRun(row scanner) (Run, error) {
 	var (
 		r                              Run
 		params, env, metrics, restarts string
-		started, finished              sql.NullInt64
+		started, finished, deleted     sql.NullInt64
 	)
 	err := row.Scan(&r.ID, &r.ExperimentID, &r.Name, &r.Status, &r.Fingerprint, &r.GitCommit, &r.GitDirty, &params, &env,
-		&r.ArtifactURI, &metrics, &restarts, &started, &finished, &r.Address, &r.Workspace)
+		&r.ArtifactURI, &metrics, &restarts, &started, &finished, &r.Address, &r.Workspace, &deleted)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Run{}, ErrNotFound
 	}
@@ -215,6 +267,6 @@ func scanRun(row scanner) (Run, error) {
 	if params != "{}" {
 		r.Params = json.RawMessage(params)
 	}
-	r.Started, r.Finished = timeOf(started), timeOf(finished)
+	r.Started, r.Finished, r.Deleted = timeOf(started), timeOf(finished), timeOf(deleted)
 	return r, nil
 }

@@ -16,6 +16,10 @@ import (
 // again with another value: a run's params never change.
 var ErrParamChanged = errors.New("a param of a run cannot change")
 
+// ErrRunDeleted is wrapped by LogBatch errors about a deleted run: nothing
+// is logged to it until it is restored.
+var ErrRunDeleted = errors.New("the run is deleted")
+
 // Batch is what a client logs to a running run at once: metric points,
 // params and tags.
 type Batch struct {
@@ -39,13 +43,19 @@ func (s *Store) LogBatch(ctx context.Context, id string, b Batch) error {
 		}
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		var params, metrics string
-		err := tx.QueryRowContext(ctx, s.dialect.q(`SELECT params, metrics FROM runs WHERE id = ?`), id).Scan(&params, &metrics)
+		var (
+			params, metrics string
+			deleted         sql.NullInt64
+		)
+		err := tx.QueryRowContext(ctx, s.dialect.q(`SELECT params, metrics, deleted_ms FROM runs WHERE id = ?`), id).Scan(&params, &metrics, &deleted)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("run %s: %w", id, ErrNotFound)
 		}
 		if err != nil {
 			return fmt.Errorf("cannot read run %s: %w", id, err)
+		}
+		if deleted.Valid {
+			return fmt.Errorf("run %s was deleted at %s; restore it to log to it: %w", id, timeOf(deleted).Format(time.RFC3339), ErrRunDeleted)
 		}
 		if len(b.Params) > 0 {
 			if err := s.addParams(ctx, tx, id, params, b.Params); err != nil {

@@ -160,4 +160,28 @@ var migrations = []migration{
 			revoked_ms BIGINT
 		)`,
 	}, nil},
+	{6, "deleted runs and the pipeline runs of mltf server", []string{
+		// A run deleted through the API (MLflow's runs/delete) keeps its
+		// history; searches leave it out until it is restored. NULL: live.
+		`ALTER TABLE runs ADD COLUMN deleted_ms BIGINT`,
+		// Each POST /api/v1/pipelines/runs: the pipeline applied, with
+		// which variable values (config, a JSON object), by whom, how it
+		// ended and what the apply printed (output, a JSON array of
+		// lines). updated_ms is when the applying server last wrote the
+		// row: a running row it stopped writing was cut off.
+		`CREATE TABLE pipeline_runs (
+			id          TEXT PRIMARY KEY,
+			pipeline_id TEXT NOT NULL,
+			workspace   TEXT NOT NULL DEFAULT '',
+			config      TEXT NOT NULL DEFAULT '{}',
+			status      TEXT NOT NULL,
+			error       TEXT NOT NULL DEFAULT '',
+			who         TEXT NOT NULL DEFAULT '',
+			output      TEXT NOT NULL DEFAULT '[]',
+			started_ms  BIGINT NOT NULL,
+			finished_ms BIGINT,
+			updated_ms  BIGINT NOT NULL
+		)`,
+		`CREATE INDEX pipeline_runs_started ON pipeline_runs (started_ms)`,
+	}, nil},
 }

@@ -128,7 +128,7 @@ func (f RunFilter) query() (string, []any, error) {
 	)
 	conds := f.Metrics
 	orderCol := ""
-	b.WriteString(`SELECT ` + prefixed("r.", runColumns))
+	b.WriteString(`SELECT ` + prefixed("r.", runSelect))
 	if len(conds) > 0 {
 		lead := 0
 		for i, c := range conds {
@@ -153,6 +153,12 @@ func (f RunFilter) query() (string, []any, error) {
 		b.WriteString(` LEFT JOIN run_metrics o ON o.run_id = r.id AND o.name = ?`)
 		args = append(slices.Clone(args[:0]), append([]any{f.OrderBy.Metric}, args...)...)
 		orderCol = "o.value"
+	}
+	switch f.View {
+	case LiveRuns:
+		where = append(where, `r.deleted_ms IS NULL`)
+	case DeletedRuns:
+		where = append(where, `r.deleted_ms IS NOT NULL`)
 	}
 	if f.ExperimentID != "" {
 		where = append(where, `r.experiment_id = ?`)

@@ -1,6 +1,7 @@
 // Package trackingtest is the conformance suite every tracking database
 // passes: experiments, runs, metric points, model versions and aliases,
-// run tags and batches, registered models, API tokens, concurrent writers
+// run tags and batches, registered models, API tokens, deleted and
+// restored runs and experiments, pipeline runs, concurrent writers
 // and concurrent opening. Run it from each database's
 // tests:
 //
@@ -45,6 +46,9 @@ func Run(t *testing.T, newURL NewURL) {
 		{"LogBatch", testLogBatch},
 		{"RegisteredModels", testRegisteredModels},
 		{"Tokens", testTokens},
+		{"DeleteRestoreRun", testDeleteRestoreRun},
+		{"RestoreExperiment", testRestoreExperiment},
+		{"PipelineRuns", testPipelineRuns},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, newURL) })
