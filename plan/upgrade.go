@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/zclconf/go-cty/cty"
-	ctyjson "github.com/zclconf/go-cty/cty/json"
 
 	"github.com/mltf/mltf/state"
 )
@@ -27,7 +26,7 @@ func decodeInstance(inst *state.Instance, ty cty.Type, version int64) (cty.Value
 		}
 		attrs = up
 	}
-	return ctyjson.Unmarshal(attrs, ty)
+	return decodeJSON(attrs, ty)
 }
 
 // upgradeAttributes is the upgrade step from an older schema version of a
