@@ -70,6 +70,11 @@ type acc struct {
 	onDup   dupFunc
 	// reSeen holds regex results by value (see matches).
 	reSeen map[string]bool
+	// short remembers the checks' results for a string column's first
+	// short values.
+	short shortVals
+	// days remembers the last date of a timestamp column.
+	days dayMemo
 	// text is set for text formats, whose rows are lines.
 	textual bool
 	seed    maphash.Seed
@@ -146,7 +151,7 @@ func (a *acc) int(v int64, w *where, r int) {
 		a.checkRange(float64(v), w, r, func() string { return strconv.FormatInt(v, 10) })
 	}
 	if sp.ints != nil {
-		if i, ok := sp.ints[v]; ok {
+		if i, ok := sp.intIndex(v); ok {
 			a.known[i]++
 		} else {
 			a.fail(cValues, w, r, strconv.FormatInt(v, 10))
@@ -242,22 +247,46 @@ func (a *acc) float(v float64, w *where, r int) {
 func (a *acc) str(s string, w *where, r int) {
 	a.count++
 	sp := a.spec
-	if sp.strs != nil {
-		if i, ok := sp.strs[s]; ok {
-			a.known[i]++
+	if v := a.short.get(s, a.fillShort); v != nil {
+		if v.known >= 0 {
+			a.known[v.known]++
 		} else {
-			a.fail(cValues, w, r, show(s))
-			a.top.Add(s, strings.Clone)
+			if sp.strs != nil {
+				a.fail(cValues, w, r, show(s))
+			}
+			v.pending++
+		}
+		if !v.match {
+			a.fail(cRegex, w, r, show(s))
 		}
 	} else {
-		a.top.Add(s, strings.Clone)
-	}
-	if sp.re != nil && !a.matches(s) {
-		a.fail(cRegex, w, r, show(s))
+		if sp.strs != nil {
+			if i, ok := sp.strs[s]; ok {
+				a.known[i]++
+			} else {
+				a.fail(cValues, w, r, show(s))
+				a.top.Add(s, strings.Clone)
+			}
+		} else {
+			a.top.Add(s, strings.Clone)
+		}
+		if sp.re != nil && !a.matches(s) {
+			a.fail(cRegex, w, r, show(s))
+		}
 	}
 	if a.def.keys != nil {
 		a.unique(maphash.String(a.seed, s), w, r)
 		a.keyVals = append(a.keyVals, s)
+	}
+}
+
+// fillShort finds what the checks say of a new short value.
+func (a *acc) fillShort(v *shortVal) {
+	if i, ok := a.spec.strs[v.s]; ok {
+		v.known = i
+	}
+	if a.spec.re != nil {
+		v.match = a.spec.re.MatchString(v.s)
 	}
 }
 
@@ -328,7 +357,7 @@ func (a *acc) text(s string, w *where, r int) {
 			a.typeError(w, r, s)
 		}
 	case Timestamp:
-		if ns, ok := parseTimestamp(s); ok {
+		if ns, ok := a.days.parse(s); ok {
 			a.time(ns, w, r)
 		} else {
 			a.typeError(w, r, s)
@@ -375,7 +404,7 @@ func (a *acc) textColumn(fields []string, ncols, rows, p int, w *where) {
 			s := fields[r*ncols+p]
 			if s == "" {
 				a.null(w, r)
-			} else if ns, ok := parseTimestamp(s); ok {
+			} else if ns, ok := a.days.parse(s); ok {
 				a.time(ns, w, r)
 			} else {
 				a.typeError(w, r, s)
@@ -408,6 +437,8 @@ func (a *acc) merge(o *acc) {
 		a.num.Merge(o.num)
 	}
 	if a.top != nil {
+		a.short.flushTop(a.top)
+		o.short.flushTop(o.top)
 		a.top.Merge(o.top)
 	}
 	if a.topInt != nil {
@@ -473,6 +504,9 @@ func (a *acc) showKey(k uint64) string {
 func (a *acc) result() ColumnResult {
 	cr := ColumnResult{Name: a.def.name(), Type: a.def.typ(), Declared: a.spec.declared}
 	a.flush()
+	if a.top != nil {
+		a.short.flushTop(a.top)
+	}
 	s := stats.Summary{Type: a.def.typ().String(), Count: a.count, Nulls: a.nulls}
 	if a.num != nil {
 		s.FillNumeric(a.num)

@@ -89,13 +89,31 @@ type compiled struct {
 	re       *regexp.Regexp
 	// ints and strs map the allowed values to their index in known, the
 	// per-value counters; names holds each index's value as text.
-	ints   map[int64]int32
-	floats map[float64]struct{}
-	strs   map[string]int32
-	names  []string
-	bools  [2]bool // allowed false, true
+	ints map[int64]int32
+	// intList is ints in index order when they are few, which a loop finds
+	// faster than a map.
+	intList []int64
+	floats  map[float64]struct{}
+	strs    map[string]int32
+	names   []string
+	bools   [2]bool // allowed false, true
 	// categorical columns get top-value statistics.
 	categorical bool
+}
+
+// intIndex is the index of an allowed int64 value; false when v is not
+// one.
+func (c *compiled) intIndex(v int64) (int32, bool) {
+	if c.intList != nil {
+		for i, x := range c.intList {
+			if x == v {
+				return int32(i), true
+			}
+		}
+		return 0, false
+	}
+	i, ok := c.ints[v]
+	return i, ok
 }
 
 // Check reports the contract's mistakes: unknown values for the column
@@ -155,6 +173,12 @@ func compile(col Column) (*compiled, []Problem) {
 				if _, dup := cc.ints[n]; !dup {
 					cc.ints[n] = int32(len(cc.names))
 					cc.names = append(cc.names, strconv.FormatInt(n, 10))
+				}
+			}
+			if len(cc.names) <= 8 {
+				cc.intList = make([]int64, len(cc.names))
+				for v, i := range cc.ints {
+					cc.intList[i] = v
 				}
 			}
 		case Float64:

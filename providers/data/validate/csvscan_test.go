@@ -201,15 +201,20 @@ func TestCSVScanner(t *testing.T) {
 		"a,b,c\n1,2\n3,4,5,6\n",         // other field counts
 		"a\n\"long " + strings.Repeat("x\n", 50) + "\"\n2\n", // a record longer than a piece
 	}
-	alphabet := []byte{'a', ',', '"', '\n', '\r', 'b'}
 	rng := rand.New(rand.NewPCG(1, 2))
-	for range 3000 {
-		b := make([]byte, 1+rng.IntN(40))
-		for i := range b {
-			b[i] = alphabet[rng.IntN(len(alphabet))]
+	random := func(alphabet []byte, n, size int) {
+		for range n {
+			b := make([]byte, 1+rng.IntN(size))
+			for i := range b {
+				b[i] = alphabet[rng.IntN(len(alphabet))]
+			}
+			cases = append(cases, string(b))
 		}
-		cases = append(cases, string(b))
 	}
+	random([]byte{'a', ',', '"', '\n', '\r', 'b'}, 3000, 40)
+	// Without quotes, which the scanner splits eight bytes at a time; '-'
+	// is ',' + 1, '\v' is '\n' + 1.
+	random([]byte{'a', ',', '\n', '\r', '-', '\v', 0, 'b', 'b', 'b'}, 3000, 100)
 	for _, data := range cases {
 		want := readStd(data)
 		for _, chunk := range []int{1 << 20, 8, 1} {

@@ -178,7 +178,7 @@ func (a *acc) json(raw []byte, w *where, r int) {
 			a.typeError(w, r, string(raw))
 			return
 		}
-		if ns, ok := parseTimestamp(jsonText(raw)); ok {
+		if ns, ok := a.days.parse(jsonText(raw)); ok {
 			a.time(ns, w, r)
 		} else {
 			a.typeError(w, r, jsonText(raw))

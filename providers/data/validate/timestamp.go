@@ -6,14 +6,37 @@ package validate
 // timestamp without an offset is UTC. It returns nanoseconds since the Unix
 // epoch.
 func parseTimestamp(s string) (int64, bool) {
+	var m dayMemo
+	return m.parse(s)
+}
+
+// dayMemo remembers the last date a column's timestamps had and its day
+// number: timestamps in a file mostly follow each other, and comparing ten
+// bytes costs less than reading and checking a date again.
+type dayMemo struct {
+	date [10]byte
+	days int64
+	ok   bool
+}
+
+// parse is parseTimestamp, through the memo.
+func (m *dayMemo) parse(s string) (int64, bool) {
 	if len(s) < 10 || s[4] != '-' || s[7] != '-' {
 		return 0, false
 	}
-	year, ok1 := digits(s[0:4])
-	month, ok2 := digits(s[5:7])
-	day, ok3 := digits(s[8:10])
-	if !ok1 || !ok2 || !ok3 || month < 1 || month > 12 || day < 1 || day > daysIn(month, year) {
-		return 0, false
+	var days int64
+	if m.ok && string(m.date[:]) == s[:10] {
+		days = m.days
+	} else {
+		year, ok1 := digits(s[0:4])
+		month, ok2 := digits(s[5:7])
+		day, ok3 := digits(s[8:10])
+		if !ok1 || !ok2 || !ok3 || month < 1 || month > 12 || day < 1 || day > daysIn(month, year) {
+			return 0, false
+		}
+		days = daysFromCivil(year, month, day)
+		copy(m.date[:], s[:10])
+		m.days, m.ok = days, true
 	}
 	var hour, minute, sec, nsec int
 	offset := 0
@@ -61,7 +84,7 @@ func parseTimestamp(s string) (int64, bool) {
 			return 0, false
 		}
 	}
-	secs := daysFromCivil(year, month, day)*86400 + int64(hour*3600+minute*60+sec) - int64(offset)
+	secs := days*86400 + int64(hour*3600+minute*60+sec) - int64(offset)
 	return secs*1e9 + int64(nsec), true
 }
 

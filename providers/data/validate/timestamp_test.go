@@ -30,3 +30,21 @@ func TestParseTimestamp(t *testing.T) {
 		}
 	}
 }
+
+// TestDayMemo reads timestamps one after another through one memo, as a
+// column does: a remembered date must not let a bad timestamp through, nor
+// give another date's day.
+func TestDayMemo(t *testing.T) {
+	var m dayMemo
+	for _, in := range []string{
+		"2024-05-01T12:30:00Z", "2024-05-01T23:59:59Z", "2024-05-01", "2024-05-01T25:00:00Z",
+		"2024-05-01x", "2024-05-02T00:00:00Z", "2023-02-29", "2023-02-28T01:00:00+01:00", "2023-02-29",
+		"2024-05-01T12:30:00.5-02:00", "2024-05-01T12:30", "1969-12-31T23:59:59Z",
+	} {
+		ns, ok := m.parse(in)
+		wantNS, wantOK := parseTimestamp(in)
+		if ns != wantNS || ok != wantOK {
+			t.Errorf("through the memo %q = %d, %v; alone %d, %v", in, ns, ok, wantNS, wantOK)
+		}
+	}
+}
