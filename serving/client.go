@@ -10,9 +10,13 @@ import (
 	"time"
 )
 
-// Client calls a front end's admin API.
+// Client calls a front end's admin API at Addr (host:port), or at Base
+// when set: a URL prefix such as the API server's proxy of a pod,
+// https://API/api/v1/namespaces/NS/pods/POD:9001/proxy, with HTTP a
+// client that authenticates to it.
 type Client struct {
 	Addr string
+	Base string
 	HTTP *http.Client
 }
 
@@ -25,7 +29,11 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 		}
 		r = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, "http://"+c.Addr+path, r)
+	base := c.Base
+	if base == "" {
+		base = "http://" + c.Addr
+	}
+	req, err := http.NewRequestWithContext(ctx, method, base+path, r)
 	if err != nil {
 		return err
 	}

@@ -28,6 +28,8 @@ type Config struct {
 	Replicas int
 	Listen   string
 	Worker   []string
+	// Image is the workers' container image on Kubernetes.
+	Image string
 
 	MaxBatchSize int
 	MaxLatency   time.Duration
@@ -72,6 +74,7 @@ func Decode(v cty.Value) (*Config, providers.Diagnostics) {
 	c.Replicas = d.Count(a("replicas"), 1, 1)
 	c.Listen = d.Str(a("listen"), "127.0.0.1:8080")
 	c.Worker = d.StrList(a("worker"))
+	c.Image = d.Str(a("image"), "")
 	c.MaxBatchSize = d.Count(a("batching", "max_batch_size"), 32, 1)
 	c.MaxLatency = d.Duration(a("batching", "max_latency"), 5*time.Millisecond)
 

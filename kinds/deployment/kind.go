@@ -12,6 +12,7 @@ import (
 	"github.com/mltf/mltf/providers"
 	"github.com/mltf/mltf/providers/ctyval"
 	"github.com/mltf/mltf/providers/sdk"
+	"github.com/mltf/mltf/serving"
 )
 
 // Kind is the deployment kind carried out by b, for a provider's
@@ -56,7 +57,9 @@ func (k *kind) plan(ctx context.Context, p *sdk.Plan) providers.Diagnostics {
 	facts := unknownFacts()
 	d := k.deployment(p.Address, c)
 	url := k.b.URL(d)
-	facts["url"], facts["metrics_url"] = cty.StringVal(url), cty.StringVal(url+"/metrics")
+	for name, v := range urls(url) {
+		facts[name] = v
+	}
 	if diags.HasErrors() {
 		p.Planned = ctyval.With(p.Config, facts)
 		return diags
@@ -73,15 +76,18 @@ func (k *kind) plan(ctx context.Context, p *sdk.Plan) providers.Diagnostics {
 	}
 	if p.Create() || len(p.RequiresReplace) > 0 {
 		p.Planned = ctyval.With(p.Config, facts)
-		p.Reasons = append(p.Reasons, fmt.Sprintf("serves %s: %d replica(s) behind %s", what, c.Replicas, url))
+		behind := url
+		if behind == "" {
+			behind = "a front end whose address is known after apply"
+		}
+		p.Reasons = append(p.Reasons, fmt.Sprintf("serves %s: %d replica(s) behind %s", what, c.Replicas, behind))
 		return diags
 	}
 	serving := int64(ctyval.Int(p.Prior.GetAttr("serving_version")))
 	keep := func() providers.Diagnostics {
-		p.Planned = ctyval.With(p.Config, map[string]cty.Value{
-			"url": cty.StringVal(url), "metrics_url": cty.StringVal(url + "/metrics"),
+		p.Planned = ctyval.With(p.Config, withURLs(url, map[string]cty.Value{
 			"serving_version": p.Prior.GetAttr("serving_version"), "rollout": p.Prior.GetAttr("rollout"),
-		})
+		}))
 		return diags
 	}
 	switch {
@@ -160,10 +166,10 @@ func (k *kind) apply(ctx context.Context, ch *sdk.Change) (cty.Value, providers.
 		if err := r.set(ctx, "", weighted(*r.stable, 100, 0)); err != nil {
 			return cty.NilVal, diags.FromError("Cannot set the front end's traffic", err)
 		}
-		return ctyval.With(ch.Config, map[string]cty.Value{
-			"url": cty.StringVal(k.b.URL(d)), "metrics_url": cty.StringVal(k.b.URL(d) + "/metrics"),
+		k.settle(ctx, d, fe, &diags)
+		return ctyval.With(ch.Config, withURLs(k.b.URL(d), map[string]cty.Value{
 			"serving_version": servingValue(out.Serving), "rollout": rolloutValue(out),
-		}), diags
+		})), diags
 	}
 	if c.Target != 0 && r.stable != nil && c.Target < r.stable.Version {
 		r.strategy = Strategy{Name: "all_at_once", Analysis: Analysis{MinRequests: 1}} // a rollback by plan
@@ -179,10 +185,10 @@ func (k *kind) apply(ctx context.Context, ch *sdk.Change) (cty.Value, providers.
 			_ = k.b.Retire(context.WithoutCancel(ctx), d, v.Version)
 		}
 	}
-	value := ctyval.With(ch.Config, map[string]cty.Value{
-		"url": cty.StringVal(k.b.URL(d)), "metrics_url": cty.StringVal(k.b.URL(d) + "/metrics"),
+	k.settle(context.WithoutCancel(ctx), d, fe, &diags)
+	value := ctyval.With(ch.Config, withURLs(k.b.URL(d), map[string]cty.Value{
 		"serving_version": servingValue(out.Serving), "rollout": rolloutValue(out),
-	})
+	}))
 	passed := out.State == "complete"
 	if hist := reg.record(context.WithoutCancel(ctx), c.Model, ch.Address, cand.Version, historyNote(out, r), c.Strategy.Describe(), passed); hist != nil {
 		diags = append(diags, providers.Diagnostic{Severity: providers.Warning, Summary: "The registry's history was not written", Detail: hist.Error()})
@@ -197,6 +203,35 @@ func (k *kind) apply(ctx context.Context, ch *sdk.Change) (cty.Value, providers.
 	// version: its state stays (a failed apply of a new value would taint
 	// it, and a tainted deployment is replaced).
 	return cty.NilVal, diags
+}
+
+// settle records what the front end serves now with the backend; a
+// failure is a warning, since the front end serves on.
+func (k *kind) settle(ctx context.Context, d *Deployment, fe *serving.Client, diags *providers.Diagnostics) {
+	spec, err := fe.Spec(ctx)
+	if err == nil {
+		err = k.b.Settle(ctx, d, spec.Versions)
+	}
+	if err != nil {
+		*diags = append(*diags, providers.Diagnostic{Severity: providers.Warning, Summary: "What the front end serves was not recorded",
+			Detail: fmt.Sprintf("A restarted front end may not serve the versions it serves now: %v. The next mltf apply records them again.", err)})
+	}
+}
+
+// urls are the url and metrics_url attributes of a front end at url;
+// unknown while url is "" (the address is known after apply).
+func urls(url string) map[string]cty.Value {
+	if url == "" {
+		return map[string]cty.Value{"url": cty.UnknownVal(cty.String), "metrics_url": cty.UnknownVal(cty.String)}
+	}
+	return map[string]cty.Value{"url": cty.StringVal(url), "metrics_url": cty.StringVal(url + "/metrics")}
+}
+
+func withURLs(url string, facts map[string]cty.Value) map[string]cty.Value {
+	for name, v := range urls(url) {
+		facts[name] = v
+	}
+	return facts
 }
 
 // matches says the refusal is of the version c would roll out, under the

@@ -33,6 +33,9 @@ type Backend interface {
 	// Retire removes what Version made for version v, once the front end
 	// no longer serves it.
 	Retire(ctx context.Context, d *Deployment, v int64) error
+	// Settle records versions as what the front end serves once a rollout
+	// ends, so that a front end started again serves them.
+	Settle(ctx context.Context, d *Deployment, versions []serving.Version) error
 	// Destroy stops the front end and removes everything of d.
 	Destroy(ctx context.Context, d *Deployment) error
 }

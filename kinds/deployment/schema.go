@@ -42,6 +42,7 @@ func Schema() *schema.Block {
 			"pool":     {Type: dyn, Required: true, Description: "Where the workers run: a cluster's pool."},
 			"replicas": optional(n, "Worker processes of each served version; default 1."),
 			"listen":   optional(s, `Address of the front end, locally; default "127.0.0.1:8080". On Kubernetes the front end is a Service.`),
+			"image":    optional(s, "Container image of the workers on Kubernetes: Python with PyTorch for mltf's TorchScript worker, else what the worker command needs. Required there; unused locally."),
 			"worker":   optional(cty.List(s), `Command of a worker, for a framework other than TorchScript: "{model}" is the version's directory and "{port}" the port to listen on. Default: mltf's TorchScript worker.`),
 
 			"url":             computed(s, "Base URL of the front end: POST URL/v2/models/NAME/infer."),

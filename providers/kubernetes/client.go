@@ -62,6 +62,8 @@ type conn struct {
 // connSettings are the provider "kubernetes" {} block.
 type connSettings struct {
 	Kubeconfig, Context, Namespace string
+	// MltfImage is the image with the mltf binary (mltf_image).
+	MltfImage string
 }
 
 // loadRESTConfig follows kubectl's conventions: an explicit path, else

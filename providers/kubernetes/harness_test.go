@@ -66,6 +66,8 @@ type harness struct {
 	kube    kubernetes.Interface
 	ns      string
 	workDir string
+	// mltfImage is the provider block's mltf_image ("": none).
+	mltfImage string
 }
 
 func newHarness(t *testing.T, ns string) *harness {
@@ -84,8 +86,13 @@ func newHarness(t *testing.T, ns string) *harness {
 // provider returns a configured provider, as a new mltf process would be.
 func (h *harness) provider(cfg *rest.Config) *Provider {
 	p := NewWithOptions(Options{RESTConfig: cfg})
+	image := cty.NullVal(cty.String)
+	if h.mltfImage != "" {
+		image = cty.StringVal(h.mltfImage)
+	}
 	resp := p.Configure(context.Background(), providers.ConfigureRequest{
-		Config: cty.ObjectVal(map[string]cty.Value{"namespace": cty.StringVal(h.ns), "kubeconfig": cty.NullVal(cty.String), "context": cty.NullVal(cty.String)}),
+		Config: cty.ObjectVal(map[string]cty.Value{"namespace": cty.StringVal(h.ns), "kubeconfig": cty.NullVal(cty.String),
+			"context": cty.NullVal(cty.String), "mltf_image": image}),
 		Settings: providers.Settings{WorkDir: h.workDir, Workspace: "default",
 			TrackingURL: "sqlite://" + filepath.Join(h.workDir, "tracking.db"), ArtifactsURL: "file://" + filepath.Join(h.workDir, "artifacts")},
 	})

@@ -7,6 +7,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"k8s.io/client-go/rest"
 
+	"github.com/mltf/mltf/kinds/deployment"
 	"github.com/mltf/mltf/kinds/pipeline"
 	"github.com/mltf/mltf/kinds/sweep"
 	"github.com/mltf/mltf/providers"
@@ -63,6 +64,7 @@ func NewWithOptions(opts Options) *Provider {
 			kindTraining: p.flow.Kind(trainingSchema()),
 			"sweep":      sweep.Kind(p.flow, trainingSchema()),
 			"pipeline":   pipeline.Kind(p.flow, trainingSchema()),
+			"deployment": deployment.Kind(&deployments{p: p}, p.flow.Settings),
 		},
 		CloseFunc: p.close,
 	}
@@ -78,6 +80,7 @@ func (p *Provider) configure(ctx context.Context, config cty.Value, s providers.
 		Kubeconfig: d.Str(ctyval.Attr("kubeconfig"), ""),
 		Context:    d.Str(ctyval.Attr("context"), ""),
 		Namespace:  d.Str(ctyval.Attr("namespace"), ""),
+		MltfImage:  d.Str(ctyval.Attr("mltf_image"), ""),
 	}
 	diags := d.Diags
 	s, err := runflow.WorkDir(s)
@@ -88,6 +91,13 @@ func (p *Provider) configure(ctx context.Context, config cty.Value, s providers.
 	p.connCfg = cs
 	p.mu.Unlock()
 	return append(diags, p.flow.Configure(ctx, s)...)
+}
+
+// settings returns the provider block's settings.
+func (p *Provider) settings() connSettings {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.connCfg
 }
 
 // connection returns the connection to the API server, made once.

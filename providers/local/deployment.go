@@ -156,6 +156,12 @@ func (b *deployments) Retire(ctx context.Context, d *deployment.Deployment, v in
 	return nil
 }
 
+// Settle has nothing to record locally: a front end that stopped is
+// started again by the next apply, which rolls its version out anew.
+func (b *deployments) Settle(ctx context.Context, d *deployment.Deployment, versions []serving.Version) error {
+	return nil
+}
+
 func (b *deployments) Destroy(ctx context.Context, d *deployment.Deployment) error {
 	c, ok := b.Running(ctx, d)
 	if !ok {

@@ -1,0 +1,81 @@
+package kubernetes
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/mltf/mltf/kinds/deployment"
+	"github.com/mltf/mltf/providers"
+)
+
+func TestServingNames(t *testing.T) {
+	for _, tc := range []struct {
+		name, address, workspace, base, url string
+	}{
+		{"default workspace", "deployment.digits", "", "mltf-digits", "http://mltf-digits.ml.svc:8080"},
+		{"named workspace", "deployment.digits", "staging", "mltf-digits-staging", "http://mltf-digits-staging.ml.svc:8080"},
+		{"underscores and instance keys", `deployment.fraud_model["eu"]`, "default", "mltf-fraud-model-eu", "http://mltf-fraud-model-eu.ml.svc:8080"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &servingSpec{Address: tc.address, Workspace: tc.workspace, Namespace: "ml", Config: &deployment.Config{}}
+			if s.base() != tc.base || s.URL() != tc.url || s.versionName(3) != tc.base+"-v3" {
+				t.Errorf("base %q url %q version %q", s.base(), s.URL(), s.versionName(3))
+			}
+		})
+	}
+}
+
+func TestWorkerCommand(t *testing.T) {
+	s := &servingSpec{Config: &deployment.Config{}}
+	want := []string{"/bin/sh", "-c", `mkdir -p /mltf/model && tar -xzf /mltf/files/model.tar.gz -C /mltf/model && exec "$@"`, "mltf-worker",
+		"python3", "/mltf/files/mltf_worker.py", "--model", "/mltf/model", "--port", "9000"}
+	if diff := cmp.Diff(want, s.workerCommand()); diff != "" {
+		t.Errorf("default worker (-want +got):\n%s", diff)
+	}
+	s.Config.Worker = []string{"/opt/serve", "--dir={model}", "--listen", "0.0.0.0:{port}"}
+	got := s.workerCommand()
+	if diff := cmp.Diff([]string{"/opt/serve", "--dir=/mltf/model", "--listen", "0.0.0.0:9000"}, got[4:]); diff != "" {
+		t.Errorf("own worker (-want +got):\n%s", diff)
+	}
+}
+
+func TestServingAutoscaler(t *testing.T) {
+	s := &servingSpec{Address: "deployment.d", Namespace: "ml", Config: &deployment.Config{Replicas: 3}}
+	if s.versionAutoscaler(1) != nil {
+		t.Error("an autoscaler without autoscale")
+	}
+	if r := s.versionDeployment(1).Spec.Replicas; r == nil || *r != 3 {
+		t.Errorf("replicas %v, want 3", r)
+	}
+	s.Config.Autoscale = &deployment.Autoscale{Min: 1, Max: 4, TargetRPS: 200}
+	hpa := s.versionAutoscaler(1)
+	if len(hpa.Spec.Metrics) != 1 || hpa.Spec.Metrics[0].Pods == nil || hpa.Spec.Metrics[0].Pods.Metric.Name != rpsMetric ||
+		hpa.Spec.Metrics[0].Pods.Target.AverageValue.Value() != 200 {
+		t.Errorf("metrics %+v", hpa.Spec.Metrics)
+	}
+	if r := s.versionDeployment(1).Spec.Replicas; r != nil {
+		t.Errorf("replicas %d with an autoscaler, which owns them", *r)
+	}
+}
+
+// TestServingCheck: on Kubernetes a deployment needs its workers' image
+// and the provider's mltf image, and a pool of a kubernetes cluster.
+func TestServingCheck(t *testing.T) {
+	pool := cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal("cpu"), "provider": cty.StringVal("local"), "namespace": cty.StringVal("")})
+	p := NewWithOptions(Options{})
+	b := &deployments{p: p}
+	d := &deployment.Deployment{Address: "deployment.d", Config: &deployment.Config{Pool: pool}, Settings: providers.Settings{}}
+	var got []string
+	for _, diag := range b.Check(d) {
+		got = append(got, diag.Summary)
+	}
+	if want := "Pool of another provider, Missing image, Missing mltf_image"; strings.Join(got, ", ") != want {
+		t.Errorf("diagnostics %q, want %q", strings.Join(got, ", "), want)
+	}
+	if b.URL(d) != "" {
+		t.Errorf("url %q for a pool without a namespace, want unknown", b.URL(d))
+	}
+}
