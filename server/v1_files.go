@@ -1,13 +1,11 @@
 package server
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,27 +13,9 @@ import (
 
 	"gocloud.dev/blob"
 	"gocloud.dev/gcerrors"
-)
 
-// openArtifacts opens the bucket of a run's artifact URI and returns the
-// key prefix of the run's files in it.
-func openArtifacts(ctx context.Context, uri string) (*blob.Bucket, string, error) {
-	u, err := url.Parse(uri)
-	if err != nil || u.Scheme == "" {
-		return nil, "", fmt.Errorf("the artifact URI %q is not a blob URL", uri)
-	}
-	if u.Scheme == "file" {
-		b, err := blob.OpenBucket(ctx, "file://"+u.Path)
-		return b, "", err
-	}
-	prefix := strings.Trim(u.Path, "/")
-	if prefix != "" {
-		prefix += "/"
-	}
-	u.Path = ""
-	b, err := blob.OpenBucket(ctx, u.String())
-	return b, prefix, err
-}
+	"github.com/mltf/mltf/providers/artifactstore"
+)
 
 // Artifact is one file of a run's artifacts.
 type Artifact struct {
@@ -53,7 +33,7 @@ func (s *Server) listArtifacts(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"artifact_uri": "", "files": out})
 		return
 	}
-	b, prefix, err := openArtifacts(r.Context(), run.ArtifactURI)
+	b, prefix, err := artifactstore.OpenURI(r.Context(), run.ArtifactURI)
 	if err != nil {
 		writeError(w, http.StatusBadGateway, "ARTIFACTS_UNAVAILABLE", err.Error())
 		return
@@ -89,7 +69,7 @@ func (s *Server) getArtifact(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "RESOURCE_DOES_NOT_EXIST", "run "+run.ID+" has no artifact "+p)
 		return
 	}
-	b, prefix, err := openArtifacts(r.Context(), run.ArtifactURI)
+	b, prefix, err := artifactstore.OpenURI(r.Context(), run.ArtifactURI)
 	if err != nil {
 		writeError(w, http.StatusBadGateway, "ARTIFACTS_UNAVAILABLE", err.Error())
 		return

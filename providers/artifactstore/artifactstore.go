@@ -68,3 +68,31 @@ func Open(ctx context.Context, raw, workDir string, create bool) (b *blob.Bucket
 	}
 	return b, base, nil
 }
+
+// OpenURI opens the bucket holding uri, the blob URL of a directory (a
+// run's artifact URI, a model version's location), and returns the key
+// prefix of what lies under it: "" for a file:// directory, which is
+// opened as the bucket, "PATH/" otherwise.
+func OpenURI(ctx context.Context, uri string) (*blob.Bucket, string, error) {
+	u, err := url.Parse(uri)
+	if err != nil || u.Scheme == "" {
+		return nil, "", fmt.Errorf("the artifact URI %q is not a blob URL", uri)
+	}
+	if u.Scheme == "file" {
+		b, err := blob.OpenBucket(ctx, "file://"+u.Path)
+		if err != nil {
+			return nil, "", fmt.Errorf("cannot open %s: %w", uri, err)
+		}
+		return b, "", nil
+	}
+	prefix := strings.Trim(u.Path, "/")
+	if prefix != "" {
+		prefix += "/"
+	}
+	u.Path = ""
+	b, err := blob.OpenBucket(ctx, u.String())
+	if err != nil {
+		return nil, "", fmt.Errorf("cannot open %s: %w", uri, err)
+	}
+	return b, prefix, nil
+}

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"sort"
 	"strings"
 
@@ -44,25 +43,9 @@ func (p *Provider) openSource(ctx context.Context, uri string) (*blob.Bucket, st
 		}
 		return b, strings.TrimSuffix(strings.TrimPrefix(uri, base+"/"), "/") + "/", nil
 	}
-	u, err := url.Parse(uri)
-	if err != nil || u.Scheme == "" {
-		return nil, "", fmt.Errorf("the run's artifact URI %q is not a blob URL", uri)
-	}
-	if u.Scheme == "file" {
-		b, err := blob.OpenBucket(ctx, "file://"+u.Path)
-		if err != nil {
-			return nil, "", fmt.Errorf("cannot open the run's artifacts %s: %w", uri, err)
-		}
-		return b, "", nil
-	}
-	prefix := strings.Trim(u.Path, "/")
-	if prefix != "" {
-		prefix += "/"
-	}
-	u.Path = ""
-	b, err := blob.OpenBucket(ctx, u.String())
+	b, prefix, err := artifactstore.OpenURI(ctx, uri)
 	if err != nil {
-		return nil, "", fmt.Errorf("cannot open the run's artifacts %s: %w", uri, err)
+		return nil, "", fmt.Errorf("the run's artifacts: %w", err)
 	}
 	return b, prefix, nil
 }

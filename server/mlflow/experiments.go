@@ -1,6 +1,7 @@
 package mlflow
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -26,7 +27,7 @@ type Experiment struct {
 const defaultExperiment = "0"
 
 func (a *API) experimentOf(e tracking.Experiment) Experiment {
-	out := Experiment{ID: e.ID, Name: e.Name, ArtifactLocation: a.opts.ArtifactsURL, LifecycleStage: "active",
+	out := Experiment{ID: e.ID, Name: e.Name, ArtifactLocation: a.runsLocation(), LifecycleStage: "active",
 		CreationTime: e.Created.UnixMilli(), LastUpdateTime: e.Created.UnixMilli(), Tags: keyValues(e.Tags)}
 	if !e.Deleted.IsZero() {
 		out.LifecycleStage, out.LastUpdateTime = "deleted", e.Deleted.UnixMilli()
@@ -35,6 +36,15 @@ func (a *API) experimentOf(e tracking.Experiment) Experiment {
 		out.Tags = append(out.Tags, KeyValue{Key: "mlflow.note.content", Value: e.Description})
 	}
 	return out
+}
+
+// runsLocation is where the server puts new runs' artifacts, as MLflow
+// clients see it.
+func (a *API) runsLocation() string {
+	if a.opts.ArtifactsURL == "" {
+		return ""
+	}
+	return a.proxiedURI(strings.TrimSuffix(a.opts.ArtifactsURL, "/") + "/runs")
 }
 
 func (a *API) createExperiment(w http.ResponseWriter, r *http.Request) {
@@ -148,10 +158,25 @@ func (a *API) searchExperiments(w http.ResponseWriter, r *http.Request) {
 		fail(w, invalidParameter, "%s", err)
 		return
 	}
-	es, err := a.opts.Tracking.ListExperiments(r.Context())
-	if err != nil {
-		failStore(w, err)
+	view, known := viewTypes[strings.ToUpper(req.ViewType)]
+	if !known {
+		fail(w, invalidParameter, "Invalid value %q for parameter 'view_type': use ACTIVE_ONLY, DELETED_ONLY or ALL", req.ViewType)
 		return
+	}
+	var es []tracking.Experiment
+	if view != tracking.DeletedRuns {
+		if es, err = a.opts.Tracking.ListExperiments(r.Context()); err != nil {
+			failStore(w, err)
+			return
+		}
+	}
+	if view != tracking.LiveRuns {
+		deleted, err := a.opts.Tracking.ListDeletedExperiments(r.Context())
+		if err != nil {
+			failStore(w, err)
+			return
+		}
+		es = append(es, deleted...)
 	}
 	out := []Experiment{}
 	for _, e := range es {
@@ -199,14 +224,33 @@ func (a *API) updateExperiment(w http.ResponseWriter, r *http.Request) {
 	ok(w, struct{}{})
 }
 
+// deleteExperiment is experiments/delete: the experiment leaves searches
+// and takes no new runs; its runs stay as they are.
 func (a *API) deleteExperiment(w http.ResponseWriter, r *http.Request) {
+	a.setExperimentLifecycle(w, r, a.opts.Tracking.DeleteExperiment)
+}
+
+// restoreExperiment is experiments/restore.
+func (a *API) restoreExperiment(w http.ResponseWriter, r *http.Request) {
+	a.setExperimentLifecycle(w, r, a.opts.Tracking.RestoreExperiment)
+}
+
+func (a *API) setExperimentLifecycle(w http.ResponseWriter, r *http.Request, set func(context.Context, string) error) {
 	var req struct {
 		ID string `json:"experiment_id"`
 	}
 	if !body(w, r, &req) {
 		return
 	}
-	if err := a.opts.Tracking.DeleteExperiment(r.Context(), req.ID); err != nil {
+	if req.ID == "" {
+		fail(w, invalidParameter, "Missing value for required parameter 'experiment_id'.")
+		return
+	}
+	if err := set(r.Context(), req.ID); err != nil {
+		if errors.Is(err, tracking.ErrNotFound) {
+			fail(w, notFound, "No Experiment with id=%s exists", req.ID)
+			return
+		}
 		failStore(w, err)
 		return
 	}

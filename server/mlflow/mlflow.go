@@ -58,11 +58,14 @@ func (a *API) Routes() []Route {
 	add("GET", "experiments/list", api.Reader, a.searchExperiments)
 	add("POST", "experiments/update", api.Writer, a.updateExperiment)
 	add("POST", "experiments/delete", api.Writer, a.deleteExperiment)
+	add("POST", "experiments/restore", api.Writer, a.restoreExperiment)
 	add("POST", "experiments/set-experiment-tag", api.Writer, a.setExperimentTag)
 
 	add("POST", "runs/create", api.Writer, a.createRun)
 	add("GET", "runs/get", api.Reader, a.getRun)
 	add("POST", "runs/update", api.Writer, a.updateRun)
+	add("POST", "runs/delete", api.Writer, a.deleteRun)
+	add("POST", "runs/restore", api.Writer, a.restoreRun)
 	add("POST", "runs/search", api.Reader, a.searchRuns)
 	add("POST", "runs/log-metric", api.Writer, a.logMetric)
 	add("POST", "runs/log-parameter", api.Writer, a.logParam)
@@ -70,6 +73,7 @@ func (a *API) Routes() []Route {
 	add("POST", "runs/set-tag", api.Writer, a.setTag)
 	add("POST", "runs/delete-tag", api.Writer, a.deleteTag)
 	add("GET", "metrics/get-history", api.Reader, a.metricHistory)
+	add("GET", "artifacts/list", api.Reader, a.listRunArtifacts)
 
 	add("POST", "registered-models/create", api.Writer, a.createRegisteredModel)
 	add("GET", "registered-models/get", api.Reader, a.getRegisteredModel)
@@ -81,6 +85,14 @@ func (a *API) Routes() []Route {
 	add("POST", "model-versions/create", api.Writer, a.createModelVersion)
 	add("GET", "model-versions/get", api.Reader, a.getModelVersion)
 	add("GET POST", "model-versions/search", api.Reader, a.searchModelVersions)
+
+	proxied := func(method, path string, role api.Role, h http.HandlerFunc) {
+		out = append(out, Route{Pattern: method + " " + ArtifactsPrefix + path, Role: role, Handler: h})
+	}
+	proxied("GET", "artifacts", api.Reader, a.listProxied)
+	proxied("GET", "artifacts/{path...}", api.Reader, a.downloadProxied)
+	proxied("PUT", "artifacts/{path...}", api.Writer, a.uploadProxied)
+	proxied("DELETE", "artifacts/{path...}", api.Writer, a.deleteProxied)
 	return out
 }
 
@@ -91,6 +103,7 @@ const (
 	alreadyExists    = "RESOURCE_ALREADY_EXISTS"
 	internalError    = "INTERNAL_ERROR"
 	invalidState     = "INVALID_STATE"
+	permissionDenied = "PERMISSION_DENIED"
 )
 
 func fail(w http.ResponseWriter, code, format string, args ...any) {
@@ -100,6 +113,8 @@ func fail(w http.ResponseWriter, code, format string, args ...any) {
 		status = http.StatusNotFound
 	case internalError:
 		status = http.StatusInternalServerError
+	case permissionDenied:
+		status = http.StatusForbidden
 	}
 	api.WriteError(w, status, code, fmt.Sprintf(format, args...))
 }
@@ -111,7 +126,7 @@ func failStore(w http.ResponseWriter, err error) {
 		fail(w, notFound, "%s", err)
 	case errors.Is(err, tracking.ErrExists):
 		fail(w, alreadyExists, "%s", err)
-	case errors.Is(err, tracking.ErrParamChanged):
+	case errors.Is(err, tracking.ErrParamChanged), errors.Is(err, tracking.ErrRunDeleted):
 		fail(w, invalidParameter, "%s", err)
 	default:
 		fail(w, internalError, "%s", err)

@@ -30,13 +30,19 @@ func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 // holding "$any": true may have more fields than it lists; otherwise
 // objects have exactly the fields listed and arrays the elements listed,
 // in order.
+//
+// A path is under /api/2.0/mlflow/ unless it begins with "/". Raw is a
+// body sent as it is (a file uploaded), and Text an answer that is not
+// JSON (a file downloaded).
 type step struct {
 	Doc      string          `json:"doc"`
 	Method   string          `json:"method"`
 	Path     string          `json:"path"`
 	Body     json.RawMessage `json:"body"`
+	Raw      *string         `json:"raw"`
 	Status   int             `json:"status"`
 	Response json.RawMessage `json:"response"`
+	Text     *string         `json:"text"`
 }
 
 // newServer serves a fresh tracking store and returns the server's URL
@@ -111,16 +117,24 @@ func expand(s string, vars map[string]string) string {
 func replay(t *testing.T, name, base, token string, s step, vars map[string]string) {
 	t.Helper()
 	var body io.Reader
-	if len(s.Body) > 0 {
-		body = strings.NewReader(expand(string(s.Body), vars))
+	ctype := ""
+	switch {
+	case s.Raw != nil:
+		body, ctype = strings.NewReader(*s.Raw), "application/octet-stream"
+	case len(s.Body) > 0:
+		body, ctype = strings.NewReader(expand(string(s.Body), vars)), "application/json"
 	}
-	req, err := http.NewRequest(s.Method, base+"/api/2.0/mlflow/"+expand(s.Path, vars), body)
+	path := expand(s.Path, vars)
+	if !strings.HasPrefix(path, "/") {
+		path = "/api/2.0/mlflow/" + path
+	}
+	req, err := http.NewRequest(s.Method, base+path, body)
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -130,6 +144,12 @@ func replay(t *testing.T, name, base, token string, s step, vars map[string]stri
 	resp.Body.Close()
 	if resp.StatusCode != s.Status {
 		t.Errorf("%s: status %d, want %d\n%s", name, resp.StatusCode, s.Status, got)
+		return
+	}
+	if s.Text != nil {
+		if string(got) != *s.Text {
+			t.Errorf("%s: answer %q, want %q", name, got, *s.Text)
+		}
 		return
 	}
 	var want, have any

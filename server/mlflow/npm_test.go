@@ -5,14 +5,19 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/mltf/mltf/server/mlflow"
 	"github.com/mltf/mltf/state/tracking"
 )
+
+// FileInfo is an entry of an artifact listing.
+type FileInfo = mlflow.FileInfo
 
 // npmClient installs the npm mlflow client of testdata/npm (its lock
 // file pins it) once per lock file, in the user's cache directory, and
@@ -111,6 +116,20 @@ func TestNpmClient(t *testing.T) {
 				Found        struct{ Runs []any }
 				None         map[string]any
 				ParamChanged bool
+				Artifacts    struct {
+					RootURI string `json:"root_uri"`
+					Files   []FileInfo
+				}
+				ModelFiles struct{ Files []FileInfo }
+				DeletedRun struct {
+					Info struct {
+						LifecycleStage string `json:"lifecycle_stage"`
+					}
+				}
+				Hidden, Restored                      map[string]any
+				DeletedExperiment, RestoredExperiment struct {
+					LifecycleStage string `json:"lifecycle_stage"`
+				}
 			}
 			if err := json.Unmarshal(b, &got); err != nil {
 				t.Fatalf("%v\n%s", err, b)
@@ -123,6 +142,17 @@ func TestNpmClient(t *testing.T) {
 			}
 			if len(got.History.Metrics) != 5 || len(got.Found.Runs) != 1 || len(got.None) != 0 || !got.ParamChanged {
 				t.Errorf("history %d points, search found %d and %d, param change refused: %v", len(got.History.Metrics), len(got.Found.Runs), len(got.None), got.ParamChanged)
+			}
+
+			wantFiles := []FileInfo{{Path: "model/weights.txt", FileSize: 12}}
+			if got.Artifacts.RootURI != "mlflow-artifacts:/runs/"+got.Run.Info.RunID || len(got.Artifacts.Files) != 1 || got.Artifacts.Files[0].Path != "model" ||
+				fmt.Sprint(got.ModelFiles.Files) != fmt.Sprint(wantFiles) {
+				t.Errorf("artifacts as the client lists them: %+v, model/: %+v", got.Artifacts, got.ModelFiles)
+			}
+			if got.DeletedRun.Info.LifecycleStage != "deleted" || got.Hidden["runs"] != nil || len(got.Restored["runs"].([]any)) != 1 ||
+				got.DeletedExperiment.LifecycleStage != "deleted" || got.RestoredExperiment.LifecycleStage != "active" {
+				t.Errorf("delete and restore as the client sees them: run %+v, search while deleted %v, after restore %v, experiment %+v then %+v",
+					got.DeletedRun, got.Hidden, got.Restored, got.DeletedExperiment, got.RestoredExperiment)
 			}
 
 			// What the client logged is in the tracking store, as mltf's

@@ -1,6 +1,7 @@
 package mlflow
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"math"
@@ -63,9 +64,12 @@ func statusOf(s string) (string, bool) {
 	return "", false
 }
 
-func runInfoOf(r tracking.Run, tags map[string]string) RunInfo {
+func (a *API) runInfoOf(r tracking.Run, tags map[string]string) RunInfo {
 	info := RunInfo{RunID: r.ID, RunUUID: r.ID, RunName: search.RunName(r, tags), ExperimentID: r.ExperimentID,
-		UserID: tags["mlflow.user"], Status: statusNames[r.Status], ArtifactURI: r.ArtifactURI, LifecycleStage: "active"}
+		UserID: tags["mlflow.user"], Status: statusNames[r.Status], ArtifactURI: a.proxiedURI(r.ArtifactURI), LifecycleStage: "active"}
+	if !r.Deleted.IsZero() {
+		info.LifecycleStage = "deleted"
+	}
 	if !r.Started.IsZero() {
 		info.StartTime = r.Started.UnixMilli()
 	}
@@ -76,8 +80,8 @@ func runInfoOf(r tracking.Run, tags map[string]string) RunInfo {
 }
 
 // runOf is r as MLflow shows it, with its latest metric points.
-func runOf(r tracking.Run, tags map[string]string, latest []tracking.MetricPoint) Run {
-	out := Run{Info: runInfoOf(r, tags)}
+func (a *API) runOf(r tracking.Run, tags map[string]string, latest []tracking.MetricPoint) Run {
+	out := Run{Info: a.runInfoOf(r, tags)}
 	for _, p := range latest {
 		out.Data.Metrics = append(out.Data.Metrics, Metric{Key: p.Name, Value: Float(p.Value), Timestamp: Int64(p.Time.UnixMilli()), Step: Int64(p.Step)})
 	}
@@ -113,19 +117,14 @@ func (a *API) runs(r *http.Request, rs []tracking.Run, tags map[string]map[strin
 	}
 	out := make([]Run, len(rs))
 	for i, run := range rs {
-		out[i] = runOf(run, tags[run.ID], latest[run.ID])
+		out[i] = a.runOf(run, tags[run.ID], latest[run.ID])
 	}
 	return out, nil
 }
 
 func (a *API) oneRun(w http.ResponseWriter, r *http.Request, id string) (Run, bool) {
-	run, err := a.opts.Tracking.GetRun(r.Context(), id)
-	if err != nil {
-		if errors.Is(err, tracking.ErrNotFound) {
-			fail(w, notFound, "Run with id=%s not found", id)
-		} else {
-			failStore(w, err)
-		}
+	run, found := a.runOrFail(w, r, id)
+	if !found {
 		return Run{}, false
 	}
 	tags, err := a.opts.Tracking.RunTags(r.Context(), id)
@@ -201,7 +200,7 @@ func (a *API) createRun(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	run, _ = a.opts.Tracking.GetRun(ctx, id)
-	ok(w, map[string]any{"run": runOf(run, tags, nil)})
+	ok(w, map[string]any{"run": a.runOf(run, tags, nil)})
 }
 
 func (a *API) getRun(w http.ResponseWriter, r *http.Request) {
@@ -269,7 +268,7 @@ func (a *API) updateRun(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tags, _ := a.opts.Tracking.RunTags(ctx, run.ID)
-	ok(w, map[string]any{"run_info": runInfoOf(run, tags)})
+	ok(w, map[string]any{"run_info": a.runInfoOf(run, tags)})
 }
 
 // searchRuns is runs/search: experiment_ids, filter, order_by,
@@ -299,12 +298,13 @@ func (a *API) searchRuns(w http.ResponseWriter, r *http.Request) {
 		fail(w, invalidParameter, "Invalid value %d for parameter 'max_results' supplied. It must be at most 50000.", max)
 		return
 	}
-	if req.RunViewType == "DELETED_ONLY" {
-		ok(w, map[string]any{})
+	view, known := viewTypes[strings.ToUpper(req.RunViewType)]
+	if !known {
+		fail(w, invalidParameter, "Invalid value %q for parameter 'run_view_type': use ACTIVE_ONLY, DELETED_ONLY or ALL", req.RunViewType)
 		return
 	}
 	res, err := search.Run(r.Context(), a.opts.Tracking, search.Request{
-		ExperimentIDs: req.ExperimentIDs, Filter: req.Filter, OrderBy: req.OrderBy, Offset: offset, Max: max,
+		ExperimentIDs: req.ExperimentIDs, Filter: req.Filter, OrderBy: req.OrderBy, Offset: offset, Max: max, View: view,
 	})
 	if err != nil {
 		if strings.Contains(err.Error(), "cannot ") {
@@ -327,6 +327,44 @@ func (a *API) searchRuns(w http.ResponseWriter, r *http.Request) {
 		resp["next_page_token"] = itoa(offset + max)
 	}
 	ok(w, resp)
+}
+
+// viewTypes are MLflow's ViewType values.
+var viewTypes = map[string]tracking.RunView{"": tracking.LiveRuns, "ACTIVE_ONLY": tracking.LiveRuns, "DELETED_ONLY": tracking.DeletedRuns, "ALL": tracking.AllRuns}
+
+// deleteRun is runs/delete: the run leaves searches and takes no more
+// logging, and keeps its history until runs/restore.
+func (a *API) deleteRun(w http.ResponseWriter, r *http.Request) {
+	a.setRunLifecycle(w, r, a.opts.Tracking.DeleteRun)
+}
+
+// restoreRun is runs/restore.
+func (a *API) restoreRun(w http.ResponseWriter, r *http.Request) {
+	a.setRunLifecycle(w, r, a.opts.Tracking.RestoreRun)
+}
+
+func (a *API) setRunLifecycle(w http.ResponseWriter, r *http.Request, set func(context.Context, string) error) {
+	var req struct {
+		RunID   string `json:"run_id"`
+		RunUUID string `json:"run_uuid"`
+	}
+	if !body(w, r, &req) {
+		return
+	}
+	id := firstOf(req.RunID, req.RunUUID)
+	if id == "" {
+		fail(w, invalidParameter, "Missing value for required parameter 'run_id'.")
+		return
+	}
+	if err := set(r.Context(), id); err != nil {
+		if errors.Is(err, tracking.ErrNotFound) {
+			fail(w, notFound, "Run with id=%s not found", id)
+			return
+		}
+		failStore(w, err)
+		return
+	}
+	ok(w, struct{}{})
 }
 
 func (a *API) logMetric(w http.ResponseWriter, r *http.Request) {

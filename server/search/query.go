@@ -20,6 +20,7 @@ type Request struct {
 	OrderBy       []string
 	Offset        int
 	Max           int // 0: no limit
+	View          tracking.RunView
 }
 
 // Result is a page of runs, with their tags.
@@ -40,7 +41,7 @@ func Run(ctx context.Context, ts *tracking.Store, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	base := tracking.RunFilter{}
+	base := tracking.RunFilter{View: req.View}
 	var rest []Clause
 	for _, c := range f.Clauses {
 		if c.Entity == "metrics" {

@@ -6,7 +6,7 @@ const MLflow = require('mlflow').default || require('mlflow')
 
 const [endpoint, out] = process.argv.slice(2)
 const client = new MLflow({ endpoint, headers: { Authorization: 'Bearer ' + process.env.MLTF_TOKEN } })
-const { Experiments, Runs, Metrics } = client
+const { Experiments, Runs, Metrics, Artifacts } = client
 
 ;(async () => {
   const { experiment_id } = await Experiments.create({ name: 'npm-client' })
@@ -41,7 +41,31 @@ const { Experiments, Runs, Metrics } = client
   const found = await Runs.search({ experiment_ids: [experiment_id], filter: 'metrics.accuracy > 0.9', order_by: ['metrics.accuracy DESC'] })
   const none = await Runs.search({ experiment_ids: [experiment_id], filter: 'metrics.accuracy > 0.95' })
 
-  fs.writeFileSync(out, JSON.stringify({ experiment, experiments, run: got.run, history, found, none, paramChanged }, null, 1))
+  // Artifacts: the client lists them; files go up as MLflow's artifact
+  // repository sends them, a PUT to the proxy under the run's artifact URI.
+  const root = got.run.info.artifact_uri.replace(/^mlflow-artifacts:\//, '')
+  const put = await fetch(`${endpoint}/api/2.0/mlflow-artifacts/artifacts/${root}/model/weights.txt`, {
+    method: 'PUT', body: '0.1 0.2 0.3\n', headers: { Authorization: 'Bearer ' + process.env.MLTF_TOKEN },
+  })
+  if (!put.ok) throw new Error(`upload: ${put.status} ${await put.text()}`)
+  const artifacts = await Artifacts.list({ run_id })
+  const modelFiles = await Artifacts.list({ run_id, path: 'model' })
+
+  // Delete and restore a run and an experiment.
+  await Runs.delete({ run_id })
+  const deletedRun = await Runs.get({ run_id })
+  const hidden = await Runs.search({ experiment_ids: [experiment_id] })
+  await Runs.restore({ run_id })
+  const restored = await Runs.search({ experiment_ids: [experiment_id] })
+  await Experiments.delete({ experiment_id })
+  const deletedExperiment = (await Experiments.get({ experiment_id })).experiment
+  await Experiments.restore({ experiment_id })
+  const restoredExperiment = (await Experiments.get({ experiment_id })).experiment
+
+  fs.writeFileSync(out, JSON.stringify({
+    experiment, experiments, run: got.run, history, found, none, paramChanged, artifacts, modelFiles,
+    deletedRun: deletedRun.run, hidden, restored, deletedExperiment, restoredExperiment,
+  }, null, 1))
 })().catch((e) => {
   console.error(String(e))
   process.exit(1)
