@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hcldec"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
@@ -532,7 +533,9 @@ func lessAddr(a, b lang.InstanceAddr) bool {
 }
 
 // plainReferences finds the top-level attributes of r whose expression is
-// nothing but a reference to a resource (or part of one).
+// nothing but a reference to a resource (or part of one), and the entries of
+// top-level maps written as such references (data = { train = dataset.x }
+// gives "data.train").
 func plainReferences(cfg *lang.Config, r *lang.Resource) map[string]string {
 	attrs, diags := r.Config.JustAttributes()
 	if diags.HasErrors() {
@@ -541,18 +544,30 @@ func plainReferences(cfg *lang.Config, r *lang.Resource) map[string]string {
 			return nil
 		}
 	}
-	var out map[string]string
-	for name, a := range attrs {
-		t, ds := hcl.AbsTraversalForExpr(a.Expr)
+	out := map[string]string{}
+	reference := func(name string, expr hcl.Expression) {
+		t, ds := hcl.AbsTraversalForExpr(expr)
 		if ds.HasErrors() {
-			continue
+			return
 		}
 		if ref, ok := cfg.ParseRef(t); ok && ref.Resource.Kind != "" {
-			if out == nil {
-				out = map[string]string{}
-			}
 			out[name] = lang.TraversalString(t)
 		}
+	}
+	for name, a := range attrs {
+		reference(name, a.Expr)
+		if obj, ok := a.Expr.(*hclsyntax.ObjectConsExpr); ok {
+			for _, item := range obj.Items {
+				key, diags := item.KeyExpr.Value(nil)
+				if diags.HasErrors() || !key.IsKnown() || key.IsNull() || key.Type() != cty.String {
+					continue
+				}
+				reference(name+"."+key.AsString(), item.ValueExpr)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil
 	}
 	return out
 }

@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/zclconf/go-cty/cty"
+
 	"github.com/mltf/mltf/plan"
 )
 
@@ -100,15 +102,7 @@ func blockLabel(c *plan.Change) string {
 func attributeLines(c *plan.Change) ([]attrLine, int) {
 	r := &valueRenderer{sensitive: c.Sensitive, replace: c.RequiresReplace}
 	all := c.Action == plan.Create || c.Action == plan.Delete
-	lines := r.diffObject(nil, c.Before, c.After, all)
-	if c.Action == plan.Create {
-		// A whole referenced object reads better as its reference.
-		for i, l := range lines {
-			if ref, ok := c.References[l.name]; ok {
-				lines[i].text = ref
-			}
-		}
-	}
+	lines := byReference(r.diffObject(nil, c.Before, c.After, all), c)
 	width := 0
 	for _, l := range lines {
 		if len(l.name) > width {
@@ -116,6 +110,79 @@ func attributeLines(c *plan.Change) ([]attrLine, int) {
 		}
 	}
 	return lines, width
+}
+
+// byReference shows an attribute that is a plain reference to another
+// resource (from = training.mlp, data = { train = dataset.raw }) as that
+// reference: the referenced resource's own change lists what changes in it,
+// and repeating its attributes in every resource that refers to it buries
+// the plan.
+func byReference(lines []attrLine, c *plan.Change) []attrLine {
+	if len(c.References) == 0 {
+		return lines
+	}
+	out := lines[:0]
+	collapsed := map[string]int{} // reference key -> index in out
+	for _, l := range lines {
+		key, ref := referenceOf(l.name, c.References)
+		if key == "" {
+			if c.Action == plan.Create {
+				if text, ok := referenceMap(l.name, c); ok {
+					l.text = text
+				}
+			}
+			out = append(out, l)
+			continue
+		}
+		if i, ok := collapsed[key]; ok {
+			out[i].forces = out[i].forces || l.forces
+			continue
+		}
+		collapsed[key] = len(out)
+		text := ref
+		if l.sym == "~" || (l.sym != " " && key != l.name) {
+			l.sym = "~"
+			text = ref + " (changes with it)"
+		}
+		out = append(out, attrLine{sym: l.sym, name: key, text: text, forces: l.forces})
+	}
+	return out
+}
+
+// referenceOf finds the reference that attribute line name lies in: the
+// line itself (from) or a part of it (from.run_id, data.train.bytes).
+func referenceOf(name string, refs map[string]string) (key, ref string) {
+	for k, r := range refs {
+		if name == k || strings.HasPrefix(name, k+".") {
+			if len(k) > len(key) {
+				key, ref = k, r
+			}
+		}
+	}
+	return key, ref
+}
+
+// referenceMap renders a created map attribute whose every entry is a plain
+// reference as those references: { train = dataset.raw }.
+func referenceMap(name string, c *plan.Change) (string, bool) {
+	v := c.After
+	if v == cty.NilVal || v.IsNull() || !v.IsKnown() || !v.Type().IsObjectType() || !v.Type().HasAttribute(name) {
+		return "", false
+	}
+	v = v.GetAttr(name)
+	if v.IsNull() || !v.IsKnown() || !(v.Type().IsMapType() || v.Type().IsObjectType()) || v.LengthInt() == 0 {
+		return "", false
+	}
+	var parts []string
+	for it := v.ElementIterator(); it.Next(); {
+		k, _ := it.Element()
+		ref, ok := c.References[name+"."+k.AsString()]
+		if !ok {
+			return "", false
+		}
+		parts = append(parts, k.AsString()+" = "+ref)
+	}
+	return "{ " + strings.Join(parts, ", ") + " }", true
 }
 
 func (l attrLine) suffix() string {

@@ -142,7 +142,16 @@ func (r *valueRenderer) diffObject(p cty.Path, before, after cty.Value, all bool
 		case !bok && !aok:
 			continue
 		case !bok:
-			lines = append(lines, attrLine{sym: "+", name: k, text: r.scalar(ap, av), forces: r.forcesReplace(ap)})
+			text := r.scalar(ap, av)
+			if len(text) > maxInline && nestable(av) && !r.isSensitive(ap) {
+				// A long new block reads better one attribute a line.
+				for _, sub := range r.diffObject(ap, cty.NilVal, av, true) {
+					sub.name = k + "." + sub.name
+					lines = append(lines, sub)
+				}
+				continue
+			}
+			lines = append(lines, attrLine{sym: "+", name: k, text: text, forces: r.forcesReplace(ap)})
 		case !aok:
 			if all || after == cty.NilVal || after.IsNull() {
 				lines = append(lines, attrLine{sym: "-", name: k, text: r.scalar(ap, bv) + " -> null"})
@@ -153,18 +162,77 @@ func (r *valueRenderer) diffObject(p cty.Path, before, after cty.Value, all bool
 			if all {
 				lines = append(lines, attrLine{sym: " ", name: k, text: r.scalar(ap, av)})
 			}
+		case sameExpression(bv, av):
+			// The expression is as written before; what it refers to
+			// changed, and the plan shows that change where it happens.
+			if all {
+				lines = append(lines, attrLine{sym: " ", name: k, text: r.scalar(ap, av)})
+			}
 		default:
-			if av.IsKnown() && !r.isSensitive(ap) && (av.Type().IsObjectType() || av.Type().IsMapType()) && (bv.Type().IsObjectType() || bv.Type().IsMapType()) {
+			_, isExpr := expressionSource(av)
+			if !isExpr && av.IsKnown() && !r.isSensitive(ap) && (av.Type().IsObjectType() || av.Type().IsMapType()) && (bv.Type().IsObjectType() || bv.Type().IsMapType()) {
 				for _, sub := range r.diffObject(ap, bv, av, false) {
 					sub.name = k + "." + sub.name
 					lines = append(lines, sub)
 				}
 				continue
 			}
-			lines = append(lines, attrLine{sym: "~", name: k, text: r.scalar(ap, bv) + " -> " + r.scalar(ap, av), forces: r.forcesReplace(ap)})
+			was := r.scalar(ap, bv)
+			if !av.IsKnown() {
+				was = brief(bv, was)
+			}
+			lines = append(lines, attrLine{sym: "~", name: k, text: was + " -> " + r.scalar(ap, av), forces: r.forcesReplace(ap)})
 		}
 	}
 	return lines
+}
+
+// maxInline is the longest one-line rendering of a collection that a
+// change prints in full when its new value is not known yet.
+const maxInline = 100
+
+// brief shortens the rendering text of a collection v that is about to
+// become unknown: the old content of a large map (a dataset's statistics,
+// a run's metrics) says nothing about the change, its size does.
+func brief(v cty.Value, text string) string {
+	if len(text) <= maxInline || !v.IsKnown() || v.IsNull() {
+		return text
+	}
+	ty := v.Type()
+	switch {
+	case ty.IsMapType() || ty.IsObjectType():
+		n := v.LengthInt()
+		return fmt.Sprintf("{ ... %d %s }", n, plural(n, "entry", "entries"))
+	case ty.IsListType() || ty.IsTupleType() || ty.IsSetType():
+		n := v.LengthInt()
+		return fmt.Sprintf("[ ... %d %s ]", n, plural(n, "element", "elements"))
+	}
+	return text
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// nestable reports whether v is a known map or object that a plan can list
+// entry by entry (an expression prints as its source instead).
+func nestable(v cty.Value) bool {
+	if !v.IsKnown() || v.IsNull() || !(v.Type().IsMapType() || v.Type().IsObjectType()) {
+		return false
+	}
+	_, isExpr := expressionSource(v)
+	return !isExpr
+}
+
+// sameExpression reports whether before and after are the same Expression
+// attribute: the same source text, whatever the values it refers to.
+func sameExpression(before, after cty.Value) bool {
+	bs, bok := expressionSource(before)
+	as, aok := expressionSource(after)
+	return bok && aok && bs == as
 }
 
 // expressionSource recognises the value the engine hands a provider for an
