@@ -179,20 +179,28 @@ func (pl *planner) planResource(ctx context.Context, n *node) hcl.Diagnostics {
 	}
 	ty := n.ty
 	vals := make(map[lang.InstanceKey]cty.Value, len(keys))
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for _, key := range keys {
-		wg.Add(1)
-		go func(key lang.InstanceKey) {
-			defer wg.Done()
-			v, ds := pl.planInstance(ctx, n, iface, ty, key, reps[key])
-			mu.Lock()
-			vals[key] = v
-			diags = append(diags, ds...)
-			mu.Unlock()
-		}(key)
+	if len(keys) == 1 {
+		// Most resources have one instance: no goroutine (and no fresh
+		// stack to grow) for it.
+		v, ds := pl.planInstance(ctx, n, iface, ty, keys[0], reps[keys[0]])
+		vals[keys[0]] = v
+		diags = append(diags, ds...)
+	} else {
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		for _, key := range keys {
+			wg.Add(1)
+			go func(key lang.InstanceKey) {
+				defer wg.Done()
+				v, ds := pl.planInstance(ctx, n, iface, ty, key, reps[key])
+				mu.Lock()
+				vals[key] = v
+				diags = append(diags, ds...)
+				mu.Unlock()
+			}(key)
+		}
+		wg.Wait()
 	}
-	wg.Wait()
 
 	// Instances in state that the configuration no longer expands to.
 	if res := pl.prior.Resources[addr.String()]; res != nil {

@@ -11,9 +11,9 @@ import (
 	"github.com/mltf/mltf/providers/plugin/pluginpb"
 )
 
-// Calls serves the Calls stream: every call runs in its own goroutine, as
-// a unary call would, and the results that are ready when the stream is
-// free to send go together in one message.
+// Calls serves the Calls stream: every call runs at once, concurrently
+// with the others, as a unary call would, and the results that are ready
+// when the stream is free to send go together in one message.
 func (s *server) Calls(stream pluginpb.Provider_CallsServer) error {
 	ctx := stream.Context()
 	out := newResultQueue()
@@ -24,6 +24,10 @@ func (s *server) Calls(stream pluginpb.Provider_CallsServer) error {
 		mu      sync.Mutex
 		running = map[uint64]context.CancelFunc{}
 		wg      sync.WaitGroup
+		// idle hands a call to a worker that has finished its own: a
+		// call starts a goroutine only when every worker is busy, so
+		// the stacks the calls grew serve the next ones.
+		idle = make(chan func())
 	)
 	var recvErr error
 	for {
@@ -46,9 +50,7 @@ func (s *server) Calls(stream pluginpb.Provider_CallsServer) error {
 			mu.Lock()
 			running[id] = cancel
 			mu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			job := func() {
 				res := s.call(cctx, call)
 				mu.Lock()
 				delete(running, id)
@@ -57,11 +59,24 @@ func (s *server) Calls(stream pluginpb.Provider_CallsServer) error {
 					out.push(res)
 				}
 				cancel()
-			}()
+			}
+			select {
+			case idle <- job:
+			default:
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					job()
+					for job := range idle {
+						job()
+					}
+				}()
+			}
 		}
 	}
 	// The client closed its side (or the stream broke): finish what runs,
 	// send its results, and end.
+	close(idle)
 	wg.Wait()
 	out.close()
 	if err := <-sent; err != nil {

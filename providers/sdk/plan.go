@@ -142,6 +142,11 @@ func (c change) String() string {
 // diffValues lists where a and b differ, descending into objects and maps
 // up to depth levels.
 func diffValues(path cty.Path, a, b cty.Value, depth int) []change {
+	if a.RawEquals(b) {
+		// The common case, and much cheaper than Equals, which copies
+		// marked values and builds its answer as a cty value.
+		return nil
+	}
 	eq := a.Equals(b)
 	if eq.IsKnown() && eq.True() {
 		return nil
