@@ -68,6 +68,9 @@ func (k *kind) apply(ctx context.Context, ch *sdk.Change) (cty.Value, providers.
 		w.priv.Applies = w.priv.Applies[n-maxApplies:]
 	}
 	ch.Private = w.priv.Encode()
+	if !diags.HasErrors() {
+		diags = k.applySchedule(ctx, ch.Address, c, diags)
+	}
 	return ctyval.With(ch.Config, facts(c, w.priv.Steps, base, true)), diags
 }
 

@@ -15,9 +15,10 @@ import (
 
 // Kind is the pipeline kind carried out by flow, for a provider's
 // sdk.Provider.Kinds; training is the provider's training schema, whose
-// type the steps' runs take.
-func Kind(flow *runflow.Flow, trainingSchema *schema.Block) *sdk.Kind {
-	k := &kind{flow: flow, run: trainingSchema.ImpliedType()}
+// type the steps' runs take; sched keeps schedules where the provider
+// runs them (nil: nowhere, as locally).
+func Kind(flow *runflow.Flow, trainingSchema *schema.Block, sched Scheduler) *sdk.Kind {
+	k := &kind{flow: flow, run: trainingSchema.ImpliedType(), sched: sched}
 	return &sdk.Kind{
 		Schema:      Schema(),
 		Version:     1,
@@ -29,12 +30,15 @@ func Kind(flow *runflow.Flow, trainingSchema *schema.Block) *sdk.Kind {
 		Plan:   k.plan,
 		Create: k.apply,
 		Update: k.apply,
+		Delete: k.delete,
 	}
 }
 
 type kind struct {
 	flow *runflow.Flow
 	run  cty.Type // the type of a training's value, which a step's run takes
+	// sched keeps the schedule where the provider runs it; nil locally.
+	sched Scheduler
 }
 
 func (k *kind) functions() map[string]function.Function {

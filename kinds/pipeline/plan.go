@@ -48,6 +48,7 @@ func (k *kind) plan(ctx context.Context, p *sdk.Plan) providers.Diagnostics {
 		p.Planned = ctyval.With(p.Config, facts(c, nil, "", false))
 		return diags
 	}
+	diags = append(diags, k.planSchedule(ctx, p, c)...)
 	p.Planned = ctyval.With(p.Config, facts(c, pl.recs, base, false))
 	p.PlannedPrivate = p.PriorPrivate
 	return diags

@@ -40,7 +40,7 @@ var (
 // clusterScoped says which resources have no namespace.
 func clusterScoped(g gvr) bool {
 	switch g {
-	case gvrNamespace, gvrPriorityClass, gvrNodePool, gvrResourceFlavor, gvrClusterQueue:
+	case gvrNamespace, gvrPriorityClass, gvrNodePool, gvrResourceFlavor, gvrClusterQueue, gvrClusterRole, gvrClusterRoleBinding:
 		return true
 	}
 	return false

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,6 +57,64 @@ func archive(dir string, m training.Manifest) ([]byte, error) {
 	}
 	if buf.Len() > maxCodeArchive {
 		return nil, fmt.Errorf("the code directory %s is more than %d KiB compressed, too much for a ConfigMap; bake the code into the image and set options { code_in_image = true }, or leave data and outputs out of it", dir, maxCodeArchive>>10)
+	}
+	return buf.Bytes(), nil
+}
+
+// errTooLarge says that files do not fit a ConfigMap.
+var errTooLarge = fmt.Errorf("more than %d KiB compressed, too much for a ConfigMap", maxCodeArchive>>10)
+
+// archiveTree packs the regular files under dir, but for hidden ones
+// (.mltf, .git and what is under them), into a gzip-compressed tar in a
+// stable order with zero times; errTooLarge past maxCodeArchive.
+func archiveTree(dir string) ([]byte, error) {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	tw := tar.NewWriter(zw)
+	err := filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if path != dir && strings.HasPrefix(e.Name(), ".") {
+			if e.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !e.Type().IsRegular() {
+			return nil
+		}
+		info, err := e.Info()
+		if err != nil {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		if err := tw.WriteHeader(&tar.Header{Name: filepath.ToSlash(rel), Mode: int64(info.Mode().Perm()), Size: int64(len(b)), Typeflag: tar.TypeReg, Format: tar.FormatPAX}); err != nil {
+			return err
+		}
+		if _, err := tw.Write(b); err != nil {
+			return err
+		}
+		if buf.Len() > maxCodeArchive {
+			return errTooLarge
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	if buf.Len() > maxCodeArchive {
+		return nil, errTooLarge
 	}
 	return buf.Bytes(), nil
 }

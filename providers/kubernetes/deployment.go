@@ -1,16 +1,10 @@
 package kubernetes
 
 import (
-	"archive/tar"
-	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -19,7 +13,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
@@ -218,7 +211,7 @@ func applyFrontend(ctx context.Context, conn *conn, s *servingSpec, baseline *se
 	if err != nil {
 		return err
 	}
-	dep, err := applyTyped(ctx, conn, gvrDeployment, s.frontendDeployment(), nil)
+	dep, err := applyObject(ctx, conn, gvrDeployment, s.frontendDeployment(), nil)
 	if err != nil {
 		return err
 	}
@@ -226,7 +219,7 @@ func applyFrontend(ctx context.Context, conn *conn, s *servingSpec, baseline *se
 		g   gvr
 		obj runtime.Object
 	}{{gvrConfigMap, cm}, {gvrService, s.frontendService()}} {
-		if _, err := applyTyped(ctx, conn, o.g, o.obj, dep); err != nil {
+		if _, err := applyObject(ctx, conn, o.g, o.obj, dep); err != nil {
 			return err
 		}
 	}
@@ -242,23 +235,6 @@ func settled(ctx context.Context, conn *conn, s *servingSpec) (serving.Spec, err
 	}
 	err = json.Unmarshal([]byte(cm.Data[serving.SpecFile]), &spec)
 	return spec, err
-}
-
-// applyTyped server-side applies obj, owned by owner (a Deployment) when
-// given, so that the garbage collector deletes it with its owner.
-func applyTyped(ctx context.Context, conn *conn, g gvr, obj runtime.Object, owner *unstructured.Unstructured) (*unstructured.Unstructured, error) {
-	u, err := toUnstructured(obj)
-	if err != nil {
-		return nil, err
-	}
-	if owner != nil {
-		u.SetOwnerReferences([]metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "Deployment", Name: owner.GetName(), UID: owner.GetUID()}})
-	}
-	out, err := conn.apply(ctx, g, u)
-	if err != nil {
-		return nil, errors.New(explain(err))
-	}
-	return out, nil
 }
 
 func (b *deployments) Version(ctx context.Context, d *deployment.Deployment, v deployment.Served) (serving.Version, error) {
@@ -279,15 +255,15 @@ func (b *deployments) Version(ctx context.Context, d *deployment.Deployment, v d
 // applyVersion writes version v's objects, its files taken from dir. The
 // version's Deployment belongs to the front end's, and the rest to it.
 func applyVersion(ctx context.Context, conn *conn, s *servingSpec, v int64, dir string) error {
-	model, err := archiveDir(dir)
+	model, err := archiveTree(dir)
 	if err != nil {
-		return err
+		return fmt.Errorf("the model version's files: %w", err)
 	}
 	front, err := conn.resource(gvrDeployment, s.Namespace).Get(ctx, s.base(), metav1.GetOptions{})
 	if err != nil {
 		return fmt.Errorf("the front end's Deployment %s: %s", s.base(), explain(err))
 	}
-	dep, err := applyTyped(ctx, conn, gvrDeployment, s.versionDeployment(v), front)
+	dep, err := applyObject(ctx, conn, gvrDeployment, s.versionDeployment(v), front)
 	if err != nil {
 		return err
 	}
@@ -302,7 +278,7 @@ func applyVersion(ctx context.Context, conn *conn, s *servingSpec, v int64, dir 
 		}{gvrHPA, hpa})
 	}
 	for _, o := range objs {
-		if _, err := applyTyped(ctx, conn, o.g, o.obj, dep); err != nil {
+		if _, err := applyObject(ctx, conn, o.g, o.obj, dep); err != nil {
 			return err
 		}
 	}
@@ -310,42 +286,6 @@ func applyVersion(ctx context.Context, conn *conn, s *servingSpec, v int64, dir 
 		return conn.remove(ctx, gvrHPA, s.Namespace, s.versionName(v)) // autoscale was taken out
 	}
 	return nil
-}
-
-// archiveDir packs a version's files into a gzip-compressed tar small
-// enough for a ConfigMap.
-func archiveDir(dir string) ([]byte, error) {
-	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	tw := tar.NewWriter(zw)
-	err := filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
-		if err != nil || !e.Type().IsRegular() {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, path)
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		if err := tw.WriteHeader(&tar.Header{Name: filepath.ToSlash(rel), Mode: 0o644, Size: int64(len(b)), Typeflag: tar.TypeReg, Format: tar.FormatPAX}); err != nil {
-			return err
-		}
-		_, err = tw.Write(b)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	if err := tw.Close(); err != nil {
-		return nil, err
-	}
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
-	if buf.Len() > maxCodeArchive {
-		return nil, fmt.Errorf("the model version's files are %d KiB compressed, more than the %d KiB a ConfigMap holds", buf.Len()>>10, maxCodeArchive>>10)
-	}
-	return buf.Bytes(), nil
 }
 
 // Retire deletes version v's Deployment; its pods, ConfigMap, Service and
@@ -379,7 +319,7 @@ func (b *deployments) Settle(ctx context.Context, d *deployment.Deployment, vers
 	if err != nil {
 		return errors.New(explain(err))
 	}
-	_, err = applyTyped(ctx, conn, gvrConfigMap, cm, front)
+	_, err = applyObject(ctx, conn, gvrConfigMap, cm, front)
 	return err
 }
 

@@ -63,7 +63,7 @@ func NewWithOptions(opts Options) *Provider {
 			kindCluster:  p.clusterKind(),
 			kindTraining: p.flow.Kind(trainingSchema()),
 			"sweep":      sweep.Kind(p.flow, trainingSchema()),
-			"pipeline":   pipeline.Kind(p.flow, trainingSchema()),
+			"pipeline":   pipeline.Kind(p.flow, trainingSchema(), &cronJobs{p: p}),
 			"deployment": deployment.Kind(&deployments{p: p}, p.flow.Settings),
 		},
 		CloseFunc: p.close,

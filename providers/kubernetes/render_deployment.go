@@ -47,16 +47,21 @@ type servingSpec struct {
 
 // base names the front end's objects: mltf-digits; a workspace other than
 // the default adds itself: mltf-digits-staging. Versions add -vN.
-func (s *servingSpec) base() string {
-	name := s.Address
+func (s *servingSpec) base() string { return resourceName("mltf-", s.Address, s.Workspace, 30, 16) }
+
+// resourceName names the objects of the resource at address: prefix, the
+// resource's name (at most n characters) and, for a workspace other than
+// the default, the workspace's (at most w).
+func resourceName(prefix, address, workspace string, n, w int) string {
+	name := address
 	if i := strings.LastIndexByte(name, '.'); i >= 0 {
 		name = name[i+1:]
 	}
-	base := "mltf-" + dnsName(name, 30)
-	if w := workspaceOr(s.Workspace); w != "default" {
-		base += "-" + dnsName(w, 16)
+	out := prefix + dnsName(name, n)
+	if ws := workspaceOr(workspace); ws != "default" {
+		out += "-" + dnsName(ws, w)
 	}
-	return base
+	return out
 }
 
 func (s *servingSpec) versionName(v int64) string { return s.base() + "-v" + strconv.FormatInt(v, 10) }

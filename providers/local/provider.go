@@ -69,7 +69,7 @@ func NewWithOptions(opts Options) *Provider {
 			"cluster":    p.clusterKind(),
 			"training":   p.flow.Kind(trainingSchema()),
 			"sweep":      sweep.Kind(p.flow, trainingSchema()),
-			"pipeline":   pipeline.Kind(p.flow, trainingSchema()),
+			"pipeline":   pipeline.Kind(p.flow, trainingSchema(), nil),
 			"deployment": deployment.Kind(&deployments{p: p}, p.flow.Settings),
 		},
 		CloseFunc: p.flow.Close,
