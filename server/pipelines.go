@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/mltf/mltf/server/api"
+	"github.com/mltf/mltf/state/tracking"
 )
 
 // PipelineRun asks for one pipeline of the served configuration to be
@@ -31,35 +33,82 @@ type PipelineRun struct {
 // endpoints answer 501.
 type PipelineRunner func(ctx context.Context, r PipelineRun) error
 
-// pipelineRun is the record of one POST /api/v1/pipelines/runs.
-type pipelineRun struct {
-	mu         sync.Mutex
+// PipelineRunRecord is a pipeline run as /api/v1 shows it. Runs are
+// recorded in the tracking store, so a restarted server, or another one
+// over the same store, still shows them.
+type PipelineRunRecord struct {
 	ID         string         `json:"id"`
 	PipelineID string         `json:"pipeline_id"`
+	Workspace  string         `json:"workspace,omitempty"`
 	Config     map[string]any `json:"config"`
-	Status     string         `json:"status"` // running, succeeded, failed
-	Error      string         `json:"error,omitempty"`
-	Who        string         `json:"who"`
-	Started    time.Time      `json:"started"`
-	Finished   *time.Time     `json:"finished,omitempty"`
-	Output     []string       `json:"output"`
+	// Status is running, succeeded or failed; interrupted when the server
+	// applying it stopped before the apply ended.
+	Status   string     `json:"status"`
+	Error    string     `json:"error,omitempty"`
+	Who      string     `json:"who"`
+	Started  time.Time  `json:"started"`
+	Finished *time.Time `json:"finished,omitempty"`
+	Output   []string   `json:"output"`
 }
 
-// pipelineRuns keeps the runs this server started, newest last; at most
-// maxPipelineRuns.
+const (
+	// heartbeat is how often the server applying a pipeline writes its
+	// record (output so far, and that it is alive).
+	heartbeat = 5 * time.Second
+	// staleAfter is how long a running record may go unwritten before it
+	// shows as interrupted.
+	staleAfter = 12 * heartbeat
+	// pipelineRunsShown is how many runs the list shows at most.
+	pipelineRunsShown = 200
+)
+
+// liveRun is a pipeline run this server is applying.
+type liveRun struct {
+	mu  sync.Mutex
+	rec tracking.PipelineRun
+}
+
+// pipelineRuns are the runs this server is applying, by ID.
 type pipelineRuns struct {
 	mu   sync.Mutex
-	runs []*pipelineRun
+	live map[string]*liveRun
 }
 
-const maxPipelineRuns = 200
+func (p *pipelineRuns) get(id string) (tracking.PipelineRun, bool) {
+	p.mu.Lock()
+	lr := p.live[id]
+	p.mu.Unlock()
+	if lr == nil {
+		return tracking.PipelineRun{}, false
+	}
+	lr.mu.Lock()
+	defer lr.mu.Unlock()
+	out := lr.rec
+	out.Output = slices.Clone(lr.rec.Output)
+	return out, true
+}
+
+func (p *pipelineRuns) add(lr *liveRun) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.live == nil {
+		p.live = map[string]*liveRun{}
+	}
+	p.live[lr.rec.ID] = lr
+}
+
+func (p *pipelineRuns) remove(id string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.live, id)
+}
 
 var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
 
 // startPipeline is POST /api/v1/pipelines/runs with
-// {"pipeline_id": "features", "config": {"window": 14}}: it answers 202
-// with the run's record at once and applies in the background; GET
-// /api/v1/pipelines/runs/{id} follows it.
+// {"pipeline_id": "features", "config": {"window": 14}}: it records the
+// run, answers 202 with its record at once and applies in the background;
+// GET /api/v1/pipelines/runs/{id} follows it.
 func (s *Server) startPipeline(w http.ResponseWriter, r *http.Request) {
 	if s.opts.Pipelines == nil {
 		writeError(w, http.StatusNotImplemented, "NOT_IMPLEMENTED", "this server runs no pipelines: it was started without a configuration to apply")
@@ -88,59 +137,128 @@ func (s *Server) startPipeline(w http.ResponseWriter, r *http.Request) {
 	}
 	var id [8]byte
 	rand.Read(id[:])
-	run := &pipelineRun{ID: hex.EncodeToString(id[:]), PipelineID: req.PipelineID, Config: req.Config, Status: "running",
-		Who: api.CallerOf(r.Context()).Who(), Started: time.Now().UTC(), Output: []string{}}
-	s.pipelines.mu.Lock()
-	s.pipelines.runs = append(s.pipelines.runs, run)
-	if len(s.pipelines.runs) > maxPipelineRuns {
-		s.pipelines.runs = s.pipelines.runs[1:]
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	lr := &liveRun{rec: tracking.PipelineRun{ID: hex.EncodeToString(id[:]), PipelineID: req.PipelineID, Workspace: s.opts.Workspace,
+		Config: req.Config, Status: tracking.PipelineRunning, Who: api.CallerOf(r.Context()).Who(), Started: now, Updated: now}}
+	if err := s.opts.Tracking.CreatePipelineRun(r.Context(), lr.rec); err != nil {
+		writeStoreError(w, err)
+		return
 	}
-	s.pipelines.mu.Unlock()
-	s.opts.Log.Info("pipeline run", "id", run.ID, "pipeline", run.PipelineID, "who", run.Who)
+	answer := pipelineRunOf(lr.rec)
+	s.pipelines.add(lr)
+	s.opts.Log.Info("pipeline run", "id", lr.rec.ID, "pipeline", lr.rec.PipelineID, "who", lr.rec.Who)
+	ctx := context.WithoutCancel(r.Context())
+	stop, stopped := make(chan struct{}), make(chan struct{})
 	go func() {
-		err := s.opts.Pipelines(context.WithoutCancel(r.Context()), PipelineRun{PipelineID: req.PipelineID, Variables: req.Config, Output: func(line string) {
-			run.mu.Lock()
-			run.Output = append(run.Output, line)
-			run.mu.Unlock()
-		}})
-		now := time.Now().UTC()
-		run.mu.Lock()
-		run.Finished, run.Status = &now, "succeeded"
-		if err != nil {
-			run.Status, run.Error = "failed", err.Error()
-		}
-		run.mu.Unlock()
-		s.opts.Log.Info("pipeline run finished", "id", run.ID, "status", run.Status)
+		s.recordWhileRunning(ctx, lr, stop)
+		close(stopped)
 	}()
-	writeJSON(w, http.StatusAccepted, run.snapshot())
+	go func() {
+		err := s.opts.Pipelines(ctx, PipelineRun{PipelineID: req.PipelineID, Variables: req.Config, Output: func(line string) {
+			lr.mu.Lock()
+			lr.rec.Output = append(lr.rec.Output, line)
+			lr.mu.Unlock()
+		}})
+		close(stop)
+		<-stopped // no heartbeat writes over the final record
+		lr.mu.Lock()
+		lr.rec.Finished, lr.rec.Status = time.Now().UTC(), tracking.PipelineSucceeded
+		if err != nil {
+			lr.rec.Status, lr.rec.Error = tracking.PipelineFailed, err.Error()
+		}
+		lr.mu.Unlock()
+		s.writePipelineRun(ctx, lr)
+		s.pipelines.remove(lr.rec.ID)
+		s.opts.Log.Info("pipeline run finished", "id", lr.rec.ID, "status", lr.rec.Status)
+	}()
+	writeJSON(w, http.StatusAccepted, answer)
 }
 
-func (p *pipelineRun) snapshot() pipelineRun {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return pipelineRun{ID: p.ID, PipelineID: p.PipelineID, Config: p.Config, Status: p.Status, Error: p.Error, Who: p.Who,
-		Started: p.Started, Finished: p.Finished, Output: append([]string{}, p.Output...)}
+// recordWhileRunning writes the run's record every heartbeat until stop
+// closes.
+func (s *Server) recordWhileRunning(ctx context.Context, lr *liveRun, stop <-chan struct{}) {
+	t := time.NewTicker(heartbeat)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			s.writePipelineRun(ctx, lr)
+		}
+	}
+}
+
+// writePipelineRun writes the record of lr as it is now; a failure is
+// logged, and the next write brings the record up to date.
+func (s *Server) writePipelineRun(ctx context.Context, lr *liveRun) {
+	lr.mu.Lock()
+	lr.rec.Updated = time.Now().UTC()
+	rec := lr.rec
+	rec.Output = slices.Clone(lr.rec.Output)
+	lr.mu.Unlock()
+	if err := s.opts.Tracking.UpdatePipelineRun(ctx, rec); err != nil {
+		s.opts.Log.Error("cannot record pipeline run", "id", rec.ID, "err", err)
+	}
+}
+
+// pipelineRunOf is r as /api/v1 shows it: a running record nobody wrote
+// for staleAfter is interrupted.
+func pipelineRunOf(r tracking.PipelineRun) PipelineRunRecord {
+	out := PipelineRunRecord{ID: r.ID, PipelineID: r.PipelineID, Workspace: r.Workspace, Config: r.Config, Status: r.Status,
+		Error: r.Error, Who: r.Who, Started: r.Started, Output: r.Output}
+	if out.Config == nil {
+		out.Config = map[string]any{}
+	}
+	if out.Output == nil {
+		out.Output = []string{}
+	}
+	if !r.Finished.IsZero() {
+		out.Finished = &r.Finished
+	}
+	if r.Status == tracking.PipelineRunning && time.Since(r.Updated) > staleAfter {
+		out.Status = "interrupted"
+		out.Error = fmt.Sprintf("the server applying it stopped before the apply ended (last heard of at %s); the state lock it held expires by itself, and what was applied is in the state", r.Updated.Format(time.RFC3339))
+	}
+	return out
+}
+
+// pipelineRun reads run id: this server's own while it applies it, else
+// the tracking store's record.
+func (s *Server) pipelineRun(ctx context.Context, id string) (tracking.PipelineRun, error) {
+	if rec, ok := s.pipelines.get(id); ok {
+		return rec, nil
+	}
+	return s.opts.Tracking.GetPipelineRun(ctx, id)
 }
 
 func (s *Server) getPipelineRun(w http.ResponseWriter, r *http.Request) {
-	s.pipelines.mu.Lock()
-	defer s.pipelines.mu.Unlock()
-	for _, run := range s.pipelines.runs {
-		if run.ID == r.PathValue("id") {
-			writeJSON(w, http.StatusOK, run.snapshot())
-			return
-		}
+	rec, err := s.pipelineRun(r.Context(), r.PathValue("id"))
+	if err != nil {
+		writeStoreError(w, err)
+		return
 	}
-	writeError(w, http.StatusNotFound, "RESOURCE_DOES_NOT_EXIST", "no pipeline run "+r.PathValue("id")+" on this server (runs are kept in memory while it runs)")
+	writeJSON(w, http.StatusOK, pipelineRunOf(rec))
 }
 
+// listPipelineRuns lists the pipeline runs of the tracking store, newest
+// first (at most pipelineRunsShown), with their output; pipeline_id
+// selects one pipeline's.
 func (s *Server) listPipelineRuns(w http.ResponseWriter, r *http.Request) {
-	s.pipelines.mu.Lock()
-	out := make([]pipelineRun, 0, len(s.pipelines.runs))
-	for i := len(s.pipelines.runs) - 1; i >= 0; i-- {
-		out = append(out, s.pipelines.runs[i].snapshot())
+	recs, err := s.opts.Tracking.ListPipelineRuns(r.Context(), tracking.PipelineRunFilter{
+		PipelineID: r.URL.Query().Get("pipeline_id"), Limit: pipelineRunsShown, Output: true,
+	})
+	if err != nil {
+		writeStoreError(w, err)
+		return
 	}
-	s.pipelines.mu.Unlock()
+	out := make([]PipelineRunRecord, 0, len(recs))
+	for _, rec := range recs {
+		if live, ok := s.pipelines.get(rec.ID); ok {
+			rec = live
+		}
+		out = append(out, pipelineRunOf(rec))
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"runs": out})
 }
 

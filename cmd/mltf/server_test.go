@@ -3,6 +3,7 @@ package main_test
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -48,24 +49,28 @@ func TestServerPipelineRun(t *testing.T) {
 		t.Errorf("token list:\n%s", list)
 	}
 
-	srv := exec.Command(e2e.Binary(t), "server", "-listen", "127.0.0.1:0")
-	srv.Dir = dir
-	stdout, _ := srv.StdoutPipe()
-	var stderr syncBuffer
-	srv.Stderr = &stderr
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Process.Kill()
-	sc := bufio.NewScanner(stdout)
-	if !sc.Scan() {
-		t.Fatalf("no output from mltf server; stderr:\n%s", stderr.String())
-	}
-	base := strings.TrimPrefix(sc.Text(), "mltf server listening on ")
-	go func() {
-		for sc.Scan() {
+	// start starts mltf server and returns it, its stderr and its URL.
+	start := func() (*exec.Cmd, *syncBuffer, string) {
+		srv := exec.Command(e2e.Binary(t), "server", "-listen", "127.0.0.1:0")
+		srv.Dir = dir
+		stdout, _ := srv.StdoutPipe()
+		stderr := &syncBuffer{}
+		srv.Stderr = stderr
+		if err := srv.Start(); err != nil {
+			t.Fatal(err)
 		}
-	}()
+		t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
+		sc := bufio.NewScanner(stdout)
+		if !sc.Scan() {
+			t.Fatalf("no output from mltf server; stderr:\n%s", stderr.String())
+		}
+		go func() {
+			for sc.Scan() {
+			}
+		}()
+		return srv, stderr, strings.TrimPrefix(sc.Text(), "mltf server listening on ")
+	}
+	srv, stderr, base := start()
 
 	call := func(method, path, tok string, body string) (int, map[string]any) {
 		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
@@ -122,5 +127,12 @@ func TestServerPipelineRun(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), `"path":"/api/v1/pipelines/runs"`) || strings.Contains(stderr.String(), token) {
 		t.Errorf("access log:\n%s", stderr.String())
+	}
+
+	// Started again, the server still knows the run: its status and
+	// output are in the tracking store.
+	_, _, base = start()
+	if _, again := call("GET", "/api/v1/pipelines/runs/"+id, reader, ""); again["status"] != "succeeded" || fmt.Sprint(again["output"]) != fmt.Sprint(run["output"]) {
+		t.Errorf("the pipeline run after a restart: %v", again)
 	}
 }

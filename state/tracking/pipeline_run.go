@@ -36,6 +36,7 @@ type PipelineRun struct {
 type PipelineRunFilter struct {
 	PipelineID string // "": every pipeline
 	Limit      int    // 0: no limit
+	Output     bool   // read each run's output too
 }
 
 const pipelineRunColumns = `id, pipeline_id, workspace, config, status, error, who, output, started_ms, finished_ms, updated_ms`
@@ -117,10 +118,13 @@ func (s *Store) getPipelineRun(ctx context.Context, q querier, id string) (Pipel
 }
 
 // ListPipelineRuns returns the pipeline runs f selects, newest first,
-// without their output.
+// without their output unless f.Output.
 func (s *Store) ListPipelineRuns(ctx context.Context, f PipelineRunFilter) ([]PipelineRun, error) {
-	// The output is left out: a list shows many runs.
-	query := `SELECT id, pipeline_id, workspace, config, status, error, who, '[]', started_ms, finished_ms, updated_ms FROM pipeline_runs`
+	cols := `id, pipeline_id, workspace, config, status, error, who, '[]', started_ms, finished_ms, updated_ms`
+	if f.Output {
+		cols = pipelineRunColumns
+	}
+	query := `SELECT ` + cols + ` FROM pipeline_runs`
 	var args []any
 	if f.PipelineID != "" {
 		query += ` WHERE pipeline_id = ?`

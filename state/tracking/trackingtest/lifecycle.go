@@ -150,7 +150,7 @@ func testPipelineRuns(t *testing.T, newURL NewURL) {
 	if diff := cmp.Diff([]tracking.PipelineRun{second, first}, list); diff != "" {
 		t.Errorf("ListPipelineRuns: newest first, without output (-want +got):\n%s", diff)
 	}
-	if list, _ := s.ListPipelineRuns(ctx, tracking.PipelineRunFilter{PipelineID: "features", Limit: 5}); len(list) != 1 || list[0].ID != "p1" {
+	if list, _ := s.ListPipelineRuns(ctx, tracking.PipelineRunFilter{PipelineID: "features", Limit: 5, Output: true}); len(list) != 1 || list[0].ID != "p1" || len(list[0].Output) != 2 {
 		t.Errorf("ListPipelineRuns of one pipeline = %+v", list)
 	}
 	if _, err := s.GetPipelineRun(ctx, "nope"); !errors.Is(err, tracking.ErrNotFound) {
