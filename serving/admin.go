@@ -71,13 +71,19 @@ func (s *Server) Stats() Stats {
 		})
 	}
 	sort.Slice(st.Versions, func(i, j int) bool { return st.Versions[i].Version < st.Versions[j].Version })
-	if s.drift != nil {
-		st.Drift = s.drift.Snapshot()
-		for _, c := range s.spec.Baseline.Columns {
+	if d := s.drift.Load(); d != nil {
+		st.Drift = d.counter.Snapshot()
+		for _, c := range d.base.Columns {
 			st.Columns = append(st.Columns, c.Name)
 		}
 	}
 	return st
+}
+
+// baselineRequest is the body of PUT /admin/baseline.
+type baselineRequest struct {
+	Baseline *Baseline `json:"baseline"`
+	Note     string    `json:"note,omitempty"`
 }
 
 // applyRequest is the body of PUT /admin/versions.
@@ -91,6 +97,7 @@ type applyRequest struct {
 //	GET  /admin/stats      Stats
 //	GET  /admin/spec       the Spec served now
 //	PUT  /admin/versions   {"versions": [...], "note": "..."}: what to serve
+//	PUT  /admin/baseline   {"baseline": {...} or null, "note": "..."}: what input drift is measured against
 //	POST /admin/event      {"note": "..."}: a line in the timeline
 //	POST /admin/stop       stop the front end and its workers
 func (s *Server) adminHandler() http.Handler {
@@ -117,6 +124,15 @@ func (s *Server) adminHandler() http.Handler {
 			return
 		}
 		writeJSON(w, http.StatusOK, s.Stats())
+	})
+	mux.HandleFunc("PUT /admin/baseline", func(w http.ResponseWriter, r *http.Request) {
+		var req baselineRequest
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			return
+		}
+		s.SetBaseline(req.Baseline, req.Note)
+		writeJSON(w, http.StatusOK, map[string]string{})
 	})
 	mux.HandleFunc("POST /admin/event", func(w http.ResponseWriter, r *http.Request) {
 		var req applyRequest

@@ -85,6 +85,12 @@ func (c *Client) Apply(ctx context.Context, versions []Version, note string) (St
 	return st, err
 }
 
+// SetBaseline makes b what input drift is measured against (nil: none),
+// counting from zero; note goes to the timeline.
+func (c *Client) SetBaseline(ctx context.Context, b *Baseline, note string) error {
+	return c.do(ctx, http.MethodPut, "/admin/baseline", baselineRequest{Baseline: b, Note: note}, nil)
+}
+
 // Event writes note to the timeline.
 func (c *Client) Event(ctx context.Context, note string) error {
 	return c.do(ctx, http.MethodPost, "/admin/event", applyRequest{Note: note}, nil)

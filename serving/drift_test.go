@@ -1,11 +1,14 @@
 package serving
 
 import (
+	"context"
 	"encoding/csv"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -124,3 +127,61 @@ func TestQuantile(t *testing.T) {
 }
 
 func timeMs(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+
+// TestSetBaseline: a new baseline (the training data of the version a
+// rollout put in service) replaces the old one, and the counts start
+// over in its bins.
+func TestSetBaseline(t *testing.T) {
+	dir := models(t)
+	column := func(prefix string, edges ...float64) *Baseline {
+		b := &Baseline{Rows: 100}
+		for i := 0; i < 4; i++ {
+			b.Columns = append(b.Columns, BaselineColumn{Name: fmt.Sprintf("%s%d", prefix, i), Edges: edges, Expected: make([]float64, len(edges)+1)})
+		}
+		return b
+	}
+	spec := Spec{Model: "m", Listen: "127.0.0.1:0", Admin: "127.0.0.1:0", Baseline: column("a", 0.5),
+		Batching: Batching{MaxBatchSize: 16, MaxLatency: Duration(5 * time.Millisecond)}, Versions: []Version{spawned(1, 100, filepath.Join(dir, "double"))}}
+	s, err := Start(context.Background(), spec, t.TempDir(), t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	c := &Client{Addr: s.AdminAddr()}
+	ctx := context.Background()
+	if _, err := c.WaitReady(ctx, 1, true); err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + s.Addr() + "/v2/models/m/infer"
+	if a := post(t, url, row("1", 1, 2, 3, 4)); a.Code != 200 {
+		t.Fatalf("infer: %+v", a)
+	}
+	st, _ := c.Stats(ctx)
+	if st.Columns[0] != "a0" || len(st.Drift[0]) != 2 || st.Drift[0][1] != 1 {
+		t.Fatalf("before: columns %v, counts %v", st.Columns, st.Drift)
+	}
+	if err := c.SetBaseline(ctx, column("b", 2, 5), "version 2 serves"); err != nil {
+		t.Fatal(err)
+	}
+	st, _ = c.Stats(ctx)
+	if st.Columns[0] != "b0" || len(st.Drift[0]) != 3 || st.Drift[0][0]+st.Drift[0][1]+st.Drift[0][2] != 0 {
+		t.Fatalf("after: columns %v, counts %v, want b0.. counted from zero", st.Columns, st.Drift)
+	}
+	post(t, url, row("2", 1, 2, 3, 4))
+	st, _ = c.Stats(ctx)
+	if got := st.Drift[0]; got[0] != 1 || got[1] != 0 {
+		t.Errorf("counts of column b0 %v, want the row in bin 0 (1 < 2)", got)
+	}
+	if spec, _ := c.Spec(ctx); spec.Baseline == nil || spec.Baseline.Columns[0].Name != "b0" {
+		t.Errorf("the spec's baseline did not follow")
+	}
+	if _, body := get(t, "http://"+s.Addr()+"/metrics"); !strings.Contains(body, `mltf_serving_input_drift_psi{column="b0"`) {
+		t.Errorf("/metrics lacks the new baseline's columns")
+	}
+	if err := c.SetBaseline(ctx, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := c.Stats(ctx); st.Drift != nil {
+		t.Errorf("drift counted without a baseline: %v", st.Drift)
+	}
+}

@@ -45,7 +45,7 @@ func newMetrics(model string, drift func() []ColumnDrift) *metrics {
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	if drift != nil {
 		m.reg.MustRegister(&driftCollector{desc: prometheus.NewDesc("mltf_serving_input_drift_psi",
-			"PSI of the live inputs since the front end started against the training data, by column.", []string{"column"}, labels), drift: drift})
+			"PSI of the live inputs against the serving version's training data since it took the traffic (or the front end started), by column.", []string{"column"}, labels), drift: drift})
 	}
 	return m
 }

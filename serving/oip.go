@@ -159,8 +159,8 @@ func (s *Server) infer(w http.ResponseWriter, r *http.Request, v *version) {
 	}
 	rows, n, id, err := s.decode(r, v)
 	if err == nil {
-		if s.drift != nil {
-			s.drift.Observe(rows)
+		if d := s.drift.Load(); d != nil {
+			d.counter.Observe(rows)
 		}
 		for _, sh := range rt.shadows {
 			if sh.v != v && rand.IntN(100) < sh.percent {

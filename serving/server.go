@@ -27,7 +27,9 @@ type Server struct {
 	routes   atomic.Pointer[routes]
 
 	metrics *metrics
-	drift   *DriftCounter
+	// drift counts live inputs in the bins of the baseline served now;
+	// nil without one. SetBaseline swaps it whole.
+	drift atomic.Pointer[driftState]
 
 	public, admin *http.Server
 	publicAddr    string
@@ -71,12 +73,10 @@ func Start(ctx context.Context, spec Spec, dir string, logf func(string, ...any)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	s := &Server{dir: dir, logf: logf, ctx: ctx, cancel: cancel, versions: map[int64]*version{}}
-	var driftOf func() []ColumnDrift
 	if spec.Baseline != nil {
-		s.drift = NewDriftCounter(spec.Baseline)
-		driftOf = func() []ColumnDrift { d, _ := spec.Baseline.Drift(s.drift.Snapshot()); return d }
+		s.drift.Store(&driftState{base: spec.Baseline, counter: NewDriftCounter(spec.Baseline)})
 	}
-	s.metrics = newMetrics(spec.Model, driftOf)
+	s.metrics = newMetrics(spec.Model, s.columnDrift)
 	s.spec = Spec{Model: spec.Model, Listen: spec.Listen, Admin: spec.Admin, Batching: spec.Batching, Baseline: spec.Baseline}
 	s.routes.Store(&routes{byNum: map[int64]*version{}})
 	tl, err := openTimeline(dir)
@@ -107,6 +107,39 @@ func Start(ctx context.Context, spec Spec, dir string, logf func(string, ...any)
 	go s.admin.Serve(adm)
 	go s.timeline.run(ctx, s.sample)
 	return s, nil
+}
+
+// driftState is a baseline and the live inputs counted in its bins.
+type driftState struct {
+	base    *Baseline
+	counter *DriftCounter
+}
+
+// columnDrift is the drift of each column since the baseline was set.
+func (s *Server) columnDrift() []ColumnDrift {
+	d := s.drift.Load()
+	if d == nil {
+		return nil
+	}
+	cols, _ := d.base.Drift(d.counter.Snapshot())
+	return cols
+}
+
+// SetBaseline makes b the distribution live inputs are compared with
+// (nil: none), counting from zero: the serving version's training data,
+// once a rollout completes.
+func (s *Server) SetBaseline(b *Baseline, note string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if b == nil {
+		s.drift.Store(nil)
+	} else {
+		s.drift.Store(&driftState{base: b, counter: NewDriftCounter(b)})
+	}
+	s.spec.Baseline = b
+	if note != "" {
+		s.timeline.event(note, append([]Version(nil), s.spec.Versions...))
+	}
 }
 
 // Addr is where the public listener listens.

@@ -185,6 +185,17 @@ func (k *kind) apply(ctx context.Context, ch *sdk.Change) (cty.Value, providers.
 			_ = k.b.Retire(context.WithoutCancel(ctx), d, v.Version)
 		}
 	}
+	if out.State == "complete" && out.Serving == cand.Version && r.stable != nil {
+		// Input drift follows the version serving now: its training data.
+		note := fmt.Sprintf("input drift now measured against the training data of version %d", cand.Version)
+		if served.Baseline == nil {
+			note = fmt.Sprintf("input drift not measured: no training data of version %d (%s)", cand.Version, served.Why)
+		}
+		if err := fe.SetBaseline(context.WithoutCancel(ctx), served.Baseline, note); err != nil {
+			diags = append(diags, providers.Diagnostic{Severity: providers.Warning, Summary: "Input drift still measured against the old training data",
+				Detail: fmt.Sprintf("The front end did not take version %d's baseline: %v.", cand.Version, err)})
+		}
+	}
 	k.settle(context.WithoutCancel(ctx), d, fe, &diags)
 	value := ctyval.With(ch.Config, withURLs(k.b.URL(d), map[string]cty.Value{
 		"serving_version": servingValue(out.Serving), "rollout": rolloutValue(out),
