@@ -57,6 +57,7 @@ func Apply(ctx context.Context, cs *Changeset, provs *Providers, hooks Hooks) (*
 			a.addDiags(ds)
 			return !ds.HasErrors()
 		})
+		a.destroyDeposed(ctx)
 	} else {
 		a.st.Outputs = map[string]*state.Output{}
 	}
@@ -74,9 +75,10 @@ type applier struct {
 	eval    *evaluator
 	changes map[string]*Change
 
-	mu    sync.Mutex
-	st    *state.State
-	diags hcl.Diagnostics
+	mu      sync.Mutex
+	st      *state.State
+	diags   hcl.Diagnostics
+	deposed []deposed
 }
 
 func (a *applier) addDiags(ds hcl.Diagnostics) {
@@ -372,13 +374,37 @@ func (a *applier) applyInstanceWith(ctx context.Context, n *node, iface provider
 	}
 	a.persist(c.Addr, n.provider, &state.Instance{Status: status, SchemaVersion: n.version, Attributes: b, Private: resp.Private, Dependencies: deps, Sensitive: sensitive})
 	if c.Action == CreateThenDelete && !resp.Diagnostics.HasErrors() {
-		old := *c
-		resp := iface.ApplyChange(ctx, providers.ApplyChangeRequest{
-			Kind: r.Kind, Address: c.Addr.String(),
-			Prior: old.Before, PriorPrivate: old.BeforePrivate,
-			Planned: cty.NullVal(ty), Config: cty.NullVal(ty),
-		})
-		diags = append(diags, mask.diags(providerDiags(n.provider, c.Addr.String()+" (old object)", resp.Diagnostics, n.rangeAt))...)
+		// The old object goes after everything that referred to it has
+		// moved to the new one: at the end of the walk.
+		a.mu.Lock()
+		a.deposed = append(a.deposed, deposed{change: c, node: n, iface: iface, mask: mask})
+		a.mu.Unlock()
 	}
 	return markPaths(newVal, sensitive), diags
+}
+
+// deposed is the old object of a create_before_destroy replacement, whose
+// new object is in state and whose destruction waits until the walk ends.
+type deposed struct {
+	change *Change
+	node   *node
+	iface  providers.Interface
+	mask   *masker
+}
+
+// destroyDeposed destroys the old objects of create_before_destroy
+// replacements, the last replaced first: a dependent was replaced after
+// what it depends on, so its old object goes before theirs.
+func (a *applier) destroyDeposed(ctx context.Context) {
+	for i := len(a.deposed) - 1; i >= 0; i-- {
+		d := a.deposed[i]
+		c := d.change
+		resp := d.iface.ApplyChange(ctx, providers.ApplyChangeRequest{
+			Kind: c.Addr.Resource.Kind, Address: c.Addr.String(),
+			Prior: c.Before, PriorPrivate: c.BeforePrivate,
+			Planned: cty.NullVal(d.node.ty), Config: cty.NullVal(d.node.ty),
+			Sensitive: c.Sensitive,
+		})
+		a.addDiags(d.mask.diags(providerDiags(d.node.provider, c.Addr.String()+" (old object)", resp.Diagnostics, d.node.rangeAt)))
+	}
 }

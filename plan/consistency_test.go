@@ -8,6 +8,7 @@ import (
 	"github.com/mltf/mltf/kinds"
 	"github.com/mltf/mltf/lang"
 	"github.com/mltf/mltf/plan"
+	"github.com/mltf/mltf/state"
 )
 
 // TestStaleApprovedPlanRefused: what the provider plans at apply time must
@@ -84,4 +85,32 @@ func TestReplaceIsPlannedAsCreate(t *testing.T) {
 		t.Fatalf("action %s, planned id %#v: want a replacement with a new id", c.Action, c.After.GetAttr("id"))
 	}
 	e.apply(cs)
+}
+
+// TestCheckPrior: a saved plan applies only to the state it was made
+// against.
+func TestCheckPrior(t *testing.T) {
+	cs := &plan.Changeset{PriorLineage: "L1", PriorSerial: 4}
+	for _, tc := range []struct {
+		name    string
+		st      *state.State
+		wantErr string
+	}{
+		{"same state", &state.State{Lineage: "L1", Serial: 4}, ""},
+		{"serial moved", &state.State{Lineage: "L1", Serial: 5}, "the state is now at serial 5 (lineage L1): something was applied since"},
+		{"another lineage", &state.State{Lineage: "L2", Serial: 4}, "it belongs to another state"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			diags := cs.CheckPrior(tc.st)
+			if tc.wantErr == "" {
+				mustOK(t, diags)
+				return
+			}
+			if !diags.HasErrors() || diags[0].Summary != "Saved plan is stale" || !strings.Contains(diags[0].Detail, tc.wantErr) {
+				t.Errorf("got %v, want %q", diags, tc.wantErr)
+			}
+		})
+	}
+	fresh := &plan.Changeset{PriorLineage: "L0", PriorSerial: 0}
+	mustOK(t, fresh.CheckPrior(&state.State{Lineage: "L9", Serial: 0}))
 }

@@ -28,10 +28,13 @@ type memProvider struct {
 	plans atomic.Int64
 	// privates are the PlannedPrivate of every ApplyChange, by address.
 	privates map[string]string
+	// failing are the addresses whose create or update fails after the
+	// object exists, as a run that was launched and then failed does.
+	failing map[string]bool
 }
 
 func newMemProvider() *memProvider {
-	return &memProvider{objects: map[string]cty.Value{}, privates: map[string]string{}}
+	return &memProvider{objects: map[string]cty.Value{}, privates: map[string]string{}, failing: map[string]bool{}}
 }
 
 var _ providers.Interface = (*memProvider)(nil)
@@ -94,6 +97,9 @@ func (p *memProvider) ApplyChange(_ context.Context, req providers.ApplyChangeRe
 	}
 	v := cty.ObjectVal(m)
 	p.objects[m["id"].AsString()] = v
+	if p.failing[req.Address] {
+		return providers.ApplyChangeResponse{New: v, Diagnostics: providers.Diagnostics{}.Errorf(req.Address+" failed after it was created", "")}
+	}
 	return providers.ApplyChangeResponse{New: v}
 }
 func (p *memProvider) Read(_ context.Context, req providers.ReadRequest) providers.ReadResponse {

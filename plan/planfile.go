@@ -250,3 +250,22 @@ func DecodePlan(b []byte, dir string, kindTable lang.KindTable) (*Changeset, hcl
 	}
 	return cs, nil
 }
+
+// CheckPrior refuses a saved plan made against another state than st: one
+// whose serial moved (something was applied since) or of another lineage.
+// A new, empty state's lineage is not yet fixed, so only its serial counts.
+func (cs *Changeset) CheckPrior(st *state.State) hcl.Diagnostics {
+	if cs.PriorSerial == st.Serial && (cs.PriorLineage == st.Lineage || st.Serial == 0) {
+		return nil
+	}
+	why := "something was applied since"
+	if cs.PriorLineage != st.Lineage && st.Serial > 0 {
+		why = "it belongs to another state (another workspace or configuration)"
+	}
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "Saved plan is stale",
+		Detail: fmt.Sprintf("The plan was made against state serial %d (lineage %s), but the state is now at serial %d (lineage %s): %s. Nothing was changed; run mltf plan again.",
+			cs.PriorSerial, cs.PriorLineage, st.Serial, st.Lineage, why),
+	}}
+}

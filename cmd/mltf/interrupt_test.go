@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -211,4 +212,38 @@ func processesIn(t *testing.T, dir string) []string {
 		}
 	}
 	return found
+}
+
+// TestKilledApplyReattaches: after kill -9 of mltf apply during a training,
+// the training goes on without it, and the next apply, started while it
+// still runs, re-attaches to that run (following its progress to the end)
+// instead of launching a second one.
+func TestKilledApplyReattaches(t *testing.T) {
+	dir := slowDir(t)
+	if err := os.WriteFile(filepath.Join(dir, "src", "train.sh"), []byte(strings.ReplaceAll(slowScript, "60", "30")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd, out, exited := startApply(t, dir)
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-exited
+	if list := e2e.Must(t, dir, 0, "runs", "list"); !strings.Contains(list.Stdout, "running") {
+		t.Fatalf("after kill -9 of mltf apply the training is not running:\n%s\napply said:\n%s", list.Stdout, out.String())
+	}
+
+	again := e2e.Must(t, dir, 0, "apply", "-auto-approve")
+	if !strings.Contains(again.Stdout, "training.slow: Re-attaching to the running job...") {
+		t.Errorf("the next apply did not re-attach:\n%s", again.Stdout)
+	}
+	if !strings.Contains(again.Stdout, "step_seen=") {
+		t.Errorf("the re-attached apply did not follow the running training's progress:\n%s", again.Stdout)
+	}
+	if !strings.Contains(again.Stdout, "final = 30") {
+		t.Errorf("the re-attached training did not finish its 30 steps:\n%s", again.Stdout)
+	}
+	if runs, _ := os.ReadDir(filepath.Join(dir, ".mltf", "runs")); len(runs) != 1 {
+		t.Errorf("%d run directories, want 1: the training was launched again", len(runs))
+	}
+	e2e.Must(t, dir, 0, "plan", "-detailed-exitcode")
 }

@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -133,5 +134,50 @@ func TestProvidersLists(t *testing.T) {
 	r := e2e.Must(t, dir, 0, "providers")
 	if !strings.Contains(r.Stdout, "registry (bundled): experiment.base, experiment.many") {
 		t.Errorf("mltf providers:\n%s", r.Stdout)
+	}
+}
+
+// TestStaleSavedPlan: a saved plan made before something else was applied
+// is refused with a diagnostic naming both serials, as a JSON diagnostic
+// with -json, and leaves the state as it is.
+func TestStaleSavedPlan(t *testing.T) {
+	dir := workdir(t, map[string]string{"main.mltf.hcl": experiments})
+	e2e.Must(t, dir, 0, "apply", "-auto-approve")
+	e2e.Must(t, dir, 0, "plan", "-var", "tag=b", "-out", "b.plan")
+	e2e.Must(t, dir, 0, "apply", "-auto-approve", "-var", "tag=c")
+	moved := serial(t, dir)
+
+	r := e2e.Must(t, dir, 1, "apply", "b.plan")
+	want := fmt.Sprintf("The plan was made against state serial %d", int(moved)-1)
+	if !strings.Contains(r.Stderr, "Error: Saved plan is stale") || !strings.Contains(r.Stderr, want) ||
+		!strings.Contains(r.Stderr, fmt.Sprintf("the state is now at serial %d", int(moved))) || !strings.Contains(r.Stderr, "run mltf plan again") {
+		t.Errorf("apply of a stale plan:\nstdout:\n%s\nstderr:\n%s", r.Stdout, r.Stderr)
+	}
+	if strings.Contains(r.Stdout, "Apply complete") {
+		t.Errorf("the stale plan was applied:\n%s", r.Stdout)
+	}
+
+	js := e2e.Must(t, dir, 1, "apply", "-json", "b.plan")
+	var found bool
+	for _, line := range strings.Split(strings.TrimSpace(js.Stdout), "\n") {
+		var msg struct {
+			Type       string `json:"type"`
+			Diagnostic struct {
+				Severity, Summary, Detail string
+			} `json:"diagnostic"`
+		}
+		if err := json.Unmarshal([]byte(line), &msg); err != nil {
+			t.Fatalf("apply -json printed a line that is not JSON: %q", line)
+		}
+		found = found || msg.Type == "diagnostic" && msg.Diagnostic.Severity == "error" && msg.Diagnostic.Summary == "Saved plan is stale" && strings.Contains(msg.Diagnostic.Detail, want)
+	}
+	if !found {
+		t.Errorf("apply -json of a stale plan has no diagnostic message:\nstdout:\n%s\nstderr:\n%s", js.Stdout, js.Stderr)
+	}
+	if after := serial(t, dir); after != moved {
+		t.Errorf("state serial %v -> %v: the refused apply changed the state", moved, after)
+	}
+	if show := e2e.Must(t, dir, 0, "state", "show", "experiment.base").Stdout; !strings.Contains(show, "base c") {
+		t.Errorf("experiment.base is no longer what the last apply made:\n%s", show)
 	}
 }

@@ -119,8 +119,8 @@ func (c *ApplyCommand) Run(args []string) int {
 	}
 
 	if cs != nil {
-		if cs.PriorLineage != s.prior.Lineage && s.prior.Serial > 0 || cs.PriorSerial != s.prior.Serial {
-			c.errorf("Saved plan is stale\n\nThe plan was made against state serial %d (lineage %s), but the state is now at serial %d (lineage %s): something was applied since. Run mltf plan again.", cs.PriorSerial, cs.PriorLineage, s.prior.Serial, s.prior.Lineage)
+		if ds := cs.CheckPrior(s.prior); ds.HasErrors() {
+			c.showDiags(jv, dv, ds, cfg)
 			return 1
 		}
 		cs.Prior = s.prior
@@ -137,11 +137,7 @@ func (c *ApplyCommand) Run(args []string) int {
 		}
 		cs, ds = plan.Plan(ctx, cfg, s.prior, s.provs, opts)
 		diags = append(diags, ds...)
-		if jv != nil {
-			jv.Diagnostics(diags, cfg.Files)
-		} else {
-			dv.Show(diags)
-		}
+		c.showDiags(jv, dv, diags, cfg)
 		if diags.HasErrors() {
 			return 1
 		}
@@ -165,6 +161,16 @@ func (c *ApplyCommand) Run(args []string) int {
 		fmt.Fprintln(c.Stdout)
 	}
 	return c.apply(ctx, s, cs, jv)
+}
+
+// showDiags shows diagnostics as diagnostic messages with -json, for
+// people otherwise.
+func (c *ApplyCommand) showDiags(jv *views.ApplyJSON, dv *views.Diagnostics, diags hcl.Diagnostics, cfg *lang.Config) {
+	if jv != nil {
+		jv.Diagnostics(diags, cfg.Files)
+		return
+	}
+	dv.Show(diags)
 }
 
 // approve asks the user to type yes.
