@@ -22,6 +22,12 @@ type Kind struct {
 	// to days: the provider streams progress and partial states, and an
 	// interrupted apply re-attaches to the running work.
 	LongRunning bool
+	// Resumable says that a failed apply leaves what finished in place
+	// and the next apply goes on from there: a pipeline's finished steps
+	// stay cached and only the failed step and what reads from it run
+	// again. The engine plans a failed resource of such a kind as an
+	// update, not as a replacement.
+	Resumable bool
 	// Scope are reference roots that a resource of the kind binds itself
 	// in its Expression attributes: a pipeline's steps refer to one
 	// another as step.NAME. The engine draws no dependency for them and
@@ -56,7 +62,7 @@ func Builtin() Table {
 		Kind{Name: "training", Summary: "one training run of user code on a pool", Package: "kinds/training", Provider: "local", Placement: pool, LongRunning: true},
 		Kind{Name: "sweep", Summary: "a hyperparameter search over a training template", Package: "kinds/sweep", Provider: "local", Placement: pool, LongRunning: true},
 		Kind{Name: "model", Summary: "a registered model: versions, aliases, gates, lineage", Package: "providers/registry", Provider: "registry"},
-		Kind{Name: "pipeline", Summary: "a DAG of steps with a content-addressed cache", Package: "kinds/pipeline", Provider: "local", Placement: pool, LongRunning: true, Scope: []string{"step"}},
+		Kind{Name: "pipeline", Summary: "a DAG of steps with a content-addressed cache", Package: "kinds/pipeline", Provider: "local", Placement: pool, LongRunning: true, Resumable: true, Scope: []string{"step"}},
 		Kind{Name: "deployment", Summary: "a served model version behind an alias, rolled out by canary, blue-green or shadow with analysis and rollback", Package: "kinds/deployment", Provider: "local", Placement: pool, LongRunning: true},
 	)
 	if err != nil {

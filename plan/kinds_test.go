@@ -111,3 +111,62 @@ func TestKindFromTableAlone(t *testing.T) {
 		t.Errorf("state records note.later as kind %q of provider %q", r.Kind, r.Provider)
 	}
 }
+
+// TestResumableKindIsUpdatedAfterFailure: a resource whose apply failed is
+// replaced on the next apply, unless its kind is resumable (a pipeline's
+// finished steps stay): then it is updated, and says why.
+func TestResumableKindIsUpdatedAfterFailure(t *testing.T) {
+	for _, resumable := range []bool{false, true} {
+		t.Run(fmt.Sprintf("resumable=%v", resumable), func(t *testing.T) {
+			note := noteKind
+			note.Resumable = resumable
+			table, err := kinds.Builtin().With(note)
+			if err != nil {
+				t.Fatal(err)
+			}
+			withNote := func(*lang.Settings) (kinds.Table, hcl.Diagnostics) { return table, nil }
+			cfg, diags := lang.LoadDir(filepath.Join("testdata", "tinykind"), withNote)
+			mustOK(t, diags)
+			lab := labProvider()
+			create := lab.Kinds["note"].Create
+			failing := true
+			lab.Kinds["note"].Create = func(ctx context.Context, c *sdk.Change) (cty.Value, providers.Diagnostics) {
+				v, _ := create(ctx, c)
+				if failing && c.Address == "note.later" {
+					return v, providers.Diagnostics{{Severity: providers.Error, Summary: "half done"}}
+				}
+				return v, nil
+			}
+			lab.Kinds["note"].Update = func(_ context.Context, c *sdk.Change) (cty.Value, providers.Diagnostics) {
+				return c.Planned, nil
+			}
+			provs := plan.NewProviders(func(string) (providers.Interface, error) { return lab, nil }, providers.Settings{})
+			opts := plan.Options{Refresh: true, Parallelism: 1}
+			cs, diags := plan.Plan(context.Background(), cfg, state.New(), provs, opts)
+			mustOK(t, diags)
+			st, diags := plan.Apply(context.Background(), cs, provs, nil)
+			if !diags.HasErrors() {
+				t.Fatal("the first apply did not fail")
+			}
+			if got := st.Instance("note.later", "").Status; got != state.Tainted {
+				t.Fatalf("note.later is %q after the failed apply, want tainted", got)
+			}
+			failing = false
+			cs, diags = plan.Plan(context.Background(), cfg, st, provs, opts)
+			mustOK(t, diags)
+			c := cs.Change("note.later")
+			want, reason := plan.DeleteThenCreate, "tainted: its last apply failed"
+			if resumable {
+				want, reason = plan.Update, "its last apply failed: it resumes, what finished stays"
+			}
+			if c.Action != want || len(c.Reasons) == 0 || c.Reasons[0] != reason {
+				t.Fatalf("after the failure note.later plans %v %q, want %v %q", c.Action, c.Reasons, want, reason)
+			}
+			st, diags = plan.Apply(context.Background(), cs, provs, nil)
+			mustOK(t, diags)
+			if got := st.Instance("note.later", "").Status; got != state.Ready {
+				t.Errorf("note.later is %q after the second apply, want ready", got)
+			}
+		})
+	}
+}

@@ -338,6 +338,16 @@ func (pl *planner) planInstance(ctx context.Context, n *node, iface providers.In
 	return markPaths(c.After, c.Sensitive), diags
 }
 
+// resumable says whether the kind of ia goes on after a failed apply
+// rather than being replaced (kinds.Kind.Resumable).
+func (pl *planner) resumable(ia lang.InstanceAddr) bool {
+	if pl.cfg == nil {
+		return false
+	}
+	k, _ := pl.cfg.Kinds.Lookup(ia.Resource.Kind)
+	return k.Resumable
+}
+
 // decideAction compares prior and planned values.
 func (pl *planner) decideAction(c *Change, ia lang.InstanceAddr, lc lang.Lifecycle) Action {
 	replace := DeleteThenCreate
@@ -350,7 +360,7 @@ func (pl *planner) decideAction(c *Change, ia lang.InstanceAddr, lc lang.Lifecyc
 	case pl.forcedReplace(ia):
 		c.Reasons = append([]string{"replacement requested with -replace"}, c.Reasons...)
 		return replace
-	case c.PriorStatus == state.Tainted:
+	case c.PriorStatus == state.Tainted && !pl.resumable(ia):
 		c.Reasons = append([]string{"tainted: its last apply failed"}, c.Reasons...)
 		return replace
 	}
@@ -360,6 +370,11 @@ func (pl *planner) decideAction(c *Change, ia lang.InstanceAddr, lc lang.Lifecyc
 		}
 	}
 	if c.PriorStatus == state.Partial {
+		return Update
+	}
+	if c.PriorStatus == state.Tainted {
+		// A resumable kind goes on from where its failed apply stopped.
+		c.Reasons = append([]string{"its last apply failed: it resumes, what finished stays"}, c.Reasons...)
 		return Update
 	}
 	if c.After.RawEquals(c.Before) {

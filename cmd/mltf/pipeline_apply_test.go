@@ -211,6 +211,9 @@ func TestPipelineFailedStep(t *testing.T) {
 		strings.Contains(plan, "step a:") || strings.Contains(plan, "step d:") {
 		t.Errorf("a and d finished, yet the plan runs them:\n%s", plan)
 	}
+	if !strings.Contains(plan, "pipeline.etl will be updated in-place") || !strings.Contains(plan, "because its last apply failed: it resumes, what finished stays") {
+		t.Errorf("a failed pipeline is not resumed in place:\n%s", plan)
+	}
 	e2e.Must(t, dir, 0, "apply", "-auto-approve")
 	if got, _ = ranSince(t, runs, n); strings.Join(got, " ") != "b c" {
 		t.Fatalf("after the fix, ran %v; want b c", got)
