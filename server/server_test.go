@@ -190,7 +190,7 @@ func TestRoles(t *testing.T) {
 		{"v1 models", "GET", "/api/v1/models", nil, api.Reader},
 		{"v1 datasets", "GET", "/api/v1/datasets", nil, api.Reader},
 		{"openapi", "GET", "/api/openapi.json", nil, api.Public},
-		{"v1 register", "POST", "/api/v1/models/register", map[string]any{"name": "other", "artifact_uri": "file:///x"}, api.Writer},
+		{"v1 register", "POST", "/api/v1/models/register", map[string]any{"name": "other", "artifact_uri": e.run.ArtifactURI}, api.Writer},
 		{"v1 stage", "PUT", "/api/v1/models/digits/versions/1/stage", map[string]any{"stage": "staging"}, api.Admin},
 		{"mlflow read", "GET", "/api/2.0/mlflow/experiments/get?experiment_id=" + e.exp.ID, nil, api.Reader},
 		{"mlflow search", "POST", "/api/2.0/mlflow/runs/search", map[string]any{"experiment_ids": []string{e.exp.ID}}, api.Reader},

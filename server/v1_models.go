@@ -1,13 +1,16 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/mltf/mltf/providers/artifactstore"
 	"github.com/mltf/mltf/providers/registry"
 	"github.com/mltf/mltf/server/api"
 	"github.com/mltf/mltf/state/tracking"
@@ -173,8 +176,8 @@ type registerRequest struct {
 	RunID       string             `json:"run_id,omitempty"`
 }
 
-// registerModel records a version of a model from files already stored at
-// artifact_uri; with stage, it then moves that alias to it through the
+// registerModel records a version of a model from the files stored at
+// artifact_uri, copied into the registry's storage; with stage, it then moves that alias to it through the
 // model's gates (which needs the admin role).
 func (s *Server) registerModel(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
@@ -216,8 +219,9 @@ func (s *Server) registerModel(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, status, body)
 }
 
-// register records the version (200 when it was already there with the
-// same artifacts, 201 when new).
+// register records the version and copies its files into the
+// registry's storage, as mltf apply registers a model's version: 200 when
+// it was already there with the same files, 201 when new.
 func (s *Server) register(r *http.Request, req registerRequest) (tracking.ModelVersion, int, error) {
 	ctx := r.Context()
 	if _, err := s.opts.Tracking.GetRegisteredModel(ctx, req.Name); errors.Is(err, tracking.ErrNotFound) {
@@ -230,6 +234,19 @@ func (s *Server) register(r *http.Request, req registerRequest) (tracking.ModelV
 			return tracking.ModelVersion{}, http.StatusBadRequest, fmt.Errorf("run_id: %w", err)
 		}
 	}
+	source, err := s.sourceURI(r, req.ArtifactURI)
+	if err != nil {
+		return tracking.ModelVersion{}, http.StatusBadRequest, err
+	}
+	storage := registry.Storage{ArtifactsURL: s.opts.ArtifactsURL, WorkDir: s.opts.WorkDir}
+	files, err := storage.Hash(ctx, source)
+	if err != nil {
+		return tracking.ModelVersion{}, http.StatusBadRequest, fmt.Errorf("cannot read the files at artifact_uri: %w", err)
+	}
+	if len(files) == 0 {
+		return tracking.ModelVersion{}, http.StatusBadRequest, fmt.Errorf("artifact_uri %s holds no files: a version is the files of a model", req.ArtifactURI)
+	}
+	hash := registry.ContentHash(files)
 	for attempt := 0; attempt < 20; attempt++ {
 		next := int64(1)
 		if latest, err := s.opts.Tracking.LatestModelVersion(ctx, req.Name); err == nil {
@@ -242,17 +259,19 @@ func (s *Server) register(r *http.Request, req registerRequest) (tracking.ModelV
 			if err != nil {
 				return tracking.ModelVersion{}, http.StatusInternalServerError, err
 			}
-			if have.ArtifactURI == req.ArtifactURI {
-				return have, http.StatusOK, nil
+			if have.ContentHash != hash {
+				return tracking.ModelVersion{}, http.StatusConflict, fmt.Errorf("model %s version %d exists with other files (content hash %.12s, these are %.12s); versions never change: register %d", req.Name, req.Version, have.ContentHash, hash, next)
 			}
-			return tracking.ModelVersion{}, http.StatusConflict, fmt.Errorf("model %s version %d exists with artifact_uri %s; versions never change: register %d", req.Name, req.Version, have.ArtifactURI, next)
+			// The same files: complete a copy an earlier request left
+			// unfinished.
+			return copied(ctx, storage, have, http.StatusOK)
 		}
 		if req.Version != 0 && req.Version != next {
 			return tracking.ModelVersion{}, http.StatusBadRequest, fmt.Errorf("model %s: the next version is %d, not %d (versions are numbered without gaps; leave version out to take the next)", req.Name, next, req.Version)
 		}
 		v, err := s.opts.Tracking.CreateModelVersion(ctx, tracking.ModelVersion{
-			Model: req.Name, Version: next, RunID: req.RunID, ArtifactURI: req.ArtifactURI, Metrics: req.Metrics,
-			Lineage: tracking.Lineage{RunID: req.RunID, SourceURI: req.ArtifactURI},
+			Model: req.Name, Version: next, RunID: req.RunID, ArtifactURI: storage.VersionURI(req.Name, next), ContentHash: hash,
+			Metrics: req.Metrics, Lineage: tracking.Lineage{RunID: req.RunID, SourceURI: source, Files: files},
 		})
 		if errors.Is(err, tracking.ErrExists) {
 			continue // another client took the number
@@ -260,9 +279,46 @@ func (s *Server) register(r *http.Request, req registerRequest) (tracking.ModelV
 		if err != nil {
 			return tracking.ModelVersion{}, http.StatusInternalServerError, err
 		}
-		return v, http.StatusCreated, nil
+		return copied(ctx, storage, v, http.StatusCreated)
 	}
 	return tracking.ModelVersion{}, http.StatusConflict, fmt.Errorf("model %s: could not take a version number; too many registrations at once", req.Name)
+}
+
+// copied copies v's files into the registry's storage and answers with
+// status, or 500 when the copy failed.
+func copied(ctx context.Context, storage registry.Storage, v tracking.ModelVersion, status int) (tracking.ModelVersion, int, error) {
+	if err := storage.Copy(ctx, v); err != nil {
+		return v, http.StatusInternalServerError, fmt.Errorf("model %s version %d is recorded, but its files were not all copied to %s: %w; register version %d again with the same artifact_uri to complete the copy", v.Model, v.Version, v.ArtifactURI, err, v.Version)
+	}
+	return v, status, nil
+}
+
+// sourceURI reads the artifact_uri of a registration: a blob URL, a run's
+// artifacts (runs:/RUN_ID/PATH) or a key of the server's artifact store
+// as MLflow clients name it (mlflow-artifacts:/PATH).
+func (s *Server) sourceURI(r *http.Request, uri string) (string, error) {
+	if rest, ok := strings.CutPrefix(uri, "mlflow-artifacts:/"); ok {
+		_, base, err := artifactstore.URL(s.opts.ArtifactsURL, s.opts.WorkDir, false)
+		if err != nil {
+			return "", err
+		}
+		return base + "/" + strings.TrimPrefix(rest, "/"), nil
+	}
+	if rest, ok := strings.CutPrefix(uri, "runs:/"); ok {
+		id, sub, _ := strings.Cut(strings.TrimPrefix(rest, "/"), "/")
+		run, err := s.opts.Tracking.GetRun(r.Context(), id)
+		if err != nil {
+			return "", fmt.Errorf("artifact_uri %s: %w", uri, err)
+		}
+		if run.ArtifactURI == "" {
+			return "", fmt.Errorf("artifact_uri %s: run %s has no artifacts", uri, id)
+		}
+		if sub == "" {
+			return run.ArtifactURI, nil
+		}
+		return strings.TrimSuffix(run.ArtifactURI, "/") + "/" + sub, nil
+	}
+	return uri, nil
 }
 
 // StageResult says where an alias is after a stage or alias request.

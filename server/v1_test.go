@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -130,11 +131,16 @@ func TestRunMetricsArtifactsLogs(t *testing.T) {
 // passes a good one, recorded with the token's name.
 func TestStageThroughGates(t *testing.T) {
 	e := newEnv(t)
-	status, b := e.do("POST", "/api/v1/models/register", "writer", map[string]any{"name": "digits", "artifact_uri": "file:///m/2", "metrics": map[string]float64{"accuracy": 0.5}})
+	for _, d := range []string{"m/2", "m/3", "m/9", "other"} {
+		os.MkdirAll(filepath.Join(e.dir, d), 0o755)
+		os.WriteFile(filepath.Join(e.dir, d, "model.pt"), []byte("weights of "+d), 0o644)
+	}
+	src := func(d string) string { return "file://" + filepath.Join(e.dir, d) }
+	status, b := e.do("POST", "/api/v1/models/register", "writer", map[string]any{"name": "digits", "artifact_uri": src("m/2"), "metrics": map[string]float64{"accuracy": 0.5}})
 	if status != http.StatusCreated || !strings.Contains(string(b), `"version":2`) {
 		t.Fatalf("register: %d %s", status, b)
 	}
-	status, b = e.do("POST", "/api/v1/models/register", "writer", map[string]any{"name": "digits", "artifact_uri": "file:///m/3", "metrics": map[string]float64{"accuracy": 0.99}, "stage": "production"})
+	status, b = e.do("POST", "/api/v1/models/register", "writer", map[string]any{"name": "digits", "artifact_uri": src("m/3"), "metrics": map[string]float64{"accuracy": 0.99}, "stage": "production"})
 	if status != http.StatusForbidden {
 		t.Errorf("register with a stage as a writer: %d %s, want 403", status, b)
 	}
@@ -142,18 +148,18 @@ func TestStageThroughGates(t *testing.T) {
 	if status != http.StatusConflict || !strings.Contains(string(b), "accuracy below the production bar") {
 		t.Errorf("stage of a version below the gate: %d %s", status, b)
 	}
-	status, b = e.do("POST", "/api/v1/models/register", "admin", map[string]any{"name": "digits", "version": 3, "artifact_uri": "file:///m/3", "metrics": map[string]float64{"accuracy": 0.99}, "stage": "production"})
+	status, b = e.do("POST", "/api/v1/models/register", "admin", map[string]any{"name": "digits", "version": 3, "artifact_uri": src("m/3"), "metrics": map[string]float64{"accuracy": 0.99}, "stage": "production"})
 	if status != http.StatusCreated || !strings.Contains(string(b), `"moved":true`) {
 		t.Fatalf("register with stage: %d %s", status, b)
 	}
 	// Registering the same version again is accepted; another is refused.
-	if status, b := e.do("POST", "/api/v1/models/register", "writer", map[string]any{"name": "digits", "version": 3, "artifact_uri": "file:///m/3"}); status != http.StatusOK {
+	if status, b := e.do("POST", "/api/v1/models/register", "writer", map[string]any{"name": "digits", "version": 3, "artifact_uri": src("m/3")}); status != http.StatusOK {
 		t.Errorf("same version again: %d %s", status, b)
 	}
-	if status, b := e.do("POST", "/api/v1/models/register", "writer", map[string]any{"name": "digits", "version": 3, "artifact_uri": "file:///other"}); status != http.StatusConflict {
+	if status, b := e.do("POST", "/api/v1/models/register", "writer", map[string]any{"name": "digits", "version": 3, "artifact_uri": src("other")}); status != http.StatusConflict {
 		t.Errorf("version 3 with other files: %d %s", status, b)
 	}
-	if status, b := e.do("POST", "/api/v1/models/register", "writer", map[string]any{"name": "digits", "version": 9, "artifact_uri": "file:///m/9"}); status != http.StatusBadRequest || !strings.Contains(string(b), "the next version is 4") {
+	if status, b := e.do("POST", "/api/v1/models/register", "writer", map[string]any{"name": "digits", "version": 9, "artifact_uri": src("m/9")}); status != http.StatusBadRequest || !strings.Contains(string(b), "the next version is 4") {
 		t.Errorf("a gap in the versions: %d %s", status, b)
 	}
 	var m server.ModelDetail
@@ -261,5 +267,77 @@ func TestPipelinesWithoutRunner(t *testing.T) {
 	status, b := e.do("POST", "/api/v1/pipelines/runs", "writer", map[string]any{"pipeline_id": "features"})
 	if status != http.StatusNotImplemented {
 		t.Errorf("pipeline run on a server without a runner: %d %s", status, b)
+	}
+}
+
+// TestRegisterCopiesArtifacts registers versions through the API: their
+// files are copied into the registry's storage with a manifest, as mltf
+// apply does, and stay as they were when the source changes.
+func TestRegisterCopiesArtifacts(t *testing.T) {
+	e := newEnv(t)
+	status, b := e.do("POST", "/api/v1/models/register", "writer", map[string]any{"name": "ranker", "artifact_uri": e.run.ArtifactURI, "run_id": "r1"})
+	if status != http.StatusCreated {
+		t.Fatalf("register: %d %s", status, b)
+	}
+	var got struct{ ModelVersion server.ModelVersion `json:"model_version"` }
+	json.Unmarshal(b, &got)
+	v := got.ModelVersion
+	registry := filepath.Join(e.dir, "artifacts", "models", "ranker", "1")
+	if v.ArtifactURI != "file://"+registry || v.ContentHash == "" || len(v.Lineage.Files) != 1 || v.Lineage.Files[0].Path != "model/model.pt" || v.Lineage.SourceURI != e.run.ArtifactURI {
+		t.Errorf("the version: %+v", v)
+	}
+	if b, err := os.ReadFile(filepath.Join(registry, "model", "model.pt")); err != nil || string(b) != "weights" {
+		t.Errorf("the registry's copy: %q, %v", b, err)
+	}
+	var manifest struct {
+		ContentHash string `json:"content_hash"`
+		Files       []tracking.File
+	}
+	if b, err := os.ReadFile(filepath.Join(registry, "MANIFEST.json")); err != nil || json.Unmarshal(b, &manifest) != nil || manifest.ContentHash != v.ContentHash || len(manifest.Files) != 1 {
+		t.Errorf("the manifest: %s, %v", b, err)
+	}
+
+	// The run's files change: the version's copy does not, and the same
+	// version cannot be registered again from them.
+	src := filepath.Join(e.dir, "artifacts", "runs", "r1", "model", "model.pt")
+	os.WriteFile(src, []byte("retrained"), 0o644)
+	if b, _ := os.ReadFile(filepath.Join(registry, "model", "model.pt")); string(b) != "weights" {
+		t.Errorf("the registry's copy changed with its source: %q", b)
+	}
+	if status, b := e.do("POST", "/api/v1/models/register", "writer", map[string]any{"name": "ranker", "version": 1, "artifact_uri": e.run.ArtifactURI}); status != http.StatusConflict {
+		t.Errorf("version 1 again from changed files: %d %s", status, b)
+	}
+	// A copy cut short is completed by registering the version again.
+	os.WriteFile(src, []byte("weights"), 0o644)
+	os.Remove(filepath.Join(registry, "MANIFEST.json"))
+	os.Remove(filepath.Join(registry, "model", "model.pt"))
+	if status, b := e.do("POST", "/api/v1/models/register", "writer", map[string]any{"name": "ranker", "version": 1, "artifact_uri": e.run.ArtifactURI}); status != http.StatusOK {
+		t.Errorf("version 1 again: %d %s", status, b)
+	}
+	if _, err := os.Stat(filepath.Join(registry, "MANIFEST.json")); err != nil {
+		t.Errorf("the copy was not completed: %v", err)
+	}
+
+	// MLflow's names of a run's artifacts.
+	for i, uri := range []string{"runs:/r1/model", "mlflow-artifacts:/runs/r1"} {
+		status, b := e.do("POST", "/api/v1/models/register", "writer", map[string]any{"name": "ranker", "artifact_uri": uri})
+		if status != http.StatusCreated {
+			t.Errorf("register %s: %d %s", uri, status, b)
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(e.dir, "artifacts", "models", "ranker", strconv.Itoa(i+2), "MANIFEST.json")); err != nil {
+			t.Errorf("register %s: %v", uri, err)
+		}
+	}
+	for _, tt := range []struct{ uri, want string }{
+		{"file://" + filepath.Join(e.dir, "empty"), "holds no files"},
+		{"file://" + filepath.Join(e.dir, "missing"), "cannot read the files at artifact_uri"},
+		{"runs:/nope/model", "run nope: not found"},
+		{"not a url", "not a blob URL"},
+	} {
+		os.MkdirAll(filepath.Join(e.dir, "empty"), 0o755)
+		if status, b := e.do("POST", "/api/v1/models/register", "writer", map[string]any{"name": "ranker", "artifact_uri": tt.uri}); status != http.StatusBadRequest || !strings.Contains(string(b), tt.want) {
+			t.Errorf("register %s: %d %s; want 400 saying %q", tt.uri, status, b, tt.want)
+		}
 	}
 }

@@ -48,7 +48,7 @@ func (p *Provider) applyModel(ctx context.Context, req providers.ApplyChangeRequ
 	if created {
 		event(req, fmt.Sprintf("registered %s version %d from run %s (%d files)", cfg.Name, v.Version, shortID(v.RunID), len(v.Lineage.Files)))
 	}
-	if err := p.copyVersion(ctx, v); err != nil {
+	if err := p.storage().Copy(ctx, v); err != nil {
 		return providers.ApplyChangeResponse{New: req.Prior, Diagnostics: diags.FromError("Cannot copy the version's artifacts to the registry", err)}
 	}
 	cand := &candidate{Facts: factsOf(v), Registered: true}
@@ -139,7 +139,7 @@ func (p *Provider) register(ctx context.Context, cfg modelConfig) (tracking.Mode
 	if source == "" {
 		source = run.ArtifactURI
 	}
-	files, err := p.hashSource(ctx, source)
+	files, err := p.storage().Hash(ctx, source)
 	if err != nil {
 		return tracking.ModelVersion{}, false, err
 	}
@@ -164,8 +164,8 @@ func (p *Provider) register(ctx context.Context, cfg modelConfig) (tracking.Mode
 			return tracking.ModelVersion{}, false, err
 		}
 		v, err := p.store.CreateModelVersion(ctx, tracking.ModelVersion{
-			Model: cfg.Name, Version: next, RunID: run.ID, ArtifactURI: p.versionURI(cfg.Name, next),
-			ContentHash: contentHash(files), Lineage: lineage, Metrics: facts.Metrics,
+			Model: cfg.Name, Version: next, RunID: run.ID, ArtifactURI: p.storage().VersionURI(cfg.Name, next),
+			ContentHash: ContentHash(files), Lineage: lineage, Metrics: facts.Metrics,
 		})
 		if errors.Is(err, tracking.ErrExists) {
 			continue // another apply took the number: take the next
@@ -303,7 +303,7 @@ func (p *Provider) readModel(ctx context.Context, req providers.ReadRequest) pro
 	}
 	switch {
 	case len(aliases) > 0 && positions[aliases[0]] != 0:
-		vals["uri"] = cty.StringVal(p.versionURI(name, positions[aliases[0]]))
+		vals["uri"] = cty.StringVal(p.storage().VersionURI(name, positions[aliases[0]]))
 	case len(aliases) > 0:
 		vals["uri"] = cty.NullVal(cty.String)
 	}

@@ -29,10 +29,24 @@ func registryKey(model string, version int64) string {
 	return fmt.Sprintf("models/%s/%d/", model, version)
 }
 
+// Storage is where the registry keeps versions' files: an artifact store
+// (the mltf { artifacts } URL, file:// paths relative to WorkDir), each
+// version under models/NAME/VERSION/ with its MANIFEST.json. The registry
+// provider and mltf server's register endpoint store versions through it.
+type Storage struct {
+	ArtifactsURL string
+	WorkDir      string
+}
+
+// storage is the provider's Storage.
+func (p *Provider) storage() Storage {
+	return Storage{ArtifactsURL: p.settings.ArtifactsURL, WorkDir: p.settings.WorkDir}
+}
+
 // openSource opens the bucket holding a run's artifact URI and returns
 // the key prefix of the run's files in it.
-func (p *Provider) openSource(ctx context.Context, uri string) (*blob.Bucket, string, error) {
-	open, base, err := artifactstore.URL(p.settings.ArtifactsURL, p.settings.WorkDir, false)
+func (st Storage) openSource(ctx context.Context, uri string) (*blob.Bucket, string, error) {
+	open, base, err := artifactstore.URL(st.ArtifactsURL, st.WorkDir, false)
 	if err != nil {
 		return nil, "", err
 	}
@@ -50,12 +64,13 @@ func (p *Provider) openSource(ctx context.Context, uri string) (*blob.Bucket, st
 	return b, prefix, nil
 }
 
-// hashSource lists and hashes the files under the run's artifact URI.
-func (p *Provider) hashSource(ctx context.Context, uri string) ([]tracking.File, error) {
+// Hash lists and hashes the files under uri, the artifact URI of a run
+// (or any directory's blob URL), by path.
+func (st Storage) Hash(ctx context.Context, uri string) ([]tracking.File, error) {
 	if uri == "" {
 		return nil, nil
 	}
-	b, prefix, err := p.openSource(ctx, uri)
+	b, prefix, err := st.openSource(ctx, uri)
 	if err != nil {
 		return nil, err
 	}
@@ -97,8 +112,9 @@ func hashObject(ctx context.Context, b *blob.Bucket, key string) (string, int64,
 	return hex.EncodeToString(h.Sum(nil)), n, nil
 }
 
-// contentHash is the SHA-256 of the manifest lines "sha256  size  path".
-func contentHash(files []tracking.File) string {
+// ContentHash is the SHA-256 of the manifest lines "sha256  size  path":
+// a version's content hash.
+func ContentHash(files []tracking.File) string {
 	h := sha256.New()
 	for _, f := range files {
 		fmt.Fprintf(h, "%s  %d  %s\n", f.SHA256, f.Size, f.Path)
@@ -106,13 +122,13 @@ func contentHash(files []tracking.File) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// copyVersion copies the files of a version from the run's artifacts to
-// the version's registry location, checking every file's hash, and
-// writes the manifest last. Files already there with the right hash are
-// kept (a copy interrupted before is completed); a file there with
-// another content is an error: a version's files never change.
-func (p *Provider) copyVersion(ctx context.Context, v tracking.ModelVersion) error {
-	open, _, err := artifactstore.URL(p.settings.ArtifactsURL, p.settings.WorkDir, true)
+// Copy copies the files of version v (v.Lineage.Files) from its source
+// (v.Lineage.SourceURI) to its registry location, checking every file's
+// hash, and writes the manifest last. Files already there with the right
+// hash are kept (a copy interrupted before is completed); a file there
+// with another content is an error: a version's files never change.
+func (st Storage) Copy(ctx context.Context, v tracking.ModelVersion) error {
+	open, _, err := artifactstore.URL(st.ArtifactsURL, st.WorkDir, true)
 	if err != nil {
 		return err
 	}
@@ -126,7 +142,7 @@ func (p *Provider) copyVersion(ctx context.Context, v tracking.ModelVersion) err
 		return nil
 	}
 	if len(v.Lineage.Files) > 0 {
-		src, srcPrefix, err := p.openSource(ctx, v.Lineage.SourceURI)
+		src, srcPrefix, err := st.openSource(ctx, v.Lineage.SourceURI)
 		if err != nil {
 			return err
 		}
@@ -189,9 +205,9 @@ func copyFile(ctx context.Context, src *blob.Bucket, srcKey string, dst *blob.Bu
 	return nil
 }
 
-// versionURI is the registry location of version of model.
-func (p *Provider) versionURI(model string, version int64) string {
-	_, base, err := artifactstore.URL(p.settings.ArtifactsURL, p.settings.WorkDir, false)
+// VersionURI is the registry location of version of model.
+func (st Storage) VersionURI(model string, version int64) string {
+	_, base, err := artifactstore.URL(st.ArtifactsURL, st.WorkDir, false)
 	if err != nil {
 		return ""
 	}

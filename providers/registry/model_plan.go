@@ -256,11 +256,11 @@ func (p *Provider) modelValue(config cty.Value, cfg modelConfig, cand *candidate
 	}
 	switch {
 	case len(d.Aliases) > 0 && d.Aliases[0].Target != 0:
-		vals["uri"] = cty.StringVal(p.versionURI(cfg.Name, d.Aliases[0].Target))
+		vals["uri"] = cty.StringVal(p.storage().VersionURI(cfg.Name, d.Aliases[0].Target))
 	case len(d.Aliases) > 0:
 		vals["uri"] = cty.NullVal(cty.String)
 	case registered:
-		vals["uri"] = cty.StringVal(p.versionURI(cfg.Name, cand.Facts.Version))
+		vals["uri"] = cty.StringVal(p.storage().VersionURI(cfg.Name, cand.Facts.Version))
 	default:
 		vals["uri"] = cty.UnknownVal(cty.String)
 	}
