@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/mltf/mltf/kinds"
@@ -69,10 +68,9 @@ func LoadSources(dir string, sources map[string][]byte, kindTable KindTable) (*C
 	sort.Strings(names)
 
 	var diags hcl.Diagnostics
-	parser := hclparse.NewParser()
 	var files []*hcl.File
 	for _, name := range names {
-		f, ds := parser.ParseHCL(sources[name], name)
+		f, ds := parseFile(sources[name], name)
 		diags = append(diags, ds...)
 		if f == nil {
 			continue
