@@ -27,7 +27,7 @@ func Kind(b Backend, settings func() providers.Settings) *sdk.Kind {
 			_, diags := Decode(config)
 			return diags
 		},
-		ReplaceOn: []cty.Path{cty.GetAttrPath("listen"), cty.GetAttrPath("replicas"), cty.GetAttrPath("batching"), cty.GetAttrPath("worker")},
+		ReplaceOn: []cty.Path{cty.GetAttrPath("listen"), cty.GetAttrPath("replicas"), cty.GetAttrPath("batching"), cty.GetAttrPath("worker"), cty.GetAttrPath("image")},
 		Plan:      k.plan,
 		Create:    k.apply,
 		Update:    k.apply,
