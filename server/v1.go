@@ -40,6 +40,8 @@ func (s *Server) v1() []v1Route {
 		{"PUT /api/v1/models/{name}/versions/{version}/stage", api.Admin, s.setStage},
 		{"GET /api/v1/datasets", api.Reader, s.listDatasets},
 		{"GET /api/v1/datasets/{name}", api.Reader, s.getDataset},
+		{"GET /api/v1/sweeps", api.Reader, s.listSweeps},
+		{"GET /api/v1/sweeps/{name}", api.Reader, s.getSweep},
 		{"GET /api/v1/pipelines", api.Reader, s.listPipelines},
 		{"POST /api/v1/pipelines/runs", api.Writer, s.startPipeline},
 		{"GET /api/v1/pipelines/runs", api.Reader, s.listPipelineRuns},

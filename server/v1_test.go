@@ -279,7 +279,9 @@ func TestRegisterCopiesArtifacts(t *testing.T) {
 	if status != http.StatusCreated {
 		t.Fatalf("register: %d %s", status, b)
 	}
-	var got struct{ ModelVersion server.ModelVersion `json:"model_version"` }
+	var got struct {
+		ModelVersion server.ModelVersion `json:"model_version"`
+	}
 	json.Unmarshal(b, &got)
 	v := got.ModelVersion
 	registry := filepath.Join(e.dir, "artifacts", "models", "ranker", "1")

@@ -3,6 +3,8 @@ package sweep
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"sort"
 	"strconv"
 
 	"github.com/zclconf/go-cty/cty"
@@ -61,6 +63,25 @@ func (p Private) GoalOf() search.Goal {
 		return search.Minimize
 	}
 	return search.Maximize
+}
+
+// Ranked returns the trials as mltf sweeps show lists them: complete
+// first, best value first; then pruned (by value), running and failed.
+func (p Private) Ranked() []Record {
+	rank := map[string]int{"complete": 0, "pruned": 1, "running": 2, "failed": 3}
+	maximize := p.GoalOf() == search.Maximize
+	out := slices.Clone(p.Records)
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if rank[a.State] != rank[b.State] {
+			return rank[a.State] < rank[b.State]
+		}
+		if a.Value != nil && b.Value != nil && *a.Value != *b.Value {
+			return (*a.Value > *b.Value) == maximize
+		}
+		return a.Number < b.Number
+	})
+	return out
 }
 
 // Param is trial r's value of parameter k, as JSON text.

@@ -17,6 +17,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/mltf/mltf/kinds/sweep"
+	"github.com/mltf/mltf/kinds/sweep/search"
 	"github.com/mltf/mltf/server"
 	"github.com/mltf/mltf/server/api"
 	"github.com/mltf/mltf/state"
@@ -159,6 +161,7 @@ func newSite(t *testing.T) *site {
 		"steps":{"clean":{"key":"aa739ba380f98aa66256e434c61a03ce","outputs":{"clean.csv":"8c53b470"},"run_id":%q},
 		"features":{"key":"b1c2d3e4f5a6b7c8d9e0","outputs":{"features.csv":"9d64c581"},"run_id":%q}}}`, "run1"+strings.Repeat("0", 28), "run2"+strings.Repeat("0", 28))
 	s2.SetInstance("pipeline.features", "pipeline", "features", "local", "", &state.Instance{Status: state.Ready, Attributes: json.RawMessage(pipeline)})
+	s2.SetInstance("sweep.lr", "sweep", "lr", "local", "", &state.Instance{Status: state.Ready, Attributes: json.RawMessage(`{"trials":10}`), Private: sweepPrivate().Encode()})
 	if err := st.Write(ctx, "default", s2); err != nil {
 		t.Fatal(err)
 	}
@@ -174,6 +177,40 @@ func newSite(t *testing.T) *site {
 	t.Cleanup(srv.Close)
 	s.url = srv.URL
 	return s
+}
+
+// sweepPrivate is an ASHA sweep of eight trials as the sweep kind records
+// it: four complete, two pruned at a rung, one failed, one running.
+func sweepPrivate() sweep.Private {
+	curve := func(final float64, steps int) []search.Point {
+		var out []search.Point
+		for s := 1; s <= steps; s++ {
+			out = append(out, search.Point{Step: s, Value: final * (1 - math.Exp(-float64(s)/2.5)) / (1 - math.Exp(-9/2.5))})
+		}
+		return out
+	}
+	v := func(f float64) *float64 { return &f }
+	trial := func(n int, state string, final float64, steps int, lr, hidden float64) sweep.Record {
+		pts := curve(final, steps)
+		r := sweep.Record{Number: n, Params: []float64{lr, hidden}, State: state, Points: pts, RunID: fmt.Sprintf("trial%d%s", n, strings.Repeat("0", 26))}
+		if state == "complete" || state == "pruned" {
+			r.Value = v(pts[len(pts)-1].Value)
+		}
+		return r
+	}
+	failed := trial(6, "failed", 0, 0, 0.3, 0)
+	failed.Detail = "exit status 1: CUDA error: out of memory"
+	return sweep.Private{
+		Spec: sweep.Spec{Params: []string{"lr log_uniform [0.0001, 0.3]", "hidden values [32, 64, 128]"}, Objective: "maximize accuracy",
+			Sampler: "tpe", Seed: 7, EarlyStopping: "asha (min_step 1, reduction_factor 3, max_step 9)", Trial: "4f1c"},
+		Metric: "accuracy", Goal: "maximize", Trials: 10, Params: []string{"lr", "hidden"},
+		Values: map[string][]json.RawMessage{"hidden": {json.RawMessage("32"), json.RawMessage("64"), json.RawMessage("128")}},
+		Records: []sweep.Record{
+			trial(0, "complete", 0.91, 9, 0.01, 1), trial(1, "pruned", 0.55, 1, 0.0002, 0), trial(2, "complete", 0.95, 9, 0.03, 2),
+			trial(3, "pruned", 0.7, 3, 0.001, 1), trial(4, "complete", 0.88, 9, 0.005, 0), trial(5, "complete", 0.93, 9, 0.02, 2),
+			failed, trial(7, "running", 0.94, 5, 0.025, 2),
+		},
+	}
 }
 
 func mustRun(t *testing.T, ts *tracking.Store, id, status string) tracking.Run {
@@ -365,6 +402,34 @@ func TestPages(t *testing.T) {
 	}
 	wantText(t, b, "#pipeline-runs pre", "Apply complete!")
 	shot(t, b, "10-pipelines")
+
+	// Sweeps: the list, then one sweep's trials, best first.
+	if err := chromedp.Do(b, chromedp.Click(`header a[data-nav=sweeps]`), chromedp.WaitVisible("#sweeps tbody tr")); err != nil {
+		t.Fatal(err)
+	}
+	wantText(t, b, "#sweeps", "sweep.lr", "maximize accuracy", "tpe", "asha", "8/10", "accuracy 0.95 (trial 2)")
+	shot(t, b, "11-sweeps")
+	if err := chromedp.Do(b, chromedp.Click(`#sweeps a`), chromedp.WaitVisible("#trials")); err != nil {
+		t.Fatal(err)
+	}
+	wantText(t, b, "h1", "sweep.lr", "running")
+	wantText(t, b, ".kv", "lr log_uniform [0.0001, 0.3]", "4 complete, 2 pruned, 1 failed, 1 running", "accuracy 0.95 (trial 2)")
+	order, err := chromedp.Run(b, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#trials tr[data-trial]')].map((r) => r.dataset.trial + ' ' + r.dataset.state)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "[2 complete 5 complete 0 complete 4 complete 3 pruned 1 pruned 7 running 6 failed]"; fmt.Sprint(order) != want {
+		t.Errorf("trials in the order %v, want %s", order, want)
+	}
+	wantText(t, b, `#trials tr[data-trial="2"]`, "best", "0.03", "128", "9")
+	wantText(t, b, "#trials", "CUDA error: out of memory")
+	if n := count(t, b, `.chart[data-metric="accuracy by step, per trial"] path`); n != 6 {
+		t.Errorf("the chart draws %d curves, want 6 (and a dot for the trial pruned at step 1)", n)
+	}
+	if n := count(t, b, `.chart[data-metric="accuracy by step, per trial"] path[stroke="#adb5bd"]`); n != 1 {
+		t.Errorf("%d grey curves of pruned trials past step 1, want 1", n)
+	}
+	shot(t, b, "12-sweep")
 
 	// Datasets.
 	if err := chromedp.Do(b, chromedp.Click(`header a[data-nav=datasets]`), chromedp.WaitVisible("#datasets tbody tr")); err != nil {

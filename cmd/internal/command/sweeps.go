@@ -3,7 +3,6 @@ package command
 import (
 	"fmt"
 	"math"
-	"sort"
 	"strings"
 	"text/tabwriter"
 
@@ -137,8 +136,7 @@ func (c *SweepsShowCommand) Run(args []string) int {
 	}
 	fmt.Fprintf(c.Stdout, "\n%d of %d trials: %d complete, %d pruned, %d failed, %d running\n\n",
 		len(p.Records), p.Trials, sum.Done, sum.Pruned, sum.Failed, sum.Running)
-	recs := append([]sweep.Record(nil), p.Records...)
-	sort.SliceStable(recs, func(i, j int) bool { return trialBefore(recs[i], recs[j], p.GoalOf().String() == "maximize") })
+	recs := p.Ranked()
 	tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
 	head := []string{"TRIAL", "STATE", strings.ToUpper(p.Metric), "STEPS", "RUN"}
 	for _, n := range p.Params {
@@ -178,19 +176,6 @@ func (c *SweepsShowCommand) Run(args []string) int {
 		}
 	}
 	return 0
-}
-
-// trialBefore orders trials complete first (best value first), then
-// pruned (by value), then running, then failed.
-func trialBefore(a, b sweep.Record, maximize bool) bool {
-	rank := map[string]int{"complete": 0, "pruned": 1, "running": 2, "failed": 3}
-	if rank[a.State] != rank[b.State] {
-		return rank[a.State] < rank[b.State]
-	}
-	if a.Value != nil && b.Value != nil && *a.Value != *b.Value {
-		return (*a.Value > *b.Value) == maximize
-	}
-	return a.Number < b.Number
 }
 
 // SweepsPlotCommand is mltf sweeps plot.

@@ -73,6 +73,8 @@ async function route() {
     else if (p === '/compare') { setNav('runs'); await comparePage(); }
     else if (p === '/models') { setNav('models'); await modelsPage(); }
     else if ((m = p.match(/^\/models\/([^/]+)$/))) { setNav('models'); await modelPage(decodeURIComponent(m[1])); }
+    else if (p === '/sweeps') { setNav('sweeps'); await sweepsPage(); }
+    else if ((m = p.match(/^\/sweeps\/([^/]+)$/))) { setNav('sweeps'); await sweepPage(decodeURIComponent(m[1])); }
     else if (p === '/pipelines') { setNav('pipelines'); await pipelinesPage(); }
     else if (p === '/datasets') { setNav('datasets'); await datasetsPage(); }
     else if ((m = p.match(/^\/datasets\/([^/]+)$/))) { setNav('datasets'); await datasetPage(decodeURIComponent(m[1])); }
@@ -276,6 +278,54 @@ async function modelPage(name) {
   <table id="history"><thead><tr><th>When</th><th>Who</th><th>Alias</th><th>Move</th><th>Gates</th></tr></thead>
   <tbody>${m.history.map((h) => `<tr><td>${when(h.when)}</td><td>${esc(h.who)}</td><td><span class="alias">${esc(h.alias)}</span></td>
     <td>${h.refused ? `stays at ${h.from} ${status('refused')}` : `${h.from || '(unset)'} → ${h.to || '(removed)'}`}</td><td>${gateList(h.gates)}</td></tr>`).join('')}</tbody></table>`;
+}
+
+// --- sweeps -----------------------------------------------------------
+
+function bestOf(s) { return s.best ? `${esc(s.metric)} ${val(s.best.value)} <span class="muted">(trial ${s.best.number})</span>` : '–'; }
+
+async function sweepsPage() {
+  const { sweeps, workspace } = await api('/sweeps');
+  main.innerHTML = `<h1>Sweeps <span class="muted">workspace ${esc(workspace)}</span></h1>
+  <table id="sweeps"><thead><tr><th>Sweep</th><th>Study</th><th>Objective</th><th>Sampler</th><th>Early stopping</th><th class="num">Trials</th><th class="num">Complete</th><th class="num">Pruned</th><th class="num">Failed</th><th class="num">Running</th><th>Best</th></tr></thead>
+  <tbody>${sweeps.map((s) => `<tr><td><a href="/sweeps/${encodeURIComponent(s.address.replace(/^sweep\./, ''))}">${esc(s.address)}</a></td><td class="mono">${short(s.study)}</td>
+    <td>${esc(s.goal)} ${esc(s.metric)}</td><td>${esc(s.sampler)} <span class="muted">seed ${s.seed}</span></td><td>${esc(s.early_stopping || '–')}</td>
+    <td class="num">${s.complete + s.pruned + s.failed + s.running}/${s.trials_asked}</td><td class="num">${s.complete}</td><td class="num">${s.pruned}</td><td class="num">${s.failed}</td><td class="num">${s.running}</td><td>${bestOf(s)}</td></tr>`).join('')
+    || '<tr><td class="muted" colspan="11">No sweeps in this workspace\'s state.</td></tr>'}</tbody></table>`;
+}
+
+// trialColor: complete trials in the palette's colours (without its
+// reds), running ones in the accent blue, pruned grey, so a chart shows
+// where early stopping cut trials short.
+const TRIAL_PALETTE = PALETTE.filter((c) => !['#d9480f', '#c2255c', '#2f5bd3', '#364fc7'].includes(c));
+function trialColor(t, i) {
+  return { pruned: '#adb5bd', running: '#2f5bd3' }[t.state] || TRIAL_PALETTE[i % TRIAL_PALETTE.length];
+}
+
+async function sweepPage(name) {
+  const s = await api('/sweeps/' + encodeURIComponent(name));
+  const series = s.trials.filter((t) => t.points.length).sort((a, b) => a.number - b.number)
+    .map((t, i) => ({ name: `trial ${t.number} (${t.state})`, color: trialColor(t, i), points: t.points.map(([x, y]) => [x, typeof y === 'number' ? y : NaN]) }));
+  main.innerHTML = `<h1>${esc(s.address)} <span class="muted mono">study ${short(s.study)}</span> ${s.running ? status('running') : ''}</h1>
+  <div class="card"><dl class="kv">
+    <dt>Objective</dt><dd>${esc(s.goal)} <code>${esc(s.metric)}</code></dd>
+    <dt>Sampler</dt><dd>${esc(s.sampler)} (seed ${s.seed})</dd>
+    <dt>Early stopping</dt><dd>${esc(s.early_stopping || 'none')}</dd>
+    <dt>Space</dt><dd>${s.params.map((p) => `<code>${esc(p)}</code>`).join('<br>') || '–'}</dd>
+    <dt>Trials</dt><dd>${s.trials.length} of ${s.trials_asked}: ${s.complete} complete, ${s.pruned} pruned, ${s.failed} failed, ${s.running} running</dd>
+    <dt>Best</dt><dd id="best">${s.best ? `${bestOf(s)}${s.best.run_id ? ` · run <a class="mono" href="/runs/${encodeURIComponent(s.best.run_id)}">${short(s.best.run_id)}</a>` : ''}` : '–'}</dd>
+  </dl></div>
+  ${lineChart(s.metric + ' by step, per trial', series, { legend: true, width: 1000, height: 300 })}
+  <h2>Trials</h2>
+  <table id="trials"><thead><tr><th class="num">Trial</th><th>State</th><th class="num">${esc(s.metric)}</th><th class="num">Steps</th>${s.param_names.map((p) => `<th>${esc(p)}</th>`).join('')}<th>Run</th></tr></thead>
+  <tbody>${s.trials.map((t) => `<tr data-trial="${t.number}" data-state="${esc(t.state)}"><td class="num">${t.number}</td>
+    <td>${status(t.state)}${s.best && t.number === s.best.number ? ' <span class="alias">best</span>' : ''}${t.reused ? ' <span class="muted">reused</span>' : ''}</td>
+    <td class="num">${t.value === undefined ? '–' : val(t.value)}</td><td class="num">${t.points.length ? t.points[t.points.length - 1][0] : '–'}</td>
+    ${s.param_names.map((p) => `<td class="mono">${esc(t.params[p] ?? '')}</td>`).join('')}
+    <td>${t.run_id ? `<a class="mono" href="/runs/${encodeURIComponent(t.run_id)}">${short(t.run_id)}</a>` : '–'}</td></tr>
+    ${t.detail ? `<tr><td></td><td colspan="${4 + s.param_names.length + 1}"><div class="error">${esc(t.detail)}</div></td></tr>` : ''}`).join('')}</tbody></table>
+  <p class="muted">Complete trials first, best first; then pruned (stopped early), running and failed. Grey curves are pruned trials.</p>`;
+  if (s.running) timers.push(setInterval(() => { if (location.pathname === '/sweeps/' + name) route(); }, 2000));
 }
 
 // --- pipelines --------------------------------------------------------
