@@ -1,13 +1,8 @@
 package validate
 
 import (
-	"bufio"
-	"encoding/binary"
-	"errors"
-	"fmt"
-	"io"
 	"math/bits"
-	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -19,34 +14,43 @@ import (
 //
 // A string column's partitions are compact open-addressing tables probed
 // as rows arrive, so that a repeat is found while its text is at hand and
-// the failure can show it. The other columns' partitions are logs: an
-// entry is appended to its partition's log, a sequential write, and at the
-// end each partition is checked on its own with a table of its size, small
+// the failure can show it. The other columns' partitions are logs, one per
+// worker and partition, so that adding a key takes no lock: an entry is
+// appended to its partition's log, a sequential write, and at the end each
+// partition's entries (of every worker) are grouped by the next bits of
+// the hash and each group is checked with a table of its size, small
 // enough to stay in the processor's cache. Probing one table of the whole
 // column as rows arrive would miss the cache (and the TLB) on nearly every
 // row; the logs cost a fraction of that, and 12 bytes a row instead of 16.
 //
 // When the tables or logs of a run would outgrow the memory budget, the
-// column spills: every partition is written to a temporary file and later
-// entries are appended to those files; at the end the files are checked
-// one partition at a time, a partition that is still too large being
-// partitioned again by the next bits of the hash. Memory stays within the
-// budget whatever the number of rows, and the cost is near-linear: one
-// probe per row in memory, one sequential write and read per row once
-// spilled.
+// column spills: every partition gets a temporary file, each worker moves
+// its entries there and gathers later ones per partition, writing them in
+// pieces of spillChunk bytes. At the end the partitions are checked in
+// parallel, each like a logged partition when its entries fit the budget,
+// otherwise with a table of its distinct keys, partitioned again by the
+// next bits of the hash when even those do not fit. Memory stays within
+// the budget (plus the workers' spillChunk pieces) whatever the number of
+// rows, and the cost is near-linear: one sequential write and read per row
+// once spilled.
 
 const (
 	// partBits partitions the keys (64 partitions per level).
 	partBits = 6
 	nParts   = 1 << partBits
-	// subBits groups a logged partition's entries when it is checked.
+	// subBits groups a partition's entries when it is checked (16 groups).
 	subBits   = 4
 	maxLevel  = 64/partBits - 1
 	entrySize = 16
 	// minSlots is a partition table's first size.
 	minSlots = 512
-	// spillBuf is the write buffer of a spilled partition's file.
+	// spillBuf is the write buffer of a temporary file, readBuf its read
+	// buffer.
 	spillBuf = 32 << 10
+	readBuf  = 256 << 10
+	// spillChunk is how many bytes of a partition's spilled entries a
+	// worker gathers before it writes them to the partition's file.
+	spillChunk = 32 << 10
 	// DefaultUniqueMemory is the memory budget of the uniqueness checks of
 	// one validation when Options leave it unset: about ten million rows of
 	// one logged column, so that a validation stays within about 200 MB
@@ -240,12 +244,11 @@ func (t *table) resize(slots int) {
 	*t = g
 }
 
-// partition is one hash partition of a key set: a table or a log in
-// memory, or, once the set spilled, a temporary file.
+// partition is one hash partition of a key set: a table in memory (string
+// columns), or, once the set spilled, a temporary file.
 type partition struct {
 	mu   sync.Mutex
 	t    table
-	log  keyLog
 	file *spillFile
 }
 
@@ -317,8 +320,12 @@ type keySet struct {
 	// spilled is set once every partition is a file.
 	spilled atomic.Bool
 	spillMu sync.Mutex
-	errMu   sync.Mutex
-	err     error
+	// writers are the workers' entries not in the partitions: their logs,
+	// and their spilled entries not yet written.
+	writersMu sync.Mutex
+	writers   []*keyWriter
+	errMu     sync.Mutex
+	err       error
 }
 
 // newKeySet returns the key set of a column; logged: see keySet.
@@ -333,16 +340,71 @@ func newKeySet(b *budget, logged bool) *keySet {
 	return s
 }
 
-// keyBatch is a worker's pending entries of one column, grouped by
-// partition before they are added.
+// keyBatch is a worker's pending entries of one column.
 type keyBatch struct {
-	es     []entry
+	es []entry
+	// byPart groups the entries by partition for a set of tables.
 	byPart [nParts][]int32
+	w      *keyWriter
+}
+
+// keyWriter is what one worker adds to a key set: a logged column's logs
+// by partition, and once the set spilled, entries gathered by partition
+// for its files.
+type keyWriter struct {
+	logs [nParts]keyLog
+	// moved is set once the logs went to the files.
+	moved bool
+	pend  [nParts][]byte
 }
 
 // add inserts a batch of entries; duplicates found in memory are reported
-// now, those of a spilled set at finish.
+// now, the others at finish.
 func (s *keySet) add(kb *keyBatch, dup dupFunc) {
+	if kb.w == nil {
+		kb.w = &keyWriter{}
+		s.writersMu.Lock()
+		s.writers = append(s.writers, kb.w)
+		s.writersMu.Unlock()
+	}
+	kw := kb.w
+	switch {
+	case s.spilled.Load():
+		s.moveLogs(kw)
+		for _, e := range kb.es {
+			s.pend(kw, mix(e.key)>>(64-partBits), e)
+		}
+	case s.logged:
+		s.addLogged(kw, kb.es)
+	default:
+		s.addTables(kb, dup)
+	}
+	kb.es = kb.es[:0]
+}
+
+// addLogged appends entries to the worker's logs, and spills when the
+// budget has no room for them.
+func (s *keySet) addLogged(kw *keyWriter, es []entry) {
+	for i, e := range es {
+		l := &kw.logs[mix(e.key)>>(64-partBits)]
+		if loc, ok := s.b.compact(e.loc); ok && l.room(s.b) {
+			l.add(slot{uint32(e.key), uint32(e.key >> 32), loc})
+			continue
+		}
+		// Past the budget, or a row beyond what a slot holds: the files
+		// hold any.
+		s.spill()
+		s.moveLogs(kw)
+		for _, e := range es[i:] {
+			s.pend(kw, mix(e.key)>>(64-partBits), e)
+		}
+		return
+	}
+}
+
+// addTables adds entries to the partitions' tables, reporting the
+// duplicates they find.
+func (s *keySet) addTables(kb *keyBatch, dup dupFunc) {
 	for p := range kb.byPart {
 		kb.byPart[p] = kb.byPart[p][:0]
 	}
@@ -352,41 +414,31 @@ func (s *keySet) add(kb *keyBatch, dup dupFunc) {
 	}
 	for p, idx := range kb.byPart {
 		if len(idx) > 0 {
-			s.addPart(&s.parts[p], kb.es, idx, dup)
+			s.addPart(kb.w, uint64(p), kb.es, idx, dup)
 		}
 	}
-	kb.es = kb.es[:0]
 }
 
-func (s *keySet) addPart(pt *partition, es []entry, idx []int32, dup dupFunc) {
+func (s *keySet) addPart(kw *keyWriter, p uint64, es []entry, idx []int32, dup dupFunc) {
+	pt := &s.parts[p]
 	pt.mu.Lock()
-	defer pt.mu.Unlock()
-	for _, i := range idx {
+	for k, i := range idx {
 		if pt.file == nil && s.put(pt, es[i], int(i), dup) {
 			continue
 		}
-		if pt.file == nil {
-			// Past the budget, or a row beyond what a slot holds: the
-			// files hold any.
-			pt.mu.Unlock()
-			s.spill()
-			pt.mu.Lock()
+		pt.mu.Unlock()
+		s.spill()
+		for _, i := range idx[k:] {
+			s.pend(kw, p, es[i])
 		}
-		s.write(pt.file, es[i])
+		return
 	}
+	pt.mu.Unlock()
 }
 
-// put adds entry i of a batch to a partition in memory; false when it does
+// put adds entry i of a batch to a partition's table; false when it does
 // not fit the budget or a slot.
 func (s *keySet) put(pt *partition, e entry, i int, dup dupFunc) bool {
-	if s.logged {
-		loc, ok := s.b.compact(e.loc)
-		if !ok || !pt.log.room(s.b) {
-			return false
-		}
-		pt.log.add(slot{uint32(e.key), uint32(e.key >> 32), loc})
-		return true
-	}
 	if pt.t.full() && !s.grow(&pt.t, s.b.perPart.Load()) {
 		return false
 	}
@@ -404,13 +456,15 @@ func (s *keySet) grow(t *table, first int64) bool {
 	return true
 }
 
-// spill moves every partition to a temporary file and frees the tables.
+// spill gives every partition a temporary file and moves the tables
+// there; the workers move their own logs (moveLogs).
 func (s *keySet) spill() {
 	s.spillMu.Lock()
 	defer s.spillMu.Unlock()
 	if s.spilled.Load() {
 		return
 	}
+	var buf []byte
 	for i := range s.parts {
 		pt := &s.parts[i]
 		pt.mu.Lock()
@@ -419,13 +473,52 @@ func (s *keySet) spill() {
 			s.fail(err)
 		}
 		pt.file = f
-		pt.t.entries(func(e entry) { s.write(f, e) })
+		buf = buf[:0]
+		pt.t.entries(func(e entry) { buf = appendEntry(buf, e) })
+		s.writeFile(f, buf)
 		pt.t.free()
-		pt.log.entries(s.b, func(e entry) { s.write(f, e) })
-		pt.log.free(s.b)
 		pt.mu.Unlock()
 	}
 	s.spilled.Store(true)
+}
+
+// moveLogs writes a worker's logs to the spilled set's files.
+func (s *keySet) moveLogs(kw *keyWriter) {
+	if kw.moved {
+		return
+	}
+	kw.moved = true
+	for i := range kw.logs {
+		l := &kw.logs[i]
+		l.entries(s.b, func(e entry) { s.pend(kw, uint64(i), e) })
+		l.free(s.b)
+	}
+}
+
+// pend gathers a spilled entry of partition p, writing the partition's
+// entries when they fill a piece.
+func (s *keySet) pend(kw *keyWriter, p uint64, e entry) {
+	if kw.pend[p] == nil {
+		kw.pend[p] = make([]byte, 0, spillChunk)
+	}
+	kw.pend[p] = appendEntry(kw.pend[p], e)
+	if len(kw.pend[p]) >= spillChunk {
+		s.flushPend(kw, p)
+	}
+}
+
+func (s *keySet) flushPend(kw *keyWriter, p uint64) {
+	pt := &s.parts[p]
+	pt.mu.Lock()
+	s.writeFile(pt.file, kw.pend[p])
+	pt.mu.Unlock()
+	kw.pend[p] = kw.pend[p][:0]
+}
+
+func (s *keySet) writeFile(f *spillFile, b []byte) {
+	if err := f.writeEntries(b); err != nil {
+		s.fail(err)
+	}
 }
 
 func (s *keySet) fail(err error) {
@@ -436,227 +529,60 @@ func (s *keySet) fail(err error) {
 	}
 }
 
-func (s *keySet) write(f *spillFile, e entry) {
-	if err := f.write(e); err != nil {
-		s.fail(err)
-	}
-}
-
-// finish checks the logged and the spilled partitions, reporting their
-// duplicates, and releases everything. The set must not be added to any
-// more.
+// finish checks the logged and the spilled partitions, in parallel,
+// reporting their duplicates (one call at a time), and releases
+// everything. The set must not be added to any more.
 func (s *keySet) finish(dup dupFunc) error {
-	for i := range s.parts {
-		pt := &s.parts[i]
-		if pt.log.n > 0 {
-			if err := s.checkLog(&pt.log, dup); err != nil {
-				s.fail(err)
+	if s.spilled.Load() {
+		for _, kw := range s.writers {
+			s.moveLogs(kw)
+			for p := range kw.pend {
+				if len(kw.pend[p]) > 0 {
+					s.flushPend(kw, uint64(p))
+				}
+				kw.pend[p] = nil
 			}
 		}
-		pt.log.free(s.b)
-		if pt.file != nil {
-			if err := s.checkFile(pt.file, partBits, dup); err != nil {
-				s.fail(err)
-			}
-			pt.file = nil
-		}
-		pt.t.free()
 	}
+	var mu sync.Mutex
+	one := func(e entry, i int, first uint64) {
+		mu.Lock()
+		defer mu.Unlock()
+		dup(e, i, first)
+	}
+	parts := make(chan int)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for p := range parts {
+				s.finishPart(p, one)
+			}
+		})
+	}
+	for p := range nParts {
+		parts <- p
+	}
+	close(parts)
+	wg.Wait()
+	s.writers = nil
 	return s.err
 }
 
-// checkLog finds the duplicates of one logged partition. Its entries are
-// first grouped by the next subBits bits of the hash, and each group is
-// checked with a table of the group's size, which stays in the processor's
-// cache. When the budget has no room for the grouped copy and the table,
-// the partition goes through a temporary file instead, which checkFile
-// splits as needed.
-func (s *keySet) checkLog(l *keyLog, dup dupFunc) error {
-	const skip = partBits + subBits
-	group := func(sl slot) uint64 { return mix(uint64(sl.hi)<<32|uint64(sl.lo)) << partBits >> (64 - subBits) }
-	var start [1<<subBits + 1]int
-	for _, block := range l.blocks {
-		for _, sl := range block {
-			start[group(sl)+1]++
+func (s *keySet) finishPart(p int, dup dupFunc) {
+	pt := &s.parts[p]
+	switch {
+	case pt.file != nil:
+		if err := s.checkFile(pt.file, partBits, dup); err != nil {
+			s.fail(err)
+		}
+		pt.file = nil
+	case s.logged:
+		if err := s.checkLogs(p, dup); err != nil {
+			s.fail(err)
 		}
 	}
-	largest := 0
-	for g := range 1 << subBits {
-		largest = max(largest, start[g+1])
-		start[g+1] += start[g]
+	for _, kw := range s.writers {
+		kw.logs[p].free(s.b)
 	}
-	size := max(minSlots, largest*4/3+1)
-	need := int64(l.n+size) * slotSize
-	if !s.b.reserve(need) {
-		f, err := newSpillFile(s.b.dir)
-		if err != nil {
-			return err
-		}
-		l.entries(s.b, func(e entry) { s.write(f, e) })
-		l.free(s.b)
-		return s.checkFile(f, partBits, dup)
-	}
-	defer s.b.release(need)
-	grouped, gmem := allocSlots(l.n)
-	defer freeSlots(gmem)
-	next := start
-	for _, block := range l.blocks {
-		for _, sl := range block {
-			g := group(sl)
-			grouped[next[g]] = sl
-			next[g]++
-		}
-	}
-	l.free(s.b)
-	slots, tmem := allocSlots(size)
-	defer freeSlots(tmem)
-	for g := range 1 << subBits {
-		in := grouped[start[g]:start[g+1]]
-		t := table{slots: slots[:max(minSlots, len(in)*4/3+1)], skip: skip, b: s.b}
-		clear(t.slots)
-		for _, sl := range in {
-			t.insertSlot(sl, entry{}, -1, dup)
-		}
-	}
-	return nil
-}
-
-// checkFile finds the duplicates of one spilled partition (skip: the hash
-// bits used by the partitions above). When its distinct keys do not fit
-// the budget, it is split by the next bits of the hash and each piece is
-// checked in turn.
-func (s *keySet) checkFile(f *spillFile, skip uint, dup dupFunc) error {
-	defer f.close()
-	r, err := f.reader()
-	if err != nil {
-		return err
-	}
-	t := table{skip: skip, b: s.b}
-	defer t.free()
-	first := f.n // at most that many distinct keys
-	if first*slotSize*4/3 > s.b.limit {
-		first = 0
-	}
-	var buf [entrySize]byte
-	for read := int64(0); read < f.n; read++ {
-		if _, err := io.ReadFull(r, buf[:]); err != nil {
-			return fmt.Errorf("cannot read back the unique check's temporary file: %v", err)
-		}
-		e := entry{binary.LittleEndian.Uint64(buf[:8]), binary.LittleEndian.Uint64(buf[8:])}
-		if t.full() && !s.grow(&t, first) {
-			if skip+partBits > 64-partBits {
-				return errors.New("the unique check cannot fit its distinct values in its memory budget; raise the budget")
-			}
-			return s.split(f, r, &t, e, skip, dup)
-		}
-		if !t.insert(e, -1, dup) {
-			obj, row := unpackLoc(e.loc)
-			return fmt.Errorf("row %d of the object numbered %d is past the %d rows per object the unique check locates when a dataset has up to %d objects", row, obj+1, int64(1)<<(32-s.b.objBits)-1, int64(1)<<s.b.objBits)
-		}
-	}
-	return nil
-}
-
-// split partitions a spilled partition that is too large by the next hash
-// bits: the entries already in t, the entry e being added and the rest of
-// the file r go to new files, which are then checked one by one.
-func (s *keySet) split(f *spillFile, r io.Reader, t *table, e entry, skip uint, dup dupFunc) error {
-	var subs [nParts]*spillFile
-	for i := range subs {
-		sf, err := newSpillFile(s.b.dir)
-		if err != nil {
-			for _, o := range subs[:i] {
-				o.close()
-			}
-			return err
-		}
-		subs[i] = sf
-	}
-	part := func(e entry) *spillFile { return subs[mix(e.key)<<skip>>(64-partBits)] }
-	var werr error
-	put := func(e entry) {
-		if err := part(e).write(e); err != nil && werr == nil {
-			werr = err
-		}
-	}
-	// The table holds each key once, with the smallest location so far:
-	// duplicates already reported are not reported again.
-	t.entries(put)
-	t.free()
-	put(e)
-	var buf [entrySize]byte
-	for {
-		if _, err := io.ReadFull(r, buf[:]); err != nil {
-			if err == io.EOF {
-				break
-			}
-			return fmt.Errorf("cannot read back the unique check's temporary file: %v", err)
-		}
-		put(entry{binary.LittleEndian.Uint64(buf[:8]), binary.LittleEndian.Uint64(buf[8:])})
-	}
-	if werr != nil {
-		return werr
-	}
-	var first error
-	for _, sf := range subs {
-		if err := s.checkFile(sf, skip+partBits, dup); err != nil && first == nil {
-			first = err
-		}
-	}
-	return first
-}
-
-// spillFile is a temporary file of entries, written through a buffer and
-// read back once.
-type spillFile struct {
-	f    *os.File
-	w    *bufio.Writer
-	n    int64
-	name string // set when the file could not be removed while open
-}
-
-// newSpillFile creates a temporary file, unlinked at once where the system
-// allows it, so that nothing is left behind even by a killed process.
-func newSpillFile(dir string) (*spillFile, error) {
-	f, err := os.CreateTemp(dir, "mltf-unique-*")
-	if err != nil {
-		return nil, fmt.Errorf("the unique check needs more memory than its budget and cannot write a temporary file: %v", err)
-	}
-	sf := &spillFile{f: f, w: bufio.NewWriterSize(f, spillBuf)}
-	if os.Remove(f.Name()) != nil {
-		sf.name = f.Name() // Windows: removed at close
-	}
-	return sf, nil
-}
-
-func (f *spillFile) write(e entry) error {
-	if f == nil {
-		return errors.New("the unique check has no temporary file")
-	}
-	var buf [entrySize]byte
-	binary.LittleEndian.PutUint64(buf[:8], e.key)
-	binary.LittleEndian.PutUint64(buf[8:], e.loc)
-	f.n++
-	if _, err := f.w.Write(buf[:]); err != nil {
-		return fmt.Errorf("cannot write the unique check's temporary file: %v", err)
-	}
-	return nil
-}
-
-func (f *spillFile) reader() (io.Reader, error) {
-	if err := f.w.Flush(); err != nil {
-		return nil, fmt.Errorf("cannot write the unique check's temporary file: %v", err)
-	}
-	f.w = nil
-	if _, err := f.f.Seek(0, io.SeekStart); err != nil {
-		return nil, err
-	}
-	return bufio.NewReaderSize(f.f, spillBuf), nil
-}
-
-func (f *spillFile) close() {
-	f.f.Close()
-	if f.name != "" {
-		os.Remove(f.name)
-	}
+	pt.t.free()
 }

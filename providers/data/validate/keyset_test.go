@@ -55,7 +55,7 @@ func keySetDups(t *testing.T, keys []uint64, limit int64, logged bool) ([]string
 // partitions, and with a budget so small that the partitions are split
 // again: the duplicates found are the same.
 func TestKeySetBudget(t *testing.T) {
-	const n = 20_000
+	const n = 100_000
 	keys := make([]uint64, n)
 	var want []string
 	for i := range keys {
@@ -76,8 +76,8 @@ func TestKeySetBudget(t *testing.T) {
 	}{
 		{"in memory", 64 << 20, false},
 		{"spilled", 200 << 10, true},
-		// 16 KiB holds a partition's first table and no more: every
-		// spilled partition is split again.
+		// 16 KiB holds neither a partition's entries nor a table of its
+		// distinct keys: every spilled partition is split again.
 		{"split again", 16 << 10, true},
 	} {
 		for _, logged := range []bool{false, true} {
@@ -249,5 +249,42 @@ func TestKeySetRowsPastSlots(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "past the 3 rows per object") {
 			t.Errorf("logged %v: finish: %v", logged, err)
 		}
+	}
+}
+
+// TestKeySetNoRoomAtFinish fills a logged set's budget with its logs: at
+// finish there is no room to group a partition's entries in memory, and
+// they go through temporary files, with the same duplicates found.
+func TestKeySetNoRoomAtFinish(t *testing.T) {
+	b := &budget{limit: 64 << 20, dir: t.TempDir()}
+	s := newKeySet(b, true)
+	var d dups
+	var kb keyBatch
+	var want []string
+	for i := range 50_000 {
+		k := uint64(i) * 7919
+		if i%5000 == 4999 {
+			k = uint64(i-3000) * 7919
+			want = append(want, fmt.Sprintf("%d %d %d", k, i-3000+1, i+1))
+		}
+		kb.es = append(kb.es, entry{k, packLoc(0, int64(i+1))})
+		if len(kb.es) == 1000 {
+			s.add(&kb, d.fn)
+		}
+	}
+	if s.spilled.Load() {
+		t.Fatal("the set spilled")
+	}
+	b.limit = b.used.Load()
+	if err := s.finish(d.fn); err != nil {
+		t.Fatal(err)
+	}
+	if used := b.used.Load(); used != 0 {
+		t.Errorf("%d bytes of the budget still reserved after finish", used)
+	}
+	slices.Sort(want)
+	slices.Sort(d.got)
+	if diff := cmp.Diff(want, d.got); diff != "" {
+		t.Errorf("duplicates (-want +got):\n%s", diff)
 	}
 }
