@@ -15,7 +15,6 @@ import (
 	"gocloud.dev/gcerrors"
 
 	"github.com/mltf/mltf/providers/artifactstore"
-	"github.com/mltf/mltf/state/tracking"
 )
 
 // ArtifactsPrefix is where MLflow's artifact proxy lives: MLflow clients
@@ -123,35 +122,27 @@ func list(ctx context.Context, b *blob.Bucket, prefix, rel string, basename bool
 // listRunArtifacts is artifacts/list: the files and directories at path
 // (default the root) of a run's artifacts, one level, with paths relative
 // to the run's artifact root.
-func (a *API) listRunArtifacts(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		RunID     string `json:"run_id"`
-		RunUUID   string `json:"run_uuid"`
-		Path      string `json:"path"`
-		PageToken string `json:"page_token"`
-	}
-	if !body(w, r, &req) {
-		return
-	}
+func (a *API) listRunArtifacts(r *http.Request, req *struct {
+	runRef
+	Path      string `json:"path"`
+	PageToken string `json:"page_token"`
+}) (any, error) {
 	rel, err := safePath(req.Path)
 	if err != nil {
-		fail(w, invalidParameter, "%s", err)
-		return
+		return nil, errorf(invalidParameter, "%s", err)
 	}
-	run, found := a.runOrFail(w, r, firstOf(req.RunID, req.RunUUID))
-	if !found {
-		return
+	run, err := a.run(r, req.runRef)
+	if err != nil {
+		return nil, err
 	}
 	resp := map[string]any{"root_uri": a.proxiedURI(run.ArtifactURI)}
 	if run.ArtifactURI == "" {
-		ok(w, resp)
-		return
+		return resp, nil
 	}
 	ctx := r.Context()
 	b, prefix, err := a.openRunArtifacts(ctx, run.ArtifactURI)
 	if err != nil {
-		fail(w, internalError, "%s", err)
-		return
+		return nil, errorf(internalError, "%s", err)
 	}
 	defer b.Close()
 	if rel != "" {
@@ -159,13 +150,12 @@ func (a *API) listRunArtifacts(w http.ResponseWriter, r *http.Request) {
 	}
 	files, err := list(ctx, b, prefix, rel, false)
 	if err != nil {
-		fail(w, internalError, "cannot list the artifacts of run %s: %s", run.ID, err)
-		return
+		return nil, errorf(internalError, "cannot list the artifacts of run %s: %s", run.ID, err)
 	}
 	if len(files) > 0 {
 		resp["files"] = files
 	}
-	ok(w, resp)
+	return resp, nil
 }
 
 // openRunArtifacts opens the bucket of a run's artifact URI: the server's
@@ -178,36 +168,19 @@ func (a *API) openRunArtifacts(ctx context.Context, uri string) (*blob.Bucket, s
 	return artifactstore.OpenURI(ctx, uri)
 }
 
-// runOrFail reads run id, answering 404 when it is not there.
-func (a *API) runOrFail(w http.ResponseWriter, r *http.Request, id string) (tracking.Run, bool) {
-	if id == "" {
-		fail(w, invalidParameter, "Missing value for required parameter 'run_id'.")
-		return tracking.Run{}, false
-	}
-	run, err := a.opts.Tracking.GetRun(r.Context(), id)
-	if err != nil {
-		if errors.Is(err, tracking.ErrNotFound) {
-			fail(w, notFound, "Run with id=%s not found", id)
-		} else {
-			failStore(w, err)
-		}
-		return tracking.Run{}, false
-	}
-	return run, true
-}
-
 // listProxied is GET mlflow-artifacts/artifacts?path=P: one level of the
 // artifact store under P, by base name.
-func (a *API) listProxied(w http.ResponseWriter, r *http.Request) {
-	rel, err := safePath(r.URL.Query().Get("path"))
+func (a *API) listProxied(r *http.Request, req *struct {
+	Path string `json:"path"`
+}) (any, error) {
+	rel, err := safePath(req.Path)
 	if err != nil {
-		fail(w, invalidParameter, "%s", err)
-		return
+		return nil, errorf(invalidParameter, "%s", err)
 	}
 	ctx := r.Context()
-	b, opened := a.openStore(w, r, false)
-	if !opened {
-		return
+	b, _, err := a.artifactStore(ctx, false)
+	if err != nil {
+		return nil, errorf(internalError, "%s", err)
 	}
 	defer b.Close()
 	prefix := ""
@@ -216,34 +189,33 @@ func (a *API) listProxied(w http.ResponseWriter, r *http.Request) {
 	}
 	files, err := list(ctx, b, prefix, rel, true)
 	if err != nil {
-		fail(w, internalError, "cannot list %s: %s", rel, err)
-		return
+		return nil, errorf(internalError, "cannot list %s: %s", rel, err)
 	}
 	resp := map[string]any{}
 	if len(files) > 0 {
 		resp["files"] = files
 	}
-	ok(w, resp)
+	return resp, nil
 }
 
 // proxiedKey reads the artifact path of a proxy request.
-func proxiedKey(w http.ResponseWriter, r *http.Request) (string, bool) {
+func proxiedKey(r *http.Request) (string, error) {
 	key, err := safePath(r.PathValue("path"))
 	if err == nil && key == "" {
 		err = errors.New("the request names no artifact: mlflow-artifacts/artifacts/PATH")
 	}
 	if err != nil {
-		fail(w, invalidParameter, "%s", err)
-		return "", false
+		return "", errorf(invalidParameter, "%s", err)
 	}
-	return key, true
+	return key, nil
 }
 
 // downloadProxied is GET mlflow-artifacts/artifacts/PATH: the file's
 // content.
 func (a *API) downloadProxied(w http.ResponseWriter, r *http.Request) {
-	key, valid := proxiedKey(w, r)
-	if !valid {
+	key, err := proxiedKey(r)
+	if err != nil {
+		failErr(w, err)
 		return
 	}
 	ctx := r.Context()
@@ -275,32 +247,33 @@ func (a *API) downloadProxied(w http.ResponseWriter, r *http.Request) {
 // (runs/RUN_ID/...): through the proxy, clients write their runs' files
 // and nothing else of the artifact store (a registered version's files
 // never change).
-func (a *API) writableRun(w http.ResponseWriter, r *http.Request, key string) bool {
+func (a *API) writableRun(r *http.Request, key string) error {
 	parts := strings.SplitN(key, "/", 3)
 	if len(parts) < 3 || parts[0] != "runs" {
-		fail(w, permissionDenied, "%s is not in a run's artifacts: clients write runs/RUN_ID/PATH only", key)
-		return false
+		return errorf(permissionDenied, "%s is not in a run's artifacts: clients write runs/RUN_ID/PATH only", key)
 	}
-	run, found := a.runOrFail(w, r, parts[1])
-	if !found {
-		return false
+	run, err := a.run(r, runRef{RunID: parts[1]})
+	if err != nil {
+		return err
 	}
 	if !run.Deleted.IsZero() {
-		fail(w, invalidState, "The run %s must be in the 'active' state. Current state is deleted.", run.ID)
-		return false
+		return errorf(invalidState, "The run %s must be in the 'active' state. Current state is deleted.", run.ID)
 	}
 	if a.proxiedURI(run.ArtifactURI) != proxyScheme+"runs/"+run.ID {
-		fail(w, permissionDenied, "the artifacts of run %s are at %s, not under this server's artifact store", run.ID, run.ArtifactURI)
-		return false
+		return errorf(permissionDenied, "the artifacts of run %s are at %s, not under this server's artifact store", run.ID, run.ArtifactURI)
 	}
-	return true
+	return nil
 }
 
 // uploadProxied is PUT mlflow-artifacts/artifacts/PATH: the body becomes
 // the file, replacing it.
 func (a *API) uploadProxied(w http.ResponseWriter, r *http.Request) {
-	key, valid := proxiedKey(w, r)
-	if !valid || !a.writableRun(w, r, key) {
+	key, err := proxiedKey(r)
+	if err == nil {
+		err = a.writableRun(r, key)
+	}
+	if err != nil {
+		failErr(w, err)
 		return
 	}
 	ctx := r.Context()
@@ -331,15 +304,18 @@ func (a *API) uploadProxied(w http.ResponseWriter, r *http.Request) {
 
 // deleteProxied is DELETE mlflow-artifacts/artifacts/PATH: the file, or
 // every file under the directory PATH.
-func (a *API) deleteProxied(w http.ResponseWriter, r *http.Request) {
-	key, valid := proxiedKey(w, r)
-	if !valid || !a.writableRun(w, r, key) {
-		return
+func (a *API) deleteProxied(r *http.Request, _ *struct{}) (any, error) {
+	key, err := proxiedKey(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.writableRun(r, key); err != nil {
+		return nil, err
 	}
 	ctx := r.Context()
-	b, opened := a.openStore(w, r, false)
-	if !opened {
-		return
+	b, _, err := a.artifactStore(ctx, false)
+	if err != nil {
+		return nil, errorf(internalError, "%s", err)
 	}
 	defer b.Close()
 	// A directory is the files under it; else key is a file.
@@ -351,8 +327,7 @@ func (a *API) deleteProxied(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 		if err != nil {
-			fail(w, internalError, "cannot list %s: %s", key, err)
-			return
+			return nil, errorf(internalError, "cannot list %s: %s", key, err)
 		}
 		if !obj.IsDir {
 			keys = append(keys, obj.Key)
@@ -360,23 +335,14 @@ func (a *API) deleteProxied(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(keys) == 0 {
 		if found, _ := b.Exists(ctx, key); !found {
-			fail(w, notFound, "No artifact at %s", key)
-			return
+			return nil, errorf(notFound, "No artifact at %s", key)
 		}
 		keys = []string{key}
 	}
-	deleted := 0
 	for _, k := range keys {
-		if err := b.Delete(ctx, k); err == nil {
-			deleted++
-		} else if gcerrors.Code(err) != gcerrors.NotFound {
-			fail(w, internalError, "cannot delete %s: %s", k, err)
-			return
+		if err := b.Delete(ctx, k); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+			return nil, errorf(internalError, "cannot delete %s: %s", k, err)
 		}
 	}
-	if deleted == 0 {
-		fail(w, notFound, "No artifact at %s", key)
-		return
-	}
-	ok(w, struct{}{})
+	return empty, nil
 }

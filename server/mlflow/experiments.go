@@ -47,134 +47,113 @@ func (a *API) runsLocation() string {
 	return a.proxiedURI(strings.TrimSuffix(a.opts.ArtifactsURL, "/") + "/runs")
 }
 
-func (a *API) createExperiment(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Name             string     `json:"name"`
-		ArtifactLocation string     `json:"artifact_location"`
-		Tags             []KeyValue `json:"tags"`
-	}
-	if !body(w, r, &req) {
-		return
-	}
+func (a *API) createExperiment(r *http.Request, req *struct {
+	Name             string     `json:"name"`
+	ArtifactLocation string     `json:"artifact_location"`
+	Tags             []KeyValue `json:"tags"`
+}) (any, error) {
 	if req.Name == "" {
-		fail(w, invalidParameter, "Missing value for required parameter 'name'.")
-		return
+		return nil, errorf(invalidParameter, "Missing value for required parameter 'name'.")
 	}
 	ctx := r.Context()
 	if _, err := a.opts.Tracking.GetExperimentByName(ctx, req.Name); err == nil {
-		fail(w, alreadyExists, "Experiment '%s' already exists.", req.Name)
-		return
+		return nil, errorf(alreadyExists, "Experiment '%s' already exists.", req.Name)
 	}
 	tags := tagMap(req.Tags)
 	desc := tags["mlflow.note.content"]
 	delete(tags, "mlflow.note.content")
 	e, err := a.opts.Tracking.CreateExperiment(ctx, tracking.Experiment{Name: req.Name, Description: desc, Tags: tags})
 	if err != nil {
-		failStore(w, err)
-		return
+		return nil, err
 	}
-	ok(w, map[string]string{"experiment_id": e.ID})
+	return map[string]string{"experiment_id": e.ID}, nil
 }
 
-// experiment reads an experiment; MLflow's experiment 0 is made when
+// experiment reads experiment id; MLflow's experiment 0 is made when
 // first asked for.
 func (a *API) experiment(r *http.Request, id string) (tracking.Experiment, error) {
+	if id == "" {
+		return tracking.Experiment{}, errorf(invalidParameter, "Missing value for required parameter 'experiment_id'.")
+	}
 	ctx := r.Context()
 	e, err := a.opts.Tracking.GetExperiment(ctx, id)
 	if id == defaultExperiment && errors.Is(err, tracking.ErrNotFound) {
 		if _, err := a.opts.Tracking.CreateExperiment(ctx, tracking.Experiment{ID: defaultExperiment, Name: "Default"}); err != nil && !strings.Contains(err.Error(), "already exists") {
 			return tracking.Experiment{}, err
 		}
-		return a.opts.Tracking.GetExperiment(ctx, id)
+		e, err = a.opts.Tracking.GetExperiment(ctx, id)
 	}
-	return e, err
+	return e, experimentErr(id, err)
 }
 
-func (a *API) getExperiment(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		ID string `json:"experiment_id"`
+// experimentErr says a store error about experiment id as MLflow does.
+func experimentErr(id string, err error) error {
+	if errors.Is(err, tracking.ErrNotFound) {
+		return errorf(notFound, "No Experiment with id=%s exists", id)
 	}
-	if !body(w, r, &req) {
-		return
-	}
-	if req.ID == "" {
-		fail(w, invalidParameter, "Missing value for required parameter 'experiment_id'.")
-		return
-	}
+	return err
+}
+
+// experimentRef names an experiment in a request.
+type experimentRef struct {
+	ID string `json:"experiment_id"`
+}
+
+func (a *API) getExperiment(r *http.Request, req *experimentRef) (any, error) {
 	e, err := a.experiment(r, req.ID)
 	if err != nil {
-		if errors.Is(err, tracking.ErrNotFound) {
-			fail(w, notFound, "No Experiment with id=%s exists", req.ID)
-			return
-		}
-		failStore(w, err)
-		return
+		return nil, err
 	}
-	ok(w, map[string]any{"experiment": a.experimentOf(e)})
+	return map[string]any{"experiment": a.experimentOf(e)}, nil
 }
 
-func (a *API) getExperimentByName(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Name string `json:"experiment_name"`
-	}
-	if !body(w, r, &req) {
-		return
-	}
+func (a *API) getExperimentByName(r *http.Request, req *struct {
+	Name string `json:"experiment_name"`
+}) (any, error) {
 	e, err := a.opts.Tracking.GetExperimentByName(r.Context(), req.Name)
 	if errors.Is(err, tracking.ErrNotFound) && req.Name == "Default" {
 		e, err = a.experiment(r, defaultExperiment)
 	}
-	if err != nil {
-		if errors.Is(err, tracking.ErrNotFound) {
-			fail(w, notFound, "Could not find experiment with name '%s'", req.Name)
-			return
-		}
-		failStore(w, err)
-		return
+	if errors.Is(err, tracking.ErrNotFound) {
+		return nil, errorf(notFound, "Could not find experiment with name '%s'", req.Name)
 	}
-	ok(w, map[string]any{"experiment": a.experimentOf(e)})
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"experiment": a.experimentOf(e)}, nil
 }
 
 // searchExperiments lists experiments: filter on name (name = 'x',
-// name LIKE 'x%') and tags, max_results and page_token.
-func (a *API) searchExperiments(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		MaxResults Int64    `json:"max_results"`
-		PageToken  string   `json:"page_token"`
-		Filter     string   `json:"filter"`
-		OrderBy    []string `json:"order_by"`
-		ViewType   string   `json:"view_type"`
-	}
-	if !body(w, r, &req) {
-		return
-	}
+// name LIKE 'x%') and tags, max_results, page_token and view_type.
+func (a *API) searchExperiments(r *http.Request, req *struct {
+	MaxResults Int64    `json:"max_results"`
+	PageToken  string   `json:"page_token"`
+	Filter     string   `json:"filter"`
+	OrderBy    []string `json:"order_by"`
+	ViewType   string   `json:"view_type"`
+}) (any, error) {
 	f, err := search.Parse(strings.ReplaceAll(req.Filter, "attribute.name", "name"))
 	if err != nil {
-		fail(w, invalidParameter, "%s", err)
-		return
+		return nil, errorf(invalidParameter, "%s", err)
 	}
 	offset, err := pageToken(req.PageToken)
 	if err != nil {
-		fail(w, invalidParameter, "%s", err)
-		return
+		return nil, errorf(invalidParameter, "%s", err)
 	}
 	view, known := viewTypes[strings.ToUpper(req.ViewType)]
 	if !known {
-		fail(w, invalidParameter, "Invalid value %q for parameter 'view_type': use ACTIVE_ONLY, DELETED_ONLY or ALL", req.ViewType)
-		return
+		return nil, errorf(invalidParameter, "Invalid value %q for parameter 'view_type': use ACTIVE_ONLY, DELETED_ONLY or ALL", req.ViewType)
 	}
 	var es []tracking.Experiment
 	if view != tracking.DeletedRuns {
 		if es, err = a.opts.Tracking.ListExperiments(r.Context()); err != nil {
-			failStore(w, err)
-			return
+			return nil, err
 		}
 	}
 	if view != tracking.LiveRuns {
 		deleted, err := a.opts.Tracking.ListDeletedExperiments(r.Context())
 		if err != nil {
-			failStore(w, err)
-			return
+			return nil, err
 		}
 		es = append(es, deleted...)
 	}
@@ -198,78 +177,49 @@ func (a *API) searchExperiments(w http.ResponseWriter, r *http.Request) {
 		resp["next_page_token"] = itoa(offset + max)
 	}
 	resp["experiments"] = out
-	ok(w, resp)
+	return resp, nil
 }
 
-func (a *API) updateExperiment(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		ID      string `json:"experiment_id"`
-		NewName string `json:"new_name"`
-	}
-	if !body(w, r, &req) {
-		return
-	}
+func (a *API) updateExperiment(r *http.Request, req *struct {
+	experimentRef
+	NewName string `json:"new_name"`
+}) (any, error) {
 	e, err := a.experiment(r, req.ID)
 	if err != nil {
-		failStore(w, err)
-		return
+		return nil, err
 	}
 	if req.NewName != "" {
 		e.Name = req.NewName
 	}
-	if err := a.opts.Tracking.UpdateExperiment(r.Context(), e); err != nil {
-		failStore(w, err)
-		return
-	}
-	ok(w, struct{}{})
+	return empty, a.opts.Tracking.UpdateExperiment(r.Context(), e)
 }
 
 // deleteExperiment is experiments/delete: the experiment leaves searches
 // and takes no new runs; its runs stay as they are.
-func (a *API) deleteExperiment(w http.ResponseWriter, r *http.Request) {
-	a.setExperimentLifecycle(w, r, a.opts.Tracking.DeleteExperiment)
+func (a *API) deleteExperiment(r *http.Request, req *experimentRef) (any, error) {
+	return a.setExperimentLifecycle(r, *req, a.opts.Tracking.DeleteExperiment)
 }
 
 // restoreExperiment is experiments/restore.
-func (a *API) restoreExperiment(w http.ResponseWriter, r *http.Request) {
-	a.setExperimentLifecycle(w, r, a.opts.Tracking.RestoreExperiment)
+func (a *API) restoreExperiment(r *http.Request, req *experimentRef) (any, error) {
+	return a.setExperimentLifecycle(r, *req, a.opts.Tracking.RestoreExperiment)
 }
 
-func (a *API) setExperimentLifecycle(w http.ResponseWriter, r *http.Request, set func(context.Context, string) error) {
-	var req struct {
-		ID string `json:"experiment_id"`
+func (a *API) setExperimentLifecycle(r *http.Request, ref experimentRef, set func(context.Context, string) error) (any, error) {
+	if ref.ID == "" {
+		return nil, errorf(invalidParameter, "Missing value for required parameter 'experiment_id'.")
 	}
-	if !body(w, r, &req) {
-		return
-	}
-	if req.ID == "" {
-		fail(w, invalidParameter, "Missing value for required parameter 'experiment_id'.")
-		return
-	}
-	if err := set(r.Context(), req.ID); err != nil {
-		if errors.Is(err, tracking.ErrNotFound) {
-			fail(w, notFound, "No Experiment with id=%s exists", req.ID)
-			return
-		}
-		failStore(w, err)
-		return
-	}
-	ok(w, struct{}{})
+	return empty, experimentErr(ref.ID, set(r.Context(), ref.ID))
 }
 
-func (a *API) setExperimentTag(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		ID    string `json:"experiment_id"`
-		Key   string `json:"key"`
-		Value string `json:"value"`
-	}
-	if !body(w, r, &req) {
-		return
-	}
+func (a *API) setExperimentTag(r *http.Request, req *struct {
+	experimentRef
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}) (any, error) {
 	e, err := a.experiment(r, req.ID)
 	if err != nil {
-		failStore(w, err)
-		return
+		return nil, err
 	}
 	if req.Key == "mlflow.note.content" {
 		e.Description = req.Value
@@ -279,9 +229,5 @@ func (a *API) setExperimentTag(w http.ResponseWriter, r *http.Request) {
 		}
 		e.Tags[req.Key] = req.Value
 	}
-	if err := a.opts.Tracking.UpdateExperiment(r.Context(), e); err != nil {
-		failStore(w, err)
-		return
-	}
-	ok(w, struct{}{})
+	return empty, a.opts.Tracking.UpdateExperiment(r.Context(), e)
 }

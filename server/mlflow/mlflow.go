@@ -51,29 +51,29 @@ func (a *API) Routes() []Route {
 			out = append(out, Route{Pattern: m + " " + Prefix + path, Role: role, Handler: h})
 		}
 	}
-	add("POST", "experiments/create", api.Writer, a.createExperiment)
-	add("GET", "experiments/get", api.Reader, a.getExperiment)
-	add("GET", "experiments/get-by-name", api.Reader, a.getExperimentByName)
-	add("GET POST", "experiments/search", api.Reader, a.searchExperiments)
-	add("GET", "experiments/list", api.Reader, a.searchExperiments)
-	add("POST", "experiments/update", api.Writer, a.updateExperiment)
-	add("POST", "experiments/delete", api.Writer, a.deleteExperiment)
-	add("POST", "experiments/restore", api.Writer, a.restoreExperiment)
-	add("POST", "experiments/set-experiment-tag", api.Writer, a.setExperimentTag)
+	add("POST", "experiments/create", api.Writer, handler(a.createExperiment))
+	add("GET", "experiments/get", api.Reader, handler(a.getExperiment))
+	add("GET", "experiments/get-by-name", api.Reader, handler(a.getExperimentByName))
+	add("GET POST", "experiments/search", api.Reader, handler(a.searchExperiments))
+	add("GET", "experiments/list", api.Reader, handler(a.searchExperiments))
+	add("POST", "experiments/update", api.Writer, handler(a.updateExperiment))
+	add("POST", "experiments/delete", api.Writer, handler(a.deleteExperiment))
+	add("POST", "experiments/restore", api.Writer, handler(a.restoreExperiment))
+	add("POST", "experiments/set-experiment-tag", api.Writer, handler(a.setExperimentTag))
 
-	add("POST", "runs/create", api.Writer, a.createRun)
-	add("GET", "runs/get", api.Reader, a.getRun)
-	add("POST", "runs/update", api.Writer, a.updateRun)
-	add("POST", "runs/delete", api.Writer, a.deleteRun)
-	add("POST", "runs/restore", api.Writer, a.restoreRun)
-	add("POST", "runs/search", api.Reader, a.searchRuns)
-	add("POST", "runs/log-metric", api.Writer, a.logMetric)
-	add("POST", "runs/log-parameter", api.Writer, a.logParam)
-	add("POST", "runs/log-batch", api.Writer, a.logBatch)
-	add("POST", "runs/set-tag", api.Writer, a.setTag)
-	add("POST", "runs/delete-tag", api.Writer, a.deleteTag)
-	add("GET", "metrics/get-history", api.Reader, a.metricHistory)
-	add("GET", "artifacts/list", api.Reader, a.listRunArtifacts)
+	add("POST", "runs/create", api.Writer, handler(a.createRun))
+	add("GET", "runs/get", api.Reader, handler(a.getRun))
+	add("POST", "runs/update", api.Writer, handler(a.updateRun))
+	add("POST", "runs/delete", api.Writer, handler(a.deleteRun))
+	add("POST", "runs/restore", api.Writer, handler(a.restoreRun))
+	add("POST", "runs/search", api.Reader, handler(a.searchRuns))
+	add("POST", "runs/log-metric", api.Writer, handler(a.logMetric))
+	add("POST", "runs/log-parameter", api.Writer, handler(a.logParam))
+	add("POST", "runs/log-batch", api.Writer, handler(a.logBatch))
+	add("POST", "runs/set-tag", api.Writer, handler(a.setTag))
+	add("POST", "runs/delete-tag", api.Writer, handler(a.deleteTag))
+	add("GET", "metrics/get-history", api.Reader, handler(a.metricHistory))
+	add("GET", "artifacts/list", api.Reader, handler(a.listRunArtifacts))
 
 	add("POST", "registered-models/create", api.Writer, a.createRegisteredModel)
 	add("GET", "registered-models/get", api.Reader, a.getRegisteredModel)
@@ -89,10 +89,10 @@ func (a *API) Routes() []Route {
 	proxied := func(method, path string, role api.Role, h http.HandlerFunc) {
 		out = append(out, Route{Pattern: method + " " + ArtifactsPrefix + path, Role: role, Handler: h})
 	}
-	proxied("GET", "artifacts", api.Reader, a.listProxied)
+	proxied("GET", "artifacts", api.Reader, handler(a.listProxied))
 	proxied("GET", "artifacts/{path...}", api.Reader, a.downloadProxied)
 	proxied("PUT", "artifacts/{path...}", api.Writer, a.uploadProxied)
-	proxied("DELETE", "artifacts/{path...}", api.Writer, a.deleteProxied)
+	proxied("DELETE", "artifacts/{path...}", api.Writer, handler(a.deleteProxied))
 	return out
 }
 
@@ -134,6 +134,80 @@ func failStore(w http.ResponseWriter, err error) {
 }
 
 func ok(w http.ResponseWriter, v any) { api.WriteJSON(w, http.StatusOK, v) }
+
+// apiError is an error answered with its MLflow error code.
+type apiError struct{ code, msg string }
+
+func (e *apiError) Error() string { return e.msg }
+
+// errorf is an error answered with code.
+func errorf(code, format string, args ...any) error {
+	return &apiError{code: code, msg: fmt.Sprintf(format, args...)}
+}
+
+// failErr answers with err: an apiError with its code, any other error
+// as a store error.
+func failErr(w http.ResponseWriter, err error) {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		fail(w, ae.code, "%s", ae.msg)
+		return
+	}
+	failStore(w, err)
+}
+
+// handler makes an endpoint of f, which takes its request decoded (see
+// body) and returns its answer or an error (see failErr).
+func handler[Req any](f func(r *http.Request, req *Req) (any, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var req Req
+		if !body(w, r, &req) {
+			return
+		}
+		v, err := f(r, &req)
+		if err != nil {
+			failErr(w, err)
+			return
+		}
+		ok(w, v)
+	}
+}
+
+// empty is the answer of an endpoint that answers nothing: {}.
+var empty = struct{}{}
+
+// runRef names a run in a request: run_id, or run_uuid as MLflow 1.x
+// clients send it.
+type runRef struct {
+	RunID   string `json:"run_id"`
+	RunUUID string `json:"run_uuid"`
+}
+
+// id is the run's ID; a request that names none is an error.
+func (r runRef) id() (string, error) {
+	if id := firstOf(r.RunID, r.RunUUID); id != "" {
+		return id, nil
+	}
+	return "", errorf(invalidParameter, "Missing value for required parameter 'run_id'.")
+}
+
+// run reads the run ref names.
+func (a *API) run(r *http.Request, ref runRef) (tracking.Run, error) {
+	id, err := ref.id()
+	if err != nil {
+		return tracking.Run{}, err
+	}
+	run, err := a.opts.Tracking.GetRun(r.Context(), id)
+	return run, runErr(id, err)
+}
+
+// runErr says a store error about run id as MLflow does.
+func runErr(id string, err error) error {
+	if errors.Is(err, tracking.ErrNotFound) {
+		return errorf(notFound, "Run with id=%s not found", id)
+	}
+	return err
+}
 
 // body reads a request: the JSON body of a POST, or the query of a GET
 // (repeated keys as lists).

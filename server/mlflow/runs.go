@@ -3,7 +3,6 @@ package mlflow
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"math"
 	"net/http"
 	"strings"
@@ -122,50 +121,22 @@ func (a *API) runs(r *http.Request, rs []tracking.Run, tags map[string]map[strin
 	return out, nil
 }
 
-func (a *API) oneRun(w http.ResponseWriter, r *http.Request, id string) (Run, bool) {
-	run, found := a.runOrFail(w, r, id)
-	if !found {
-		return Run{}, false
-	}
-	tags, err := a.opts.Tracking.RunTags(r.Context(), id)
-	if err != nil {
-		failStore(w, err)
-		return Run{}, false
-	}
-	out, err := a.runs(r, []tracking.Run{run}, map[string]map[string]string{id: tags})
-	if err != nil {
-		failStore(w, err)
-		return Run{}, false
-	}
-	return out[0], true
-}
-
-func (a *API) createRun(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		ExperimentID string     `json:"experiment_id"`
-		UserID       string     `json:"user_id"`
-		RunName      string     `json:"run_name"`
-		StartTime    Int64      `json:"start_time"`
-		Tags         []KeyValue `json:"tags"`
-	}
-	if !body(w, r, &req) {
-		return
-	}
+func (a *API) createRun(r *http.Request, req *struct {
+	ExperimentID string     `json:"experiment_id"`
+	UserID       string     `json:"user_id"`
+	RunName      string     `json:"run_name"`
+	StartTime    Int64      `json:"start_time"`
+	Tags         []KeyValue `json:"tags"`
+}) (any, error) {
 	if req.ExperimentID == "" {
 		req.ExperimentID = defaultExperiment
 	}
 	e, err := a.experiment(r, req.ExperimentID)
 	if err != nil {
-		if errors.Is(err, tracking.ErrNotFound) {
-			fail(w, notFound, "No Experiment with id=%s exists", req.ExperimentID)
-			return
-		}
-		failStore(w, err)
-		return
+		return nil, err
 	}
 	if !e.Deleted.IsZero() {
-		fail(w, invalidState, "The experiment %s must be in the 'active' state. Current state is deleted.", e.ID)
-		return
+		return nil, errorf(invalidState, "The experiment %s must be in the 'active' state. Current state is deleted.", e.ID)
 	}
 	tags := tagMap(req.Tags)
 	if tags == nil {
@@ -190,37 +161,31 @@ func (a *API) createRun(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	if err := a.opts.Tracking.CreateRun(ctx, run); err != nil {
-		failStore(w, err)
-		return
+		return nil, err
 	}
 	if len(tags) > 0 {
 		if err := a.opts.Tracking.LogBatch(ctx, id, tracking.Batch{Tags: tags}); err != nil {
-			failStore(w, err)
-			return
+			return nil, err
 		}
 	}
 	run, _ = a.opts.Tracking.GetRun(ctx, id)
-	ok(w, map[string]any{"run": a.runOf(run, tags, nil)})
+	return map[string]any{"run": a.runOf(run, tags, nil)}, nil
 }
 
-func (a *API) getRun(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		RunID   string `json:"run_id"`
-		RunUUID string `json:"run_uuid"`
+func (a *API) getRun(r *http.Request, req *runRef) (any, error) {
+	run, err := a.run(r, *req)
+	if err != nil {
+		return nil, err
 	}
-	if !body(w, r, &req) {
-		return
+	tags, err := a.opts.Tracking.RunTags(r.Context(), run.ID)
+	if err != nil {
+		return nil, err
 	}
-	id := firstOf(req.RunID, req.RunUUID)
-	if id == "" {
-		fail(w, invalidParameter, "Missing value for required parameter 'run_id'.")
-		return
+	out, err := a.runs(r, []tracking.Run{run}, map[string]map[string]string{run.ID: tags})
+	if err != nil {
+		return nil, err
 	}
-	run, found := a.oneRun(w, r, id)
-	if !found {
-		return
-	}
-	ok(w, map[string]any{"run": run})
+	return map[string]any{"run": out[0]}, nil
 }
 
 func firstOf(a, b string) string {
@@ -230,28 +195,20 @@ func firstOf(a, b string) string {
 	return b
 }
 
-func (a *API) updateRun(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		RunID   string `json:"run_id"`
-		RunUUID string `json:"run_uuid"`
-		Status  string `json:"status"`
-		EndTime Int64  `json:"end_time"`
-		RunName string `json:"run_name"`
-	}
-	if !body(w, r, &req) {
-		return
-	}
-	ctx := r.Context()
-	run, err := a.opts.Tracking.GetRun(ctx, firstOf(req.RunID, req.RunUUID))
+func (a *API) updateRun(r *http.Request, req *struct {
+	runRef
+	Status  string `json:"status"`
+	EndTime Int64  `json:"end_time"`
+	RunName string `json:"run_name"`
+}) (any, error) {
+	run, err := a.run(r, req.runRef)
 	if err != nil {
-		failStore(w, err)
-		return
+		return nil, err
 	}
 	if req.Status != "" {
 		st, known := statusOf(req.Status)
 		if !known {
-			fail(w, invalidParameter, "Invalid value %q for parameter 'status': use RUNNING, SCHEDULED, FINISHED, FAILED or KILLED", req.Status)
-			return
+			return nil, errorf(invalidParameter, "Invalid value %q for parameter 'status': use RUNNING, SCHEDULED, FINISHED, FAILED or KILLED", req.Status)
 		}
 		run.Status = st
 	}
@@ -263,61 +220,51 @@ func (a *API) updateRun(w http.ResponseWriter, r *http.Request) {
 	if req.RunName != "" {
 		run.Name = req.RunName
 	}
+	ctx := r.Context()
 	if err := a.opts.Tracking.UpdateRun(ctx, run); err != nil {
-		failStore(w, err)
-		return
+		return nil, err
 	}
 	tags, _ := a.opts.Tracking.RunTags(ctx, run.ID)
-	ok(w, map[string]any{"run_info": a.runInfoOf(run, tags)})
+	return map[string]any{"run_info": a.runInfoOf(run, tags)}, nil
 }
 
 // searchRuns is runs/search: experiment_ids, filter, order_by,
-// max_results (default 1000, at most 50000), page_token.
-func (a *API) searchRuns(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		ExperimentIDs []string `json:"experiment_ids"`
-		Filter        string   `json:"filter"`
-		RunViewType   string   `json:"run_view_type"`
-		MaxResults    Int64    `json:"max_results"`
-		OrderBy       []string `json:"order_by"`
-		PageToken     string   `json:"page_token"`
-	}
-	if !body(w, r, &req) {
-		return
-	}
+// max_results (default 1000, at most 50000), page_token, run_view_type.
+func (a *API) searchRuns(r *http.Request, req *struct {
+	ExperimentIDs []string `json:"experiment_ids"`
+	Filter        string   `json:"filter"`
+	RunViewType   string   `json:"run_view_type"`
+	MaxResults    Int64    `json:"max_results"`
+	OrderBy       []string `json:"order_by"`
+	PageToken     string   `json:"page_token"`
+}) (any, error) {
 	offset, err := pageToken(req.PageToken)
 	if err != nil {
-		fail(w, invalidParameter, "%s", err)
-		return
+		return nil, errorf(invalidParameter, "%s", err)
 	}
 	max := int(req.MaxResults)
 	if max <= 0 {
 		max = 1000
 	}
 	if max > 50000 {
-		fail(w, invalidParameter, "Invalid value %d for parameter 'max_results' supplied. It must be at most 50000.", max)
-		return
+		return nil, errorf(invalidParameter, "Invalid value %d for parameter 'max_results' supplied. It must be at most 50000.", max)
 	}
 	view, known := viewTypes[strings.ToUpper(req.RunViewType)]
 	if !known {
-		fail(w, invalidParameter, "Invalid value %q for parameter 'run_view_type': use ACTIVE_ONLY, DELETED_ONLY or ALL", req.RunViewType)
-		return
+		return nil, errorf(invalidParameter, "Invalid value %q for parameter 'run_view_type': use ACTIVE_ONLY, DELETED_ONLY or ALL", req.RunViewType)
 	}
 	res, err := search.Run(r.Context(), a.opts.Tracking, search.Request{
 		ExperimentIDs: req.ExperimentIDs, Filter: req.Filter, OrderBy: req.OrderBy, Offset: offset, Max: max, View: view,
 	})
 	if err != nil {
 		if strings.Contains(err.Error(), "cannot ") {
-			failStore(w, err)
-		} else {
-			fail(w, invalidParameter, "%s", err)
+			return nil, err
 		}
-		return
+		return nil, errorf(invalidParameter, "%s", err)
 	}
 	runs, err := a.runs(r, res.Runs, res.Tags)
 	if err != nil {
-		failStore(w, err)
-		return
+		return nil, err
 	}
 	resp := map[string]any{}
 	if len(runs) > 0 {
@@ -326,7 +273,7 @@ func (a *API) searchRuns(w http.ResponseWriter, r *http.Request) {
 	if res.More {
 		resp["next_page_token"] = itoa(offset + max)
 	}
-	ok(w, resp)
+	return resp, nil
 }
 
 // viewTypes are MLflow's ViewType values.
@@ -334,56 +281,47 @@ var viewTypes = map[string]tracking.RunView{"": tracking.LiveRuns, "ACTIVE_ONLY"
 
 // deleteRun is runs/delete: the run leaves searches and takes no more
 // logging, and keeps its history until runs/restore.
-func (a *API) deleteRun(w http.ResponseWriter, r *http.Request) {
-	a.setRunLifecycle(w, r, a.opts.Tracking.DeleteRun)
+func (a *API) deleteRun(r *http.Request, req *runRef) (any, error) {
+	return a.setRunLifecycle(r, *req, a.opts.Tracking.DeleteRun)
 }
 
 // restoreRun is runs/restore.
-func (a *API) restoreRun(w http.ResponseWriter, r *http.Request) {
-	a.setRunLifecycle(w, r, a.opts.Tracking.RestoreRun)
+func (a *API) restoreRun(r *http.Request, req *runRef) (any, error) {
+	return a.setRunLifecycle(r, *req, a.opts.Tracking.RestoreRun)
 }
 
-func (a *API) setRunLifecycle(w http.ResponseWriter, r *http.Request, set func(context.Context, string) error) {
-	var req struct {
-		RunID   string `json:"run_id"`
-		RunUUID string `json:"run_uuid"`
+func (a *API) setRunLifecycle(r *http.Request, ref runRef, set func(context.Context, string) error) (any, error) {
+	id, err := ref.id()
+	if err != nil {
+		return nil, err
 	}
-	if !body(w, r, &req) {
-		return
-	}
-	id := firstOf(req.RunID, req.RunUUID)
-	if id == "" {
-		fail(w, invalidParameter, "Missing value for required parameter 'run_id'.")
-		return
-	}
-	if err := set(r.Context(), id); err != nil {
-		if errors.Is(err, tracking.ErrNotFound) {
-			fail(w, notFound, "Run with id=%s not found", id)
-			return
-		}
-		failStore(w, err)
-		return
-	}
-	ok(w, struct{}{})
+	return empty, runErr(id, set(r.Context(), id))
 }
 
-func (a *API) logMetric(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		RunID     string `json:"run_id"`
-		RunUUID   string `json:"run_uuid"`
-		Key       string `json:"key"`
-		Value     Float  `json:"value"`
-		Timestamp Int64  `json:"timestamp"`
-		Step      Int64  `json:"step"`
+// keyed is a request naming a run and a key.
+type keyed struct {
+	runRef
+	Key string `json:"key"`
+}
+
+// check requires the key.
+func (k keyed) check() error {
+	if k.Key == "" {
+		return errorf(invalidParameter, "Missing value for required parameter 'key'.")
 	}
-	if !body(w, r, &req) {
-		return
+	return nil
+}
+
+func (a *API) logMetric(r *http.Request, req *struct {
+	keyed
+	Value     Float `json:"value"`
+	Timestamp Int64 `json:"timestamp"`
+	Step      Int64 `json:"step"`
+}) (any, error) {
+	if err := req.check(); err != nil {
+		return nil, err
 	}
-	if req.Key == "" {
-		fail(w, invalidParameter, "Missing value for required parameter 'key'.")
-		return
-	}
-	a.log(w, r, firstOf(req.RunID, req.RunUUID), tracking.Batch{Metrics: []tracking.MetricPoint{point(req.Key, req.Value, req.Timestamp, req.Step)}})
+	return a.log(r, req.runRef, tracking.Batch{Metrics: []tracking.MetricPoint{point(req.Key, req.Value, req.Timestamp, req.Step)}})
 }
 
 func point(key string, v Float, ts, step Int64) tracking.MetricPoint {
@@ -397,130 +335,78 @@ func point(key string, v Float, ts, step Int64) tracking.MetricPoint {
 	return p
 }
 
-func (a *API) logParam(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		RunID   string `json:"run_id"`
-		RunUUID string `json:"run_uuid"`
-		Key     string `json:"key"`
-		Value   string `json:"value"`
+func (a *API) logParam(r *http.Request, req *struct {
+	keyed
+	Value string `json:"value"`
+}) (any, error) {
+	if err := req.check(); err != nil {
+		return nil, err
 	}
-	if !body(w, r, &req) {
-		return
-	}
-	if req.Key == "" {
-		fail(w, invalidParameter, "Missing value for required parameter 'key'.")
-		return
-	}
-	a.log(w, r, firstOf(req.RunID, req.RunUUID), tracking.Batch{Params: map[string]string{req.Key: req.Value}})
+	return a.log(r, req.runRef, tracking.Batch{Params: map[string]string{req.Key: req.Value}})
 }
 
-func (a *API) logBatch(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		RunID   string     `json:"run_id"`
-		Metrics []Metric   `json:"metrics"`
-		Params  []KeyValue `json:"params"`
-		Tags    []KeyValue `json:"tags"`
-	}
-	if !body(w, r, &req) {
-		return
-	}
+func (a *API) logBatch(r *http.Request, req *struct {
+	runRef
+	Metrics []Metric   `json:"metrics"`
+	Params  []KeyValue `json:"params"`
+	Tags    []KeyValue `json:"tags"`
+}) (any, error) {
 	if len(req.Metrics) > 1000 || len(req.Params) > 100 || len(req.Tags) > 100 {
-		fail(w, invalidParameter, "A batch logging request can contain at most 1000 metrics, 100 params and 100 tags")
-		return
+		return nil, errorf(invalidParameter, "A batch logging request can contain at most 1000 metrics, 100 params and 100 tags")
 	}
 	b := tracking.Batch{Params: tagMap(req.Params), Tags: tagMap(req.Tags)}
 	for _, m := range req.Metrics {
 		if m.Key == "" {
-			fail(w, invalidParameter, "A metric of the batch has no key")
-			return
+			return nil, errorf(invalidParameter, "A metric of the batch has no key")
 		}
 		b.Metrics = append(b.Metrics, point(m.Key, m.Value, m.Timestamp, m.Step))
 	}
-	a.log(w, r, req.RunID, b)
+	return a.log(r, req.runRef, b)
 }
 
-func (a *API) setTag(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		RunID   string `json:"run_id"`
-		RunUUID string `json:"run_uuid"`
-		Key     string `json:"key"`
-		Value   string `json:"value"`
+func (a *API) setTag(r *http.Request, req *struct {
+	keyed
+	Value string `json:"value"`
+}) (any, error) {
+	if req.Key != "mlflow.runName" {
+		return a.log(r, req.runRef, tracking.Batch{Tags: map[string]string{req.Key: req.Value}})
 	}
-	if !body(w, r, &req) {
-		return
-	}
-	id := firstOf(req.RunID, req.RunUUID)
-	if req.Key == "mlflow.runName" {
-		run, err := a.opts.Tracking.GetRun(r.Context(), id)
-		if err != nil {
-			failStore(w, err)
-			return
-		}
-		run.Name = req.Value
-		if err := a.opts.Tracking.UpdateRun(r.Context(), run); err != nil {
-			failStore(w, err)
-			return
-		}
-		ok(w, struct{}{})
-		return
-	}
-	a.log(w, r, id, tracking.Batch{Tags: map[string]string{req.Key: req.Value}})
-}
-
-func (a *API) deleteTag(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		RunID string `json:"run_id"`
-		Key   string `json:"key"`
-	}
-	if !body(w, r, &req) {
-		return
-	}
-	if err := a.opts.Tracking.DeleteRunTag(r.Context(), req.RunID, req.Key); err != nil {
-		failStore(w, err)
-		return
-	}
-	ok(w, struct{}{})
-}
-
-// log writes a batch to a running run.
-func (a *API) log(w http.ResponseWriter, r *http.Request, id string, b tracking.Batch) {
-	if id == "" {
-		fail(w, invalidParameter, "Missing value for required parameter 'run_id'.")
-		return
-	}
-	if err := a.opts.Tracking.LogBatch(r.Context(), id, b); err != nil {
-		if errors.Is(err, tracking.ErrNotFound) {
-			fail(w, notFound, "Run with id=%s not found", id)
-			return
-		}
-		failStore(w, err)
-		return
-	}
-	ok(w, struct{}{})
-}
-
-func (a *API) metricHistory(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		RunID     string `json:"run_id"`
-		RunUUID   string `json:"run_uuid"`
-		MetricKey string `json:"metric_key"`
-	}
-	if !body(w, r, &req) {
-		return
-	}
-	id := firstOf(req.RunID, req.RunUUID)
-	if _, err := a.opts.Tracking.GetRun(r.Context(), id); err != nil {
-		if errors.Is(err, tracking.ErrNotFound) {
-			fail(w, notFound, "Run with id=%s not found", id)
-			return
-		}
-		failStore(w, err)
-		return
-	}
-	pts, err := a.opts.Tracking.MetricHistory(r.Context(), id, req.MetricKey)
+	run, err := a.run(r, req.runRef)
 	if err != nil {
-		failStore(w, err)
-		return
+		return nil, err
+	}
+	run.Name = req.Value
+	return empty, a.opts.Tracking.UpdateRun(r.Context(), run)
+}
+
+func (a *API) deleteTag(r *http.Request, req *keyed) (any, error) {
+	id, err := req.id()
+	if err != nil {
+		return nil, err
+	}
+	return empty, a.opts.Tracking.DeleteRunTag(r.Context(), id, req.Key)
+}
+
+// log writes a batch to a live run.
+func (a *API) log(r *http.Request, ref runRef, b tracking.Batch) (any, error) {
+	id, err := ref.id()
+	if err != nil {
+		return nil, err
+	}
+	return empty, runErr(id, a.opts.Tracking.LogBatch(r.Context(), id, b))
+}
+
+func (a *API) metricHistory(r *http.Request, req *struct {
+	runRef
+	MetricKey string `json:"metric_key"`
+}) (any, error) {
+	run, err := a.run(r, req.runRef)
+	if err != nil {
+		return nil, err
+	}
+	pts, err := a.opts.Tracking.MetricHistory(r.Context(), run.ID, req.MetricKey)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]Metric, 0, len(pts))
 	for _, p := range pts {
@@ -530,5 +416,5 @@ func (a *API) metricHistory(w http.ResponseWriter, r *http.Request) {
 	if len(out) > 0 {
 		resp["metrics"] = out
 	}
-	ok(w, resp)
+	return resp, nil
 }
