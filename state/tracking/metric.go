@@ -40,7 +40,6 @@ func (s *Store) LogMetrics(ctx context.Context, pts []MetricPoint) error {
 	if s.dialect.name == postgresDialect.name {
 		return s.logMetricsPostgres(ctx, pts, slices.Sorted(maps.Keys(runs)))
 	}
-	stamp := time.Now().UnixMilli()
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		for id := range runs {
 			var n int
@@ -51,43 +50,53 @@ func (s *Store) LogMetrics(ctx context.Context, pts []MetricPoint) error {
 				return fmt.Errorf("cannot log metrics of run %s: %w", id, ErrNotFound)
 			}
 		}
-		rows := min(metricRowsPerStatement, s.dialect.maxParams/5)
-		var full *sql.Stmt
-		if len(pts) >= rows {
-			var err error
-			if full, err = tx.PrepareContext(ctx, s.dialect.q(metricInsert(rows))); err != nil {
-				return fmt.Errorf("cannot log metrics: %w", err)
-			}
-			defer full.Close()
-		}
-		args := make([]any, 0, 5*rows)
-		for len(pts) > 0 {
-			n := min(rows, len(pts))
-			args = args[:0]
-			for _, p := range pts[:n] {
-				var v sql.NullFloat64
-				if !math.IsNaN(p.Value) {
-					v = sql.NullFloat64{Float64: p.Value, Valid: true}
-				}
-				ts := stamp
-				if !p.Time.IsZero() {
-					ts = p.Time.UnixMilli()
-				}
-				args = append(args, p.RunID, p.Name, p.Step, v, ts)
-			}
-			var err error
-			if n == rows {
-				_, err = full.ExecContext(ctx, args...)
-			} else {
-				_, err = tx.ExecContext(ctx, s.dialect.q(metricInsert(n)), args...)
-			}
-			if err != nil {
-				return fmt.Errorf("cannot log metrics: %w", err)
-			}
-			pts = pts[n:]
+		if err := s.insertPoints(ctx, tx, "", pts); err != nil {
+			return fmt.Errorf("cannot log metrics: %w", err)
 		}
 		return nil
 	})
+}
+
+// insertPoints inserts pts, metricRowsPerStatement at a time, in the run
+// runID or, when it is "", each point's own. A zero Time is now.
+func (s *Store) insertPoints(ctx context.Context, tx *sql.Tx, runID string, pts []MetricPoint) error {
+	stamp := time.Now().UnixMilli()
+	rows := min(metricRowsPerStatement, s.dialect.maxParams/5)
+	var full *sql.Stmt
+	if len(pts) >= rows {
+		var err error
+		if full, err = tx.PrepareContext(ctx, s.dialect.q(metricInsert(rows))); err != nil {
+			return err
+		}
+		defer full.Close()
+	}
+	args := make([]any, 0, 5*rows)
+	for len(pts) > 0 {
+		n := min(rows, len(pts))
+		args = args[:0]
+		for _, p := range pts[:n] {
+			ts := stamp
+			if !p.Time.IsZero() {
+				ts = p.Time.UnixMilli()
+			}
+			id := runID
+			if id == "" {
+				id = p.RunID
+			}
+			args = append(args, id, p.Name, p.Step, nullFloat(p.Value), ts)
+		}
+		var err error
+		if n == rows {
+			_, err = full.ExecContext(ctx, args...)
+		} else {
+			_, err = tx.ExecContext(ctx, s.dialect.q(metricInsert(n)), args...)
+		}
+		if err != nil {
+			return err
+		}
+		pts = pts[n:]
+	}
+	return nil
 }
 
 // metricInsert is an INSERT of n points. Within one statement a repeated

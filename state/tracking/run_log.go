@@ -137,22 +137,8 @@ func (s *Store) addPoints(ctx context.Context, tx *sql.Tx, id, stored string, pt
 		return err
 	}
 
-	stamp := time.Now().UnixMilli()
-	perStatement := min(metricRowsPerStatement, s.dialect.maxParams/5)
-	for rest := pts; len(rest) > 0; {
-		n := min(perStatement, len(rest))
-		args := make([]any, 0, 5*n)
-		for _, p := range rest[:n] {
-			ts := stamp
-			if !p.Time.IsZero() {
-				ts = p.Time.UnixMilli()
-			}
-			args = append(args, id, p.Name, p.Step, nullFloat(p.Value), ts)
-		}
-		if _, err := tx.ExecContext(ctx, s.dialect.q(metricInsert(n)), args...); err != nil {
-			return fmt.Errorf("cannot log metrics of run %s: %w", id, err)
-		}
-		rest = rest[n:]
+	if err := s.insertPoints(ctx, tx, id, pts); err != nil {
+		return fmt.Errorf("cannot log metrics of run %s: %w", id, err)
 	}
 
 	final, err := decodeFloats(stored, "run "+id+" metrics")
