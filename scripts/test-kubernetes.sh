@@ -9,9 +9,11 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 tc=$root/scripts/testcluster
 . "$tc/versions.sh"
+. "$root/scripts/phase.sh"
 
 # CRDs from the modules' own trees; never added to mltf's go.mod.
 crds=()
+t_crds=$(date +%s)
 for m in "sigs.k8s.io/kueue@$KUEUE_VERSION" "sigs.k8s.io/karpenter@$KARPENTER_VERSION"; do
 	d=$(cd "$tc/build" && GOFLAGS=-mod=mod GOWORK=off go mod download -json "$m" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
 	[ -n "$d" ] || { echo "test-kubernetes: cannot download $m" >&2; exit 1; }
@@ -21,13 +23,17 @@ for m in "sigs.k8s.io/kueue@$KUEUE_VERSION" "sigs.k8s.io/karpenter@$KARPENTER_VE
 	esac
 done
 for f in "${crds[@]}"; do [ -f "$f" ] || { echo "test-kubernetes: missing CRD $f" >&2; exit 1; }; done
+echo "test-kubernetes: the CRDs' modules ready in $(($(date +%s) - t_crds)) s" >&2
 
 dir=$(mktemp -d "${TMPDIR:-/tmp}/mltf-testcluster.XXXXXX")
 trap '"$tc/stop.sh" "$dir"' EXIT
 # A real node (kubelet, containerd) besides the kwok ones, for the tests on
 # real pods; MLTF_TESTCLUSTER_REAL_NODE=0 leaves it out.
 export MLTF_TESTCLUSTER_REAL_NODE=${MLTF_TESTCLUSTER_REAL_NODE:-1}
-eval "$("$tc/start.sh" "$dir")"
+# The first start builds the binaries and images (build.sh and images.sh
+# print their own phases).
+env=$(phase testcluster-start "$tc/start.sh" "$dir")
+eval "$env"
 export MLTF_TEST_KUBERNETES=1 MLTF_TEST_CRDS="${crds[*]}"
 cd "$root"
-go test -count=1 -timeout 30m ./providers/kubernetes/... "$@"
+phase kubernetes-tests go test -count=1 -timeout 30m ./providers/kubernetes/... "$@"

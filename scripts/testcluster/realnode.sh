@@ -11,10 +11,11 @@
 #               network 10.250.0.0/24 (CNI bridge + host-local): each pod
 #               gets its own network namespace and address; nothing is
 #               routed or masqueraded off the bridge.
-#   CoreDNS     the cluster DNS on the bridge's address 10.250.0.1:53,
-#               serving cluster.local from the API server (pod names under
-#               headless Services: MASTER_ADDR) and refusing every other
-#               name, so no query leaves this machine.
+#   DNS         the cluster DNS (build/clusterdns) on the bridge's address
+#               10.250.0.1:53, serving cluster.local from the API server
+#               (Services, and pod names under headless Services:
+#               MASTER_ADDR) and refusing every other name, so no query
+#               leaves this machine.
 #   kubelet     v1.36.3 on cgroup v1 (failCgroupV1: false), node
 #               mltf-real-0, labelled mltf.dev/test-pool=real and tainted
 #               mltf.dev/real-node=true:NoSchedule, so only pods that ask
@@ -54,7 +55,7 @@ done
 [ -s "$n/lock.pid" ] || fail "another test cluster's real node held $lock for 30 minutes"
 echo "$(cat "$n/lock.pid") realnode-lock" >>"$dir/pids"
 
-# The bridge (a crashed run's is removed), before CoreDNS binds its address.
+# The bridge (a crashed run's is removed), before the DNS binds its address.
 ip link del "$bridge" 2>/dev/null || true
 ip link add "$bridge" type bridge && ip addr add "$gateway/24" dev "$bridge" && ip link set "$bridge" up ||
 	fail "cannot create the bridge $bridge"
@@ -105,20 +106,9 @@ for f in pause pytorch; do
 	log "imported $ref into containerd in $(( $(date +%s) - t_img ))s"
 done
 
-cat >"$n/Corefile" <<COREFILE
-cluster.local:53 {
-    bind $gateway
-    errors
-    kubernetes cluster.local {
-        kubeconfig $dir/kubeconfig mltf-test
-    }
-}
-.:53 {
-    bind $gateway
-    errors
-}
-COREFILE
-start coredns "$node_bin/coredns" -conf "$n/Corefile"
+start clusterdns "$node_bin/clusterdns" -kubeconfig "$dir/kubeconfig" -listen "$gateway:53"
+for _ in $(seq 1 300); do grep -q 'clusterdns: serving' "$dir/logs/clusterdns.log" 2>/dev/null && break; sleep 0.1; done
+grep -q 'clusterdns: serving' "$dir/logs/clusterdns.log" || fail "the cluster DNS did not start"
 
 # The kubelet's serving certificate (the API server reads pod logs there).
 if [ ! -f "$pki/kubelet.crt" ]; then
