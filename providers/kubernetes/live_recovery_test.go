@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/mltf/mltf/kinds/training"
@@ -111,8 +112,8 @@ func (c *recoveryClock) job(obj any) {
 }
 
 // watch starts the test's informers over the namespace's pods and Jobs.
-func (c *recoveryClock) watch(h *harness) {
-	f := informers.NewSharedInformerFactoryWithOptions(h.kube, 0, informers.WithNamespace(h.ns))
+func (c *recoveryClock) watch(kube kubernetes.Interface, ns string) {
+	f := informers.NewSharedInformerFactoryWithOptions(kube, 0, informers.WithNamespace(ns))
 	pods, jobs := f.Core().V1().Pods().Informer(), f.Batch().V1().Jobs().Informer()
 	pods.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(o any) { c.pod(o, false); c.checkRunning(pods) },
@@ -214,7 +215,7 @@ func TestLiveRecoveryLostNode(t *testing.T) {
 	}
 
 	clock := &recoveryClock{runID: runID, lostNode: pods[1].Spec.NodeName, nodes: 4}
-	clock.watch(h)
+	clock.watch(h.kube, h.ns)
 	defer close(clock.stop)
 	lost := time.Now()
 	if err := h.kube.CoreV1().Nodes().Delete(ctx, clock.lostNode, metav1.DeleteOptions{}); err != nil {
