@@ -75,16 +75,16 @@ func (a *API) Routes() []Route {
 	add("GET", "metrics/get-history", api.Reader, handler(a.metricHistory))
 	add("GET", "artifacts/list", api.Reader, handler(a.listRunArtifacts))
 
-	add("POST", "registered-models/create", api.Writer, a.createRegisteredModel)
-	add("GET", "registered-models/get", api.Reader, a.getRegisteredModel)
-	add("GET POST", "registered-models/search", api.Reader, a.searchRegisteredModels)
-	add("POST", "registered-models/get-latest-versions", api.Reader, a.latestVersions)
-	add("POST", "registered-models/alias", api.Admin, a.setAlias)
-	add("DELETE", "registered-models/alias", api.Admin, a.deleteAlias)
-	add("GET", "registered-models/alias", api.Reader, a.getByAlias)
-	add("POST", "model-versions/create", api.Writer, a.createModelVersion)
-	add("GET", "model-versions/get", api.Reader, a.getModelVersion)
-	add("GET POST", "model-versions/search", api.Reader, a.searchModelVersions)
+	add("POST", "registered-models/create", api.Writer, handler(a.createRegisteredModel))
+	add("GET", "registered-models/get", api.Reader, handler(a.getRegisteredModel))
+	add("GET POST", "registered-models/search", api.Reader, handler(a.searchRegisteredModels))
+	add("POST", "registered-models/get-latest-versions", api.Reader, handler(a.latestVersions))
+	add("POST", "registered-models/alias", api.Admin, handler(a.setAlias))
+	add("DELETE", "registered-models/alias", api.Admin, handler(a.deleteAlias))
+	add("GET", "registered-models/alias", api.Reader, handler(a.getByAlias))
+	add("POST", "model-versions/create", api.Writer, handler(a.createModelVersion))
+	add("GET", "model-versions/get", api.Reader, handler(a.getModelVersion))
+	add("GET POST", "model-versions/search", api.Reader, handler(a.searchModelVersions))
 
 	proxied := func(method, path string, role api.Role, h http.HandlerFunc) {
 		out = append(out, Route{Pattern: method + " " + ArtifactsPrefix + path, Role: role, Handler: h})
@@ -135,8 +135,12 @@ func failStore(w http.ResponseWriter, err error) {
 
 func ok(w http.ResponseWriter, v any) { api.WriteJSON(w, http.StatusOK, v) }
 
-// apiError is an error answered with its MLflow error code.
-type apiError struct{ code, msg string }
+// apiError is an error answered with its MLflow error code (and the
+// status fail gives that code, unless status is set).
+type apiError struct {
+	code, msg string
+	status    int
+}
 
 func (e *apiError) Error() string { return e.msg }
 
@@ -149,7 +153,11 @@ func errorf(code, format string, args ...any) error {
 // as a store error.
 func failErr(w http.ResponseWriter, err error) {
 	var ae *apiError
-	if errors.As(err, &ae) {
+	if errors.As(err, &ae) && ae.status != 0 {
+		api.WriteError(w, ae.status, ae.code, ae.msg)
+		return
+	}
+	if ae != nil {
 		fail(w, ae.code, "%s", ae.msg)
 		return
 	}

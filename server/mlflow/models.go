@@ -79,79 +79,63 @@ func (a *API) registeredModel(r *http.Request, name string) (RegisteredModel, er
 	return out, nil
 }
 
-func modelNotFound(w http.ResponseWriter, name string, err error) {
+// modelErr says a store error about model name as MLflow does.
+func modelErr(name string, err error) error {
 	if errors.Is(err, tracking.ErrNotFound) {
-		fail(w, notFound, "Registered Model with name=%s not found", name)
-		return
+		return errorf(notFound, "Registered Model with name=%s not found", name)
 	}
-	failStore(w, err)
+	return err
 }
 
-func (a *API) createRegisteredModel(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Name        string     `json:"name"`
-		Tags        []KeyValue `json:"tags"`
-		Description string     `json:"description"`
-	}
-	if !body(w, r, &req) {
-		return
-	}
+// modelRef names a registered model in a request.
+type modelRef struct {
+	Name string `json:"name"`
+}
+
+func (a *API) createRegisteredModel(r *http.Request, req *struct {
+	modelRef
+	Tags        []KeyValue `json:"tags"`
+	Description string     `json:"description"`
+}) (any, error) {
 	_, err := a.opts.Tracking.CreateRegisteredModel(r.Context(), tracking.RegisteredModel{Name: req.Name, Description: req.Description, Tags: tagMap(req.Tags)})
 	if errors.Is(err, tracking.ErrExists) {
-		fail(w, alreadyExists, "Registered Model (name=%s) already exists.", req.Name)
-		return
+		return nil, errorf(alreadyExists, "Registered Model (name=%s) already exists.", req.Name)
 	}
 	if err != nil {
-		fail(w, invalidParameter, "%s", err)
-		return
+		return nil, errorf(invalidParameter, "%s", err)
 	}
 	m, err := a.registeredModel(r, req.Name)
 	if err != nil {
-		failStore(w, err)
-		return
+		return nil, err
 	}
-	ok(w, map[string]any{"registered_model": m})
+	return map[string]any{"registered_model": m}, nil
 }
 
-func (a *API) getRegisteredModel(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Name string `json:"name"`
-	}
-	if !body(w, r, &req) {
-		return
-	}
+func (a *API) getRegisteredModel(r *http.Request, req *modelRef) (any, error) {
 	m, err := a.registeredModel(r, req.Name)
 	if err != nil {
-		modelNotFound(w, req.Name, err)
-		return
+		return nil, modelErr(req.Name, err)
 	}
-	ok(w, map[string]any{"registered_model": m})
+	return map[string]any{"registered_model": m}, nil
 }
 
 // searchRegisteredModels filters on name (name = 'x', name LIKE 'x%').
-func (a *API) searchRegisteredModels(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Filter     string `json:"filter"`
-		MaxResults Int64  `json:"max_results"`
-		PageToken  string `json:"page_token"`
-	}
-	if !body(w, r, &req) {
-		return
-	}
+func (a *API) searchRegisteredModels(r *http.Request, req *struct {
+	Filter     string `json:"filter"`
+	MaxResults Int64  `json:"max_results"`
+	PageToken  string `json:"page_token"`
+}) (any, error) {
 	f, err := search.Parse(req.Filter)
 	if err != nil {
-		fail(w, invalidParameter, "%s", err)
-		return
+		return nil, errorf(invalidParameter, "%s", err)
 	}
 	offset, err := pageToken(req.PageToken)
 	if err != nil {
-		fail(w, invalidParameter, "%s", err)
-		return
+		return nil, errorf(invalidParameter, "%s", err)
 	}
 	names, err := a.opts.Tracking.RegisteredModelNames(r.Context())
 	if err != nil {
-		failStore(w, err)
-		return
+		return nil, err
 	}
 	max := int(req.MaxResults)
 	if max <= 0 {
@@ -172,65 +156,50 @@ func (a *API) searchRegisteredModels(w http.ResponseWriter, r *http.Request) {
 		}
 		m, err := a.registeredModel(r, n)
 		if err != nil {
-			failStore(w, err)
-			return
+			return nil, err
 		}
 		out = append(out, m)
 	}
 	if len(out) > 0 {
 		resp["registered_models"] = out
 	}
-	ok(w, resp)
+	return resp, nil
 }
 
-func (a *API) latestVersions(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Name string `json:"name"`
-	}
-	if !body(w, r, &req) {
-		return
-	}
+func (a *API) latestVersions(r *http.Request, req *modelRef) (any, error) {
 	m, err := a.registeredModel(r, req.Name)
 	if err != nil {
-		modelNotFound(w, req.Name, err)
-		return
+		return nil, modelErr(req.Name, err)
 	}
 	resp := map[string]any{}
 	if len(m.LatestVersions) > 0 {
 		resp["model_versions"] = m.LatestVersions
 	}
-	ok(w, resp)
+	return resp, nil
 }
 
 // createModelVersion registers the files at source as the model's next
 // version.
-func (a *API) createModelVersion(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Name        string     `json:"name"`
-		Source      string     `json:"source"`
-		RunID       string     `json:"run_id"`
-		Tags        []KeyValue `json:"tags"`
-		RunLink     string     `json:"run_link"`
-		Description string     `json:"description"`
-	}
-	if !body(w, r, &req) {
-		return
-	}
+func (a *API) createModelVersion(r *http.Request, req *struct {
+	modelRef
+	Source      string     `json:"source"`
+	RunID       string     `json:"run_id"`
+	Tags        []KeyValue `json:"tags"`
+	RunLink     string     `json:"run_link"`
+	Description string     `json:"description"`
+}) (any, error) {
 	ctx := r.Context()
 	if _, err := a.opts.Tracking.GetRegisteredModel(ctx, req.Name); err != nil {
-		modelNotFound(w, req.Name, err)
-		return
+		return nil, modelErr(req.Name, err)
 	}
 	if req.Source == "" {
-		fail(w, invalidParameter, "Missing value for required parameter 'source'.")
-		return
+		return nil, errorf(invalidParameter, "Missing value for required parameter 'source'.")
 	}
 	var metrics map[string]float64
 	if req.RunID != "" {
 		run, err := a.opts.Tracking.GetRun(ctx, req.RunID)
 		if err != nil {
-			fail(w, invalidParameter, "run_id: %s", err)
-			return
+			return nil, errorf(invalidParameter, "run_id: %s", err)
 		}
 		metrics = run.Metrics
 	}
@@ -245,54 +214,49 @@ func (a *API) createModelVersion(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		if err != nil {
-			failStore(w, err)
-			return
+			return nil, err
 		}
-		ok(w, map[string]any{"model_version": versionOf(v, nil)})
-		return
+		return map[string]any{"model_version": versionOf(v, nil)}, nil
 	}
-	fail(w, internalError, "model %s: could not take a version number; too many registrations at once", req.Name)
+	return nil, errorf(internalError, "model %s: could not take a version number; too many registrations at once", req.Name)
 }
 
-func (a *API) getModelVersion(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Name    string `json:"name"`
-		Version string `json:"version"`
+// versionNumber reads a version number as MLflow's requests send it.
+func versionNumber(s string) (int64, error) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 1 {
+		return 0, errorf(invalidParameter, "Model version must be an integer, got %q", s)
 	}
-	if !body(w, r, &req) {
-		return
-	}
-	n, err := strconv.ParseInt(req.Version, 10, 64)
+	return n, nil
+}
+
+func (a *API) getModelVersion(r *http.Request, req *struct {
+	modelRef
+	Version string `json:"version"`
+}) (any, error) {
+	n, err := versionNumber(req.Version)
 	if err != nil {
-		fail(w, invalidParameter, "Model version must be an integer, got %q", req.Version)
-		return
+		return nil, err
 	}
 	v, err := a.opts.Tracking.GetModelVersion(r.Context(), req.Name, n)
+	if errors.Is(err, tracking.ErrNotFound) {
+		return nil, errorf(notFound, "Model Version (name=%s, version=%d) not found", req.Name, n)
+	}
 	if err != nil {
-		if errors.Is(err, tracking.ErrNotFound) {
-			fail(w, notFound, "Model Version (name=%s, version=%d) not found", req.Name, n)
-			return
-		}
-		failStore(w, err)
-		return
+		return nil, err
 	}
 	aliases, _ := a.opts.Tracking.Aliases(r.Context(), req.Name)
-	ok(w, map[string]any{"model_version": versionOf(v, aliases)})
+	return map[string]any{"model_version": versionOf(v, aliases)}, nil
 }
 
 // searchModelVersions takes filter name = 'x' (and run_id = 'y').
-func (a *API) searchModelVersions(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Filter     string `json:"filter"`
-		MaxResults Int64  `json:"max_results"`
-	}
-	if !body(w, r, &req) {
-		return
-	}
+func (a *API) searchModelVersions(r *http.Request, req *struct {
+	Filter     string `json:"filter"`
+	MaxResults Int64  `json:"max_results"`
+}) (any, error) {
 	f, err := search.Parse(req.Filter)
 	if err != nil {
-		fail(w, invalidParameter, "%s", err)
-		return
+		return nil, errorf(invalidParameter, "%s", err)
 	}
 	var name, runID string
 	for _, c := range f.Clauses {
@@ -302,23 +266,20 @@ func (a *API) searchModelVersions(w http.ResponseWriter, r *http.Request) {
 		case c.Entity == "attributes" && c.Key == "run_id" && c.Op == "=":
 			runID = c.Value
 		default:
-			fail(w, invalidParameter, "model-versions/search takes name = '...' and run_id = '...'")
-			return
+			return nil, errorf(invalidParameter, "model-versions/search takes name = '...' and run_id = '...'")
 		}
 	}
 	names := []string{name}
 	if name == "" {
 		if names, err = a.opts.Tracking.RegisteredModelNames(r.Context()); err != nil {
-			failStore(w, err)
-			return
+			return nil, err
 		}
 	}
 	var out []ModelVersion
 	for _, n := range names {
 		vs, err := a.opts.Tracking.ListModelVersions(r.Context(), n)
 		if err != nil {
-			failStore(w, err)
-			return
+			return nil, err
 		}
 		aliases, _ := a.opts.Tracking.Aliases(r.Context(), n)
 		for i := len(vs) - 1; i >= 0; i-- {
@@ -334,27 +295,26 @@ func (a *API) searchModelVersions(w http.ResponseWriter, r *http.Request) {
 	if len(out) > 0 {
 		resp["model_versions"] = out
 	}
-	ok(w, resp)
+	return resp, nil
+}
+
+// aliasRef names an alias of a model in a request.
+type aliasRef struct {
+	modelRef
+	Alias string `json:"alias"`
 }
 
 // setAlias points an alias at a version through the model's gates.
-func (a *API) setAlias(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Name    string `json:"name"`
-		Alias   string `json:"alias"`
-		Version string `json:"version"`
-	}
-	if !body(w, r, &req) {
-		return
-	}
-	n, err := strconv.ParseInt(req.Version, 10, 64)
-	if err != nil || n < 1 {
-		fail(w, invalidParameter, "Model version must be an integer, got %q", req.Version)
-		return
+func (a *API) setAlias(r *http.Request, req *struct {
+	aliasRef
+	Version string `json:"version"`
+}) (any, error) {
+	n, err := versionNumber(req.Version)
+	if err != nil {
+		return nil, err
 	}
 	if strings.EqualFold(req.Alias, "latest") {
-		fail(w, invalidParameter, "'latest' alias name (case insensitive) is reserved.")
-		return
+		return nil, errorf(invalidParameter, "'latest' alias name (case insensitive) is reserved.")
 	}
 	if _, status, err := a.opts.Promote(r, req.Name, req.Alias, n); err != nil {
 		code := invalidParameter
@@ -364,66 +324,43 @@ func (a *API) setAlias(w http.ResponseWriter, r *http.Request) {
 		case http.StatusConflict:
 			code = invalidState
 		}
-		api.WriteError(w, status, code, err.Error())
-		return
+		return nil, &apiError{code: code, msg: err.Error(), status: status}
 	}
-	ok(w, struct{}{})
+	return empty, nil
 }
 
-// alias reads a model's aliases and the version alias points to; when the
-// store fails or the alias is unknown it answers the request and returns
-// found false.
-func (a *API) alias(w http.ResponseWriter, r *http.Request, model, alias string) (aliases map[string]int64, version int64, found bool) {
-	aliases, err := a.opts.Tracking.Aliases(r.Context(), model)
+// alias reads a model's aliases and the version ref's alias points to.
+func (a *API) alias(r *http.Request, ref aliasRef) (aliases map[string]int64, version int64, err error) {
+	aliases, err = a.opts.Tracking.Aliases(r.Context(), ref.Name)
 	if err != nil {
-		failStore(w, err)
-		return nil, 0, false
+		return nil, 0, err
 	}
-	version, found = aliases[alias]
+	version, found := aliases[ref.Alias]
 	if !found {
-		fail(w, notFound, "Registered model alias %s not found.", alias)
+		return nil, 0, errorf(notFound, "Registered model alias %s not found.", ref.Alias)
 	}
-	return aliases, version, found
+	return aliases, version, nil
 }
 
-func (a *API) deleteAlias(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Name  string `json:"name"`
-		Alias string `json:"alias"`
-	}
-	if !body(w, r, &req) {
-		return
+func (a *API) deleteAlias(r *http.Request, req *aliasRef) (any, error) {
+	_, cur, err := a.alias(r, *req)
+	if err != nil {
+		return nil, err
 	}
 	ctx := r.Context()
-	_, cur, found := a.alias(w, r, req.Name, req.Alias)
-	if !found {
-		return
-	}
-	if _, err := a.opts.Tracking.MoveAlias(ctx, tracking.AliasMove{Model: req.Name, Alias: req.Alias, From: cur, Who: api.CallerOf(ctx).Who(),
-		Gates: []byte(`[{"passed":true,"note":"removed through the MLflow API"}]`)}); err != nil {
-		failStore(w, err)
-		return
-	}
-	ok(w, struct{}{})
+	_, err = a.opts.Tracking.MoveAlias(ctx, tracking.AliasMove{Model: req.Name, Alias: req.Alias, From: cur, Who: api.CallerOf(ctx).Who(),
+		Gates: []byte(`[{"passed":true,"note":"removed through the MLflow API"}]`)})
+	return empty, err
 }
 
-func (a *API) getByAlias(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Name  string `json:"name"`
-		Alias string `json:"alias"`
-	}
-	if !body(w, r, &req) {
-		return
-	}
-	ctx := r.Context()
-	aliases, n, found := a.alias(w, r, req.Name, req.Alias)
-	if !found {
-		return
-	}
-	v, err := a.opts.Tracking.GetModelVersion(ctx, req.Name, n)
+func (a *API) getByAlias(r *http.Request, req *aliasRef) (any, error) {
+	aliases, n, err := a.alias(r, *req)
 	if err != nil {
-		failStore(w, err)
-		return
+		return nil, err
 	}
-	ok(w, map[string]any{"model_version": versionOf(v, aliases)})
+	v, err := a.opts.Tracking.GetModelVersion(r.Context(), req.Name, n)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"model_version": versionOf(v, aliases)}, nil
 }
