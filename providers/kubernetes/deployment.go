@@ -319,8 +319,42 @@ func (b *deployments) Settle(ctx context.Context, d *deployment.Deployment, vers
 	if err != nil {
 		return errors.New(explain(err))
 	}
-	_, err = applyObject(ctx, conn, gvrConfigMap, cm, front)
-	return err
+	if _, err = applyObject(ctx, conn, gvrConfigMap, cm, front); err != nil {
+		return err
+	}
+	return waitFrontendReady(ctx, conn, s)
+}
+
+// waitFrontendReady waits until the front end's pod is ready, so that its
+// Service answers when apply ends.
+func waitFrontendReady(ctx context.Context, conn *conn, s *servingSpec) error {
+	deadline := time.Now().Add(time.Minute)
+	for {
+		pod, why := frontendPod(ctx, conn, s)
+		if pod != nil && podReady(pod) {
+			return nil
+		}
+		if pod != nil {
+			why = fmt.Sprintf("pod %s is not ready (its readiness probe is /v2/health/ready)", pod.Name)
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the front end's Service has no ready pod after a minute: %s", why)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+func podReady(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
 }
 
 // Destroy deletes every object of d and waits for its pods to go.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/zclconf/go-cty/cty"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -58,7 +59,12 @@ func TestLiveDeploymentObjects(t *testing.T) {
 	h := newHarness(t, "mltf-it-serve")
 	ctx := context.Background()
 	p := h.servingProvider()
-	pool := poolOf(h.cluster(ctx), "a100")
+	// The pool's nodes are tainted for GPUs: its tolerations let the
+	// front end's pod run there (kwok's), so that Settle finds it ready.
+	pv := poolOf(h.cluster(ctx), "a100").AsValueMap()
+	pv["tolerations"] = cty.ListVal([]cty.Value{cty.MapVal(map[string]cty.Value{
+		"key": cty.StringVal("nvidia.com/gpu"), "operator": cty.StringVal("Exists"), "effect": cty.StringVal("NoSchedule")})})
+	pool := cty.ObjectVal(pv)
 	b := &deployments{p: p}
 	c := &deployment.Config{Model: "digits", Alias: "production", Target: 1, Pool: pool, Replicas: 2, Image: "registry.example/torch@sha256:89ab",
 		MaxBatchSize: 16, MaxLatency: 5 * time.Millisecond, Autoscale: &deployment.Autoscale{Min: 2, Max: 5, TargetCPU: 60}}
@@ -93,8 +99,8 @@ func TestLiveDeploymentObjects(t *testing.T) {
 	if fc.ReadinessProbe.HTTPGet.Path != "/v2/health/ready" || fc.LivenessProbe.HTTPGet.Path != "/v2/health/live" {
 		t.Errorf("front end probes %+v %+v", fc.ReadinessProbe.HTTPGet, fc.LivenessProbe.HTTPGet)
 	}
-	if got := fe.Spec.Template.Spec.NodeSelector["mltf.dev/test-pool"]; got != "gpu" {
-		t.Errorf("front end node selector %v, want the pool's", fe.Spec.Template.Spec.NodeSelector)
+	if got := fe.Spec.Template.Spec.NodeSelector["mltf.dev/test-pool"]; got != "gpu" || len(fe.Spec.Template.Spec.Tolerations) != 1 {
+		t.Errorf("front end node selector %v and tolerations %v, want the pool's", fe.Spec.Template.Spec.NodeSelector, fe.Spec.Template.Spec.Tolerations)
 	}
 	svc, err := core.Services(h.ns).Get(ctx, "mltf-digits", metav1.GetOptions{})
 	if err != nil {
@@ -283,7 +289,7 @@ func (h *harness) servingObjects(sel map[string]string) []string {
 		sort.Strings(out)
 		return out
 	}
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
 		if names = list(); len(names) == 0 {
 			break
 		}

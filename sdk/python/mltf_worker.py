@@ -20,6 +20,7 @@ program that answers the same three calls can serve a version.
 import argparse
 import json
 import os
+import signal
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -132,6 +133,9 @@ def main():
     ap.add_argument("--host", default=os.environ.get("MLTF_WORKER_HOST", "127.0.0.1"))
     ap.add_argument("--port", type=int, default=int(os.environ.get("MLTF_WORKER_PORT", "9000")))
     a = ap.parse_args()
+    # Exit on SIGTERM even as a container's process 1, which the kernel
+    # spares the default action of signals it does not handle.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     server = HTTPServer((a.host, a.port), Handler)
     print("mltf worker listening on %s:%d, loading %s" % (a.host, server.server_address[1], a.model), flush=True)
     Handler.model = Model(a.model)
