@@ -208,7 +208,7 @@ func (s *Store) getRun(ctx context.Context, q querier, id string) (Run, error) {
 
 // ListRuns returns the runs f selects, in its order.
 func (s *Store) ListRuns(ctx context.Context, f RunFilter) ([]Run, error) {
-	query, args, err := f.query()
+	query, args, err := f.query(s.dialect)
 	if err != nil {
 		return nil, err
 	}

@@ -100,10 +100,10 @@ func fillRunMetrics(ctx context.Context, s *Store, tx *sql.Tx) error {
 	return nil
 }
 
-// query builds the query of ListRuns. With metric conditions, the scan
-// starts from the index of one of them (the one on the order metric, if
-// any), so that a search reads the matching runs only.
-func (f RunFilter) query() (string, []any, error) {
+// query builds the query of ListRuns for the dialect d. With metric
+// conditions, the scan starts from the index of one of them (the one on the
+// order metric, if any), so that a search reads the matching runs only.
+func (f RunFilter) query(d dialect) (string, []any, error) {
 	for _, c := range f.Metrics {
 		if !slices.Contains(metricOps, c.Op) {
 			return "", nil, fmt.Errorf("metric condition on %q: unknown operator %q; use one of %s", c.Name, c.Op, strings.Join(metricOps, " "))
@@ -138,10 +138,22 @@ func (f RunFilter) query() (string, []any, error) {
 		}
 		c := conds[lead]
 		conds = slices.Delete(slices.Clone(conds), lead, lead+1)
-		// CROSS JOIN keeps SQLite from starting at runs (its planner does
-		// without statistics); PostgreSQL plans it as any inner join.
-		b.WriteString(` FROM run_metrics f CROSS JOIN runs r`)
-		where = append(where, `r.id = f.run_id`, `f.name = ?`, `f.value `+sqlOp(c.Op)+` ?`)
+		if d.name == postgresDialect.name {
+			// Each matching run is looked up by its key: PostgreSQL cannot
+			// flatten a lateral subquery with an OFFSET, so it does not
+			// scan and hash every run instead, as it plans to when its
+			// statistics are stale (a search right after runs were added)
+			// or when it overestimates the matches, which it does
+			// whenever another metric's values pass the condition more
+			// often.
+			b.WriteString(` FROM run_metrics f CROSS JOIN LATERAL (SELECT * FROM runs WHERE id = f.run_id OFFSET 0) r`)
+		} else {
+			// CROSS JOIN keeps SQLite from starting at runs (its planner
+			// does without statistics).
+			b.WriteString(` FROM run_metrics f CROSS JOIN runs r`)
+			where = append(where, `r.id = f.run_id`)
+		}
+		where = append(where, `f.name = ?`, `f.value `+sqlOp(c.Op)+` ?`)
 		args = append(args, c.Name, c.Value)
 		if f.OrderBy != nil && c.Name == f.OrderBy.Metric {
 			orderCol = "f.value"
