@@ -264,7 +264,7 @@ const (
 	// A log's first block holds logMin slots (3 pages), and each next one
 	// twice as many, up to logMax.
 	logMin = 1024
-	logMax = 16 * logMin
+	logMax = 4 * logMin
 )
 
 // room makes room for one more entry within the budget; false when the
