@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Serves the quickstart's digits model (TorchScript) with mltf's front end
-# and with FastAPI + uvicorn, and loads each in turn with hey, in one run:
-# requests/s and latency percentiles side by side.
+# Serves examples/serving's digits model (TorchScript) the way a user
+# does, `mltf apply` of examples/serving (train, register, deploy: mltf's
+# front end with 2 workers), and the same exported model with FastAPI +
+# uvicorn, and loads each in turn with hey, in one run: requests/s and
+# latency percentiles side by side. `mltf destroy` stops the deployment.
 #
 #   bash scripts/serve-bench/compare.sh             # 20 s per server, 32 connections
 #   DURATION=60s CONCURRENCY=64 bash scripts/serve-bench/compare.sh
 #
 # Both sides get 2 worker processes (one thread of PyTorch each) on the
 # same machine as the load generator. mltf batches requests (at most 32
-# rows, 5 ms); FastAPI answers each request on its own.
+# rows, 5 ms, as examples/serving declares); FastAPI answers each request
+# on its own.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -23,28 +26,29 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
-echo "building mltf and training the digits model ..."
-(cd "$root" && go build -o "$work/mltf" ./cmd/mltf)
-(cd "$work" && MLTF_ARTIFACT_DIR="$work/model" $py "$root/examples/quickstart/src/train.py" >/dev/null)
+port() { $py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+mltf_port=$(port)
+fastapi_port=$(port)
+
+echo "building mltf; mltf apply of examples/serving (trains, registers and deploys the digits model) ..."
+(cd "$root" && go build -o "$work/bin/" ./cmd/mltf ./cmd/mltf-supervisor)
+mkdir -p "$work/quickstart/data" "$work/serving" "$work/pybin"
+cp -r "$root/examples/serving/main.mltf.hcl" "$root/examples/serving/src" "$work/serving/"
+cp "$root/examples/quickstart/data/digits.csv" "$work/quickstart/data/"
+ln -s $py "$work/pybin/python3" # the training's python3: the one with torch
+mltf() { (cd "$work/serving" && PATH="$work/pybin:$PATH" "$work/bin/mltf" "$@"); }
+mltf apply -auto-approve -var "listen=127.0.0.1:$mltf_port" > "$work/apply.log" 2>&1 ||
+  { cat "$work/apply.log" >&2; exit 1; }
+stop_mltf() { mltf destroy -auto-approve >/dev/null 2>&1 || true; }
+trap 'stop_mltf; cleanup' EXIT
+# The version the deployment serves, as the registry holds it.
+model=$(dirname "$(find "$work/serving/.mltf/artifacts" -name serving.json | head -1)")
 
 # One request: the first row of the data set, as OIP v2 JSON.
 row=$(sed -n 2p "$root/examples/quickstart/data/digits.csv" | cut -d, -f1-64)
 printf '{"inputs":[{"name":"input","shape":[1,64],"datatype":"FP32","data":[%s]}]}' "$row" > "$work/body.json"
 
-port() { $py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-mltf_port=$(port)
-fastapi_port=$(port)
-
-mkdir -p "$work/frontend"
-cat > "$work/frontend/spec.json" <<JSON
-{"model": "digits", "listen": "127.0.0.1:$mltf_port", "admin": "127.0.0.1:0",
- "batching": {"max_batch_size": 32, "max_latency": "5ms"},
- "versions": [{"version": 1, "weight": 100, "spawn": {"replicas": 2,
-   "command": ["$py", "$root/sdk/python/mltf_worker.py", "--model", "$work/model", "--port", "{port}"]}}]}
-JSON
-"$work/mltf" internal-serve "$work/frontend" 2> "$work/frontend.log" &
-pids+=($!)
-MLTF_MODEL_DIR="$work/model" $py -m uvicorn --app-dir "$here" fastapi_app:app --workers 2 \
+MLTF_MODEL_DIR="$model" $py -m uvicorn --app-dir "$here" fastapi_app:app --workers 2 \
   --host 127.0.0.1 --port "$fastapi_port" --log-level warning 2> "$work/fastapi.log" &
 pids+=($!)
 
