@@ -41,7 +41,18 @@ func readAndPlan(ctx context.Context, p providers.Interface, name string) callRe
 		planCfg = sdkSet(cfg, "tags", cty.MapVal(map[string]cty.Value{"team": cty.StringVal("other")}))
 	}
 	proposed := sdkSet(sdkSet(planCfg, "id", prior.GetAttr("id")), "secret", prior.GetAttr("secret"))
-	pr := p.PlanChange(ctx, providers.PlanChangeRequest{Kind: "thing", Address: "thing." + name, Prior: rr.New, PriorPrivate: rr.Private, Config: planCfg, Proposed: proposed})
+	planPrior := rr.New
+	switch {
+	case strings.HasSuffix(name, "7"):
+		// A prior value other than the one just read (no value the
+		// Read left behind may stand in for it).
+		planPrior = sdkSet(rr.New, "id", cty.StringVal("other-"+name))
+		proposed = sdkSet(proposed, "id", cty.StringVal("other-"+name))
+	case strings.HasSuffix(name, "3"):
+		// A create: the proposed value is the configuration.
+		planPrior, proposed = cty.NullVal(rr.New.Type()), planCfg
+	}
+	pr := p.PlanChange(ctx, providers.PlanChangeRequest{Kind: "thing", Address: "thing." + name, Prior: planPrior, PriorPrivate: rr.Private, Config: planCfg, Proposed: proposed})
 	res.Planned = fmt.Sprintf("%#v", pr.Planned)
 	res.Replace = len(pr.RequiresReplace)
 	res.Reasons = pr.Reasons
@@ -82,6 +93,9 @@ func TestCallsStreamMatchesUnary(t *testing.T) {
 	}
 	if got[5].Planned == got[5].Read || got[1].Planned != got[1].Read {
 		t.Errorf("planned values: t1 should keep its prior, t5 should change:\n%+v\n%+v", got[1], got[5])
+	}
+	if !strings.Contains(got[7].Planned, "other-t7") || strings.Contains(got[3].Planned, "id-t3") {
+		t.Errorf("planned values: t7 should keep the prior it was given, t3 plan a create:\n%+v\n%+v", got[7], got[3])
 	}
 }
 

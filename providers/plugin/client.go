@@ -32,6 +32,10 @@ type GRPCProvider struct {
 	// stream once opened.
 	callsOK bool
 	calls   *callStream
+
+	// reads are the values Read left unchanged, with their encoding, for
+	// the PlanChange that follows.
+	reads lastReads
 }
 
 var _ providers.Interface = (*GRPCProvider)(nil)
@@ -191,14 +195,26 @@ func (p *GRPCProvider) PlanChange(ctx context.Context, req providers.PlanChangeR
 	}
 	preq := &pluginpb.PlanChange_Request{Kind: req.Kind, Address: req.Address, PriorPrivate: req.PriorPrivate}
 	var err error
-	if preq.Prior, err = encodeValue(req.Prior, ty); err != nil {
+	// A value already encoded is not encoded again: the prior value is
+	// often what Read was just given, and the proposed value the prior
+	// (no change) or the configuration (a create).
+	if e, ok := p.reads.take(req.Address); ok && same(e.v, req.Prior) {
+		preq.Prior = e.dv
+	} else if preq.Prior, err = encodeValue(req.Prior, ty); err != nil {
 		return providers.PlanChangeResponse{Diagnostics: p.encodeErr("PlanChange", req.Address, "prior state", err)}
 	}
 	if preq.Config, err = encodeValue(req.Config, ty); err != nil {
 		return providers.PlanChangeResponse{Diagnostics: p.encodeErr("PlanChange", req.Address, "configuration", err)}
 	}
-	if preq.Proposed, err = encodeValue(req.Proposed, ty); err != nil {
-		return providers.PlanChangeResponse{Diagnostics: p.encodeErr("PlanChange", req.Address, "proposed value", err)}
+	switch {
+	case same(req.Proposed, req.Prior):
+		preq.Proposed = preq.Prior
+	case same(req.Proposed, req.Config):
+		preq.Proposed = preq.Config
+	default:
+		if preq.Proposed, err = encodeValue(req.Proposed, ty); err != nil {
+			return providers.PlanChangeResponse{Diagnostics: p.encodeErr("PlanChange", req.Address, "proposed value", err)}
+		}
 	}
 	cctx, cancel := p.callContext(ctx)
 	defer cancel()
@@ -243,10 +259,13 @@ func (p *GRPCProvider) Read(ctx context.Context, req providers.ReadRequest) prov
 		return providers.ReadResponse{Diagnostics: p.fault(ctx, cctx, "Read", req.Address, err)}
 	}
 	nv := req.Current
-	if !r.GetUnchanged() {
+	if r.GetUnchanged() {
+		if nv.ContainsMarked() {
+			nv, _ = nv.UnmarkDeep()
+		}
+		p.reads.put(req.Address, encoded{nv, cur})
+	} else {
 		nv, err = decodeValue(r.GetNew(), ty)
-	} else if nv.ContainsMarked() {
-		nv, _ = nv.UnmarkDeep()
 	}
 	if err != nil {
 		return providers.ReadResponse{Diagnostics: p.badValue("Read", req.Address, req.Kind, "refreshed state", err)}

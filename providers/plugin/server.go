@@ -30,6 +30,10 @@ type server struct {
 	// withoutCalls hides the Calls stream from GetSchema, as a plugin
 	// built before it would (tests of the unary path).
 	withoutCalls bool
+
+	// reads are the values Read left unchanged, for the PlanChange that
+	// follows.
+	reads lastReads
 }
 
 func newServer(impl providers.Interface) *server { return &server{impl: impl} }
@@ -147,14 +151,26 @@ func (s *server) planChange(ctx context.Context, req *pluginpb.PlanChange_Reques
 	}
 	var prior, cfg, proposed cty.Value
 	var err error
-	if prior, err = decodeValue(req.GetPrior(), ty); err != nil {
+	// The same bytes decode to the same value: the prior value is often
+	// what Read was just given, and the proposed value the prior (no
+	// change) or the configuration (a create).
+	if e, ok := s.reads.take(req.GetAddress()); ok && sameBytes(e.dv, req.GetPrior()) {
+		prior = e.v
+	} else if prior, err = decodeValue(req.GetPrior(), ty); err != nil {
 		return &pluginpb.PlanChange_Response{Diagnostics: diagsToProto(badRequest("prior state", err))}, nil
 	}
 	if cfg, err = decodeValue(req.GetConfig(), ty); err != nil {
 		return &pluginpb.PlanChange_Response{Diagnostics: diagsToProto(badRequest("configuration", err))}, nil
 	}
-	if proposed, err = decodeValue(req.GetProposed(), ty); err != nil {
-		return &pluginpb.PlanChange_Response{Diagnostics: diagsToProto(badRequest("proposed value", err))}, nil
+	switch {
+	case sameBytes(req.GetProposed(), req.GetPrior()):
+		proposed = prior
+	case sameBytes(req.GetProposed(), req.GetConfig()):
+		proposed = cfg
+	default:
+		if proposed, err = decodeValue(req.GetProposed(), ty); err != nil {
+			return &pluginpb.PlanChange_Response{Diagnostics: diagsToProto(badRequest("proposed value", err))}, nil
+		}
 	}
 	r := s.impl.PlanChange(ctx, providers.PlanChangeRequest{
 		Kind:         req.GetKind(),
@@ -206,6 +222,7 @@ func (s *server) read(ctx context.Context, req *pluginpb.Read_Request, shortcuts
 	resp := &pluginpb.Read_Response{Private: r.Private, Diagnostics: diagsToProto(r.Diagnostics)}
 	if shortcuts && sameValue(r.New, cur) {
 		resp.Unchanged = true
+		s.reads.put(req.GetAddress(), encoded{cur, req.GetCurrent()})
 		return resp, nil
 	}
 	if resp.New, err = encodeValue(r.New, ty); err != nil {
