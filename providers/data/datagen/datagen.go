@@ -1,6 +1,6 @@
 // Package datagen writes the synthetic transactions dataset the validation
-// benchmarks and the side-by-side comparison with pandas read, as CSV or
-// Parquet: six columns
+// benchmarks and the side-by-side comparison with pandas read, as CSV,
+// JSON lines or Parquet: six columns
 // (an int64 id, a float64 amount >= 0, an int64 label in {0, 1}, a
 // two-letter country code, a float64 score, a timestamp), about 50 bytes a
 // row as CSV. Rows are a pure function of their index, so every size of the
@@ -83,4 +83,32 @@ func WriteCSV(w io.Writer, size, rows int64) (int64, int64, error) {
 		written += int64(len(line))
 	}
 	return i, written, bw.Flush()
+}
+
+// AppendJSON appends row r as a JSON lines record.
+func AppendJSON(b []byte, r Row) []byte {
+	b = append(b, `{"id":`...)
+	b = strconv.AppendInt(b, r.ID, 10)
+	b = append(b, `,"amount":`...)
+	b = strconv.AppendFloat(b, r.Amount, 'f', -1, 64)
+	b = append(b, `,"label":`...)
+	b = strconv.AppendInt(b, r.Label, 10)
+	b = append(b, `,"country":"`...)
+	b = append(b, r.Country...)
+	b = append(b, `","score":`...)
+	b = strconv.AppendFloat(b, r.Score, 'f', -1, 64)
+	b = append(b, `,"ts":"`...)
+	b = r.TS.AppendFormat(b, time.RFC3339)
+	return append(b, "\"}\n"...)
+}
+
+// WriteJSONL writes rows records as JSON lines.
+func WriteJSONL(w io.Writer, rows int64) error {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	var line []byte
+	for i := range rows {
+		line = AppendJSON(line[:0], At(i))
+		bw.Write(line)
+	}
+	return bw.Flush()
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -68,9 +69,12 @@ func txFile(b *testing.B, f Format) string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if f == Parquet {
+	switch f {
+	case Parquet:
 		err = datagen.WriteParquet(out, *txRows)
-	} else {
+	case JSONL:
+		err = datagen.WriteJSONL(out, *txRows)
+	default:
 		_, _, err = datagen.WriteCSV(out, 0, *txRows)
 	}
 	if err != nil {
@@ -161,6 +165,33 @@ func BenchmarkCSV(b *testing.B) {
 		}
 	})
 	benchValidate(b, path, CSV)
+}
+
+// BenchmarkJSONL is BenchmarkCSV on the same rows as JSON lines; "read"
+// decodes each line with encoding/json into a map of raw values, the
+// decoding validation uses.
+//
+//	go test ./providers/data/validate -run '^$' -bench JSONL -benchtime 2x -args -tx-rows 6050000
+func BenchmarkJSONL(b *testing.B) {
+	path := txFile(b, JSONL)
+	benchRead(b, path, func(b *testing.B, f *os.File) int64 {
+		sc := bufio.NewScanner(bufio.NewReaderSize(f, 256<<10))
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		m := map[string]json.RawMessage{}
+		var n int64
+		for sc.Scan() {
+			clear(m)
+			if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+		if err := sc.Err(); err != nil {
+			b.Fatal(err)
+		}
+		return n
+	})
+	benchValidate(b, path, JSONL)
 }
 
 // BenchmarkParquet is BenchmarkCSV on the same rows as Parquet (Snappy,
