@@ -4,9 +4,15 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/mltf/mltf/internal/pgtest"
 	"github.com/mltf/mltf/state/tracking"
@@ -33,19 +39,25 @@ func openBench(b *testing.B, url string) *tracking.Store {
 }
 
 // BenchmarkLogMetrics logs batches of points and reports the ingest rate
-// in points/s.
+// in points/s, and, as the wall clock of a shared machine depends on its
+// load, the CPU per point: of this process, and on PostgreSQL of the
+// server's processes too (server-cpu-s), from /proc, so that the two stores
+// compare by the work they do.
 func BenchmarkLogMetrics(b *testing.B) {
 	for _, db := range benchStores {
 		for _, batch := range []int{1_000, 10_000} {
 			b.Run(fmt.Sprintf("%s/batch=%d", db.name, batch), func(b *testing.B) {
 				ctx := context.Background()
-				s := openBench(b, db.url(b))
+				url := db.url(b)
+				s := openBench(b, url)
+				server := serverCPU(b, url)
 				run := trackingtest.NewRun(b, s)
 				names := []string{"loss", "accuracy", "lr", "grad_norm"}
 				pts := make([]tracking.MetricPoint, batch)
 				t0 := time.Now()
 				step := int64(0)
 				total := 0
+				cpu0, server0 := cpuTime(), server()
 				for b.Loop() {
 					for i := range pts {
 						pts[i] = tracking.MetricPoint{RunID: run.ID, Name: names[i%len(names)], Step: step, Value: float64(i) * 0.001, Time: t0}
@@ -59,6 +71,9 @@ func BenchmarkLogMetrics(b *testing.B) {
 					total += batch
 				}
 				b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "points/s")
+				cpu, srv := (cpuTime() - cpu0).Seconds(), (server() - server0).Seconds()
+				b.ReportMetric(srv/float64(b.N), "server-cpu-s/op")
+				b.ReportMetric(float64(total)/(cpu+srv), "points/cpu-s")
 			})
 		}
 	}
@@ -110,4 +125,61 @@ func BenchmarkSearchRuns(b *testing.B) {
 			}
 		})
 	}
+}
+
+// cpuTime is this process's user and system CPU time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// serverCPU returns a function that sums the CPU time of the processes of
+// the PostgreSQL server of url (its sessions and background processes, as
+// pg_stat_activity lists them, read from /proc/PID/stat); for another URL
+// it returns 0. The server is the tests' own, so every process counts.
+func serverCPU(b *testing.B, url string) func() time.Duration {
+	if !strings.HasPrefix(url, "postgres") {
+		return func() time.Duration { return 0 }
+	}
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	db := stdlib.OpenDB(*cfg)
+	b.Cleanup(func() { db.Close() })
+	tick := float64(time.Second) / 100 // USER_HZ
+	return func() time.Duration {
+		var total time.Duration
+		rows, err := db.QueryContext(context.Background(), `SELECT pid FROM pg_stat_activity UNION SELECT pg_backend_pid()`)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var pid int
+			if err := rows.Scan(&pid); err != nil {
+				b.Fatal(err)
+			}
+			total += procCPU(pid, tick)
+		}
+		return total
+	}
+}
+
+// procCPU reads a process's user and system time from /proc/PID/stat.
+func procCPU(pid int, tick float64) time.Duration {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command name (which may hold spaces) in
+	// parentheses: state is the first, utime the 12th, stime the 13th.
+	f := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
+	var ut, st int64
+	fmt.Sscan(f[11], &ut)
+	fmt.Sscan(f[12], &st)
+	return time.Duration(float64(ut+st) * tick)
 }
