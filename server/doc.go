@@ -4,8 +4,10 @@
 //   - /healthz, without a token;
 //   - /api/v1, mltf's own REST API (experiments, runs with their metrics,
 //     artifacts and logs, models with versions, aliases and gates,
-//     datasets), described by the OpenAPI document at /api/openapi.json;
-//   - /api/2.0/mlflow, the core of MLflow's REST API (package
+//     datasets, sweeps, pipeline runs recorded in the tracking store),
+//     described by the OpenAPI document at /api/openapi.json;
+//   - /api/2.0/mlflow, the core of MLflow's REST API, and
+//     /api/2.0/mlflow-artifacts, its artifact proxy (package
 //     server/mlflow), so that MLflow clients log to mltf unchanged;
 //   - the web UI (package server/ui) at /.
 //
