@@ -162,4 +162,11 @@ func TestServing(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^v2 +100% +2/2 ready`).MatchString(show) || !strings.Contains(show, "input drift") {
 		t.Errorf("deployments show:\n%s", show)
 	}
+	// The rollouts: version 1 served, 2 rolled out, 3 rolled back.
+	for _, want := range []string{`(?m)^rollouts \(3;`, `(?m)\(unset\) -> 1 +serving version 1$`, `(?m)1 -> 2 +rolled out version 2 \(canary`,
+		`(?m)stays at 2 +version 3 rolled back at canary 10%: error rate 100% > 1%`} {
+		if !regexp.MustCompile(want).MatchString(show) {
+			t.Errorf("deployments show does not match %s:\n%s", want, show)
+		}
+	}
 }

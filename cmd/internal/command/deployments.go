@@ -17,6 +17,7 @@ import (
 	"github.com/mltf/mltf/cmd/internal/views"
 	"github.com/mltf/mltf/providers/local"
 	"github.com/mltf/mltf/serving"
+	"github.com/mltf/mltf/state/tracking"
 )
 
 // DeploymentsCommand is mltf deployments, which lists its subcommands.
@@ -208,6 +209,7 @@ func (c *DeploymentsShowCommand) Run(args []string) int {
 		}
 		fmt.Fprintln(c.Stdout)
 	}
+	c.rollouts(d)
 	fe, why := c.frontEnd(d)
 	if fe == nil {
 		fmt.Fprintf(c.Stdout, "\nNo live figures: %s.\n", why)
@@ -263,6 +265,34 @@ func (c *DeploymentsShowCommand) Run(args []string) int {
 		tw.Flush()
 	}
 	return 0
+}
+
+// rollouts prints the deployment's rollouts and rollbacks, newest last:
+// the moves of the alias its address names in the model's history.
+func (c *DeploymentsShowCommand) rollouts(d deploymentInstance) {
+	ctx := context.Background()
+	s := c.settings(c.settingsConfig(), c.workspace())
+	ts, err := tracking.Open(ctx, s.TrackingURL, c.WorkDir)
+	if err != nil {
+		fmt.Fprintf(c.Stdout, "\nNo rollout history: cannot open the tracking store %s (%v).\n", s.TrackingURL, err)
+		return
+	}
+	defer ts.Close()
+	moves, err := ts.AliasHistory(ctx, d.model(), d.addr)
+	if err != nil || len(moves) == 0 {
+		return
+	}
+	const most = 10
+	fmt.Fprintf(c.Stdout, "\nrollouts (%d; mltf models history %s -alias %s has them all):\n", len(moves), d.model(), d.addr)
+	if len(moves) > most {
+		moves = moves[len(moves)-most:]
+	}
+	tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "WHEN\tWHO\tSERVING\tOUTCOME")
+	for _, m := range moves {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.When.Local().Format("2006-01-02 15:04:05"), m.Who, moveText(m), strings.Join(gateLines(m.Gates), "; "))
+	}
+	tw.Flush()
 }
 
 func ms(d time.Duration) string {
