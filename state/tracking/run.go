@@ -229,10 +229,10 @@ func (s *Store) ListRuns(ctx context.Context, f RunFilter) ([]Run, error) {
 }
 
 // FindRunByFingerprint returns the newest finished run with the
-// fingerprint; ErrNotFound when there is none.
+// fingerprint that is not deleted; ErrNotFound when there is none.
 func (s *Store) FindRunByFingerprint(ctx context.Context, fingerprint string) (Run, error) {
 	r, err := scanRun(s.db.QueryRowContext(ctx, s.dialect.q(`SELECT `+runSelect+` FROM runs
-		WHERE fingerprint = ? AND fingerprint <> '' AND status = ?
+		WHERE fingerprint = ? AND fingerprint <> '' AND status = ? AND deleted_ms IS NULL
 		ORDER BY finished_ms DESC, started_ms DESC LIMIT 1`), fingerprint, StatusFinished))
 	if errors.Is(err, ErrNotFound) {
 		return Run{}, fmt.Errorf("finished run with fingerprint %q: %w", fingerprint, ErrNotFound)

@@ -182,4 +182,25 @@ func testFindRunByFingerprint(t *testing.T, newURL NewURL) {
 			}
 		})
 	}
+
+	// A deleted run is no cached result: the plan trains again rather than
+	// reuse what its owner threw away; restored, it counts again.
+	if err := s.DeleteRun(ctx, "new"); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := s.FindRunByFingerprint(ctx, "f1"); err != nil || r.ID != "old" {
+		t.Errorf("with the newest run deleted: got %s, %v; want old", r.ID, err)
+	}
+	if err := s.DeleteRun(ctx, "old"); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := s.FindRunByFingerprint(ctx, "f1"); !errors.Is(err, tracking.ErrNotFound) {
+		t.Errorf("with every finished run deleted: got %s, %v; want ErrNotFound", r.ID, err)
+	}
+	if err := s.RestoreRun(ctx, "new"); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := s.FindRunByFingerprint(ctx, "f1"); err != nil || r.ID != "new" {
+		t.Errorf("restored: got %s, %v; want new", r.ID, err)
+	}
 }
