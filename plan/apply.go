@@ -333,7 +333,7 @@ func (a *applier) applyInstanceWith(ctx context.Context, n *node, iface provider
 	if ctx.Err() != nil && resp.Diagnostics.HasErrors() {
 		// Interrupted: a partial instance stays as it is.
 		if launched.Load() || c.PriorStatus == state.Partial {
-			return cty.DynamicVal, append(diags, detached(pdiags)...)
+			return cty.DynamicVal, append(diags, Detach(pdiags)...)
 		}
 		return cty.DynamicVal, append(diags, pdiags...)
 	}

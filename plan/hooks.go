@@ -37,9 +37,9 @@ var _ Hooks = NoHooks{}
 // interrupted while its work (a launched run) goes on without mltf.
 type detachedRun struct{}
 
-// detached turns the provider's errors about an interrupted change into
+// Detach turns the provider's errors about an interrupted change into
 // warnings (the work goes on; the next apply re-attaches) and marks them.
-func detached(diags hcl.Diagnostics) hcl.Diagnostics {
+func Detach(diags hcl.Diagnostics) hcl.Diagnostics {
 	out := make(hcl.Diagnostics, 0, len(diags)+1)
 	for _, d := range diags {
 		w := *d

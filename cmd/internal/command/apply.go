@@ -150,7 +150,7 @@ func (c *ApplyCommand) Run(args []string) int {
 		}
 		if !autoApprove {
 			if !c.approve() {
-				fmt.Fprintln(c.Stdout, "\nApply cancelled.")
+				c.applyView().Cancelled()
 				return 1
 			}
 		}
@@ -158,7 +158,7 @@ func (c *ApplyCommand) Run(args []string) int {
 	if jv != nil {
 		jv.PlannedChanges(cs)
 	} else {
-		fmt.Fprintln(c.Stdout)
+		c.applyView().Approved()
 	}
 	return c.apply(ctx, s, cs, jv)
 }
@@ -179,11 +179,7 @@ func (c *ApplyCommand) approve() bool {
 		c.errorf("No approval\n\nmltf asks for \"yes\" before applying, but its input is not a terminal. Pass -auto-approve, or apply a saved plan: mltf plan -out=PLAN, then mltf apply PLAN.")
 		return false
 	}
-	what := "apply these changes"
-	if c.Destroy {
-		what = "destroy everything listed above"
-	}
-	fmt.Fprintf(c.Stdout, "\nDo you want to %s?\n  Only 'yes' will be accepted.\n\n  Enter a value: ", what)
+	c.applyView().Prompt(c.Destroy)
 	line, _ := bufio.NewReader(c.Stdin).ReadString('\n')
 	return strings.TrimSpace(line) == "yes"
 }
@@ -213,7 +209,8 @@ func (c *ApplyCommand) apply(ctx context.Context, s *session, cs *plan.Changeset
 		c.errorf("Cannot start the state journal\n\n%s", err)
 		return 1
 	}
-	var ui applyView = views.NewApply(c.Stdout, c.stdoutIsTerminal())
+	av := c.applyView()
+	var ui applyView = av
 	if jv != nil {
 		ui = jv
 	}
@@ -246,13 +243,7 @@ func (c *ApplyCommand) apply(ctx context.Context, s *session, cs *plan.Changeset
 	if diags.HasErrors() {
 		return 1
 	}
-	sum := cs.Summary()
-	if c.Destroy {
-		fmt.Fprintf(c.Stdout, "\nDestroy complete! Resources: %d destroyed.\n", sum.Destroy)
-		return 0
-	}
-	fmt.Fprintf(c.Stdout, "\nApply complete! Resources: %d added, %d changed, %d destroyed.\n", sum.Add, sum.Change, sum.Destroy)
-	c.showOutputs(newState)
+	av.Complete(cs.Summary(), c.Destroy, newState)
 	return 0
 }
 
@@ -264,7 +255,7 @@ func (c *ApplyCommand) nothingToDo(jv *views.ApplyJSON, cs *plan.Changeset, st *
 		return 0
 	}
 	views.NewPlan(c.Stdout).Show(cs)
-	c.showOutputs(st)
+	c.applyView().Outputs(st)
 	return 0
 }
 
@@ -273,7 +264,7 @@ func jsonOutputs(st *state.State) map[string]views.JSONOutput {
 	outs := map[string]views.JSONOutput{}
 	for name, o := range st.Outputs {
 		jo := views.JSONOutput{Sensitive: o.Sensitive}
-		if v, err := outputValue(o); err == nil {
+		if v, err := views.OutputValue(o); err == nil {
 			jo.Value = v
 		}
 		outs[name] = jo
@@ -281,12 +272,9 @@ func jsonOutputs(st *state.State) map[string]views.JSONOutput {
 	return outs
 }
 
-func (c *ApplyCommand) showOutputs(st *state.State) {
-	if len(st.Outputs) == 0 {
-		return
-	}
-	fmt.Fprintln(c.Stdout, "\nOutputs:")
-	printOutputs(c.Stdout, st, false)
+// applyView is the human view of an apply.
+func (c *ApplyCommand) applyView() *views.Apply {
+	return views.NewApply(c.Stdout, c.stdoutIsTerminal())
 }
 
 // sameState reports whether two states hold the same resources and outputs.

@@ -349,7 +349,7 @@ func (c *DeploymentsPlotCommand) Run(args []string) int {
 		c.errorf("Cannot write %s: %s", out, err)
 		return 1
 	}
-	fmt.Fprintf(c.Stdout, "Wrote %s (%s of %s).\n", out, points[len(points)-1].Time.Sub(points[0].Time).Round(time.Second), d.addr)
+	views.PictureWritten(c.Stdout, out, fmt.Sprintf("%s of %s", points[len(points)-1].Time.Sub(points[0].Time).Round(time.Second), d.addr))
 	return 0
 }
 

@@ -3,17 +3,13 @@ package command
 import (
 	"encoding/json"
 	"fmt"
-	"io"
-	"sort"
 	"strings"
 
 	"github.com/hashicorp/cli"
 	"github.com/zclconf/go-cty/cty"
-	ctyjson "github.com/zclconf/go-cty/cty/json"
 
 	"github.com/mltf/mltf/cmd/internal/views"
 	"github.com/mltf/mltf/lang/schema"
-	"github.com/mltf/mltf/state"
 )
 
 // OutputCommand is mltf output.
@@ -55,7 +51,7 @@ func (c *OutputCommand) Run(args []string) int {
 			c.errorf("Output %q not found\n\nThe state has no output %q. Declare it with an output block and apply; mltf output lists what there is.", name, name)
 			return 1
 		}
-		v, err := outputValue(o)
+		v, err := views.OutputValue(o)
 		if err != nil {
 			c.errorf("Cannot decode output %q: %s", name, err)
 			return 1
@@ -78,7 +74,7 @@ func (c *OutputCommand) Run(args []string) int {
 		case o.Sensitive:
 			fmt.Fprintln(c.Stdout, "(sensitive value)")
 		default:
-			fmt.Fprintln(c.Stdout, renderValue(v))
+			fmt.Fprintln(c.Stdout, views.RenderValue(v))
 		}
 		return 0
 	}
@@ -94,38 +90,6 @@ func (c *OutputCommand) Run(args []string) int {
 		fmt.Fprintln(c.Stderr, "No outputs found. Declare output blocks and run mltf apply.")
 		return 0
 	}
-	printOutputs(c.Stdout, st, false)
+	views.Outputs(c.Stdout, st)
 	return 0
 }
-
-func outputValue(o *state.Output) (cty.Value, error) {
-	var ty cty.Type
-	if err := ty.UnmarshalJSON(o.Type); err != nil {
-		return cty.NilVal, err
-	}
-	return ctyjson.Unmarshal(o.Value, ty)
-}
-
-func printOutputs(w io.Writer, st *state.State, showSensitive bool) {
-	names := make([]string, 0, len(st.Outputs))
-	for n := range st.Outputs {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		o := st.Outputs[n]
-		if o.Sensitive && !showSensitive {
-			fmt.Fprintf(w, "%s = (sensitive value)\n", n)
-			continue
-		}
-		v, err := outputValue(o)
-		if err != nil {
-			fmt.Fprintf(w, "%s = (cannot decode: %s)\n", n, err)
-			continue
-		}
-		fmt.Fprintf(w, "%s = %s\n", n, renderValue(v))
-	}
-}
-
-// renderValue prints a value as HCL would write it.
-func renderValue(v cty.Value) string { return views.RenderValue(v) }

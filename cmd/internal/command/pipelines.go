@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/cli"
 
+	"github.com/mltf/mltf/cmd/internal/views"
 	"github.com/mltf/mltf/kinds/pipeline"
 	"github.com/mltf/mltf/kinds/training"
 )
@@ -148,9 +149,9 @@ func (c *PipelinesShowCommand) Run(args []string) int {
 		}
 		var outs []string
 		for _, f := range training.SortedKeys(r.Outputs) {
-			outs = append(outs, f+" "+short(r.Outputs[f]))
+			outs = append(outs, f+" "+views.ShortID(r.Outputs[f]))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", n, r.Status, cached, orDash(short(r.RunID)), dur, orDash(short(r.Key)), orDash(strings.Join(outs, ", ")))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", n, r.Status, cached, views.OrDash(views.ShortID(r.RunID)), dur, views.OrDash(views.ShortID(r.Key)), views.OrDash(strings.Join(outs, ", ")))
 	}
 	tw.Flush()
 	for _, n := range p.steps() {
@@ -164,7 +165,7 @@ func (c *PipelinesShowCommand) Run(args []string) int {
 		fmt.Fprintln(tw, "STARTED\tSCHEDULED\tSTATUS\tRAN\tCACHED\tFAILED\tDURATION")
 		for k := len(p.priv.Applies) - 1; k >= 0; k-- {
 			a := p.priv.Applies[k]
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%s\n", a.Started.Local().Format("2006-01-02 15:04:05"), orDash(a.ScheduledTime), a.Status,
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%s\n", a.Started.Local().Format("2006-01-02 15:04:05"), views.OrDash(a.ScheduledTime), a.Status,
 				a.Ran, a.Cached, a.Failed, a.Finished.Sub(a.Started).Round(10*time.Millisecond))
 		}
 		tw.Flush()

@@ -10,9 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/hashicorp/cli"
@@ -130,46 +128,12 @@ func (c *RunsListCommand) Run(args []string) int {
 			c.errorf("%s", err)
 			return 1
 		}
-		tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "RUN\tSTATUS\tADDRESS\tSTARTED\tDURATION\tMETRICS")
-		for _, r := range runs {
-			r = c.current(r)
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", short(r.ID), r.Status, r.Address, r.Started.Local().Format("2006-01-02 15:04"), duration(r), metricsText(r.Metrics))
+		for i := range runs {
+			runs[i] = c.current(runs[i])
 		}
-		tw.Flush()
+		views.RunsList(c.Stdout, runs, time.Now())
 		return 0
 	})
-}
-
-func short(id string) string {
-	if len(id) > 12 {
-		return id[:12]
-	}
-	return id
-}
-
-func duration(r tracking.Run) string {
-	if r.Started.IsZero() {
-		return "-"
-	}
-	end := r.Finished
-	if end.IsZero() {
-		end = time.Now()
-	}
-	return end.Sub(r.Started).Round(time.Second).String()
-}
-
-func metricsText(m map[string]float64) string {
-	names := make([]string, 0, len(m))
-	for k := range m {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	var parts []string
-	for _, k := range names {
-		parts = append(parts, fmt.Sprintf("%s=%.4g", k, m[k]))
-	}
-	return strings.Join(parts, " ")
 }
 
 // RunsShowCommand is mltf runs show.
@@ -201,41 +165,7 @@ func (c *RunsShowCommand) Run(args []string) int {
 			views.RunJSON(c.Stdout, r, experiment)
 			return 0
 		}
-		tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintf(tw, "run\t%s\n", r.ID)
-		fmt.Fprintf(tw, "status\t%s\n", r.Status)
-		fmt.Fprintf(tw, "address\t%s (workspace %s)\n", r.Address, r.Workspace)
-		fmt.Fprintf(tw, "experiment\t%s\n", experiment)
-		fmt.Fprintf(tw, "fingerprint\t%s\n", r.Fingerprint)
-		dirty := ""
-		if r.GitDirty {
-			dirty = " (dirty)"
-		}
-		fmt.Fprintf(tw, "git commit\t%s%s\n", r.GitCommit, dirty)
-		fmt.Fprintf(tw, "started\t%s\n", r.Started.Local().Format(time.RFC3339))
-		if !r.Finished.IsZero() {
-			fmt.Fprintf(tw, "finished\t%s (%s)\n", r.Finished.Local().Format(time.RFC3339), duration(r))
-		}
-		fmt.Fprintf(tw, "params\t%s\n", string(r.Params))
-		fmt.Fprintf(tw, "metrics\t%s\n", metricsText(r.Metrics))
-		if len(r.Restarts) > 0 {
-			var parts []string
-			for k, v := range r.Restarts {
-				parts = append(parts, fmt.Sprintf("%s=%d", k, v))
-			}
-			sort.Strings(parts)
-			fmt.Fprintf(tw, "restarts\t%s\n", strings.Join(parts, " "))
-		}
-		fmt.Fprintf(tw, "artifacts\t%s\n", r.ArtifactURI)
-		keys := make([]string, 0, len(r.Env))
-		for k := range r.Env {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			fmt.Fprintf(tw, "env.%s\t%s\n", k, r.Env[k])
-		}
-		tw.Flush()
+		views.RunShow(c.Stdout, r, experiment, time.Now())
 		return 0
 	})
 }
@@ -276,7 +206,7 @@ func (c *RunsLogsCommand) Run(args []string) int {
 		path := filepath.Join(dir, "logs", fmt.Sprintf("rank-%d.log", rank))
 		f, err := os.Open(path)
 		if err != nil {
-			c.errorf("No log for rank %d of run %s\n\n%s\n\nLogs are kept in the run directory on the machine that ran it.", rank, short(r.ID), err)
+			c.errorf("No log for rank %d of run %s\n\n%s\n\nLogs are kept in the run directory on the machine that ran it.", rank, views.ShortID(r.ID), err)
 			return 1
 		}
 		defer f.Close()
@@ -349,93 +279,11 @@ func (c *RunsCompareCommand) Run(args []string) int {
 				c.errorf("%s", err)
 				return 1
 			}
-			runs = append(runs, r)
+			runs = append(runs, c.current(r))
 		}
-		params := make([]map[string]any, len(runs))
-		keys := map[string]bool{}
-		mkeys := map[string]bool{}
-		for i, r := range runs {
-			params[i] = flattenJSON(r.Params)
-			for k := range params[i] {
-				keys[k] = true
-			}
-			for k := range r.Metrics {
-				mkeys[k] = true
-			}
-		}
-		tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprint(tw, "\t")
-		for _, r := range runs {
-			r = c.current(r)
-			fmt.Fprintf(tw, "%s\t", short(r.ID))
-		}
-		fmt.Fprintln(tw)
-		for _, k := range sortedKeys(keys) {
-			fmt.Fprintf(tw, "params.%s\t", k)
-			for i := range runs {
-				v, ok := params[i][k]
-				if !ok {
-					fmt.Fprint(tw, "-\t")
-					continue
-				}
-				fmt.Fprintf(tw, "%v\t", v)
-			}
-			fmt.Fprintln(tw)
-		}
-		for _, k := range sortedKeys(mkeys) {
-			fmt.Fprintf(tw, "metrics.%s\t", k)
-			for _, r := range runs {
-				if v, ok := r.Metrics[k]; ok {
-					fmt.Fprintf(tw, "%.4g\t", v)
-				} else {
-					fmt.Fprint(tw, "-\t")
-				}
-			}
-			fmt.Fprintln(tw)
-		}
-		fmt.Fprint(tw, "status\t")
-		for _, r := range runs {
-			r = c.current(r)
-			fmt.Fprintf(tw, "%s\t", r.Status)
-		}
-		fmt.Fprintln(tw)
-		tw.Flush()
+		views.RunsCompare(c.Stdout, runs)
 		return 0
 	})
-}
-
-func sortedKeys(m map[string]bool) []string {
-	ret := make([]string, 0, len(m))
-	for k := range m {
-		ret = append(ret, k)
-	}
-	sort.Strings(ret)
-	return ret
-}
-
-// flattenJSON flattens a JSON object to dotted keys.
-func flattenJSON(b []byte) map[string]any {
-	ret := map[string]any{}
-	var v any
-	if json.Unmarshal(b, &v) != nil {
-		return ret
-	}
-	var walk func(prefix string, v any)
-	walk = func(prefix string, v any) {
-		if m, ok := v.(map[string]any); ok {
-			for k, e := range m {
-				p := k
-				if prefix != "" {
-					p = prefix + "." + k
-				}
-				walk(p, e)
-			}
-			return
-		}
-		ret[prefix] = v
-	}
-	walk("", v)
-	return ret
 }
 
 // RunsPlotCommand is mltf runs plot.
@@ -474,10 +322,10 @@ func (c *RunsPlotCommand) Run(args []string) int {
 			}
 			if len(pts) == 0 {
 				names, _ := ts.MetricNames(ctx, r.ID)
-				c.errorf("Run %s has no metric %q; it has: %s", short(r.ID), metric, strings.Join(names, ", "))
+				c.errorf("Run %s has no metric %q; it has: %s", views.ShortID(r.ID), metric, strings.Join(names, ", "))
 				return 1
 			}
-			s := views.Series{Label: short(r.ID) + " " + r.Address}
+			s := views.Series{Label: views.ShortID(r.ID) + " " + r.Address}
 			for _, pt := range pts {
 				s.Steps = append(s.Steps, float64(pt.Step))
 				s.Vals = append(s.Vals, pt.Value)
@@ -489,7 +337,7 @@ func (c *RunsPlotCommand) Run(args []string) int {
 			c.errorf("Cannot write %s: %s", out, err)
 			return 1
 		}
-		fmt.Fprintf(c.Stdout, "Wrote %s (%d runs, metric %s).\n", out, len(p.Series), metric)
+		views.PictureWritten(c.Stdout, out, fmt.Sprintf("%d runs, metric %s", len(p.Series), metric))
 		return 0
 	})
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/hashicorp/cli"
 
+	"github.com/mltf/mltf/cmd/internal/views"
 	"github.com/mltf/mltf/server"
 	"github.com/mltf/mltf/server/api"
 	"github.com/mltf/mltf/state/store"
@@ -239,7 +240,7 @@ func (c *ServerTokenCommand) Run(args []string) int {
 			if !t.Revoked.IsZero() {
 				revoked = t.Revoked.Local().Format("2006-01-02 15:04")
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.ID, t.Role, orDash(t.Name), t.Created.Local().Format("2006-01-02 15:04"), revoked)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.ID, t.Role, views.OrDash(t.Name), t.Created.Local().Format("2006-01-02 15:04"), revoked)
 		}
 		tw.Flush()
 		return 0

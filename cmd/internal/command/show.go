@@ -1,8 +1,6 @@
 package command
 
 import (
-	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/hashicorp/cli"
@@ -84,30 +82,6 @@ func (c *ShowCommand) Run(args []string) int {
 		c.Stdout.Write(b)
 		return 0
 	}
-	if len(st.Resources) == 0 && len(st.Outputs) == 0 {
-		fmt.Fprintln(c.Stdout, "The state is empty. Run mltf apply to create what the configuration declares.")
-		return 0
-	}
-	addrs := make([]string, 0, len(st.Resources))
-	for a := range st.Resources {
-		addrs = append(addrs, a)
-	}
-	sort.Strings(addrs)
-	for _, a := range addrs {
-		r := st.Resources[a]
-		keys := make([]string, 0, len(r.Instances))
-		for k := range r.Instances {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			inst := r.Instances[k]
-			fmt.Fprintf(c.Stdout, "# %s (%s)\n%s\n\n", state.InstanceAddr(a, k), inst.Status, readableAttributes(inst.Attributes, inst.Sensitive))
-		}
-	}
-	if len(st.Outputs) > 0 {
-		fmt.Fprintln(c.Stdout, "Outputs:")
-		printOutputs(c.Stdout, st, false)
-	}
+	views.StateShow(c.Stdout, st)
 	return 0
 }

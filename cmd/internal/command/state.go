@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/cli"
 
+	"github.com/mltf/mltf/cmd/internal/views"
 	"github.com/mltf/mltf/kinds"
 	"github.com/mltf/mltf/lang"
 	"github.com/mltf/mltf/state"
@@ -117,7 +118,7 @@ func (c *StateShowCommand) Run(args []string) int {
 		return 1
 	}
 	inst := r.Instances[key]
-	fmt.Fprintf(c.Stdout, "# %s (kind %s, provider %s, status %s)\n%s\n", args[0], r.Kind, r.Provider, inst.Status, readableAttributes(inst.Attributes, inst.Sensitive))
+	views.StateInstance(c.Stdout, args[0], r, inst)
 	return 0
 }
 

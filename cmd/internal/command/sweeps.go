@@ -107,7 +107,7 @@ func (c *SweepsListCommand) Run(args []string) int {
 		if sum.Best != nil {
 			best = fmt.Sprintf("%s %.4g (trial %d)", s.priv.Metric, *sum.Best.Value, sum.Best.Number)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%d\t%d\t%d\t%d\t%s\n", s.addr, short(s.priv.Spec.ID()), len(s.priv.Records), s.priv.Trials,
+		fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%d\t%d\t%d\t%d\t%s\n", s.addr, views.ShortID(s.priv.Spec.ID()), len(s.priv.Records), s.priv.Trials,
 			sum.Done, sum.Pruned, sum.Failed, sum.Running, best)
 	}
 	tw.Flush()
@@ -130,7 +130,7 @@ func (c *SweepsShowCommand) Run(args []string) int {
 	}
 	p := s.priv
 	sum := sweep.Summarize(p.Records, p.GoalOf())
-	fmt.Fprintf(c.Stdout, "%s: study %s, %s %s, sampler %s (seed %d)", s.addr, short(p.Spec.ID()), p.Goal, p.Metric, p.Spec.Sampler, p.Spec.Seed)
+	fmt.Fprintf(c.Stdout, "%s: study %s, %s %s, sampler %s (seed %d)", s.addr, views.ShortID(p.Spec.ID()), p.Goal, p.Metric, p.Spec.Sampler, p.Spec.Seed)
 	if p.Spec.EarlyStopping != "" {
 		fmt.Fprintf(c.Stdout, ", early stopping %s", p.Spec.EarlyStopping)
 	}
@@ -163,7 +163,7 @@ func (c *SweepsShowCommand) Run(args []string) int {
 		if len(r.Points) > 0 {
 			steps = fmt.Sprint(r.Points[len(r.Points)-1].Step)
 		}
-		row := []string{fmt.Sprint(r.Number), state, value, steps, short(r.RunID)}
+		row := []string{fmt.Sprint(r.Number), state, value, steps, views.ShortID(r.RunID)}
 		for k := range p.Params {
 			row = append(row, p.Param(r, k))
 		}
@@ -219,6 +219,6 @@ func (c *SweepsPlotCommand) Run(args []string) int {
 		c.errorf("Cannot write %s: %s", out, err)
 		return 1
 	}
-	fmt.Fprintf(c.Stdout, "Wrote %s (%d trials of %s).\n", out, len(p.Records), s.addr)
+	views.PictureWritten(c.Stdout, out, fmt.Sprintf("%d trials of %s", len(p.Records), s.addr))
 	return 0
 }

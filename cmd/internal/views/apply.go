@@ -12,6 +12,7 @@ import (
 
 	"github.com/mltf/mltf/plan"
 	"github.com/mltf/mltf/providers"
+	"github.com/mltf/mltf/state"
 )
 
 // Apply shows an apply as it happens: a line when a change starts and
@@ -22,6 +23,8 @@ type Apply struct {
 	w        io.Writer
 	live     bool
 	Interval time.Duration
+	// Now is the clock of elapsed times; time.Now unless a test sets it.
+	Now func() time.Time
 
 	mu      sync.Mutex
 	started map[string]time.Time
@@ -35,7 +38,7 @@ type Apply struct {
 
 // NewApply returns an apply view; live redraws lines in place.
 func NewApply(w io.Writer, live bool) *Apply {
-	return &Apply{w: w, live: live, Interval: 5 * time.Second,
+	return &Apply{w: w, live: live, Interval: 5 * time.Second, Now: time.Now,
 		started: map[string]time.Time{}, status: map[string]string{}, lastOut: map[string]time.Time{}, sawMetrics: map[string]bool{}}
 }
 
@@ -57,7 +60,7 @@ func (v *Apply) Started(c *plan.Change) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	addr := c.Addr.String()
-	v.started[addr] = time.Now()
+	v.started[addr] = v.Now()
 	start, _ := verb(c.Action)
 	if c.PriorStatus == "partial" {
 		start = "Re-attaching to the running job..."
@@ -81,8 +84,8 @@ func (v *Apply) Event(c *plan.Change, ev providers.Event) {
 	// Off a terminal: a line at most every Interval, and at once when
 	// the first metrics arrive.
 	firstMetrics := len(ev.Progress.Metrics) > 0 && !v.sawMetrics[addr]
-	if firstMetrics || time.Since(v.lastOut[addr]) >= v.Interval {
-		v.lastOut[addr] = time.Now()
+	if firstMetrics || v.Now().Sub(v.lastOut[addr]) >= v.Interval {
+		v.lastOut[addr] = v.Now()
 		if len(ev.Progress.Metrics) > 0 {
 			v.sawMetrics[addr] = true
 		}
@@ -134,7 +137,7 @@ func (v *Apply) Finished(c *plan.Change, diags hcl.Diagnostics) {
 	defer v.mu.Unlock()
 	addr := c.Addr.String()
 	delete(v.status, addr)
-	elapsed := time.Since(v.started[addr]).Round(time.Second)
+	elapsed := v.Now().Sub(v.started[addr]).Round(time.Second)
 	if plan.Detached(diags) {
 		v.println(fmt.Sprintf("%s: detached, still running after %s (the next mltf apply re-attaches)", addr, elapsed))
 		return
@@ -172,4 +175,40 @@ func (v *Apply) redraw() {
 		fmt.Fprintln(v.w, v.status[k])
 	}
 	v.drawn = len(keys)
+}
+
+// Prompt asks for approval of what is listed above; the answer is read by
+// the command.
+func (v *Apply) Prompt(destroy bool) {
+	what := "apply these changes"
+	if destroy {
+		what = "destroy everything listed above"
+	}
+	fmt.Fprintf(v.w, "\nDo you want to %s?\n  Only 'yes' will be accepted.\n\n  Enter a value: ", what)
+}
+
+// Cancelled says the user did not approve.
+func (v *Apply) Cancelled() { fmt.Fprintln(v.w, "\nApply cancelled.") }
+
+// Approved separates the plan from the apply's progress.
+func (v *Apply) Approved() { fmt.Fprintln(v.w) }
+
+// Complete ends an apply that finished: the counts of what it did, then
+// the outputs of the new state.
+func (v *Apply) Complete(s plan.Summary, destroy bool, st *state.State) {
+	if destroy {
+		fmt.Fprintf(v.w, "\nDestroy complete! Resources: %d destroyed.\n", s.Destroy)
+		return
+	}
+	fmt.Fprintf(v.w, "\nApply complete! Resources: %d added, %d changed, %d destroyed.\n", s.Add, s.Change, s.Destroy)
+	v.Outputs(st)
+}
+
+// Outputs lists the state's outputs after an apply, when it has any.
+func (v *Apply) Outputs(st *state.State) {
+	if len(st.Outputs) == 0 {
+		return
+	}
+	fmt.Fprintln(v.w, "\nOutputs:")
+	Outputs(v.w, st)
 }

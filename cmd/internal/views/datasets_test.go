@@ -1,4 +1,4 @@
-package command
+package views
 
 import (
 	"strings"
@@ -9,7 +9,7 @@ import (
 
 func TestDriftTable(t *testing.T) {
 	var b strings.Builder
-	writeDrift(&b, map[string]any{
+	driftTable(&b, map[string]any{
 		"baseline_version": 1.0, "verdict": "drift",
 		"columns": map[string]any{
 			"label": map[string]any{"psi": 0.24123, "threshold": 0.1, "verdict": "drift"},

@@ -1,0 +1,86 @@
+package views
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+
+	"github.com/mltf/mltf/lang/schema"
+	"github.com/mltf/mltf/state"
+)
+
+// StateShow renders mltf show of the state: every instance with its
+// status and attributes (sensitive ones hidden), then the outputs.
+func StateShow(w io.Writer, st *state.State) {
+	if len(st.Resources) == 0 && len(st.Outputs) == 0 {
+		fmt.Fprintln(w, "The state is empty. Run mltf apply to create what the configuration declares.")
+		return
+	}
+	for _, a := range sortedAnyKeys(st.Resources) {
+		r := st.Resources[a]
+		for _, k := range sortedAnyKeys(r.Instances) {
+			inst := r.Instances[k]
+			fmt.Fprintf(w, "# %s (%s)\n%s\n\n", state.InstanceAddr(a, k), inst.Status, ReadableAttributes(inst.Attributes, inst.Sensitive))
+		}
+	}
+	if len(st.Outputs) > 0 {
+		fmt.Fprintln(w, "Outputs:")
+		Outputs(w, st)
+	}
+}
+
+// StateInstance renders mltf state show of one instance.
+func StateInstance(w io.Writer, addr string, r *state.Resource, inst *state.Instance) {
+	fmt.Fprintf(w, "# %s (kind %s, provider %s, status %s)\n%s\n", addr, r.Kind, r.Provider, inst.Status, ReadableAttributes(inst.Attributes, inst.Sensitive))
+}
+
+// ReadableAttributes renders stored attributes as indented JSON with
+// dynamic values unwrapped and sensitive ones hidden.
+func ReadableAttributes(raw []byte, sensitive []cty.Path) string {
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		if len(sensitive) > 0 {
+			return "(sensitive value)"
+		}
+		return string(raw)
+	}
+	v = state.UnwrapDynamic(v)
+	for _, p := range sensitive {
+		v = schema.HideJSON(v, p, "(sensitive value)")
+	}
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return string(raw)
+	}
+	return string(b)
+}
+
+// Outputs renders the state's outputs as NAME = value lines, by name,
+// sensitive values hidden.
+func Outputs(w io.Writer, st *state.State) {
+	for _, n := range sortedAnyKeys(st.Outputs) {
+		o := st.Outputs[n]
+		if o.Sensitive {
+			fmt.Fprintf(w, "%s = (sensitive value)\n", n)
+			continue
+		}
+		v, err := OutputValue(o)
+		if err != nil {
+			fmt.Fprintf(w, "%s = (cannot decode: %s)\n", n, err)
+			continue
+		}
+		fmt.Fprintf(w, "%s = %s\n", n, RenderValue(v))
+	}
+}
+
+// OutputValue decodes a stored output.
+func OutputValue(o *state.Output) (cty.Value, error) {
+	var ty cty.Type
+	if err := ty.UnmarshalJSON(o.Type); err != nil {
+		return cty.NilVal, err
+	}
+	return ctyjson.Unmarshal(o.Value, ty)
+}
