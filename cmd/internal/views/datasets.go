@@ -3,8 +3,9 @@ package views
 import (
 	"fmt"
 	"io"
+	"maps"
 	"math/big"
-	"sort"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -19,7 +20,7 @@ import (
 func DatasetsList(w io.Writer, datasets map[string]map[string]any) {
 	tw := table(w)
 	fmt.Fprintln(tw, "DATASET\tVERSION\tOBJECTS\tBYTES\tROWS\tFINGERPRINT")
-	for _, a := range sortedAnyKeys(datasets) {
+	for _, a := range slices.Sorted(maps.Keys(datasets)) {
 		m := datasets[a]
 		fmt.Fprintf(tw, "%s\t%v\t%v\t%s\t%v\t%s\n", a, num(m["version"]), num(m["object_count"]), bytesText(m["bytes"]), num(m["row_count"]), shortString(m["fingerprint"]))
 	}
@@ -35,7 +36,7 @@ func DatasetShow(w io.Writer, addr string, m map[string]any) {
 		fmt.Fprintln(w, "\nStatistics:")
 		tw := table(w)
 		fmt.Fprintln(tw, "  COLUMN\tCOUNT\tNULLS\tMIN\tMAX\tMEAN\tSTDDEV\tP50\tTOP")
-		for _, col := range sortedAnyKeys(stats) {
+		for _, col := range slices.Sorted(maps.Keys(stats)) {
 			s, _ := stats[col].(map[string]any)
 			q, _ := s["quantiles"].(map[string]any)
 			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", col, num(s["count"]), num(s["nulls"]), num(s["min"]), num(s["max"]), round(s["mean"]), round(s["stddev"]), num(q["p50"]), topText(s["top"]))
@@ -57,7 +58,7 @@ func driftTable(w io.Writer, drift map[string]any) {
 	}
 	tw := table(w)
 	fmt.Fprintln(tw, "  COLUMN\tPSI\tTHRESHOLD\tVERDICT")
-	for _, name := range sortedAnyKeys(cols) {
+	for _, name := range slices.Sorted(maps.Keys(cols)) {
 		col, _ := cols[name].(map[string]any)
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%v\n", name, round(col["psi"]), num(col["threshold"]), col["verdict"])
 	}
@@ -126,7 +127,7 @@ func topText(v any) string {
 		}
 		return strings.Join(parts, " ")
 	case map[string]any:
-		keys := sortedAnyKeys(t)
+		keys := slices.Sorted(maps.Keys(t))
 		var parts []string
 		for i, k := range keys {
 			if i == 3 {
@@ -138,13 +139,4 @@ func topText(v any) string {
 		return strings.Join(parts, " ")
 	}
 	return "-"
-}
-
-func sortedAnyKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,7 +34,7 @@ func AliasesText(m map[string]int64) string {
 		return "-"
 	}
 	var parts []string
-	for _, a := range sortedAnyKeys(m) {
+	for _, a := range slices.Sorted(maps.Keys(m)) {
 		parts = append(parts, fmt.Sprintf("%s=%d", a, m[a]))
 	}
 	return strings.Join(parts, " ")
@@ -62,7 +64,7 @@ func ModelVersionShow(w io.Writer, v ModelVersion) {
 	fmt.Fprintf(tw, "  fingerprint\t%s\n", OrDash(l.Fingerprint))
 	fmt.Fprintf(tw, "  code commit\t%s%s\n", OrDash(l.GitCommit), dirty(l.GitDirty))
 	fmt.Fprintf(tw, "  params\t%s\n", OrDash(string(l.Params)))
-	for _, name := range sortedAnyKeys(l.Datasets) {
+	for _, name := range slices.Sorted(maps.Keys(l.Datasets)) {
 		d := l.Datasets[name]
 		extra := ""
 		if d.Version != 0 {

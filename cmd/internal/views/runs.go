@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,13 +40,13 @@ func RunShow(w io.Writer, r tracking.Run, experiment string, now time.Time) {
 	fmt.Fprintf(tw, "metrics\t%s\n", MetricsText(r.Metrics))
 	if len(r.Restarts) > 0 {
 		var parts []string
-		for _, k := range sortedAnyKeys(r.Restarts) {
+		for _, k := range slices.Sorted(maps.Keys(r.Restarts)) {
 			parts = append(parts, fmt.Sprintf("%s=%d", k, r.Restarts[k]))
 		}
 		fmt.Fprintf(tw, "restarts\t%s\n", strings.Join(parts, " "))
 	}
 	fmt.Fprintf(tw, "artifacts\t%s\n", r.ArtifactURI)
-	for _, k := range sortedAnyKeys(r.Env) {
+	for _, k := range slices.Sorted(maps.Keys(r.Env)) {
 		fmt.Fprintf(tw, "env.%s\t%s\n", k, r.Env[k])
 	}
 	tw.Flush()
@@ -74,7 +76,7 @@ func RunsCompare(w io.Writer, runs []tracking.Run) {
 		fmt.Fprintln(tw, strings.Join(cells, "\t"))
 	}
 	row("", func(i int) string { return ShortID(runs[i].ID) })
-	for _, k := range sortedAnyKeys(keys) {
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
 		row("params."+k, func(i int) string {
 			if v, ok := params[i][k]; ok {
 				return fmt.Sprint(v)
@@ -82,7 +84,7 @@ func RunsCompare(w io.Writer, runs []tracking.Run) {
 			return "-"
 		})
 	}
-	for _, k := range sortedAnyKeys(mkeys) {
+	for _, k := range slices.Sorted(maps.Keys(mkeys)) {
 		row("metrics."+k, func(i int) string {
 			if v, ok := runs[i].Metrics[k]; ok {
 				return fmt.Sprintf("%.4g", v)
@@ -122,7 +124,7 @@ func Duration(started, finished, now time.Time) string {
 // MetricsText renders metrics as name=value pairs, by name.
 func MetricsText(m map[string]float64) string {
 	var parts []string
-	for _, k := range sortedAnyKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		parts = append(parts, fmt.Sprintf("%s=%.4g", k, m[k]))
 	}
 	return strings.Join(parts, " ")

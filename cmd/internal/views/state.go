@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
@@ -19,9 +21,9 @@ func StateShow(w io.Writer, st *state.State) {
 		fmt.Fprintln(w, "The state is empty. Run mltf apply to create what the configuration declares.")
 		return
 	}
-	for _, a := range sortedAnyKeys(st.Resources) {
+	for _, a := range slices.Sorted(maps.Keys(st.Resources)) {
 		r := st.Resources[a]
-		for _, k := range sortedAnyKeys(r.Instances) {
+		for _, k := range slices.Sorted(maps.Keys(r.Instances)) {
 			inst := r.Instances[k]
 			fmt.Fprintf(w, "# %s (%s)\n%s\n\n", state.InstanceAddr(a, k), inst.Status, ReadableAttributes(inst.Attributes, inst.Sensitive))
 		}
@@ -61,7 +63,7 @@ func ReadableAttributes(raw []byte, sensitive []cty.Path) string {
 // Outputs renders the state's outputs as NAME = value lines, by name,
 // sensitive values hidden.
 func Outputs(w io.Writer, st *state.State) {
-	for _, n := range sortedAnyKeys(st.Outputs) {
+	for _, n := range slices.Sorted(maps.Keys(st.Outputs)) {
 		o := st.Outputs[n]
 		if o.Sensitive {
 			fmt.Fprintf(w, "%s = (sensitive value)\n", n)
