@@ -290,7 +290,7 @@ func (c *DeploymentsShowCommand) rollouts(d deploymentInstance) {
 	tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "WHEN\tWHO\tSERVING\tOUTCOME")
 	for _, m := range moves {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.When.Local().Format("2006-01-02 15:04:05"), m.Who, moveText(m), strings.Join(gateLines(m.Gates), "; "))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.When.Local().Format("2006-01-02 15:04:05"), m.Who, views.MoveText(m), strings.Join(views.GateLines(m.Gates), "; "))
 	}
 	tw.Flush()
 }

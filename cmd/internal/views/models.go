@@ -93,8 +93,8 @@ func AliasHistory(w io.Writer, name string, moves []tracking.AliasMove) {
 	tw := table(w)
 	fmt.Fprintln(tw, "WHEN\tWHO\tALIAS\tMOVE\tGATES")
 	for _, m := range moves {
-		lines := gateLines(m.Gates)
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.When.Local().Format("2006-01-02 15:04:05"), m.Who, m.Alias, moveText(m), lines[0])
+		lines := GateLines(m.Gates)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.When.Local().Format("2006-01-02 15:04:05"), m.Who, m.Alias, MoveText(m), lines[0])
 		for _, l := range lines[1:] {
 			fmt.Fprintf(tw, "\t\t\t\t%s\n", l)
 		}
@@ -102,7 +102,8 @@ func AliasHistory(w io.Writer, name string, moves []tracking.AliasMove) {
 	tw.Flush()
 }
 
-func moveText(m tracking.AliasMove) string {
+// MoveText renders an alias move: "1 -> 2", "stays at 1", "2 -> removed".
+func MoveText(m tracking.AliasMove) string {
 	v := func(n int64) string {
 		if n == 0 {
 			return "(unset)"
@@ -118,8 +119,8 @@ func moveText(m tracking.AliasMove) string {
 	return v(m.From) + " -> " + v(m.To)
 }
 
-// gateLines renders the gate results recorded with a move, one per line.
-func gateLines(raw json.RawMessage) []string {
+// GateLines renders the gate results recorded with a move, one per line.
+func GateLines(raw json.RawMessage) []string {
 	var entries []struct {
 		Gate      *int   `json:"gate"`
 		Passed    bool   `json:"passed"`
