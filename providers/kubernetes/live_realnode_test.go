@@ -2,6 +2,7 @@ package kubernetes
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -128,11 +129,37 @@ func TestRealPodsUnresponsiveNode(t *testing.T) {
 		}
 		return !notReady.IsZero()
 	})
-	eventually(t, "the next attempt's Job", 10*time.Minute, func() bool {
+	// The next attempt's Job; if it does not come, what the node and the
+	// pods looked like.
+	deadline := time.Now().Add(10 * time.Minute)
+	for {
 		clock.mu.Lock()
-		defer clock.mu.Unlock()
-		return !clock.created.IsZero()
-	})
+		created := !clock.created.IsZero()
+		clock.mu.Unlock()
+		if created {
+			break
+		}
+		select {
+		case <-done:
+			t.Fatalf("apply ended while the node was unreachable: exit %d\n%s", res.code, res.out)
+		default:
+		}
+		if time.Now().After(deadline) {
+			n, _ := r.kube.CoreV1().Nodes().Get(ctx, node, metav1.GetOptions{})
+			pods, _ := r.kube.CoreV1().Pods(r.ns).List(ctx, metav1.ListOptions{})
+			var b strings.Builder
+			if n != nil {
+				fmt.Fprintf(&b, "node taints %+v conditions %+v\n", n.Spec.Taints, n.Status.Conditions)
+			}
+			if pods != nil {
+				for _, p := range pods.Items {
+					fmt.Fprintf(&b, "pod %s phase %s deleted %v tolerations %+v conditions %+v\n", p.Name, p.Status.Phase, p.DeletionTimestamp, p.Spec.Tolerations, p.Status.Conditions)
+				}
+			}
+			t.Fatalf("no next attempt's Job 10 minutes after the kubelet stopped:\n%s", b.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	resume()
 	back := time.Now()
 	eventually(t, "both pods of attempt 2 running", 5*time.Minute, clock.done)
