@@ -218,7 +218,10 @@ func (a *applier) applyResource(ctx context.Context, n *node) hcl.Diagnostics {
 		ia := lang.InstanceAddr{Resource: r.Addr(), Key: key}
 		c := a.changes[ia.String()]
 		if c == nil || c.Action == NoOp || c.Action == Delete {
-			vals[key] = a.currentValue(ia, ty)
+			v := a.currentValue(ia, ty)
+			mu.Lock() // instances started above may be writing vals
+			vals[key] = v
+			mu.Unlock()
 			continue
 		}
 		wg.Add(1)
