@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/zclconf/go-cty/cty"
@@ -178,7 +179,7 @@ func (k *kind) apply(ctx context.Context, ch *sdk.Change) (cty.Value, providers.
 	out, err := r.run(ctx)
 	if err != nil {
 		out, _ = r.back(context.WithoutCancel(ctx), "interrupted", err.Error())
-		diags = diags.FromError("Rollout interrupted", fmt.Errorf("%v; traffic is back on version %d", err, out.Serving))
+		diags = diags.FromError("Rollout interrupted", fmt.Errorf("%v; %s", err, out.Where()))
 	}
 	for _, v := range append(spec.Versions, cand) {
 		if v.Version != out.Serving {
@@ -208,7 +209,7 @@ func (k *kind) apply(ctx context.Context, ch *sdk.Change) (cty.Value, providers.
 		return value, diags
 	}
 	if !diags.HasErrors() {
-		diags = diags.Errorf("Rollout rolled back", "%s. Traffic is back on version %d; mltf models history %s shows the rollout.", out.Detail, out.Serving, c.Model)
+		diags = diags.Errorf("Rollout rolled back", "%s. %s%s; mltf models history %s shows the rollout.", out.Detail, strings.ToUpper(out.Where()[:1]), out.Where()[1:], c.Model)
 	}
 	// The deployment is as it was before this apply, serving the stable
 	// version: its state stays (a failed apply of a new value would taint

@@ -56,6 +56,17 @@ type Outcome struct {
 	Detail  string
 	// Failed is the broken bound with its numbers, when rolled back.
 	Failed string
+	// Candidate is the version rolled out.
+	Candidate int64
+}
+
+// Where says where the traffic is after a rollback, for messages: on the
+// stable version, or nowhere when the candidate was the first version.
+func (o Outcome) Where() string {
+	if o.Serving != 0 {
+		return fmt.Sprintf("traffic is back on version %d", o.Serving)
+	}
+	return fmt.Sprintf("nothing serves: version %d was the deployment's first version, so there is none to go back to", o.Candidate)
 }
 
 // readyTimeout bounds how long a new version may take to get its workers
@@ -202,10 +213,10 @@ func (r *rollout) back(ctx context.Context, step, failed string) (Outcome, error
 	note := fmt.Sprintf("version %d rolled back at %s: %s", c, step, failed)
 	if r.stable == nil {
 		err := r.set(ctx, note)
-		return Outcome{State: "rolled_back", Step: step, Traffic: map[int64]int{}, Detail: note, Failed: failed}, err
+		return Outcome{State: "rolled_back", Step: step, Traffic: map[int64]int{}, Detail: note, Failed: failed, Candidate: c}, err
 	}
 	err := r.set(context.WithoutCancel(ctx), note, weighted(*r.stable, 100, 0))
-	return Outcome{Serving: r.stable.Version, State: "rolled_back", Step: step, Traffic: map[int64]int{r.stable.Version: 100}, Detail: note, Failed: failed}, err
+	return Outcome{Serving: r.stable.Version, State: "rolled_back", Step: step, Traffic: map[int64]int{r.stable.Version: 100}, Detail: note, Failed: failed, Candidate: c}, err
 }
 
 // stableOf is the version of spec that takes the most traffic, if any.

@@ -310,3 +310,34 @@ func TestShadow(t *testing.T) {
 		t.Errorf("answers %v: only version 1 may answer", counts)
 	}
 }
+
+// TestFirstVersionFails: a deployment's first version whose workers exit
+// before they listen interrupts the rollout; what apply then says names
+// no version 0 (there is none): nothing serves.
+func TestFirstVersionFails(t *testing.T) {
+	spec := serving.Spec{Model: "m", Listen: "127.0.0.1:0", Admin: "127.0.0.1:0",
+		Batching: serving.Batching{MaxBatchSize: 16, MaxLatency: serving.Duration(5 * time.Millisecond)}}
+	s, err := serving.Start(context.Background(), spec, t.TempDir(), t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	c := &serving.Client{Addr: s.AdminAddr()}
+	cand := serving.Version{Version: 1, Spawn: &serving.Spawn{Replicas: 1, Command: []string{"/bin/sh", "-c", "exit 3"}}}
+	r := &rollout{fe: c, cand: cand, poll: 100 * time.Millisecond, progress: func(l string) { t.Log(l) }}
+	_, err = r.run(context.Background())
+	if err == nil {
+		t.Fatal("a version whose worker exits at once started")
+	}
+	out, err := r.back(context.Background(), "interrupted", err.Error())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := out.Where()
+	if out.Serving != 0 || strings.Contains(got, "version 0") || !strings.Contains(got, "nothing serves: version 1 was the deployment's first version") {
+		t.Errorf("after the failed first version: serving %d, %q", out.Serving, got)
+	}
+	if out := (Outcome{Serving: 1, Candidate: 2}); out.Where() != "traffic is back on version 1" {
+		t.Errorf("after a failed second version: %q", out.Where())
+	}
+}
