@@ -61,7 +61,10 @@ func New(opts Options) *Server {
 	s.route("GET /healthz", api.Public, s.healthz)
 	s.route("GET /api/openapi.json", api.Public, s.openAPI)
 	s.routesV1()
-	ml := mlflow.New(mlflow.Options{Tracking: opts.Tracking, ArtifactsURL: opts.ArtifactsURL, Promote: s.promote})
+	ml := mlflow.New(mlflow.Options{Tracking: opts.Tracking, ArtifactsURL: opts.ArtifactsURL, Promote: s.promote,
+		Register: func(r *http.Request, reg mlflow.Registration) (tracking.ModelVersion, int, error) {
+			return s.register(r, registerRequest{Name: reg.Model, ArtifactURI: reg.Source, RunID: reg.RunID, Metrics: reg.Metrics})
+		}})
 	for _, rt := range ml.Routes() {
 		s.mux.Handle(rt.Pattern, s.authorize(rt.Role, rt.Handler))
 	}

@@ -195,7 +195,8 @@ func (a *API) updateExperiment(r *http.Request, req *struct {
 }
 
 // deleteExperiment is experiments/delete: the experiment leaves searches
-// and takes no new runs; its runs stay as they are.
+// and takes no new runs; its runs are deleted with it, and
+// experiments/restore brings them back.
 func (a *API) deleteExperiment(r *http.Request, req *experimentRef) (any, error) {
 	return a.setExperimentLifecycle(r, *req, a.opts.Tracking.DeleteExperiment)
 }

@@ -22,6 +22,21 @@ type Options struct {
 	// Promote moves an alias of a model to a version through its gates,
 	// as the caller of r; a refusal is an error with status 409.
 	Promote func(r *http.Request, model, alias string, version int64) (registry.PromotionResult, int, error)
+	// Register records the next version of a model from the files at a
+	// source, copied into the registry's storage as mltf apply registers
+	// a version; a failure comes with its HTTP status.
+	Register func(r *http.Request, reg Registration) (tracking.ModelVersion, int, error)
+}
+
+// Registration is a version that model-versions/create registers.
+type Registration struct {
+	Model string
+	// Source is where the version's files are: a blob URL, runs:/RUN_ID/PATH
+	// or mlflow-artifacts:/PATH.
+	Source string
+	RunID  string
+	// Metrics are the run's final metrics, which gates compare.
+	Metrics map[string]float64
 }
 
 // API is the MLflow REST API.
@@ -84,6 +99,7 @@ func (a *API) Routes() []Route {
 	add("GET", "registered-models/alias", api.Reader, handler(a.getByAlias))
 	add("POST", "model-versions/create", api.Writer, handler(a.createModelVersion))
 	add("GET", "model-versions/get", api.Reader, handler(a.getModelVersion))
+	add("GET", "model-versions/get-download-uri", api.Reader, handler(a.getDownloadURI))
 	add("GET POST", "model-versions/search", api.Reader, handler(a.searchModelVersions))
 
 	proxied := func(method, path string, role api.Role, h http.HandlerFunc) {

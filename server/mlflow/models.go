@@ -43,9 +43,12 @@ type RegisteredModel struct {
 	Aliases              []Alias        `json:"aliases,omitempty"`
 }
 
-func versionOf(v tracking.ModelVersion, aliases map[string]int64) ModelVersion {
+// versionOf is v as MLflow shows it; its source is where its files came
+// from, as MLflow clients reach it (mlflow-artifacts:/runs/RUN_ID/model
+// for a run's files in the server's artifact store).
+func (a *API) versionOf(v tracking.ModelVersion, aliases map[string]int64) ModelVersion {
 	out := ModelVersion{Name: v.Model, Version: strconv.FormatInt(v.Version, 10), CreationTimestamp: v.Created.UnixMilli(),
-		LastUpdatedTimestamp: v.Created.UnixMilli(), CurrentStage: "None", Source: firstOf(v.Lineage.SourceURI, v.ArtifactURI),
+		LastUpdatedTimestamp: v.Created.UnixMilli(), CurrentStage: "None", Source: a.proxiedURI(firstOf(v.Lineage.SourceURI, v.ArtifactURI)),
 		RunID: v.RunID, Status: "READY"}
 	for _, a := range sortedKeys(aliases) {
 		if aliases[a] == v.Version {
@@ -69,7 +72,7 @@ func (a *API) registeredModel(r *http.Request, name string) (RegisteredModel, er
 	out := RegisteredModel{Name: m.Name, CreationTimestamp: m.Created.UnixMilli(), LastUpdatedTimestamp: m.Updated.UnixMilli(),
 		Description: m.Description, Tags: keyValues(m.Tags)}
 	if v, err := a.opts.Tracking.LatestModelVersion(ctx, name); err == nil {
-		out.LatestVersions = []ModelVersion{versionOf(v, aliases)}
+		out.LatestVersions = []ModelVersion{a.versionOf(v, aliases)}
 	} else if !errors.Is(err, tracking.ErrNotFound) {
 		return RegisteredModel{}, err
 	}
@@ -179,7 +182,9 @@ func (a *API) latestVersions(r *http.Request, req *modelRef) (any, error) {
 }
 
 // createModelVersion registers the files at source as the model's next
-// version.
+// version: they are copied into the registry's storage, as mltf apply
+// registers a version, so the version keeps its files whatever becomes
+// of the source; with run_id, its metrics are the run's.
 func (a *API) createModelVersion(r *http.Request, req *struct {
 	modelRef
 	Source      string     `json:"source"`
@@ -195,30 +200,37 @@ func (a *API) createModelVersion(r *http.Request, req *struct {
 	if req.Source == "" {
 		return nil, errorf(invalidParameter, "Missing value for required parameter 'source'.")
 	}
-	var metrics map[string]float64
+	reg := Registration{Model: req.Name, Source: req.Source, RunID: req.RunID}
 	if req.RunID != "" {
 		run, err := a.opts.Tracking.GetRun(ctx, req.RunID)
 		if err != nil {
 			return nil, errorf(invalidParameter, "run_id: %s", err)
 		}
-		metrics = run.Metrics
+		reg.Metrics = run.Metrics
 	}
-	for attempt := 0; attempt < 20; attempt++ {
-		next := int64(1)
-		if latest, err := a.opts.Tracking.LatestModelVersion(ctx, req.Name); err == nil {
-			next = latest.Version + 1
+	v, status, err := a.opts.Register(r, reg)
+	if err != nil {
+		code := invalidParameter
+		switch {
+		case status >= 500:
+			code = internalError
+		case status == http.StatusConflict:
+			code = alreadyExists
 		}
-		v, err := a.opts.Tracking.CreateModelVersion(ctx, tracking.ModelVersion{Model: req.Name, Version: next, RunID: req.RunID,
-			ArtifactURI: req.Source, Metrics: metrics, Lineage: tracking.Lineage{RunID: req.RunID, SourceURI: req.Source}})
-		if errors.Is(err, tracking.ErrExists) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		return map[string]any{"model_version": versionOf(v, nil)}, nil
+		return nil, &apiError{code: code, msg: err.Error(), status: status}
 	}
-	return nil, errorf(internalError, "model %s: could not take a version number; too many registrations at once", req.Name)
+	return map[string]any{"model_version": a.versionOf(v, nil)}, nil
+}
+
+// getDownloadURI is model-versions/get-download-uri: where a version's
+// files are, its copy in the registry's storage (which MLflow clients
+// read through the artifact proxy when it is the server's).
+func (a *API) getDownloadURI(r *http.Request, req *versionRef) (any, error) {
+	v, err := a.modelVersion(r, *req)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{"artifact_uri": a.proxiedURI(v.ArtifactURI)}, nil
 }
 
 // versionNumber reads a version number as MLflow's requests send it.
@@ -230,23 +242,32 @@ func versionNumber(s string) (int64, error) {
 	return n, nil
 }
 
-func (a *API) getModelVersion(r *http.Request, req *struct {
-	modelRef
-	Version string `json:"version"`
-}) (any, error) {
-	n, err := versionNumber(req.Version)
-	if err != nil {
-		return nil, err
-	}
-	v, err := a.opts.Tracking.GetModelVersion(r.Context(), req.Name, n)
-	if errors.Is(err, tracking.ErrNotFound) {
-		return nil, errorf(notFound, "Model Version (name=%s, version=%d) not found", req.Name, n)
-	}
+func (a *API) getModelVersion(r *http.Request, req *versionRef) (any, error) {
+	v, err := a.modelVersion(r, *req)
 	if err != nil {
 		return nil, err
 	}
 	aliases, _ := a.opts.Tracking.Aliases(r.Context(), req.Name)
-	return map[string]any{"model_version": versionOf(v, aliases)}, nil
+	return map[string]any{"model_version": a.versionOf(v, aliases)}, nil
+}
+
+// versionRef names a version of a model in a request.
+type versionRef struct {
+	modelRef
+	Version string `json:"version"`
+}
+
+// modelVersion reads the version ref names.
+func (a *API) modelVersion(r *http.Request, ref versionRef) (tracking.ModelVersion, error) {
+	n, err := versionNumber(ref.Version)
+	if err != nil {
+		return tracking.ModelVersion{}, err
+	}
+	v, err := a.opts.Tracking.GetModelVersion(r.Context(), ref.Name, n)
+	if errors.Is(err, tracking.ErrNotFound) {
+		return v, errorf(notFound, "Model Version (name=%s, version=%d) not found", ref.Name, n)
+	}
+	return v, err
 }
 
 // searchModelVersions takes filter name = 'x' (and run_id = 'y').
@@ -284,7 +305,7 @@ func (a *API) searchModelVersions(r *http.Request, req *struct {
 		aliases, _ := a.opts.Tracking.Aliases(r.Context(), n)
 		for i := len(vs) - 1; i >= 0; i-- {
 			if runID == "" || vs[i].RunID == runID {
-				out = append(out, versionOf(vs[i], aliases))
+				out = append(out, a.versionOf(vs[i], aliases))
 			}
 		}
 	}
@@ -362,5 +383,5 @@ func (a *API) getByAlias(r *http.Request, req *aliasRef) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"model_version": versionOf(v, aliases)}, nil
+	return map[string]any{"model_version": a.versionOf(v, aliases)}, nil
 }

@@ -130,16 +130,27 @@ func (s *Store) updateExperiment(ctx context.Context, tx *sql.Tx, e Experiment) 
 	return nil
 }
 
-// DeleteExperiment marks the experiment id deleted; its runs stay as
-// history, and its name is free for a new experiment. Deleting a deleted
-// experiment does nothing.
+// DeleteExperiment marks the experiment id deleted, and its live runs
+// with it, at the same time, as MLflow does: they leave searches and take
+// no more logging, and stay as history. Its name is free for a new
+// experiment. Deleting a deleted experiment does nothing.
 func (s *Store) DeleteExperiment(ctx context.Context, id string) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, s.dialect.q(`UPDATE experiments SET deleted_ms = ? WHERE id = ? AND deleted_ms IS NULL`), now().UnixMilli(), id)
+		// The runs deleted with the experiment are those deleted at its
+		// time, which is later than any run of it deleted before.
+		var last sql.NullInt64
+		if err := tx.QueryRowContext(ctx, s.dialect.q(`SELECT MAX(deleted_ms) FROM runs WHERE experiment_id = ?`), id).Scan(&last); err != nil {
+			return fmt.Errorf("cannot delete experiment %s: %w", id, err)
+		}
+		at := max(now().UnixMilli(), last.Int64+1)
+		res, err := tx.ExecContext(ctx, s.dialect.q(`UPDATE experiments SET deleted_ms = ? WHERE id = ? AND deleted_ms IS NULL`), at, id)
 		if err != nil {
 			return fmt.Errorf("cannot delete experiment %s: %w", id, err)
 		}
 		if n, _ := res.RowsAffected(); n > 0 {
+			if _, err := tx.ExecContext(ctx, s.dialect.q(`UPDATE runs SET deleted_ms = ? WHERE experiment_id = ? AND deleted_ms IS NULL`), at, id); err != nil {
+				return fmt.Errorf("cannot delete the runs of experiment %s: %w", id, err)
+			}
 			return nil
 		}
 		var n int
@@ -153,9 +164,10 @@ func (s *Store) DeleteExperiment(ctx context.Context, id string) error {
 	})
 }
 
-// RestoreExperiment makes the deleted experiment id live again; restoring
-// a live experiment does nothing. ErrExists when a live experiment has
-// taken its name meanwhile.
+// RestoreExperiment makes the deleted experiment id live again, with the
+// runs deleted with it (a run deleted on its own before stays deleted);
+// restoring a live experiment does nothing. ErrExists when a live
+// experiment has taken its name meanwhile.
 func (s *Store) RestoreExperiment(ctx context.Context, id string) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		e, err := s.scanExperiment(tx.QueryRowContext(ctx, s.dialect.q(`SELECT `+experimentColumns+` FROM experiments WHERE id = ?`), id))
@@ -175,6 +187,9 @@ func (s *Store) RestoreExperiment(ctx context.Context, id string) error {
 		}
 		if _, err := tx.ExecContext(ctx, s.dialect.q(`UPDATE experiments SET deleted_ms = NULL WHERE id = ?`), id); err != nil {
 			return fmt.Errorf("cannot restore experiment %s: %w", id, err)
+		}
+		if _, err := tx.ExecContext(ctx, s.dialect.q(`UPDATE runs SET deleted_ms = NULL WHERE experiment_id = ? AND deleted_ms = ?`), id, e.Deleted.UnixMilli()); err != nil {
+			return fmt.Errorf("cannot restore the runs of experiment %s: %w", id, err)
 		}
 		return nil
 	})

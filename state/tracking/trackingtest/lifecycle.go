@@ -84,8 +84,35 @@ func testDeleteRestoreRun(t *testing.T, newURL NewURL) {
 func testRestoreExperiment(t *testing.T, newURL NewURL) {
 	s := open(t, newURL)
 	e, _ := s.CreateExperiment(ctx, tracking.Experiment{Name: "churn"})
+	other, _ := s.CreateExperiment(ctx, tracking.Experiment{Name: "other"})
+	for i, r := range []struct{ id, exp string }{{"live", e.ID}, {"gone", e.ID}, {"elsewhere", other.ID}} {
+		if err := s.CreateRun(ctx, tracking.Run{ID: r.id, ExperimentID: r.exp, Status: tracking.StatusRunning, Started: ms(int64(i) * 1000)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.DeleteRun(ctx, "gone"); err != nil {
+		t.Fatal(err)
+	}
+	// deletedRuns says which of the runs are deleted.
+	deletedRuns := func() map[string]bool {
+		out := map[string]bool{}
+		for _, id := range []string{"live", "gone", "elsewhere"} {
+			r, err := s.GetRun(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[id] = !r.Deleted.IsZero()
+		}
+		return out
+	}
 	if err := s.DeleteExperiment(ctx, e.ID); err != nil {
 		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]bool{"live": true, "gone": true, "elsewhere": false}, deletedRuns()); diff != "" {
+		t.Errorf("runs deleted with their experiment (-want +got):\n%s", diff)
+	}
+	if err := s.LogBatch(ctx, "live", tracking.Batch{Tags: map[string]string{"k": "v"}}); !errors.Is(err, tracking.ErrRunDeleted) {
+		t.Errorf("LogBatch to a run of a deleted experiment = %v, want ErrRunDeleted", err)
 	}
 	deleted, err := s.ListDeletedExperiments(ctx)
 	if err != nil || len(deleted) != 1 || deleted[0].ID != e.ID {
@@ -100,6 +127,10 @@ func testRestoreExperiment(t *testing.T, newURL NewURL) {
 	if got, _ := s.GetExperiment(ctx, e.ID); !got.Deleted.IsZero() {
 		t.Errorf("restored experiment still deleted: %+v", got)
 	}
+	// The run deleted with it comes back; the one deleted before does not.
+	if diff := cmp.Diff(map[string]bool{"live": false, "gone": true, "elsewhere": false}, deletedRuns()); diff != "" {
+		t.Errorf("runs after the experiment's restore (-want +got):\n%s", diff)
+	}
 	if err := s.RestoreExperiment(ctx, "nope"); !errors.Is(err, tracking.ErrNotFound) {
 		t.Errorf("RestoreExperiment of a missing experiment = %v, want ErrNotFound", err)
 	}
@@ -112,7 +143,7 @@ func testRestoreExperiment(t *testing.T, newURL NewURL) {
 		t.Errorf("RestoreExperiment whose name is taken = %v, want ErrExists", err)
 	}
 	live, _ := s.ListExperiments(ctx)
-	if len(live) != 1 || live[0].ID == e.ID {
+	if len(live) != 2 || live[0].ID == e.ID || live[1].ID == e.ID {
 		t.Errorf("live experiments after a refused restore: %+v", live)
 	}
 }
