@@ -181,3 +181,63 @@ func TestStaleSavedPlan(t *testing.T) {
 		t.Errorf("experiment.base is no longer what the last apply made:\n%s", show)
 	}
 }
+
+// TestSavedPlanOtherCheckout: a plan saved in one checkout of a repository
+// applies from another checkout of the same commit (plan in one CI job,
+// apply in the next) against shared state, and still refuses data that
+// changed since the plan.
+func TestSavedPlanOtherCheckout(t *testing.T) {
+	// State and tracking are shared, as remote stores are in CI.
+	shared := t.TempDir()
+	config := strings.Replace(datasetConfig, `state { url = "file://.mltf/state" }`,
+		fmt.Sprintf("state { url = %q }\n  tracking { url = %q }", "file://"+filepath.ToSlash(shared)+"/state", "sqlite://"+filepath.Join(shared, "tracking.db")), 1) +
+		"output \"where\" { value = dataset.rows.path }\n"
+	checkout := func() string {
+		dir := workdir(t, map[string]string{"main.mltf.hcl": config})
+		if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "data", "rows.csv"), []byte("x\n1\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	a := checkout()
+	e2e.Must(t, a, 0, "apply", "-auto-approve")
+	appendRows(t, a, "2")
+	e2e.Must(t, a, 0, "plan", "-out", "p.plan")
+	plan, err := os.ReadFile(filepath.Join(a, "p.plan"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The same commit checked out elsewhere: same files, another directory.
+	b := checkout()
+	appendRows(t, b, "2")
+	if err := os.WriteFile(filepath.Join(b, "p.plan"), plan, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Data that changed since the plan is still refused from there.
+	c := checkout()
+	appendRows(t, c, "2", "3")
+	if err := os.WriteFile(filepath.Join(c, "p.plan"), plan, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := e2e.Must(t, c, 1, "apply", "p.plan"); !strings.Contains(r.Stderr, "dataset.rows changed since the plan was made (fingerprint ") {
+		t.Errorf("apply of the saved plan with other data:\nstdout:\n%s\nstderr:\n%s", r.Stdout, r.Stderr)
+	}
+
+	r := e2e.Must(t, b, 0, "apply", "p.plan")
+	if !strings.Contains(r.Stdout, "Apply complete!") {
+		t.Errorf("apply of the saved plan in another checkout:\n%s", r.Stdout)
+	}
+	show := e2e.Must(t, b, 0, "state", "show", "dataset.rows")
+	if !strings.Contains(show.Stdout, `"row_count": 2,`) || !strings.Contains(show.Stdout, `"version": 2`) {
+		t.Errorf("dataset.rows is not version 2 with 2 rows:\n%s", show.Stdout)
+	}
+	if where := e2e.Must(t, b, 0, "output", "-raw", "where").Stdout; where != "data/rows.csv" {
+		t.Errorf("dataset.rows.path is %q, want the path relative to the configuration: data/rows.csv", where)
+	}
+	// The other checkout plans no change against what was applied.
+	e2e.Must(t, a, 0, "plan", "-detailed-exitcode")
+}

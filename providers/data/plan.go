@@ -38,7 +38,7 @@ func (p *Provider) list(ctx context.Context, cfg *config, privs ...*private) (*l
 	}
 	l := &listed{src: src}
 	for _, pv := range privs {
-		if l.previous = pv.listing(src.Path()); l.previous != nil {
+		if l.previous = pv.listing(src); l.previous != nil {
 			break
 		}
 	}
@@ -159,6 +159,12 @@ func (p *Provider) plan(ctx context.Context, req providers.PlanChangeRequest) pr
 		for _, name := range []string{"version", "row_count", "statistics", "drift_report"} {
 			vals[name] = req.Prior.GetAttr(name)
 		}
+		priorPath := stringOr(req.Prior.GetAttr("path"), "")
+		if l.src.Names(priorPath) {
+			// The same place, perhaps written absolute by an older mltf:
+			// not a change of its own.
+			vals["path"] = req.Prior.GetAttr("path")
+		}
 		if same := cty.ObjectVal(vals); same.RawEquals(req.Prior) {
 			// Nothing changed: the plan is the prior state itself.
 			return providers.PlanChangeResponse{Planned: req.Prior, PlannedPrivate: req.PriorPrivate, Diagnostics: diags}
@@ -176,7 +182,7 @@ func (p *Provider) plan(ctx context.Context, req providers.PlanChangeRequest) pr
 			}
 			reasons = append(reasons, fmt.Sprintf("%s; fingerprint %s -> %s, version %d -> %d",
 				what, fingerprint.Short(prevFP), fingerprint.Short(fp), prevVersion, version))
-		case stringOr(req.Prior.GetAttr("path"), "") != l.src.Path():
+		case !l.src.Names(priorPath):
 			reasons = append(reasons, fmt.Sprintf("the source moved to %s with the same data (fingerprint %s); it is validated again", l.src.Path(), fingerprint.Short(fp)))
 		default:
 			reasons = append(reasons, fmt.Sprintf("the contract changed; the data (version %d, fingerprint %s) is validated again", version, fingerprint.Short(fp)))
@@ -192,6 +198,7 @@ func (p *Provider) plan(ctx context.Context, req providers.PlanChangeRequest) pr
 	for _, name := range []string{"row_count", "statistics", "drift_report"} {
 		vals[name] = cty.UnknownVal(ty.AttributeType(name))
 	}
+	vals["path"] = cty.StringVal(l.src.Path())
 	priv.setListing(l.src.Path(), l.listing)
 	return providers.PlanChangeResponse{
 		Planned:        cty.ObjectVal(vals),

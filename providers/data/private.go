@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mltf/mltf/providers/data/fingerprint"
+	"github.com/mltf/mltf/providers/data/source"
 	"github.com/mltf/mltf/providers/data/stats"
 )
 
@@ -55,9 +56,9 @@ func (p *private) encode() []byte {
 	return b
 }
 
-// listing is the stored listing of path, or nil.
-func (p *private) listing(path string) *fingerprint.Listing {
-	if p.Path != path || len(p.Listing) == 0 {
+// listing is the stored listing of src, or nil.
+func (p *private) listing(src *source.Source) *fingerprint.Listing {
+	if !src.Names(p.Path) || len(p.Listing) == 0 {
 		return nil
 	}
 	l, err := fingerprint.Decode(p.Listing)

@@ -94,8 +94,8 @@ func TestLifecycle(t *testing.T) {
 	if got := num(v1.value.GetAttr("row_count")); got != 3 {
 		t.Errorf("row_count %v, want 3", got)
 	}
-	if got := v1.value.GetAttr("path").AsString(); got != filepath.Join(dir, "data") {
-		t.Errorf("path %q", got)
+	if got := v1.value.GetAttr("path").AsString(); got != "data" {
+		t.Errorf("path %q, want the source's path relative to the configuration, data", got)
 	}
 	if got := v1.value.GetAttr("format").AsString(); got != "csv" {
 		t.Errorf("format %q", got)
@@ -117,6 +117,14 @@ func TestLifecycle(t *testing.T) {
 	// Nothing changed: the plan is the state.
 	if pr := plan(t, p, v1, config); !pr.Planned.RawEquals(v1.value) || len(pr.Reasons) > 0 {
 		t.Fatalf("no-op plan changed something: %v", pr.Reasons)
+	}
+
+	// A state written when paths were absolute: the same place, no change.
+	old := v1.value.AsValueMap()
+	old["path"] = str(filepath.Join(dir, "data"))
+	abs := instance{cty.ObjectVal(old), v1.private}
+	if pr := plan(t, p, abs, config); !pr.Planned.RawEquals(abs.value) || len(pr.Reasons) > 0 {
+		t.Fatalf("a prior absolute path of the same place is planned as a change: %v", pr.Reasons)
 	}
 
 	// New data arrives: a new version, and the reason says what changed.

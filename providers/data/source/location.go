@@ -20,6 +20,10 @@ type Location struct {
 	Key string
 	// LocalPath is the absolute local path for file sources.
 	LocalPath string
+	// Rel is, for a file source written as a relative path, that path
+	// relative to the working directory, slash-separated and cleaned: what
+	// plans and state record, so that they hold in any checkout.
+	Rel string
 	// Source is the string as the user wrote it.
 	Source string
 }
@@ -37,7 +41,7 @@ func Resolve(source, workDir string) (Location, error) {
 	i := strings.Index(source, "://")
 	if i < 0 {
 		loc.Scheme = "file"
-		loc.LocalPath = localPath(source, workDir)
+		loc.LocalPath, loc.Rel = localPath(source, workDir)
 		return loc, nil
 	}
 	u, err := url.Parse(source)
@@ -55,7 +59,7 @@ func Resolve(source, workDir string) (Location, error) {
 		if p == "" {
 			return loc, fmt.Errorf("source %q names no path: write file:///absolute/path or file://relative/path", source)
 		}
-		loc.LocalPath = localPath(p, workDir)
+		loc.LocalPath, loc.Rel = localPath(p, workDir)
 		return loc, nil
 	case "mem", "s3", "gs", "azblob":
 		if u.Host == "" && u.Scheme != "mem" {
@@ -71,12 +75,14 @@ func Resolve(source, workDir string) (Location, error) {
 	return loc, fmt.Errorf("source %q has the unsupported scheme %q: use one of file://, mem://, s3://, gs://, azblob:// or a local path", source, u.Scheme)
 }
 
-func localPath(p, workDir string) string {
+// localPath is the absolute path of p and, when p is relative, p cleaned
+// and slash-separated.
+func localPath(p, workDir string) (abs, rel string) {
 	p = filepath.FromSlash(p)
-	if !filepath.IsAbs(p) {
-		p = filepath.Join(workDir, p)
+	if filepath.IsAbs(p) {
+		return filepath.Clean(p), ""
 	}
-	return filepath.Clean(p)
+	return filepath.Join(workDir, p), filepath.ToSlash(filepath.Clean(p))
 }
 
 // String is the location as a URL, for messages and the dataset's path

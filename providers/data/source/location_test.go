@@ -13,8 +13,10 @@ func TestResolve(t *testing.T) {
 		want   Location
 		err    string
 	}{
-		{source: "data/train.csv", want: Location{Scheme: "file", LocalPath: "/work/data/train.csv"}},
-		{source: "file://data/train.csv", want: Location{Scheme: "file", LocalPath: "/work/data/train.csv"}},
+		{source: "data/train.csv", want: Location{Scheme: "file", LocalPath: "/work/data/train.csv", Rel: "data/train.csv"}},
+		{source: "file://data/train.csv", want: Location{Scheme: "file", LocalPath: "/work/data/train.csv", Rel: "data/train.csv"}},
+		{source: "./data/../data/x.csv", want: Location{Scheme: "file", LocalPath: "/work/data/x.csv", Rel: "data/x.csv"}},
+		{source: "../shared/x.csv", want: Location{Scheme: "file", LocalPath: "/shared/x.csv", Rel: "../shared/x.csv"}},
 		{source: "file:///srv/data/", want: Location{Scheme: "file", LocalPath: "/srv/data"}},
 		{source: "/srv/x.parquet", want: Location{Scheme: "file", LocalPath: "/srv/x.parquet"}},
 		{source: "s3://bucket/prefix/?region=eu-west-1", want: Location{Scheme: "s3", BucketURL: "s3://bucket?region=eu-west-1", Key: "prefix/"}},

@@ -151,13 +151,25 @@ func (s *Source) Name(rel string) string {
 	return rel
 }
 
-// Path is what a training opens: the local file or directory for file
-// sources, else the URL.
+// Path is what a training opens: for file sources the local file or
+// directory, relative to the working directory when the source was written
+// relative (so that a plan made in one checkout holds in another), else
+// the URL.
 func (s *Source) Path() string {
 	if s.Scheme == "file" {
+		if s.Rel != "" {
+			return s.Rel
+		}
 		return s.LocalPath
 	}
 	return s.Location.String()
+}
+
+// Names reports whether p, a path from a plan or state, names this source:
+// its Path, or for a relative file source its absolute path (as states
+// written before paths were kept relative hold it).
+func (s *Source) Names(p string) bool {
+	return p == s.Path() || s.Scheme == "file" && p == s.LocalPath
 }
 
 // NewReader opens the object at rel for sequential reading.
