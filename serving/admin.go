@@ -31,6 +31,25 @@ type VersionStats struct {
 	Mirrored     RoleStats `json:"mirrored"`
 	Batches      int64     `json:"batches"`
 	BatchRows    int64     `json:"batch_rows"`
+	// Replicas is how many workers the version should have (see
+	// Version.Replicas); 0 when it has as many as it names or spawns.
+	Replicas int `json:"replicas,omitempty"`
+	// Endpoints are its workers now, with the batches sent to each.
+	Endpoints []WorkerStats `json:"endpoints"`
+}
+
+// WorkerStats is one worker of a version: its address, whether it serves,
+// and the batches and rows sent to it.
+type WorkerStats struct {
+	Addr    string `json:"addr"`
+	Ready   bool   `json:"ready"`
+	Batches int64  `json:"batches"`
+	Rows    int64  `json:"rows"`
+}
+
+// AllReady says whether every worker the version should have is ready.
+func (v VersionStats) AllReady() bool {
+	return v.Ready && v.ReadyWorkers == v.Workers && v.ReadyWorkers >= v.Replicas
 }
 
 // RoleStats counts the requests of one role (live or shadow): their
@@ -68,6 +87,7 @@ func (s *Server) Stats() Stats {
 			ReadyWorkers: v.readyWorkers(), Workers: workers,
 			Live: v.m.live.stats(), Mirrored: v.m.shadow.stats(),
 			Batches: v.m.batchCount.Load(), BatchRows: v.m.batchRows.Load(),
+			Replicas: v.replicas, Endpoints: v.workerStats(),
 		})
 	}
 	sort.Slice(st.Versions, func(i, j int) bool { return st.Versions[i].Version < st.Versions[j].Version })

@@ -101,14 +101,14 @@ func (c *Client) Stop(ctx context.Context) error {
 	return c.do(ctx, http.MethodPost, "/admin/stop", nil, nil)
 }
 
-// WaitReady waits until version num has ready workers (all of them when
-// all is set).
+// WaitReady waits until version num has ready workers (all it should
+// have when all is set: see VersionStats.AllReady).
 func (c *Client) WaitReady(ctx context.Context, num int64, all bool) (VersionStats, error) {
 	for {
 		st, err := c.Stats(ctx)
 		if err == nil {
 			for _, v := range st.Versions {
-				if v.Version == num && v.Ready && (!all || v.ReadyWorkers == v.Workers) {
+				if v.Version == num && v.Ready && (!all || v.AllReady()) {
 					return v, nil
 				}
 			}

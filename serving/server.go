@@ -31,6 +31,11 @@ type Server struct {
 	// nil without one. SetBaseline swaps it whole.
 	drift atomic.Pointer[driftState]
 
+	// lookup resolves the host names of workers' addresses, every
+	// resolveEvery.
+	lookup       lookupFunc
+	resolveEvery time.Duration
+
 	public, admin *http.Server
 	publicAddr    string
 	adminAddr     string
@@ -72,7 +77,8 @@ func Start(ctx context.Context, spec Spec, dir string, logf func(string, ...any)
 		logf = func(string, ...any) {}
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	s := &Server{dir: dir, logf: logf, ctx: ctx, cancel: cancel, versions: map[int64]*version{}}
+	s := &Server{dir: dir, logf: logf, ctx: ctx, cancel: cancel, versions: map[int64]*version{},
+		lookup: net.DefaultResolver.LookupHost, resolveEvery: resolveEvery}
 	if spec.Baseline != nil {
 		s.drift.Store(&driftState{base: spec.Baseline, counter: NewDriftCounter(spec.Baseline)})
 	}
@@ -168,8 +174,8 @@ func (s *Server) Apply(versions []Version, note string) error {
 		if _, ok := s.versions[v.Version]; ok {
 			continue
 		}
-		nv := newVersion(s.ctx, v, s.spec.Batching, s.metrics.forVersion(v.Version))
-		if err := nv.start(v, s.dir, s.logf); err != nil {
+		nv := newVersion(s.ctx, v, s.spec.Batching, s.metrics.forVersion(v.Version), s.resolveEvery)
+		if err := nv.start(v, s.dir, s.logf, s.lookup); err != nil {
 			nv.stop(0)
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -327,4 +328,127 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// worker starts mltf_worker.py on host:port with the model in modelDir and
+// returns once it listens.
+func worker(t *testing.T, modelDir, host, port string) {
+	t.Helper()
+	script, _ := filepath.Abs(filepath.Join("..", "sdk", "python", "mltf_worker.py"))
+	cmd := exec.Command(python, script, "--model", modelDir, "--host", host, "--port", port)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	buf := make([]byte, 4096)
+	var got []byte
+	for !strings.Contains(string(got), "listening on") {
+		n, err := out.Read(buf)
+		if err != nil {
+			t.Fatalf("worker on %s:%s: %v (%s)", host, port, err, got)
+		}
+		got = append(got, buf[:n]...)
+	}
+	go io.Copy(io.Discard, out)
+}
+
+// TestWorkersByName: a version's workers named by a host name (on
+// Kubernetes, its headless Service) are every address the name resolves
+// to, each fed batches of its own, so requests reach every replica; the
+// workers follow the name as it resolves to fewer or more addresses.
+func TestWorkersByName(t *testing.T) {
+	dir := models(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	l.Close()
+	// Two replicas on one port at two loopback addresses, as two pods of
+	// a Service are.
+	worker(t, filepath.Join(dir, "double"), "127.0.0.1", port)
+	worker(t, filepath.Join(dir, "double"), "127.0.0.2", port)
+	var mu sync.Mutex
+	resolves := []string{"127.0.0.1", "127.0.0.2"}
+	s, c := start(t)
+	s.mu.Lock() // Apply reads them under it
+	s.resolveEvery = 50 * time.Millisecond
+	s.lookup = func(ctx context.Context, host string) ([]string, error) {
+		if host != "workers.test" {
+			return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), resolves...), nil
+	}
+	s.mu.Unlock()
+	ctx := context.Background()
+	if _, err := c.Apply(ctx, []Version{{Version: 1, Weight: 100, Workers: []string{"workers.test:" + port}, Replicas: 2}}, ""); err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if _, err := c.WaitReady(wctx, 1, true); err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + s.Addr() + "/v2/models/m/infer"
+	send := func(n int) {
+		t.Helper()
+		var wg sync.WaitGroup
+		for g := 0; g < 8; g++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := g; i < n; i += 8 {
+					if a := post(t, url, row("", float32(i), 0, 0, 0)); a.Code != 200 || a.Outputs[0].Data[0] != float32(2*i) {
+						t.Errorf("request %d: %+v", i, a)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	endpoints := func() map[string]int64 {
+		st, err := c.Stats(ctx)
+		if err != nil || len(st.Versions) != 1 {
+			t.Fatalf("stats %+v, %v", st, err)
+		}
+		out := map[string]int64{}
+		for _, e := range st.Versions[0].Endpoints {
+			out[e.Addr] = e.Batches
+		}
+		return out
+	}
+	send(400)
+	got := endpoints()
+	t.Logf("batches by worker: %v", got)
+	if len(got) != 2 || got["127.0.0.1:"+port] == 0 || got["127.0.0.2:"+port] == 0 {
+		t.Errorf("batches by worker %v: want both replicas fed", got)
+	}
+	follow := func(to []string) {
+		t.Helper()
+		mu.Lock()
+		resolves = to
+		mu.Unlock()
+		for deadline := time.Now().Add(10 * time.Second); len(endpoints()) != len(to); time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("workers %v; the name resolves to %v", endpoints(), to)
+			}
+		}
+	}
+	follow([]string{"127.0.0.2"}) // a pod went away
+	send(50)
+	if got := endpoints(); got["127.0.0.2:"+port] == 0 || len(got) != 1 {
+		t.Errorf("batches by worker %v after 127.0.0.1 went", got)
+	}
+	follow([]string{"127.0.0.2", "127.0.0.1"}) // it came back
+	send(200)
+	if got := endpoints(); got["127.0.0.1:"+port] == 0 {
+		t.Errorf("batches by worker %v: the worker that came back is not fed", got)
+	}
 }

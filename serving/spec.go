@@ -37,9 +37,14 @@ type Version struct {
 	// Shadow is the percentage of live requests mirrored to the version,
 	// whose answers are discarded.
 	Shadow int `json:"shadow,omitempty"`
-	// Workers are the addresses (host:port) of workers already running
-	// (on Kubernetes, the version's Service).
+	// Workers are the addresses (host:port) of workers already running.
+	// A host name stands for every address it resolves to, resolved again
+	// every few seconds: on Kubernetes, the version's headless Service,
+	// whose DNS records are its ready pods.
 	Workers []string `json:"workers,omitempty"`
+	// Replicas is how many workers Workers should give once all are
+	// ready, for the rollout's wait (0: as many as they give).
+	Replicas int `json:"replicas,omitempty"`
 	// Spawn, when set, makes the front end start and supervise Replicas
 	// local worker processes.
 	Spawn *Spawn `json:"spawn,omitempty"`

@@ -3,7 +3,12 @@ package serving
 import (
 	"context"
 	"errors"
+	"fmt"
+	"maps"
+	"net"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,40 +49,145 @@ type version struct {
 	wg       sync.WaitGroup
 
 	m *versionMetrics
+	// replicas is how many workers the version should have (Version's).
+	replicas     int
+	resolveEvery time.Duration
 }
 
-func newVersion(parent context.Context, v Version, b Batching, m *versionMetrics) *version {
+func newVersion(parent context.Context, v Version, b Batching, m *versionMetrics, resolveEvery time.Duration) *version {
 	ctx, cancel := context.WithCancel(parent)
 	return &version{num: v.Version, batching: b, queue: make(chan *call, 8192), retry: make(chan *call, 8192),
-		ctx: ctx, cancel: cancel, m: m}
+		ctx: ctx, cancel: cancel, m: m, replicas: v.Replicas, resolveEvery: resolveEvery}
 }
 
 // start connects to the version's workers (starting them first when the
-// spec says so); each worker serves batches once it is ready.
-func (v *version) start(spec Version, dir string, logf func(string, ...any)) error {
-	addrs := spec.Workers
+// spec says so); each worker serves batches once it is ready. A worker
+// address whose host is a name (on Kubernetes, the version's headless
+// Service) stands for every address the name resolves to: each is a worker
+// of its own, found again every resolveEvery (see discover).
+func (v *version) start(spec Version, dir string, logf func(string, ...any), lookup lookupFunc) error {
 	if spec.Spawn != nil {
 		sp, err := startSpawner(v.ctx, v.num, *spec.Spawn, dir, logf)
 		if err != nil {
 			return err
 		}
 		v.procs = sp
-		addrs = sp.addrs()
+		for _, a := range sp.addrs() {
+			v.addWorker(a)
+		}
+		return nil
 	}
-	for _, a := range addrs {
-		v.addWorker(a)
+	var names []string
+	for _, a := range spec.Workers {
+		host, _, err := net.SplitHostPort(a)
+		if err != nil {
+			return fmt.Errorf("version %d: worker address %q: %w", v.num, a, err)
+		}
+		if net.ParseIP(host) != nil {
+			v.addWorker(a)
+		} else {
+			names = append(names, a)
+		}
+	}
+	if len(names) > 0 {
+		v.resolve(names, lookup, logf) // the first addresses at once
+		v.wg.Add(1)
+		go func() {
+			defer v.wg.Done()
+			v.discover(names, lookup, logf)
+		}()
 	}
 	return nil
 }
 
+// lookupFunc resolves a host name to addresses, as net.Resolver.LookupHost.
+type lookupFunc func(ctx context.Context, host string) ([]string, error)
+
+// resolveEvery is how often the names of a version's workers are resolved
+// again: a Service's DNS records follow its ready pods within seconds.
+const resolveEvery = 2 * time.Second
+
+// discover resolves names every resolveEvery until the version stops.
+func (v *version) discover(names []string, lookup lookupFunc, logf func(string, ...any)) {
+	tick := time.NewTicker(v.resolveEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-v.ctx.Done():
+			return
+		case <-tick.C:
+		}
+		v.resolve(names, lookup, logf)
+	}
+}
+
+// resolve makes the version's workers the addresses names resolve to now:
+// a new address gets a worker, a worker whose address is gone stops once
+// its batch is answered. A name that cannot be resolved for a reason other
+// than not existing (a DNS server that does not answer) keeps its workers.
+func (v *version) resolve(names []string, lookup lookupFunc, logf func(string, ...any)) {
+	want := map[string]bool{}
+	for _, a := range names {
+		host, port, _ := net.SplitHostPort(a)
+		ctx, cancel := context.WithTimeout(v.ctx, 5*time.Second)
+		ips, err := lookup(ctx, host)
+		cancel()
+		var dnsErr *net.DNSError
+		if err != nil && !(errors.As(err, &dnsErr) && dnsErr.IsNotFound) {
+			if v.ctx.Err() == nil {
+				logf("version %d: cannot resolve %s: %v; its workers stay as they are", v.num, host, err)
+			}
+			return
+		}
+		for _, ip := range ips {
+			want[net.JoinHostPort(ip, port)] = true
+		}
+	}
+	v.mu.Lock()
+	var gone []*workerClient
+	kept := v.workers[:0]
+	for _, w := range v.workers {
+		if want[w.addr] {
+			kept = append(kept, w)
+			delete(want, w.addr)
+		} else {
+			gone = append(gone, w)
+		}
+	}
+	v.workers = kept
+	v.mu.Unlock()
+	for _, w := range gone {
+		w.cancel()
+	}
+	added := slices.Sorted(maps.Keys(want))
+	for _, a := range added {
+		v.addWorker(a)
+	}
+	if len(gone) > 0 || len(added) > 0 {
+		logf("version %d: workers %v (%d added, %d gone)", v.num, v.addrs(), len(added), len(gone))
+	}
+}
+
+// addrs are the addresses of the version's workers.
+func (v *version) addrs() []string {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	out := make([]string, len(v.workers))
+	for i, w := range v.workers {
+		out[i] = w.addr
+	}
+	return out
+}
+
 func (v *version) addWorker(addr string) {
-	w := newWorkerClient(addr)
+	w := newWorkerClient(v.ctx, addr)
 	v.mu.Lock()
 	v.workers = append(v.workers, w)
 	v.mu.Unlock()
 	v.wg.Add(1)
 	go func() {
 		defer v.wg.Done()
+		defer w.http.CloseIdleConnections()
 		v.serve(w)
 	}()
 }
@@ -85,18 +195,18 @@ func (v *version) addWorker(addr string) {
 // serve feeds batches to w while it is ready, and waits for it when it is
 // not.
 func (v *version) serve(w *workerClient) {
-	for v.ctx.Err() == nil {
+	for w.ctx.Err() == nil {
 		if !w.ready.Load() {
-			if !w.health(v.ctx) {
+			if !w.health(w.ctx) {
 				select {
-				case <-v.ctx.Done():
+				case <-w.ctx.Done():
 					return
 				case <-time.After(100 * time.Millisecond):
 				}
 				continue
 			}
 			if v.manifestOf() == nil {
-				m, err := w.metadata(v.ctx)
+				m, err := w.metadata(w.ctx)
 				if err != nil {
 					continue
 				}
@@ -109,7 +219,7 @@ func (v *version) serve(w *workerClient) {
 			w.ready.Store(true)
 			v.ready.Store(true)
 		}
-		batch := v.next()
+		batch := v.next(w.ctx.Done())
 		if batch == nil {
 			return
 		}
@@ -126,8 +236,9 @@ func (v *version) manifestOf() *Manifest {
 // next waits for a call and gathers a batch: what is queued now, and, while
 // other batches are in flight (load is high), what arrives until the first
 // call has waited MaxLatency or the batch is full. At low load a request
-// is sent alone at once.
-func (v *version) next() []*call {
+// is sent alone at once. It returns nil once stop is closed (the worker
+// asking goes away).
+func (v *version) next(stop <-chan struct{}) []*call {
 	var first *call
 	select {
 	case first = <-v.retry:
@@ -135,7 +246,7 @@ func (v *version) next() []*call {
 		select {
 		case first = <-v.retry:
 		case first = <-v.queue:
-		case <-v.ctx.Done():
+		case <-stop:
 			return nil
 		}
 	}
@@ -190,6 +301,8 @@ func (v *version) run(w *workerClient, batch []*call) {
 		}
 	}
 	v.m.batch(len(rows) / cols)
+	w.batches.Add(1)
+	w.rows.Add(int64(len(rows) / cols))
 	out, shape, err := w.infer(v.ctx, rows, cols)
 	if errors.Is(err, errTransport) && v.ctx.Err() == nil {
 		// The worker went away (restarted, stopped): its batch goes to
@@ -262,6 +375,18 @@ func (v *version) stop(grace time.Duration) {
 			break
 		}
 	}
+}
+
+// workerStats are the version's workers now, by address.
+func (v *version) workerStats() []WorkerStats {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	out := make([]WorkerStats, len(v.workers))
+	for i, w := range v.workers {
+		out[i] = WorkerStats{Addr: w.addr, Ready: w.ready.Load(), Batches: w.batches.Load(), Rows: w.rows.Load()}
+	}
+	slices.SortFunc(out, func(a, b WorkerStats) int { return strings.Compare(a.Addr, b.Addr) })
+	return out
 }
 
 // readyWorkers counts the workers ready now.

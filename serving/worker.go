@@ -22,10 +22,17 @@ type workerClient struct {
 	addr  string
 	http  *http.Client
 	ready atomic.Bool
+	// ctx ends when the worker is no longer one of its version's (its
+	// address no longer resolves) or the version stops.
+	ctx     context.Context
+	cancel  context.CancelFunc
+	batches atomic.Int64 // sent to it
+	rows    atomic.Int64
 }
 
-func newWorkerClient(addr string) *workerClient {
-	return &workerClient{addr: addr, http: &http.Client{Transport: &http.Transport{
+func newWorkerClient(parent context.Context, addr string) *workerClient {
+	ctx, cancel := context.WithCancel(parent)
+	return &workerClient{addr: addr, ctx: ctx, cancel: cancel, http: &http.Client{Transport: &http.Transport{
 		MaxIdleConnsPerHost: 2, DisableCompression: true, IdleConnTimeout: 90 * time.Second,
 	}}}
 }

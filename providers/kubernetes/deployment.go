@@ -249,7 +249,10 @@ func (b *deployments) Version(ctx context.Context, d *deployment.Deployment, v d
 	if err := applyVersion(ctx, conn, s, v.Version, v.Dir); err != nil {
 		return serving.Version{}, err
 	}
-	return serving.Version{Version: v.Version, Workers: []string{s.workerAddr(v.Version)}}, nil
+	// The front end resolves the headless Service to its ready pods and
+	// feeds each, so replicas share the load (kube-proxy would keep each
+	// kept-alive connection on one pod).
+	return serving.Version{Version: v.Version, Workers: []string{s.workerAddr(v.Version)}, Replicas: s.replicas()}, nil
 }
 
 // applyVersion writes version v's objects, its files taken from dir. The

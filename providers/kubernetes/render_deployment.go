@@ -76,6 +76,15 @@ func (s *servingSpec) workerAddr(v int64) string {
 	return fmt.Sprintf("%s.%s.svc:%d", s.versionName(v), s.Namespace, workerPort)
 }
 
+// replicas is how many workers a version has once all are ready: its
+// replicas, or autoscale's min.
+func (s *servingSpec) replicas() int {
+	if a := s.Config.Autoscale; a != nil {
+		return a.Min
+	}
+	return s.Config.Replicas
+}
+
 // selector selects the objects of the deployment (component "" : all of
 // them), or of one of its versions.
 func (s *servingSpec) selector(component string, version int64) map[string]string {
@@ -206,7 +215,7 @@ func (s *servingSpec) versionDeployment(v int64) *appsv1.Deployment {
 	sel := s.selector(componentWorker, v)
 	var replicas *int32
 	if c.Autoscale == nil {
-		n := int32(c.Replicas)
+		n := int32(s.replicas())
 		replicas = &n
 	}
 	pod := s.podSpec()
