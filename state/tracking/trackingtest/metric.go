@@ -39,6 +39,12 @@ func testLogMetrics(t *testing.T, newURL NewURL) {
 			want:   []tracking.MetricPoint{pt("acc", 1, 0.1), pt("acc", 2, 0.25), pt("acc", 3, 0.3)},
 		},
 		{
+			name:   "a step twice in one batch keeps the last",
+			log:    [][]tracking.MetricPoint{{pt("twice", 1, 0.1), pt("twice", 2, 0.2), pt("twice", 1, 0.15)}},
+			metric: "twice",
+			want:   []tracking.MetricPoint{pt("twice", 1, 0.15), pt("twice", 2, 0.2)},
+		},
+		{
 			name:   "NaN and infinities are kept",
 			log:    [][]tracking.MetricPoint{{pt("div", 1, math.NaN()), pt("div", 2, math.Inf(1)), pt("div", 3, math.Inf(-1))}},
 			metric: "div",
@@ -75,7 +81,7 @@ func testLogMetrics(t *testing.T, newURL NewURL) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]string{"acc", "accuracy", "big", "div", "loss"}, names); diff != "" {
+	if diff := cmp.Diff([]string{"acc", "accuracy", "big", "div", "loss", "twice"}, names); diff != "" {
 		t.Errorf("MetricNames (-want +got):\n%s", diff)
 	}
 	if names, err := s.MetricNames(ctx, other.ID); err != nil || len(names) != 0 {
