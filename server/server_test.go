@@ -195,6 +195,7 @@ func TestRoles(t *testing.T) {
 		{"mlflow read", "GET", "/api/2.0/mlflow/experiments/get?experiment_id=" + e.exp.ID, nil, api.Reader},
 		{"mlflow search", "POST", "/api/2.0/mlflow/runs/search", map[string]any{"experiment_ids": []string{e.exp.ID}}, api.Reader},
 		{"mlflow write", "POST", "/api/2.0/mlflow/runs/log-metric", map[string]any{"run_id": "r1", "key": "x", "value": 1, "timestamp": 1, "step": 0}, api.Writer},
+		{"mlflow multipart upload", "POST", "/api/2.0/mlflow-artifacts/mpu/create/runs/r1/model", map[string]any{"path": "/tmp/big.bin", "num_parts": 2}, api.Writer},
 		{"mlflow alias", "POST", "/api/2.0/mlflow/registered-models/alias", map[string]any{"name": "digits", "alias": "staging", "version": "1"}, api.Admin},
 	}
 	callers := []struct {

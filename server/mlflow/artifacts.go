@@ -104,8 +104,8 @@ func list(ctx context.Context, b *blob.Bucket, prefix, rel string, basename bool
 			return nil, err
 		}
 		name := strings.TrimSuffix(strings.TrimPrefix(obj.Key, prefix), "/")
-		if name == "" {
-			continue
+		if name == "" || obj.Key == stagingPrefix {
+			continue // the multipart uploads in progress are no artifacts
 		}
 		p := name
 		if !basename && rel != "" {
@@ -216,6 +216,10 @@ func (a *API) downloadProxied(w http.ResponseWriter, r *http.Request) {
 	key, err := proxiedKey(r)
 	if err != nil {
 		failErr(w, err)
+		return
+	}
+	if strings.HasPrefix(key, stagingPrefix) {
+		fail(w, notFound, "No artifact at %s", key)
 		return
 	}
 	ctx := r.Context()

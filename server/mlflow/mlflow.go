@@ -109,6 +109,12 @@ func (a *API) Routes() []Route {
 	proxied("GET", "artifacts/{path...}", api.Reader, a.downloadProxied)
 	proxied("PUT", "artifacts/{path...}", api.Writer, a.uploadProxied)
 	proxied("DELETE", "artifacts/{path...}", api.Writer, handler(a.deleteProxied))
+	proxied("POST", "mpu/create/{path...}", api.Writer, handler(a.createUpload))
+	proxied("POST", "mpu/complete/{path...}", api.Writer, handler(a.completeUpload))
+	proxied("POST", "mpu/abort/{path...}", api.Writer, handler(a.abortUpload))
+	// A part's URL carries its own secret, as an object store's presigned
+	// URL does: MLflow clients PUT parts without their token.
+	proxied("PUT", "mpu/parts/{id}/{part}", api.Public, a.uploadPart)
 	return out
 }
 
