@@ -43,6 +43,19 @@ for o in p["outputs"]:
         f.write(data)
 `
 
+// etlHeader opens the test pipelines: a pool, the dataset raw and the
+// pipeline etl, whose steps follow.
+const etlHeader = `cluster "dev" {
+  pool "cpu" { slots = 2 }
+}
+dataset "raw" {
+  source = "data/raw.csv"
+  format = "csv"
+}
+pipeline "etl" {
+  pool = cluster.dev.pool.cpu
+`
+
 // pipelineConfig is a pipeline of four steps: a reads raw.csv, b reads a,
 // c reads b, d reads raw.csv; features is a dataset made from c's output.
 func pipelineConfig(runs string) string {
@@ -57,16 +70,7 @@ func pipelineConfig(runs string) string {
   }
 `, name, name, runs, out, inputs, out)
 	}
-	return `cluster "dev" {
-  pool "cpu" { slots = 2 }
-}
-dataset "raw" {
-  source = "data/raw.csv"
-  format = "csv"
-}
-pipeline "etl" {
-  pool = cluster.dev.pool.cpu
-` + step("a", `{ raw = dataset.raw }`, "a.csv") +
+	return etlHeader + step("a", `{ raw = dataset.raw }`, "a.csv") +
 		step("b", `{ a = step.a.outputs["a.csv"] }`, "b.csv") +
 		step("c", `{ b = step.b.outputs["b.csv"] }`, "c.csv") +
 		step("d", `{ raw = dataset.raw }`, "d.csv") + `}
@@ -315,5 +319,79 @@ func TestPipelineGraph(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("graph lacks %s:\n%s", want, out)
 		}
+	}
+}
+
+// Steps sharing one code directory rerun by their own files: each names
+// its script in code_files, so changing one script reruns exactly that
+// step and the steps that read from it.
+func TestPipelineSharedCodeDirectory(t *testing.T) {
+	runs := filepath.Join(t.TempDir(), "runs.log")
+	step := func(name, script, inputs string) string {
+		return fmt.Sprintf(`  step %q {
+    code       = "./steps"
+    code_files = [%q, "lib/*.py"]
+    command    = ["/usr/bin/python3", %[2]q]
+    env        = { RUNS_LOG = %[3]q }
+    params     = { outputs = ["%[1]s.csv"] }
+    inputs     = %[4]s
+    outputs    = ["%[1]s.csv"]
+  }
+`, name, script, runs, inputs)
+	}
+	cfg := etlHeader + step("a", "a.py", `{ raw = dataset.raw }`) + step("b", "b.py", `{ a = step.a.outputs["a.csv"] }`) + step("c", "c.py", `{ raw = dataset.raw }`) + "}\n"
+	dir := workdir(t, map[string]string{"main.mltf.hcl": cfg})
+	for _, s := range []string{"a", "b", "c"} {
+		writeFile(t, filepath.Join(dir, "steps", s+".py"), stepScript)
+	}
+	writeFile(t, filepath.Join(dir, "steps", "lib", "rows.py"), "# shared by every step\n")
+	writeFile(t, filepath.Join(dir, "data", "raw.csv"), "x,y\n1,2\n")
+	e2e.Must(t, dir, 0, "init")
+	e2e.Must(t, dir, 0, "apply", "-auto-approve")
+	got, n := ranSince(t, runs, 0)
+	if strings.Join(got, " ") != "a b c" {
+		t.Fatalf("first apply ran %v", got)
+	}
+
+	// c's script: c alone.
+	writeFile(t, filepath.Join(dir, "steps", "c.py"), stepScript+"# c reads raw\n")
+	plan := e2e.Must(t, dir, 2, "plan", "-detailed-exitcode").Stdout
+	if !strings.Contains(plan, "because step c: code changed (1 file)") || strings.Contains(plan, "step a:") || strings.Contains(plan, "step b:") {
+		t.Errorf("plan after c.py changed:\n%s", plan)
+	}
+	e2e.Must(t, dir, 0, "apply", "-auto-approve")
+	if got, n = ranSince(t, runs, n); strings.Join(got, " ") != "c" {
+		t.Fatalf("after c.py changed, ran %v; want c", got)
+	}
+
+	// a's script, changing a's output: a and b, which reads it; not c.
+	writeFile(t, filepath.Join(dir, "steps", "a.py"), stepScript+`for o in p["outputs"]:
+    open(os.path.join(os.environ["MLTF_OUTPUT_DIR"], o), "a").write("9,9\n")
+`)
+	plan = e2e.Must(t, dir, 2, "plan", "-detailed-exitcode").Stdout
+	if !strings.Contains(plan, "because step a: code changed (1 file)") || !strings.Contains(plan, "because step b: runs because a's output will change") ||
+		strings.Contains(plan, "step c:") {
+		t.Errorf("plan after a.py changed:\n%s", plan)
+	}
+	e2e.Must(t, dir, 0, "apply", "-auto-approve")
+	if got, n = ranSince(t, runs, n); strings.Join(got, " ") != "a b" {
+		t.Fatalf("after a.py changed, ran %v; want a b", got)
+	}
+
+	// A file every step names: every step.
+	writeFile(t, filepath.Join(dir, "steps", "lib", "rows.py"), "# shared by every step, changed\n")
+	e2e.Must(t, dir, 0, "apply", "-auto-approve")
+	if got, n = ranSince(t, runs, n); strings.Join(got, " ") != "a b c" {
+		t.Fatalf("after lib/rows.py changed, ran %v; want a b c", got)
+	}
+	// A file no step names: nothing.
+	writeFile(t, filepath.Join(dir, "steps", "README"), "notes\n")
+	e2e.Must(t, dir, 0, "plan", "-detailed-exitcode")
+
+	// A pattern that matches nothing is the user's mistake, on code_files.
+	writeFile(t, filepath.Join(dir, "main.mltf.hcl"), strings.Replace(cfg, `code_files = ["c.py"`, `code_files = ["cc.py"`, 1))
+	res := e2e.Run(t, dir, nil, "plan")
+	if res.Code != 1 || !strings.Contains(res.Stderr, `"cc.py" matches no file in the code directory ./steps`) || !strings.Contains(res.Stderr, "code_files") {
+		t.Errorf("plan with a code_files pattern matching nothing: exit %d\n%s", res.Code, res.Stderr)
 	}
 }

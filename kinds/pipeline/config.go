@@ -15,6 +15,7 @@ import (
 	"github.com/mltf/mltf/kinds/pipeline/schedule"
 	"github.com/mltf/mltf/kinds/training"
 	"github.com/mltf/mltf/lang"
+	"github.com/mltf/mltf/lang/funcs"
 	"github.com/mltf/mltf/providers/ctyval"
 )
 
@@ -33,13 +34,16 @@ type Config struct {
 
 // Step is one step, decoded.
 type Step struct {
-	Name    string
-	Code    string
-	Command []string
-	Params  cty.Value // an object, or null
-	Image   string
-	Env     map[string]string
-	Inputs  map[string]Input
+	Name string
+	Code string
+	// CodeFiles are the code_files patterns: the files of Code that enter
+	// the key; nil for every file.
+	CodeFiles []string
+	Command   []string
+	Params    cty.Value // an object, or null
+	Image     string
+	Env       map[string]string
+	Inputs    map[string]Input
 	// InputsKnown is false while the inputs expression cannot be read yet
 	// (mltf validate, or a value known only after apply).
 	InputsKnown bool
@@ -143,6 +147,19 @@ func decodeStep(d *ctyval.Decoder, name string, v cty.Value) *Step {
 		d.Errorf(stepPath(name), "Invalid step name", "%q cannot name a step: use letters, digits, underscores and dashes, starting with a letter.", name)
 	}
 	s.Code = d.Str(stepPath(name, "code"), "")
+	if v := d.Get(stepPath(name, "code_files")); !v.IsNull() && v.IsWhollyKnown() {
+		s.CodeFiles = d.StrList(stepPath(name, "code_files"))
+		if len(s.CodeFiles) == 0 {
+			d.Errorf(stepPath(name, "code_files"), "Empty code_files", `code_files must name at least one file of the code directory, e.g. ["clean.py"]; leave it out for every file.`)
+		}
+		for i, pat := range s.CodeFiles {
+			if _, err := funcs.CompileGlob(pat); err != nil {
+				d.Errorf(stepPath(name, "code_files").IndexInt(i), "Invalid code_files pattern", "%s", err)
+			} else if strings.HasPrefix(pat, "/") || strings.HasPrefix(pat, "../") || pat == ".." {
+				d.Errorf(stepPath(name, "code_files").IndexInt(i), "Invalid code_files pattern", "%q must be relative to the code directory, e.g. \"clean.py\".", pat)
+			}
+		}
+	}
 	s.Command = d.StrList(stepPath(name, "command"))
 	if len(s.Command) == 0 && d.Get(stepPath(name, "command")).IsWhollyKnown() {
 		d.Errorf(stepPath(name, "command"), "Empty command", `command must name a program, e.g. ["python3", "clean.py"].`)

@@ -80,7 +80,7 @@ func (pl *planner) step(ctx context.Context, k *kind, s *Step) (string, provider
 	if err != nil {
 		var ce *codeError
 		if errors.As(err, &ce) {
-			return "", diags.AttrError(stepPath(s.Name, "code"), "Cannot hash the step's code", err.Error())
+			return "", diags.AttrError(stepPath(s.Name, ce.attr), "Cannot hash the step's code", err.Error())
 		}
 		return "", diags.AttrError(stepPath(s.Name, "inputs"), "Cannot fingerprint the step's inputs", err.Error())
 	}

@@ -8,6 +8,7 @@ import (
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
 	"github.com/mltf/mltf/kinds/training"
+	"github.com/mltf/mltf/lang/funcs"
 )
 
 // resolver computes the keys of steps, hashing each code directory and
@@ -25,6 +26,8 @@ type codeHash struct {
 	m   training.Manifest
 	sum string
 	err error
+	// attr is the attribute err is about: code, or code_files.
+	attr string
 }
 
 func newResolver(workDir, base string) *resolver {
@@ -95,9 +98,9 @@ func (r *resolver) resolve(s *Step, known map[string]map[string]string) (resolve
 			res.Versions[name] = in.Version
 		}
 	}
-	code := r.code(s.Code)
+	code := r.code(s.Code, s.CodeFiles)
 	if code.err != nil {
-		return res, &codeError{code.err}
+		return res, &codeError{err: code.err, attr: code.attr}
 	}
 	res.Code = code.m
 	if len(res.Waiting) > 0 || len(res.Unknown) > 0 {
@@ -123,18 +126,38 @@ func (r *resolver) resolve(s *Step, known map[string]map[string]string) (resolve
 	return res, nil
 }
 
-// codeError is an error about a step's code directory.
-type codeError struct{ err error }
+// codeError is an error about a step's code directory, or its code_files
+// (attr).
+type codeError struct {
+	err  error
+	attr string
+}
 
 func (e *codeError) Error() string { return e.err.Error() }
 
-func (r *resolver) code(dir string) codeHash {
+// code hashes a step's code: the files of dir that match one of the
+// code_files patterns, or all of them without any.
+func (r *resolver) code(dir string, patterns []string) codeHash {
 	abs := (&training.Config{Code: dir}).CodePath(r.workDir)
+	id := strings.Join(append([]string{abs}, patterns...), "\x00")
+	if h, ok := r.codes[id]; ok {
+		return h
+	}
+	h := r.tree(abs)
+	if h.err == nil && len(patterns) > 0 {
+		h = selectFiles(h.m, dir, patterns)
+	}
+	r.codes[id] = h
+	return h
+}
+
+// tree hashes a whole code directory, once however many steps share it.
+func (r *resolver) tree(abs string) codeHash {
 	if h, ok := r.codes[abs]; ok {
 		return h
 	}
 	m, err := training.HashTree(abs)
-	h := codeHash{m: m, sum: m.Sum(), err: err}
+	h := codeHash{m: m, sum: m.Sum(), err: err, attr: "code"}
 	if err == nil && len(m) == 0 {
 		h.err = fmt.Errorf("the code directory %s holds no files", abs)
 	}
@@ -143,6 +166,29 @@ func (r *resolver) code(dir string) codeHash {
 	}
 	r.codes[abs] = h
 	return h
+}
+
+// selectFiles keeps the files of m that match a pattern; a pattern that
+// matches no file is an error, as a misspelt name would be.
+func selectFiles(m training.Manifest, dir string, patterns []string) codeHash {
+	out := training.Manifest{}
+	for _, pat := range patterns {
+		g, err := funcs.CompileGlob(pat)
+		if err != nil {
+			return codeHash{err: err, attr: "code_files"}
+		}
+		n := 0
+		for f, sum := range m {
+			if g.Match(f) {
+				out[f] = sum
+				n++
+			}
+		}
+		if n == 0 {
+			return codeHash{err: fmt.Errorf("%q matches no file in the code directory %s", pat, dir), attr: "code_files"}
+		}
+	}
+	return codeHash{m: out, sum: out.Sum()}
 }
 
 // dataRef resolves a data input once per location: a local file's or

@@ -18,7 +18,9 @@ func Schema() *schema.Block {
 	step := schema.Block{
 		Description: "One step: a command run in a snapshot of its code directory, reading its inputs and writing its outputs.",
 		Attributes: map[string]*schema.Attribute{
-			"code":    {Type: s, Required: true, Description: "Directory of the step's code, relative to the configuration; its content enters the step's key."},
+			"code": {Type: s, Required: true, Description: "Directory of the step's code, relative to the configuration; its content enters the step's key."},
+			"code_files": opt(cty.List(s), `The files of code that are this step's, as fileset patterns relative to code ("clean.py", "lib/**/*.py"): `+
+				"only they enter the step's key, so steps sharing a directory rerun only when their own files change. Default: every file."),
 			"command": {Type: cty.List(s), Required: true, Description: "The command, run in (a snapshot of) the code directory."},
 			"params":  opt(dyn, "Parameters, any object; the step reads them from MLTF_PARAMS (JSON). Part of the key."),
 			"image":   opt(s, "Container image: recorded locally, required on Kubernetes. Part of the key."),

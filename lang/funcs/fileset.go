@@ -28,7 +28,7 @@ func fileSetFunc(baseDir string) function.Function {
 		RefineResult: func(b *cty.RefinementBuilder) *cty.RefinementBuilder { return b.NotNull() },
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
 			dir, pattern := args[0].AsString(), args[1].AsString()
-			g, err := compileGlob(pattern)
+			g, err := CompileGlob(pattern)
 			if err != nil {
 				return cty.NilVal, function.NewArgError(1, err)
 			}
@@ -49,7 +49,7 @@ func fileSetFunc(baseDir string) function.Function {
 }
 
 // matchFiles lists the regular files below dir whose relative paths match g.
-func matchFiles(baseDir, dir string, g glob) ([]string, error) {
+func matchFiles(baseDir, dir string, g Glob) ([]string, error) {
 	root, err := resolvePath(baseDir, dir)
 	if err != nil {
 		return nil, err
@@ -84,7 +84,7 @@ func matchFiles(baseDir, dir string, g glob) ([]string, error) {
 			return err
 		}
 		rel = filepath.ToSlash(rel)
-		if g.match(rel) {
+		if g.Match(rel) {
 			files = append(files, rel)
 		}
 		return nil
@@ -92,11 +92,13 @@ func matchFiles(baseDir, dir string, g glob) ([]string, error) {
 	return files, err
 }
 
-// glob is a compiled pattern: alternatives from brace expansion, each split
-// into path segments.
-type glob [][]string
+// Glob is a compiled fileset pattern: alternatives from brace expansion,
+// each split into path segments. A pipeline step's code_files use it too.
+type Glob [][]string
 
-func compileGlob(pattern string) (glob, error) {
+// CompileGlob compiles a fileset pattern: the shell's *, ?, [class] and
+// {alt,alt}, and ** for any number of directories.
+func CompileGlob(pattern string) (Glob, error) {
 	if pattern == "" {
 		return nil, fmt.Errorf("the pattern is empty; use \"**\" to match every file")
 	}
@@ -104,7 +106,7 @@ func compileGlob(pattern string) (glob, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := make(glob, 0, len(alts))
+	g := make(Glob, 0, len(alts))
 	for _, alt := range alts {
 		segs := strings.Split(strings.TrimPrefix(alt, "./"), "/")
 		for _, s := range segs {
@@ -120,7 +122,8 @@ func compileGlob(pattern string) (glob, error) {
 	return g, nil
 }
 
-func (g glob) match(rel string) bool {
+// Match says whether the slash-separated relative path rel matches.
+func (g Glob) Match(rel string) bool {
 	name := strings.Split(rel, "/")
 	for _, segs := range g {
 		if matchSegments(segs, name) {

@@ -49,11 +49,11 @@ func TestGlobMatch(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.pattern+" "+tc.name, func(t *testing.T) {
-			g, err := compileGlob(tc.pattern)
+			g, err := CompileGlob(tc.pattern)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := g.match(tc.name); got != tc.want {
+			if got := g.Match(tc.name); got != tc.want {
 				t.Errorf("match(%q, %q) = %v, want %v", tc.pattern, tc.name, got, tc.want)
 			}
 		})
