@@ -30,7 +30,9 @@ func Apply(ctx context.Context, cs *Changeset, provs *Providers, hooks Hooks) (*
 		changes: map[string]*Change{},
 	}
 	for _, c := range cs.Changes {
-		a.changes[c.Addr.String()] = c
+		if c.Deposed == "" {
+			a.changes[c.Addr.String()] = c
+		}
 	}
 	if !cs.Applyable {
 		return a.st, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "The plan cannot be applied", Detail: "Planning reported errors; fix them and plan again."}}
@@ -91,8 +93,42 @@ func (a *applier) addDiags(ds hcl.Diagnostics) {
 }
 
 // persist records an instance in the new state and hands it to the hooks.
+// The instance keeps the deposed objects it has in the new state.
 func (a *applier) persist(ia lang.InstanceAddr, provider string, inst *state.Instance) {
 	a.mu.Lock()
+	if old := a.st.Instance(ia.Resource.String(), string(ia.Key)); old != nil && inst != nil && inst.Deposed == nil {
+		// Shared, never changed in place: persistDeposed copies.
+		inst.Deposed = old.Deposed
+	}
+	a.persistLocked(ia, provider, inst)
+}
+
+// persistDeposed records the deposed object dk of an instance in the new
+// state (a nil obj removes it) and hands the instance to the hooks.
+func (a *applier) persistDeposed(ia lang.InstanceAddr, provider, dk string, obj *state.Instance) {
+	a.mu.Lock()
+	cur := a.st.Instance(ia.Resource.String(), string(ia.Key))
+	if cur == nil {
+		a.mu.Unlock()
+		return
+	}
+	inst := cur.DeepCopy()
+	if obj == nil {
+		delete(inst.Deposed, dk)
+	} else {
+		if inst.Deposed == nil {
+			inst.Deposed = map[string]*state.Instance{}
+		}
+		inst.Deposed[dk] = obj
+	}
+	if len(inst.Deposed) == 0 {
+		inst.Deposed = nil
+	}
+	a.persistLocked(ia, provider, inst)
+}
+
+// persistLocked is persist with a.mu held; it unlocks it.
+func (a *applier) persistLocked(ia lang.InstanceAddr, provider string, inst *state.Instance) {
 	a.st.SetInstance(ia.Resource.String(), ia.Resource.Kind, ia.Resource.Name, provider, string(ia.Key), inst)
 	res := a.st.Resources[ia.Resource.String()]
 	if res == nil {
@@ -120,11 +156,23 @@ func (a *applier) applyDeletes(ctx context.Context) {
 	g := &graph{byKey: map[string]*node{}}
 	byRes := map[string][]*node{}
 	nodeChange := map[*node]*Change{}
+	byInst := map[string]*node{}
 	for _, c := range dels {
-		n := &node{kind: resourceNode, key: c.Addr.String()}
+		n := &node{kind: resourceNode, key: c.Key()}
 		g.add(n)
 		nodeChange[n] = c
 		byRes[c.Addr.Resource.String()] = append(byRes[c.Addr.Resource.String()], n)
+		if c.Deposed == "" {
+			byInst[c.Addr.String()] = n
+		}
+	}
+	for _, n := range g.nodes {
+		// An instance's deposed objects go before the instance itself.
+		if c := nodeChange[n]; c.Deposed != "" {
+			if cur := byInst[c.Addr.String()]; cur != nil {
+				cur.deps = append(cur.deps, n)
+			}
+		}
 	}
 	for _, n := range g.nodes {
 		for _, dep := range nodeChange[n].Dependencies {
@@ -156,6 +204,20 @@ func (a *applier) destroy(ctx context.Context, c *Change) hcl.Diagnostics {
 }
 
 func (a *applier) destroyWith(ctx context.Context, iface providers.Interface, c *Change) hcl.Diagnostics {
+	if c.Deposed == "" {
+		a.mu.Lock()
+		inst := a.st.Instance(c.Addr.Resource.String(), string(c.Addr.Key))
+		left := inst != nil && len(inst.Deposed) > 0
+		a.mu.Unlock()
+		if left {
+			return hcl.Diagnostics{{
+				Severity: hcl.DiagError,
+				Summary:  c.Addr.String() + " still has deposed objects",
+				Detail:   "The old objects of an earlier create_before_destroy replacement are destroyed before the instance, and not all of them could be. Fix what kept them (see the errors above) and apply again.",
+				Subject:  a.rangeOf(c.Addr),
+			}}
+		}
+	}
 	mask := newMasker(markPaths(c.Before, c.Sensitive))
 	resp := iface.ApplyChange(ctx, providers.ApplyChangeRequest{
 		Kind: c.Addr.Resource.Kind, Address: c.Addr.String(),
@@ -165,8 +227,12 @@ func (a *applier) destroyWith(ctx context.Context, iface providers.Interface, c 
 		Sensitive: c.Sensitive,
 		Events:    func(ev providers.Event) { a.hooks.Event(c, mask.event(ev)) },
 	})
-	diags := mask.diags(providerDiags(c.Provider, c.Addr.String(), resp.Diagnostics, fixedRange(a.rangeOf(c.Addr))))
-	if !resp.Diagnostics.HasErrors() {
+	diags := mask.diags(providerDiags(c.Provider, c.Key(), resp.Diagnostics, fixedRange(a.rangeOf(c.Addr))))
+	switch {
+	case resp.Diagnostics.HasErrors():
+	case c.Deposed != "":
+		a.persistDeposed(c.Addr, c.Provider, c.Deposed, nil)
+	default:
 		a.persist(c.Addr, c.Provider, nil)
 	}
 	return diags
@@ -397,7 +463,9 @@ type deposed struct {
 
 // destroyDeposed destroys the old objects of create_before_destroy
 // replacements, the last replaced first: a dependent was replaced after
-// what it depends on, so its old object goes before theirs.
+// what it depends on, so its old object goes before theirs. An old object
+// that cannot be destroyed stays in state as a deposed object of its
+// instance, which the next plan shows and the next apply destroys.
 func (a *applier) destroyDeposed(ctx context.Context) {
 	for i := len(a.deposed) - 1; i >= 0; i-- {
 		d := a.deposed[i]
@@ -408,6 +476,33 @@ func (a *applier) destroyDeposed(ctx context.Context) {
 			Planned: cty.NullVal(d.node.ty), Config: cty.NullVal(d.node.ty),
 			Sensitive: c.Sensitive,
 		})
+		if !resp.Diagnostics.HasErrors() {
+			continue
+		}
+		old := a.cs.Prior.Instance(c.Addr.Resource.String(), string(c.Addr.Key)).DeepCopy()
+		if old == nil {
+			// Not in the prior state (a re-attached partial create): keep
+			// what the plan knew of it.
+			b, err := encodeInstance(c.Before, d.node.ty)
+			if err != nil {
+				b = nil
+			}
+			old = &state.Instance{Status: state.Ready, SchemaVersion: d.node.version, Attributes: b, Private: c.BeforePrivate, Sensitive: c.Sensitive}
+		}
+		old.Deposed = nil
+		a.mu.Lock()
+		dk := "00000000"
+		if cur := a.st.Instance(c.Addr.Resource.String(), string(c.Addr.Key)); cur != nil {
+			dk = cur.NewDeposedKey()
+		}
+		a.mu.Unlock()
+		a.persistDeposed(c.Addr, d.node.provider, dk, old)
 		a.addDiags(d.mask.diags(providerDiags(d.node.provider, c.Addr.String()+" (old object)", resp.Diagnostics, d.node.rangeAt)))
+		a.addDiags(hcl.Diagnostics{{
+			Severity: hcl.DiagWarning,
+			Summary:  fmt.Sprintf("%s: the old object is kept as deposed object %s", c.Addr, dk),
+			Detail:   fmt.Sprintf("create_before_destroy made the new object of %s, then could not destroy the old one (see the error). The old object stays in state as deposed object %s: mltf plan and mltf show list it, and the next mltf apply destroys it.", c.Addr, dk),
+			Subject:  a.rangeOf(c.Addr),
+		}})
 	}
 }

@@ -42,9 +42,14 @@ func (a Action) Word() string {
 	return "no-op"
 }
 
-// Change is the plan for one resource instance.
+// Change is the plan for one resource instance, or for one of its deposed
+// objects.
 type Change struct {
-	Addr     lang.InstanceAddr
+	Addr lang.InstanceAddr
+	// Deposed is the deposed key when the change destroys a deposed object
+	// of the instance (the old object of a create_before_destroy
+	// replacement whose destruction failed); "" for the instance itself.
+	Deposed  string
 	Provider string
 	Action   Action
 
@@ -70,6 +75,15 @@ type Change struct {
 	// another resource (from = training.mlp) to that reference, so plans
 	// can show the reference rather than the whole object.
 	References map[string]string
+}
+
+// Key identifies the change among a plan's changes: the instance address,
+// and for a deposed object its deposed key.
+func (c *Change) Key() string {
+	if c.Deposed != "" {
+		return c.Addr.String() + " (deposed object " + c.Deposed + ")"
+	}
+	return c.Addr.String()
 }
 
 // OutputChange is the plan for one output.
@@ -157,7 +171,7 @@ func (p *Changeset) HasChanges() bool {
 // Change returns the change for an instance address, or nil.
 func (p *Changeset) Change(addr string) *Change {
 	for _, c := range p.Changes {
-		if c.Addr.String() == addr {
+		if c.Addr.String() == addr && c.Deposed == "" {
 			return c
 		}
 	}

@@ -73,7 +73,7 @@ func actions(cs *plan.Changeset) map[string]string {
 	ret := map[string]string{}
 	for _, c := range cs.Changes {
 		if c.Action != plan.NoOp {
-			ret[c.Addr.String()] = c.Action.Word()
+			ret[c.Key()] = c.Action.Word()
 		}
 	}
 	return ret

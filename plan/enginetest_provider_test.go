@@ -31,10 +31,12 @@ type memProvider struct {
 	// failing are the addresses whose create or update fails after the
 	// object exists, as a run that was launched and then failed does.
 	failing map[string]bool
+	// undeletable are the ids of objects whose destruction fails.
+	undeletable map[string]bool
 }
 
 func newMemProvider() *memProvider {
-	return &memProvider{objects: map[string]cty.Value{}, privates: map[string]string{}, failing: map[string]bool{}}
+	return &memProvider{objects: map[string]cty.Value{}, privates: map[string]string{}, failing: map[string]bool{}, undeletable: map[string]bool{}}
 }
 
 var _ providers.Interface = (*memProvider)(nil)
@@ -83,7 +85,11 @@ func (p *memProvider) ApplyChange(_ context.Context, req providers.ApplyChangeRe
 	p.privates[req.Address] = string(req.PlannedPrivate)
 	switch {
 	case req.Planned.IsNull():
-		delete(p.objects, req.Prior.GetAttr("id").AsString())
+		id := req.Prior.GetAttr("id").AsString()
+		if p.undeletable[id] {
+			return providers.ApplyChangeResponse{New: req.Prior, Diagnostics: providers.Diagnostics{}.Errorf("Cannot delete "+id, "")}
+		}
+		delete(p.objects, id)
 		p.applied = append(p.applied, "delete "+req.Address)
 		return providers.ApplyChangeResponse{New: req.Planned}
 	case req.Prior.IsNull():

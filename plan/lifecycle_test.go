@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/hcl/v2"
 
 	"github.com/mltf/mltf/kinds"
 	"github.com/mltf/mltf/lang"
@@ -61,6 +62,117 @@ experiment "b" { name = experiment.a.id }
 	}
 	if !strings.Contains(stateID(t, e.state, "experiment.b"), `"id-3"`) {
 		t.Errorf("experiment.b does not name the new experiment.a (id-3): %s", stateID(t, e.state, "experiment.b"))
+	}
+}
+
+// TestCreateBeforeDestroyDeposed: when the old object of a
+// create_before_destroy replacement cannot be destroyed, it stays in state
+// as a deposed object of its instance; the next plan shows its destruction,
+// a saved plan carries it, and the next apply destroys it. Destroying
+// everything takes deposed objects too, before their instance.
+func TestCreateBeforeDestroyDeposed(t *testing.T) {
+	const src = `
+variable "seed" { default = 1 }
+experiment "a" {
+  seed = var.seed
+  lifecycle { create_before_destroy = true }
+}
+`
+	e := newEngine(t)
+	e.apply(e.plan(src, nil, nil))
+	e.prov.undeletable["id-1"] = true
+	cfg, opts := e.load(src, map[string]string{"seed": "2"})
+	cs, diags := plan.Plan(context.Background(), cfg, e.state, e.providers(), opts)
+	mustOK(t, diags)
+	st, diags := plan.Apply(context.Background(), cs, e.providers(), nil)
+	if !diags.HasErrors() || !strings.Contains(diags.Error(), "Cannot delete id-1") {
+		t.Fatalf("want the provider's failure to delete the old object, got %v", diags)
+	}
+	inst := st.Instance("experiment.a", "")
+	if inst == nil || !strings.Contains(string(inst.Attributes), `"id-2"`) {
+		t.Fatalf("experiment.a is not the new object id-2: %+v", inst)
+	}
+	if len(inst.Deposed) != 1 {
+		t.Fatalf("experiment.a has %d deposed objects, want the old one: %+v", len(inst.Deposed), inst.Deposed)
+	}
+	var dk string
+	for k, d := range inst.Deposed {
+		dk = k
+		if !strings.Contains(string(d.Attributes), `"id-1"`) || d.SchemaVersion != memVersion {
+			t.Errorf("deposed object %s is not the old id-1: %s (schema version %d)", k, d.Attributes, d.SchemaVersion)
+		}
+	}
+	kept := false
+	for _, d := range diags {
+		kept = kept || d.Severity == hcl.DiagWarning && d.Summary == "experiment.a: the old object is kept as deposed object "+dk
+	}
+	if !kept {
+		t.Errorf("the diagnostics do not say the old object is kept: %v", diags)
+	}
+	e.state = st
+
+	// Still undeletable: the plan shows it, the apply fails again and
+	// keeps it.
+	cs = e.plan(src, map[string]string{"seed": "2"}, nil)
+	want := map[string]string{"experiment.a (deposed object " + dk + ")": "destroy"}
+	if diff := cmp.Diff(want, actions(cs)); diff != "" {
+		t.Fatalf("plan with a deposed object (-want +got):\n%s", diff)
+	}
+	if s := cs.Summary(); s.Destroy != 1 {
+		t.Errorf("summary %+v, want 1 to destroy", s)
+	}
+	saved, err := plan.EncodePlan(cs, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, diags = plan.DecodePlan(saved, t.TempDir(), lang.BuiltinKinds)
+	mustOK(t, diags)
+	cs.Prior = e.state
+	if diff := cmp.Diff(want, actions(cs)); diff != "" {
+		t.Fatalf("saved plan (-want +got):\n%s", diff)
+	}
+	st, diags = plan.Apply(context.Background(), cs, e.providers(), nil)
+	if !diags.HasErrors() {
+		t.Fatalf("destroying the undeletable deposed object succeeded")
+	}
+	if inst := st.Instance("experiment.a", ""); inst == nil || inst.Deposed[dk] == nil {
+		t.Fatalf("a failed destruction lost the deposed object: %+v", inst)
+	}
+
+	// It can go now.
+	delete(e.prov.undeletable, "id-1")
+	e.prov.applied = nil
+	e.apply(e.plan(src, map[string]string{"seed": "2"}, nil))
+	if diff := cmp.Diff([]string{"delete experiment.a"}, e.prov.applied); diff != "" {
+		t.Errorf("provider calls (-want +got):\n%s", diff)
+	}
+	if inst := e.state.Instance("experiment.a", ""); inst == nil || len(inst.Deposed) > 0 || !strings.Contains(string(inst.Attributes), `"id-2"`) {
+		t.Errorf("experiment.a after its deposed object was destroyed: %+v", inst)
+	}
+	if ids := e.prov.objectIDs(); len(ids) != 1 || ids[0] != "id-2" {
+		t.Errorf("the provider holds %v, want only id-2", ids)
+	}
+	if cs := e.plan(src, map[string]string{"seed": "2"}, nil); cs.HasChanges() {
+		t.Errorf("plan after the deposed object went: %v", actions(cs))
+	}
+
+	// Destroying everything takes a deposed object first, then the
+	// instance.
+	e.prov.undeletable["id-2"] = true
+	st, _ = plan.Apply(context.Background(), e.plan(src, map[string]string{"seed": "3"}, nil), e.providers(), nil)
+	e.state = st
+	delete(e.prov.undeletable, "id-2")
+	e.prov.applied = nil
+	cs = e.plan(src, map[string]string{"seed": "3"}, func(o *plan.Options) { o.Destroy = true })
+	if n := len(actions(cs)); n != 2 {
+		t.Fatalf("destroy plan: %v, want the instance and its deposed object", actions(cs))
+	}
+	e.apply(cs)
+	if diff := cmp.Diff([]string{"delete experiment.a", "delete experiment.a"}, e.prov.applied); diff != "" {
+		t.Errorf("provider calls (-want +got):\n%s", diff)
+	}
+	if !e.state.Empty() || len(e.prov.objectIDs()) != 0 {
+		t.Errorf("after destroy: state %v, provider %v", e.state.Addresses(), e.prov.objectIDs())
 	}
 }
 

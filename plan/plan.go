@@ -53,8 +53,15 @@ func Plan(ctx context.Context, cfg *lang.Config, prior *state.State, provs *Prov
 	}
 	pl.walk(ctx)
 	pl.planOrphans(ctx)
+	pl.planDeposed(ctx)
 	diags = append(diags, pl.diags...)
-	sort.Slice(pl.changes, func(i, j int) bool { return lessAddr(pl.changes[i].Addr, pl.changes[j].Addr) })
+	sort.Slice(pl.changes, func(i, j int) bool {
+		a, b := pl.changes[i], pl.changes[j]
+		if a.Addr == b.Addr {
+			return a.Deposed < b.Deposed
+		}
+		return lessAddr(a.Addr, b.Addr)
+	})
 	p.Changes = pl.changes
 	p.Outputs = pl.outputs
 	p.Drift = pl.drift
@@ -429,10 +436,53 @@ func (pl *planner) noteDrift(s string) {
 
 // planDelete plans the destruction of an instance known only to state.
 func (pl *planner) planDelete(ctx context.Context, ia lang.InstanceAddr, provider string, inst *state.Instance, sch *schema.Block, version int64, preventDestroy bool, reason string) {
-	c := &Change{Addr: ia, Provider: provider, Action: Delete}
 	if inst == nil {
 		return
 	}
+	pl.addChange(deleteChange(ia, provider, inst, sch, version, reason))
+	if preventDestroy {
+		rng := hcl.Range{}
+		if r, ok := pl.cfg.Resources[ia.Resource.String()]; ok {
+			rng = r.DeclRange
+		}
+		pl.addDiags(hcl.Diagnostics{preventDestroyDiag(ia, rng)})
+	}
+}
+
+// planDeposed plans the destruction of every deposed object in the prior
+// state (within the targets): old objects of create_before_destroy
+// replacements that an earlier apply could not destroy.
+func (pl *planner) planDeposed(ctx context.Context) {
+	for addr, res := range pl.prior.Resources {
+		if pl.inScope != nil && !pl.inScope[addr] {
+			continue
+		}
+		var sch *schema.Block
+		var version int64
+		for k, inst := range res.Instances {
+			if len(inst.Deposed) == 0 {
+				continue
+			}
+			if sch == nil {
+				if _, s, ds := pl.provs.Schema(ctx, res.Provider); !ds.HasErrors() {
+					if kd, ok := s.Kinds[res.Kind]; ok {
+						sch, version = kd.Block, kd.Version
+					}
+				}
+			}
+			ia := lang.InstanceAddr{Resource: lang.ResourceAddr{Kind: res.Kind, Name: res.Name}, Key: lang.InstanceKey(k)}
+			for dk, obj := range inst.Deposed {
+				c := deleteChange(ia, res.Provider, obj, sch, version, "it is the old object of a create_before_destroy replacement, whose destruction failed")
+				c.Deposed = dk
+				pl.addChange(c)
+			}
+		}
+	}
+}
+
+// deleteChange is the change that destroys inst.
+func deleteChange(ia lang.InstanceAddr, provider string, inst *state.Instance, sch *schema.Block, version int64, reason string) *Change {
+	c := &Change{Addr: ia, Provider: provider, Action: Delete}
 	c.PriorStatus = inst.Status
 	c.BeforePrivate = inst.Private
 	c.Dependencies = inst.Dependencies
@@ -451,14 +501,7 @@ func (pl *planner) planDelete(ctx context.Context, ia lang.InstanceAddr, provide
 	if reason != "" {
 		c.Reasons = []string{reason}
 	}
-	if preventDestroy {
-		rng := hcl.Range{}
-		if r, ok := pl.cfg.Resources[ia.Resource.String()]; ok {
-			rng = r.DeclRange
-		}
-		pl.addDiags(hcl.Diagnostics{preventDestroyDiag(ia, rng)})
-	}
-	pl.addChange(c)
+	return c
 }
 
 // planOrphans plans the destruction of resources that are in state but

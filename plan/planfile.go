@@ -45,6 +45,7 @@ type planFileOptions struct {
 
 type planFileChange struct {
 	Address         string             `json:"address"`
+	Deposed         string             `json:"deposed,omitempty"`
 	Provider        string             `json:"provider"`
 	Action          string             `json:"action"`
 	Before          []byte             `json:"before"`
@@ -124,7 +125,7 @@ func EncodePlan(cs *Changeset, mltfVersion string) ([]byte, error) {
 			return nil, fmt.Errorf("encoding %s: %w", c.Addr, err)
 		}
 		pf.Changes = append(pf.Changes, planFileChange{
-			Address: c.Addr.String(), Provider: c.Provider, Action: string(c.Action),
+			Address: c.Addr.String(), Deposed: c.Deposed, Provider: c.Provider, Action: string(c.Action),
 			Before: before, After: after, BeforePrivate: c.BeforePrivate, AfterPrivate: c.AfterPrivate,
 			RequiresReplace: state.EncodePaths(c.RequiresReplace), Sensitive: state.EncodePaths(c.Sensitive),
 			Reasons: c.Reasons, PriorStatus: string(c.PriorStatus), Dependencies: c.Dependencies,
@@ -229,8 +230,11 @@ func DecodePlan(b []byte, dir string, kindTable lang.KindTable) (*Changeset, hcl
 		default:
 			return bad("Unknown action %q for %s.", c.Action, c.Address)
 		}
+		if c.Deposed != "" && (act != Delete || state.CheckDeposedKey(c.Deposed) != nil) {
+			return bad("Invalid deposed object %q of %s: a deposed object is only destroyed.", c.Deposed, c.Address)
+		}
 		cs.Changes = append(cs.Changes, &Change{
-			Addr: addr, Provider: c.Provider, Action: act,
+			Addr: addr, Deposed: c.Deposed, Provider: c.Provider, Action: act,
 			Before: before, After: after, BeforePrivate: c.BeforePrivate, AfterPrivate: c.AfterPrivate,
 			RequiresReplace: state.DecodePaths(c.RequiresReplace), Sensitive: state.DecodePaths(c.Sensitive),
 			Reasons: c.Reasons, PriorStatus: state.Status(c.PriorStatus), Dependencies: c.Dependencies,

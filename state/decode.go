@@ -43,14 +43,14 @@ func Decode(b []byte) (*State, error) {
 		r := &Resource{Addr: fr.Address, Kind: fr.Kind, Name: fr.Name, Provider: fr.Provider,
 			Instances: make(map[string]*Instance, len(fr.Instances))}
 		for _, fi := range fr.Instances {
-			r.Instances[fi.IndexKey] = &Instance{
-				Status:        fi.Status,
-				SchemaVersion: fi.SchemaVersion,
-				Attributes:    compactJSON(fi.Attributes),
-				Private:       nilIfEmpty(fi.Private),
-				Dependencies:  nilIfEmpty(fi.Dependencies),
-				Sensitive:     DecodePaths(fi.Sensitive),
+			inst := decodeObject(fi.fileObject)
+			for _, d := range fi.Deposed {
+				if inst.Deposed == nil {
+					inst.Deposed = map[string]*Instance{}
+				}
+				inst.Deposed[d.DeposedKey] = decodeObject(d.fileObject)
 			}
+			r.Instances[fi.IndexKey] = inst
 		}
 		s.Resources[fr.Address] = r
 	}
@@ -58,6 +58,17 @@ func Decode(b []byte) (*State, error) {
 		s.Outputs[name] = &Output{Value: compactJSON(fo.Value), Type: compactJSON(fo.Type), Sensitive: fo.Sensitive}
 	}
 	return s, nil
+}
+
+func decodeObject(o fileObject) *Instance {
+	return &Instance{
+		Status:        o.Status,
+		SchemaVersion: o.SchemaVersion,
+		Attributes:    compactJSON(o.Attributes),
+		Private:       nilIfEmpty(o.Private),
+		Dependencies:  nilIfEmpty(o.Dependencies),
+		Sensitive:     DecodePaths(o.Sensitive),
+	}
 }
 
 // check reports what makes f invalid, for both Encode and Decode.
@@ -91,6 +102,19 @@ func (f *fileState) check() error {
 			}
 			if slices.Contains(inst.Dependencies, "") {
 				return fmt.Errorf("instance %s has an empty dependency address", addr)
+			}
+			deposed := make(map[string]bool, len(inst.Deposed))
+			for _, d := range inst.Deposed {
+				if err := CheckDeposedKey(d.DeposedKey); err != nil {
+					return fmt.Errorf("instance %s: %w", addr, err)
+				}
+				if deposed[d.DeposedKey] {
+					return fmt.Errorf("instance %s has the deposed object %s twice", addr, d.DeposedKey)
+				}
+				deposed[d.DeposedKey] = true
+				if !d.Status.Valid() {
+					return fmt.Errorf("deposed object %s of %s has status %q; the status is one of %q, %q and %q", d.DeposedKey, addr, d.Status, Ready, Partial, Tainted)
+				}
 			}
 		}
 	}

@@ -27,13 +27,22 @@ type (
 		Instances []fileInstance `json:"instances"`
 	}
 	fileInstance struct {
-		IndexKey      string          `json:"index_key"`
+		IndexKey string `json:"index_key"`
+		fileObject
+		Deposed []fileDeposed `json:"deposed,omitempty"`
+	}
+	// fileObject is an instance's current object, or a deposed one.
+	fileObject struct {
 		Status        Status          `json:"status"`
 		SchemaVersion int64           `json:"schema_version"`
 		Attributes    json.RawMessage `json:"attributes"`
 		Private       []byte          `json:"private,omitempty"`
 		Dependencies  []string        `json:"dependencies"`
 		Sensitive     [][]PathStep    `json:"sensitive_attributes,omitempty"`
+	}
+	fileDeposed struct {
+		DeposedKey string `json:"deposed_key"`
+		fileObject
 	}
 	fileOutput struct {
 		Value     json.RawMessage `json:"value"`
@@ -75,18 +84,20 @@ func Encode(s *State) ([]byte, error) {
 			if inst == nil {
 				return nil, fmt.Errorf("cannot encode %s: the instance is nil", InstanceAddr(addr, key))
 			}
-			if len(inst.Attributes) > 0 && !json.Valid(inst.Attributes) {
-				return nil, fmt.Errorf("cannot encode %s: its attributes are not valid JSON", InstanceAddr(addr, key))
+			fi := fileInstance{IndexKey: key, fileObject: encodeObject(inst)}
+			for _, dk := range slices.Sorted(maps.Keys(inst.Deposed)) {
+				d := inst.Deposed[dk]
+				if d == nil {
+					return nil, fmt.Errorf("cannot encode %s: its deposed object %s is nil", InstanceAddr(addr, key), dk)
+				}
+				fi.Deposed = append(fi.Deposed, fileDeposed{DeposedKey: dk, fileObject: encodeObject(d)})
 			}
-			fr.Instances = append(fr.Instances, fileInstance{
-				IndexKey:      key,
-				Status:        inst.Status,
-				SchemaVersion: inst.SchemaVersion,
-				Attributes:    inst.Attributes,
-				Private:       inst.Private,
-				Dependencies:  orEmpty(inst.Dependencies),
-				Sensitive:     EncodePaths(inst.Sensitive),
-			})
+			for _, o := range append([]fileObject{fi.fileObject}, deposedObjects(fi.Deposed)...) {
+				if len(o.Attributes) > 0 && !json.Valid(o.Attributes) {
+					return nil, fmt.Errorf("cannot encode %s: its attributes are not valid JSON", InstanceAddr(addr, key))
+				}
+			}
+			fr.Instances = append(fr.Instances, fi)
 		}
 		f.Resources = append(f.Resources, fr)
 	}
@@ -110,6 +121,25 @@ func Encode(s *State) ([]byte, error) {
 		return nil, fmt.Errorf("cannot encode the state: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+func encodeObject(inst *Instance) fileObject {
+	return fileObject{
+		Status:        inst.Status,
+		SchemaVersion: inst.SchemaVersion,
+		Attributes:    inst.Attributes,
+		Private:       inst.Private,
+		Dependencies:  orEmpty(inst.Dependencies),
+		Sensitive:     EncodePaths(inst.Sensitive),
+	}
+}
+
+func deposedObjects(ds []fileDeposed) []fileObject {
+	out := make([]fileObject, len(ds))
+	for i, d := range ds {
+		out[i] = d.fileObject
+	}
+	return out
 }
 
 func orEmpty(s []string) []string {

@@ -36,6 +36,13 @@ func example() *State {
 		Private:       []byte(`{"pid":4242}`),
 		Dependencies:  []string{"dataset.digits", "experiment.digits"},
 	})
+	s.SetInstance("training.served", "training", "served", "local", "", &Instance{
+		Status:     Ready,
+		Attributes: json.RawMessage(`{"run_id":"r-3"}`),
+		Deposed: map[string]*Instance{
+			"6f1c2e0a": {Status: Ready, Attributes: json.RawMessage(`{"run_id":"r-2"}`), Private: []byte(`{"pid":77}`), Dependencies: []string{"dataset.digits"}},
+		},
+	})
 	for i, st := range []Status{Ready, Tainted, Ready} {
 		s.SetInstance("training.sweep", "training", "sweep", "local", IntKey(i*5), &Instance{Status: st, Attributes: json.RawMessage(`{}`)})
 	}
@@ -133,6 +140,8 @@ func TestDecodeInvalid(t *testing.T) {
 		{"resource without address", "no-address.json", "resource 0 has no address"},
 		{"null output", "null-output.json", `output "o" is null`},
 		{"bad base64", "bad-private.json", "illegal base64"},
+		{"bad deposed key", "bad-deposed-key.json", `instance training.t: deposed key "old" is not eight lower-case hex digits`},
+		{"duplicate deposed object", "duplicate-deposed.json", "instance training.t has the deposed object 6f1c2e0a twice"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,6 +2,8 @@ package state
 
 import (
 	"encoding/json"
+	"fmt"
+	"strings"
 	"maps"
 	"slices"
 
@@ -72,6 +74,11 @@ type Instance struct {
 	// Sensitive are the paths of Attributes whose values are sensitive:
 	// every view shows them as (sensitive value).
 	Sensitive []cty.Path
+	// Deposed are old objects of this instance, by deposed key: a
+	// create_before_destroy replacement made the new object, then could
+	// not destroy the old one. The next apply destroys them. Deposed
+	// objects have no deposed objects of their own.
+	Deposed map[string]*Instance
 }
 
 // Output is one output value, as cty JSON with its cty JSON type.
@@ -135,7 +142,32 @@ func (i *Instance) DeepCopy() *Instance {
 	c.Private = slices.Clone(i.Private)
 	c.Dependencies = slices.Clone(i.Dependencies)
 	c.Sensitive = slices.Clone(i.Sensitive)
+	if i.Deposed != nil {
+		c.Deposed = make(map[string]*Instance, len(i.Deposed))
+		for k, d := range i.Deposed {
+			c.Deposed[k] = d.DeepCopy()
+		}
+	}
 	return &c
+}
+
+// NewDeposedKey returns a deposed key (eight hex digits) that i does not
+// use yet.
+func (i *Instance) NewDeposedKey() string {
+	for {
+		k := uuid.NewString()[:8]
+		if _, taken := i.Deposed[k]; !taken {
+			return k
+		}
+	}
+}
+
+// CheckDeposedKey says what is wrong with a deposed key, or nil.
+func CheckDeposedKey(k string) error {
+	if len(k) != 8 || strings.Trim(k, "0123456789abcdef") != "" {
+		return fmt.Errorf("deposed key %q is not eight lower-case hex digits", k)
+	}
+	return nil
 }
 
 // DeepCopy returns a copy of o sharing no memory with it.

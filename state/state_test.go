@@ -89,6 +89,7 @@ func TestDeepCopy(t *testing.T) {
 	s := New()
 	s.SetInstance("training.t", "training", "t", "local", "0", &Instance{
 		Status: Ready, Attributes: json.RawMessage(`{"a":1}`), Private: []byte{1}, Dependencies: []string{"dataset.d"},
+		Deposed: map[string]*Instance{"0000000a": {Status: Ready, Attributes: json.RawMessage(`{"a":0}`)}},
 	})
 	s.Outputs["o"] = &Output{Value: json.RawMessage(`1`), Type: json.RawMessage(`"number"`)}
 	c := s.DeepCopy()
@@ -100,6 +101,8 @@ func TestDeepCopy(t *testing.T) {
 	ci.Attributes[1] = 'X'
 	ci.Private[0] = 9
 	ci.Dependencies[0] = "changed"
+	ci.Deposed["0000000a"].Attributes[1] = 'X'
+	delete(ci.Deposed, "0000000a")
 	c.Outputs["o"].Value[0] = '2'
 	c.SetInstance("training.t", "training", "t", "local", "1", &Instance{Status: Ready})
 	c.Serial = 9

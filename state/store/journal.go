@@ -97,14 +97,7 @@ func (j *Journal) unlock() { j.mu.Unlock() }
 func (j *Journal) Record(resAddr, kind, name, provider, key string, inst *state.Instance) {
 	r := journalRecord{Address: resAddr, Kind: kind, Name: name, Provider: provider, IndexKey: key}
 	if inst != nil {
-		r.Instance = &journalInstance{
-			Status:        inst.Status,
-			SchemaVersion: inst.SchemaVersion,
-			Attributes:    append(json.RawMessage(nil), inst.Attributes...),
-			Private:       append([]byte(nil), inst.Private...),
-			Dependencies:  append([]string(nil), inst.Dependencies...),
-			Sensitive:     state.EncodePaths(inst.Sensitive),
-		}
+		r.Instance = toJournal(inst)
 	}
 	err := r.check()
 	if err == nil && inst != nil && len(inst.Attributes) > 0 && !json.Valid(inst.Attributes) {

@@ -40,8 +40,48 @@ type (
 		Private       []byte             `json:"private,omitempty"`
 		Dependencies  []string           `json:"dependencies,omitempty"`
 		Sensitive     [][]state.PathStep `json:"sensitive_attributes,omitempty"`
+		// Deposed are the instance's deposed objects by deposed key.
+		Deposed map[string]*journalInstance `json:"deposed,omitempty"`
 	}
 )
+
+// toJournal is the journal form of inst, sharing no memory with it.
+func toJournal(inst *state.Instance) *journalInstance {
+	ji := &journalInstance{
+		Status:        inst.Status,
+		SchemaVersion: inst.SchemaVersion,
+		Attributes:    append(json.RawMessage(nil), inst.Attributes...),
+		Private:       append([]byte(nil), inst.Private...),
+		Dependencies:  append([]string(nil), inst.Dependencies...),
+		Sensitive:     state.EncodePaths(inst.Sensitive),
+	}
+	for k, d := range inst.Deposed {
+		if ji.Deposed == nil {
+			ji.Deposed = map[string]*journalInstance{}
+		}
+		ji.Deposed[k] = toJournal(d)
+	}
+	return ji
+}
+
+// instance is the state form of ji.
+func (ji *journalInstance) instance() *state.Instance {
+	inst := &state.Instance{
+		Status:        ji.Status,
+		SchemaVersion: ji.SchemaVersion,
+		Attributes:    nullToNil(ji.Attributes),
+		Private:       ji.Private,
+		Dependencies:  ji.Dependencies,
+		Sensitive:     state.DecodePaths(ji.Sensitive),
+	}
+	for k, d := range ji.Deposed {
+		if inst.Deposed == nil {
+			inst.Deposed = map[string]*state.Instance{}
+		}
+		inst.Deposed[k] = d.instance()
+	}
+	return inst
+}
 
 func encodeJournal(obj *journalObject) ([]byte, error) {
 	var buf bytes.Buffer
@@ -62,6 +102,16 @@ func (r *journalRecord) check() error {
 	}
 	if r.Instance != nil && !r.Instance.Status.Valid() {
 		return fmt.Errorf("%s has status %q", state.InstanceAddr(r.Address, r.IndexKey), r.Instance.Status)
+	}
+	if r.Instance != nil {
+		for k, d := range r.Instance.Deposed {
+			if err := state.CheckDeposedKey(k); err != nil {
+				return err
+			}
+			if d == nil || !d.Status.Valid() {
+				return fmt.Errorf("%s has a deposed object %s without a valid status", state.InstanceAddr(r.Address, r.IndexKey), k)
+			}
+		}
 	}
 	return nil
 }
@@ -130,15 +180,8 @@ func (s *Store) replay(ctx context.Context, ws string, st *state.State) (*state.
 				continue
 			}
 			var inst *state.Instance
-			if ji := r.Instance; ji != nil {
-				inst = &state.Instance{
-					Status:        ji.Status,
-					SchemaVersion: ji.SchemaVersion,
-					Attributes:    nullToNil(ji.Attributes),
-					Private:       ji.Private,
-					Dependencies:  ji.Dependencies,
-					Sensitive:     state.DecodePaths(ji.Sensitive),
-				}
+			if r.Instance != nil {
+				inst = r.Instance.instance()
 			}
 			st.SetInstance(r.Address, r.Kind, r.Name, r.Provider, r.IndexKey, inst)
 			applied++

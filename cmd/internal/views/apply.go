@@ -59,7 +59,7 @@ func verb(a plan.Action) (string, string) {
 func (v *Apply) Started(c *plan.Change) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	addr := c.Addr.String()
+	addr := c.Key()
 	v.started[addr] = v.Now()
 	start, _ := verb(c.Action)
 	if c.PriorStatus == "partial" {
@@ -69,7 +69,7 @@ func (v *Apply) Started(c *plan.Change) {
 }
 
 func (v *Apply) Event(c *plan.Change, ev providers.Event) {
-	addr := c.Addr.String()
+	addr := c.Key()
 	if ev.Type != providers.EventProgress || ev.Progress == nil {
 		return
 	}
@@ -135,7 +135,7 @@ func ProgressText(p *providers.Progress, eta time.Duration) string {
 func (v *Apply) Finished(c *plan.Change, diags hcl.Diagnostics) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	addr := c.Addr.String()
+	addr := c.Key()
 	delete(v.status, addr)
 	elapsed := v.Now().Sub(v.started[addr]).Round(time.Second)
 	if plan.Detached(diags) {

@@ -38,10 +38,12 @@ type jsonResource struct {
 	ResourceName string `json:"resource_name"`
 	ResourceKey  any    `json:"resource_key"`
 	Provider     string `json:"provider"`
+	// Deposed is the deposed key of a deposed object being destroyed.
+	Deposed string `json:"deposed,omitempty"`
 }
 
 func resourceOf(c *plan.Change) jsonResource {
-	r := jsonResource{Addr: c.Addr.String(), ResourceType: c.Addr.Resource.Kind, ResourceName: c.Addr.Resource.Name, Provider: c.Provider}
+	r := jsonResource{Addr: c.Addr.String(), ResourceType: c.Addr.Resource.Kind, ResourceName: c.Addr.Resource.Name, Provider: c.Provider, Deposed: c.Deposed}
 	if c.Addr.Key != "" {
 		if n, err := strconv.Atoi(string(c.Addr.Key)); err == nil {
 			r.ResourceKey = n
@@ -93,16 +95,16 @@ func (v *ApplyJSON) PlannedChanges(cs *plan.Changeset) {
 		if len(c.Reasons) > 0 {
 			ch["reasons"] = c.Reasons
 		}
-		v.emit("info", "planned_change", c.Addr.String()+": Plan to "+actionWord(c.Action), map[string]any{"change": ch})
+		v.emit("info", "planned_change", c.Key()+": Plan to "+actionWord(c.Action), map[string]any{"change": ch})
 	}
 }
 
 func (v *ApplyJSON) Started(c *plan.Change) {
 	v.mu.Lock()
-	v.started[c.Addr.String()] = v.now()
+	v.started[c.Key()] = v.now()
 	v.mu.Unlock()
 	verb, _ := verb(c.Action)
-	v.emit("info", "apply_start", c.Addr.String()+": "+verb, map[string]any{
+	v.emit("info", "apply_start", c.Key()+": "+verb, map[string]any{
 		"hook": map[string]any{"resource": resourceOf(c), "action": actionWord(c.Action)},
 	})
 }
@@ -110,7 +112,7 @@ func (v *ApplyJSON) Started(c *plan.Change) {
 func (v *ApplyJSON) elapsed(c *plan.Change) float64 {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	return v.now().Sub(v.started[c.Addr.String()]).Round(time.Millisecond).Seconds()
+	return v.now().Sub(v.started[c.Key()]).Round(time.Millisecond).Seconds()
 }
 
 func (v *ApplyJSON) Event(c *plan.Change, ev providers.Event) {
@@ -130,10 +132,10 @@ func (v *ApplyJSON) Event(c *plan.Change, ev providers.Event) {
 		if len(p.Metrics) > 0 {
 			hook["metrics"] = p.Metrics
 		}
-		v.emit("info", "run_progress", c.Addr.String()+": "+ProgressText(p, v.clock.eta(c.Addr.String(), p)), map[string]any{"hook": hook})
+		v.emit("info", "run_progress", c.Key()+": "+ProgressText(p, v.clock.eta(c.Key(), p)), map[string]any{"hook": hook})
 	case ev.Type == providers.EventMetric && ev.Metric != nil:
 		m := ev.Metric
-		v.emit("info", "metric", c.Addr.String()+": "+m.Name+" = "+strconv.FormatFloat(m.Value, 'g', -1, 64), map[string]any{
+		v.emit("info", "metric", c.Key()+": "+m.Name+" = "+strconv.FormatFloat(m.Value, 'g', -1, 64), map[string]any{
 			"metric": map[string]any{"resource": resourceOf(c), "name": m.Name, "step": m.Step, "value": m.Value},
 		})
 	}
@@ -144,12 +146,12 @@ func (v *ApplyJSON) Finished(c *plan.Change, diags hcl.Diagnostics) {
 	switch {
 	case plan.Detached(diags):
 		hook["detached"] = true
-		v.emit("info", "apply_progress", c.Addr.String()+": detached, still running", map[string]any{"hook": hook})
+		v.emit("info", "apply_progress", c.Key()+": detached, still running", map[string]any{"hook": hook})
 	case diags.HasErrors():
-		v.emit("error", "apply_errored", c.Addr.String()+": failed", map[string]any{"hook": hook})
+		v.emit("error", "apply_errored", c.Key()+": failed", map[string]any{"hook": hook})
 	default:
 		_, done := verb(c.Action)
-		v.emit("info", "apply_complete", c.Addr.String()+": "+done, map[string]any{"hook": hook})
+		v.emit("info", "apply_complete", c.Key()+": "+done, map[string]any{"hook": hook})
 	}
 }
 

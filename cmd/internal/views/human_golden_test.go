@@ -27,6 +27,7 @@ func goldenState() *state.State {
 	})
 	st.SetInstance("experiment.many", "experiment", "many", "registry", "1", &state.Instance{
 		Status: state.Tainted, Attributes: json.RawMessage(`{"name":"many-1"}`),
+		Deposed: map[string]*state.Instance{"6f1c2e0a": {Status: state.Ready, Attributes: json.RawMessage(`{"name":"many-1-old"}`)}},
 	})
 	st.Outputs["accuracy"] = &state.Output{Type: json.RawMessage(`"number"`), Value: json.RawMessage(`0.9749`)}
 	st.Outputs["token"] = &state.Output{Type: json.RawMessage(`"string"`), Value: json.RawMessage(`"SUPERSECRET123"`), Sensitive: true}

@@ -105,6 +105,7 @@ type jsonChange struct {
 	Kind         string            `json:"kind"`
 	Name         string            `json:"name"`
 	Index        any               `json:"index,omitempty"`
+	Deposed      string            `json:"deposed,omitempty"`
 	Provider     string            `json:"provider"`
 	Change       jsonChangeValue   `json:"change"`
 	Reasons      []string          `json:"reasons,omitempty"`
@@ -245,6 +246,7 @@ func PlanJSON(w io.Writer, cs *plan.Changeset, version string, diags hcl.Diagnos
 			Address:      c.Addr.String(),
 			Kind:         c.Addr.Resource.Kind,
 			Name:         c.Addr.Resource.Name,
+			Deposed:      c.Deposed,
 			Provider:     c.Provider,
 			Reasons:      c.Reasons,
 			Dependencies: c.Dependencies,

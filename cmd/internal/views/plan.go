@@ -75,7 +75,7 @@ func headline(c *plan.Change) string {
 }
 
 func (v *Plan) change(c *plan.Change) {
-	fmt.Fprintf(v.w, "\n  # %s %s\n", c.Addr, headline(c))
+	fmt.Fprintf(v.w, "\n  # %s %s\n", c.Key(), headline(c))
 	for _, r := range c.Reasons {
 		fmt.Fprintf(v.w, "  #   because %s\n", r)
 	}

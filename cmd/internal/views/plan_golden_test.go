@@ -45,6 +45,10 @@ func goldenChangeset() *plan.Changeset {
 				RequiresReplace: []cty.Path{cty.GetAttrPath("params")},
 				Sensitive:       []cty.Path{cty.GetAttrPath("env").Index(cty.StringVal("API_TOKEN"))},
 				Reasons:         []string{"params.lr 0.05 -> 0.1"}},
+			{Addr: addr("training", "mlp"), Deposed: "6f1c2e0a", Action: plan.Delete,
+				Before: training(0.01, cty.StringVal("5d1e0c2a9b8f4e3d")), After: cty.NullVal(training(0.01, cty.StringVal("")).Type()),
+				Sensitive: []cty.Path{cty.GetAttrPath("env").Index(cty.StringVal("API_TOKEN"))},
+				Reasons:   []string{"it is the old object of a create_before_destroy replacement, whose destruction failed"}},
 		},
 		Outputs: []*plan.OutputChange{
 			{Name: "accuracy", Before: cty.NumberFloatVal(0.95), After: cty.UnknownVal(cty.Number)},
@@ -67,7 +71,7 @@ func TestGoldenPlan(t *testing.T) {
 		}
 		golden(t, name, out)
 	}
-	if n := strings.Count(md.String(), "<details>"); n != 4 {
+	if n := strings.Count(md.String(), "<details>"); n != 5 {
 		t.Errorf("the comment has %d collapsible sections, want one per change and one for the outputs", n)
 	}
 

@@ -35,7 +35,7 @@ func PlanMarkdown(w io.Writer, cs *plan.Changeset) {
 		if c.Action == plan.NoOp {
 			continue
 		}
-		fmt.Fprintf(&b, "\n<details><summary><code>%s %s</code> %s</summary>\n\n", c.Action, htmlEscape(c.Addr.String()), htmlEscape(headline(c)))
+		fmt.Fprintf(&b, "\n<details><summary><code>%s %s</code> %s</summary>\n\n", c.Action, htmlEscape(c.Key()), htmlEscape(headline(c)))
 		for _, r := range c.Reasons {
 			fmt.Fprintf(&b, "- because %s\n", mdEscape(r))
 		}

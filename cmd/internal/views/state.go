@@ -26,6 +26,7 @@ func StateShow(w io.Writer, st *state.State) {
 		for _, k := range slices.Sorted(maps.Keys(r.Instances)) {
 			inst := r.Instances[k]
 			fmt.Fprintf(w, "# %s (%s)\n%s\n\n", state.InstanceAddr(a, k), inst.Status, ReadableAttributes(inst.Attributes, inst.Sensitive))
+			deposed(w, state.InstanceAddr(a, k), inst)
 		}
 	}
 	if len(st.Outputs) > 0 {
@@ -37,6 +38,19 @@ func StateShow(w io.Writer, st *state.State) {
 // StateInstance renders mltf state show of one instance.
 func StateInstance(w io.Writer, addr string, r *state.Resource, inst *state.Instance) {
 	fmt.Fprintf(w, "# %s (kind %s, provider %s, status %s)\n%s\n", addr, r.Kind, r.Provider, inst.Status, ReadableAttributes(inst.Attributes, inst.Sensitive))
+	if len(inst.Deposed) > 0 {
+		fmt.Fprintln(w)
+		deposed(w, addr, inst)
+	}
+}
+
+// deposed renders the deposed objects of an instance: old objects of a
+// create_before_destroy replacement that the next apply destroys.
+func deposed(w io.Writer, addr string, inst *state.Instance) {
+	for _, dk := range slices.Sorted(maps.Keys(inst.Deposed)) {
+		d := inst.Deposed[dk]
+		fmt.Fprintf(w, "# %s (deposed object %s: the next mltf apply destroys it)\n%s\n\n", addr, dk, ReadableAttributes(d.Attributes, d.Sensitive))
+	}
 }
 
 // ReadableAttributes renders stored attributes as indented JSON with

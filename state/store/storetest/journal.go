@@ -57,6 +57,19 @@ func journalKeys(t *testing.T, s *store.Store, ws string) []string {
 }
 
 var journalTests = []test{
+	{"a deposed object is replayed with its instance", func(t *testing.T, s *store.Store) {
+		mustWrite(t, s, "default", withResources(state.New(), "training.keep"))
+		base := mustRead(t, s, "default")
+		j := mustJournal(t, s, "default", base)
+		inst := instance("training.cbd-new")
+		inst.Deposed = map[string]*state.Instance{"6f1c2e0a": instance("training.cbd-old")}
+		j.Record("training.cbd", "training", "cbd", "local", "", inst)
+		mustFlush(t, j)
+
+		want := base.DeepCopy()
+		want.SetInstance("training.cbd", "training", "cbd", "local", "", inst.DeepCopy())
+		diffStates(t, want, mustRead(t, s, "default"))
+	}},
 	{"an abandoned journal is replayed", func(t *testing.T, s *store.Store) {
 		mustWrite(t, s, "default", withResources(state.New(), "training.keep", "training.gone", "training.old"))
 		base := mustRead(t, s, "default")
