@@ -151,7 +151,7 @@ func TestJSONL(t *testing.T) {
 		{
 			name: "not JSON",
 			data: good + `{"id": 4, "label": 2, "name": "dan"` + "\n" + "[1]\n",
-			want: []failure{{Check: CheckRead, Rows: 2, Objects: 1, Example: `a.jsonl:5:not a JSON object: unexpected end of JSON input`}},
+			want: []failure{{Check: CheckRead, Rows: 2, Objects: 1, Example: `a.jsonl:5:not a JSON object: the line ends inside the object, at column 36`}},
 		},
 		{
 			name: "missing key and null",

@@ -2,10 +2,9 @@ package validate
 
 import (
 	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 )
 
@@ -20,15 +19,29 @@ type jsonChunk struct {
 
 // jsonState is a worker's reusable decoding state.
 type jsonState struct {
-	m     map[string]json.RawMessage
+	members []jsonMember
+	defs    []*colDef // the column of each member; nil: not checked
+	keyBuf  []byte
+	// order is the previous line's keys by position and their columns:
+	// the lines of a file mostly write the same keys in the same order,
+	// and comparing a few bytes costs less than a map lookup.
+	order []jsonKey
+	// last holds, by column index, the member of the line that column
+	// takes (the last of a key written twice), valid where stamp is the
+	// line's number.
+	last  []int32
+	stamp []uint32
+	gen   uint32
 	where where
+}
+
+type jsonKey struct {
+	key string
+	def *colDef
 }
 
 func (c *jsonChunk) process(w *worker) {
 	r := w.r
-	if w.json.m == nil {
-		w.json.m = map[string]json.RawMessage{}
-	}
 	b := &w.json.where
 	*b = where{obj: c.obj, lines: b.lines[:0]}
 	var seen []bool
@@ -67,34 +80,52 @@ func (c *jsonChunk) process(w *worker) {
 }
 
 // jsonLine checks one record, row 0 of b; seen notes the declared columns
-// it has.
+// it has. The line is split into its members first (nothing is observed
+// from a line that is not a JSON object); a key written twice takes its
+// last value.
 func (w *worker) jsonLine(line []byte, b *where, seen *[]bool) {
 	r := w.r
-	m := w.json.m
-	clear(m)
-	if err := json.Unmarshal(line, &m); err != nil {
-		msg := err.Error()
-		var ute *json.UnmarshalTypeError
-		if errors.As(err, &ute) {
-			msg = fmt.Sprintf("the line holds a JSON %s, not an object", ute.Value)
-		}
-		w.rowFail(CheckRead, "", b.ref(0, "not a JSON object: "+msg))
+	js := &w.json
+	var err error
+	js.members, err = scanObject(line, js.members[:0], &js.keyBuf)
+	if err != nil {
+		w.rowFail(CheckRead, "", b.ref(0, "not a JSON object: "+err.Error()))
 		return
 	}
-	for name, raw := range m {
-		def := w.column(name, String)
+	js.gen++
+	if js.gen == 0 { // wrapped: no stamp may look current
+		clear(js.stamp)
+		js.gen = 1
+	}
+	js.defs = js.defs[:0]
+	for k, m := range js.members {
+		def := w.jsonColumn(k, m.key)
+		js.defs = append(js.defs, def)
 		if def == nil {
-			if r.c.Schema && !r.c.AllowExtra {
-				w.rowFail(CheckExtraColumn, name, b.ref(0, fmt.Sprintf("has the key %q", name)))
+			if r.c.Schema && !r.c.AllowExtra && !slices.ContainsFunc(js.members[:k], func(o jsonMember) bool { return bytes.Equal(o.key, m.key) }) {
+				w.rowFail(CheckExtraColumn, string(m.key), b.ref(0, fmt.Sprintf("has the key %q", m.key)))
 			}
 			continue
 		}
+		for def.idx >= len(js.last) {
+			js.last, js.stamp = append(js.last, 0), append(js.stamp, 0)
+		}
+		js.last[def.idx], js.stamp[def.idx] = int32(k), js.gen
+	}
+	for k, def := range js.defs {
+		if def == nil || js.last[def.idx] != int32(k) {
+			continue
+		}
+		raw := js.members[k].raw
 		if !def.spec.declared {
 			a := w.acc(def)
-			if isNull(raw) {
+			switch {
+			case isNull(raw):
 				a.null(b, 0)
-			} else {
-				a.str(jsonText(raw), b, 0)
+			case raw[0] == '"':
+				a.str(jsonString(raw), b, 0)
+			default:
+				a.str(view(raw), b, 0)
 			}
 			continue
 		}
@@ -105,27 +136,33 @@ func (w *worker) jsonLine(line []byte, b *where, seen *[]bool) {
 		w.acc(def).json(raw, b, 0)
 	}
 	for _, def := range r.declaredColumns() {
-		if _, ok := m[def.name()]; !ok {
+		if def.idx >= len(js.stamp) || js.stamp[def.idx] != js.gen {
 			w.acc(def).null(b, 0)
 		}
 	}
 }
 
-func isNull(raw []byte) bool { return len(raw) == 0 || string(raw) == "null" }
-
-// jsonText is a JSON value as text: a string without its quotes, anything
-// else as written.
-func jsonText(raw []byte) string {
-	if raw[0] == '"' {
-		var s string
-		if json.Unmarshal(raw, &s) == nil {
-			return s
-		}
+// jsonColumn is the column of key, the k-th key of a line.
+func (w *worker) jsonColumn(k int, key []byte) *colDef {
+	js := &w.json
+	if k < len(js.order) && js.order[k].key == string(key) {
+		return js.order[k].def
 	}
-	return string(raw)
+	def, ok := w.cols[string(key)]
+	if !ok {
+		def = w.column(string(key), String)
+	}
+	for k >= len(js.order) {
+		js.order = append(js.order, jsonKey{})
+	}
+	js.order[k] = jsonKey{string(key), def}
+	return def
 }
 
-// json observes one JSON value of a declared column.
+func isNull(raw []byte) bool { return len(raw) == 0 || string(raw) == "null" }
+
+// json observes one JSON value of a declared column, as written (checked
+// by scanObject); text is viewed, not copied.
 func (a *acc) json(raw []byte, w *where, r int) {
 	if isNull(raw) {
 		a.null(w, r)
@@ -137,8 +174,8 @@ func (a *acc) json(raw []byte, w *where, r int) {
 			a.typeError(w, r, string(raw))
 			return
 		}
-		s := string(raw)
-		if v, err := strconv.ParseInt(s, 10, 64); err == nil {
+		s := view(raw)
+		if v, ok := parseInt(s); ok {
 			a.int(v, w, r)
 			return
 		}
@@ -153,7 +190,7 @@ func (a *acc) json(raw []byte, w *where, r int) {
 			a.typeError(w, r, string(raw))
 			return
 		}
-		if v, err := strconv.ParseFloat(string(raw), 64); err == nil {
+		if v, ok := parseFloat(view(raw)); ok {
 			a.float(v, w, r)
 		} else {
 			a.typeError(w, r, string(raw))
@@ -163,7 +200,7 @@ func (a *acc) json(raw []byte, w *where, r int) {
 			a.typeError(w, r, string(raw))
 			return
 		}
-		a.str(jsonText(raw), w, r)
+		a.str(jsonString(raw), w, r)
 	case Bool:
 		switch string(raw) {
 		case "true":
@@ -178,10 +215,10 @@ func (a *acc) json(raw []byte, w *where, r int) {
 			a.typeError(w, r, string(raw))
 			return
 		}
-		if ns, ok := a.days.parse(jsonText(raw)); ok {
+		if ns, ok := a.days.parse(jsonString(raw)); ok {
 			a.time(ns, w, r)
 		} else {
-			a.typeError(w, r, jsonText(raw))
+			a.typeError(w, r, jsonString(raw))
 		}
 	}
 }
