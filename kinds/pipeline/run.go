@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
@@ -17,7 +18,8 @@ func InputEnvName(name string) string {
 // runConfig is the configuration of a step's run: a value of the
 // training type t with the pipeline's pool and experiment, the step's
 // code, command, params, image and policies, and its environment: the
-// user's env, MLTF_INPUT_<NAME> per input, MLTF_PIPELINE, MLTF_STEP and,
+// user's env, MLTF_INPUT_<NAME> per input, MLTF_PIPELINE, MLTF_STEP,
+// MLTF_OUTPUTS (the declared outputs, one a line) and,
 // for a scheduled run, MLTF_SCHEDULED_TIME.
 func (c *Config) runConfig(t cty.Type, address string, s *Step, r resolved, scheduled string) (cty.Value, error) {
 	env := map[string]cty.Value{}
@@ -29,6 +31,10 @@ func (c *Config) runConfig(t cty.Type, address string, s *Step, r resolved, sche
 	}
 	env["MLTF_PIPELINE"] = cty.StringVal(address)
 	env["MLTF_STEP"] = cty.StringVal(s.Name)
+	if len(s.Outputs) > 0 {
+		// Where pods run, the provider copies these out (one a line).
+		env["MLTF_OUTPUTS"] = cty.StringVal(strings.Join(s.Outputs, "\n"))
+	}
 	if scheduled != "" {
 		env["MLTF_SCHEDULED_TIME"] = cty.StringVal(scheduled)
 	}

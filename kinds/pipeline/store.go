@@ -99,6 +99,9 @@ func (s *Store) Collect(ctx context.Context, artifactURI string, outputs []strin
 	if len(outputs) == 0 {
 		return out, nil
 	}
+	if artifactURI == "" {
+		return nil, fmt.Errorf("the run left no artifacts in the artifact store %s", s.base)
+	}
 	if !strings.HasPrefix(artifactURI, s.base+"/") {
 		return nil, fmt.Errorf("the run's artifacts %q are not in the artifact store %s", artifactURI, s.base)
 	}

@@ -273,6 +273,11 @@ func (b *backend) Refresh(ctx context.Context, r *runflow.Run, w *runflow.Watch)
 		if job.Status.CompletionTime != nil {
 			f.Finished = job.Status.CompletionTime.Time
 		}
+		// A step's outputs are in the artifact store if an apply copied
+		// them before the pod ended.
+		if outs := stepOutputs(config(r)); len(outs) > 0 {
+			f.ArtifactURI, _ = copiedOutputs(ctx, r.Settings.ArtifactsURL, r.Settings.WorkDir, f.RunID, outs)
+		}
 	}
 	if rs := restartsOf(job); len(rs) > 0 {
 		f.Restarts = rs

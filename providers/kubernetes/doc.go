@@ -9,7 +9,9 @@
 //     code) and an Indexed Job with one pod per node, supervised through
 //     shared watches while apply runs: logs and metrics from pod logs,
 //     gang restarts within the retry budgets, re-attach after a killed
-//     apply.
+//     apply. A pipeline step runs as a training does; mltf copies its
+//     local inputs into its pod and its declared outputs out of it into
+//     the artifact store, through pods/exec (stepfiles.go).
 //
 // It talks to the API server with client-go: server-side apply with field
 // manager "mltf" for everything it creates, informers rather than polling.

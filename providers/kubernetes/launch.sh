@@ -16,6 +16,25 @@ if [ -f /mltf/launch/code.tar.gz ]; then
 	}
 fi
 cd "$MLTF_WORK_DIR" || exit 2
+
+# wait_for FILE WHAT: a pipeline step's files are copied by mltf through
+# the API; wait for it, at most MLTF_COPY_WAIT seconds.
+wait_for() {
+	waited=0
+	while [ ! -e "$1" ]; do
+		if [ "$waited" -ge "${MLTF_COPY_WAIT:-600}" ]; then
+			echo "=== mltf: no mltf apply copied the $2 within ${MLTF_COPY_WAIT:-600}s ===" >&2
+			return 1
+		fi
+		sleep 1
+		waited=$((waited + 1))
+	done
+}
+# A step's inputs that are files of the machine mltf runs on.
+if [ -n "${MLTF_STAGED_INPUTS:-}" ]; then
+	echo "=== mltf: waiting for the inputs to be copied into $MLTF_STAGED_INPUTS ==="
+	wait_for "$MLTF_STAGED_INPUTS/.ready" inputs || exit 2
+fi
 mkdir -p "$MLTF_CHECKPOINT_DIR" "$MLTF_ARTIFACT_DIR" 2>/dev/null
 
 # Resume from the newest committed checkpoint, if any; drop half-written ones.
@@ -73,6 +92,26 @@ while :; do
 		fi
 		i=$((i + 1))
 	done
-	[ "$done_ranks" -eq "$procs" ] && exit 0
+	[ "$done_ranks" -eq "$procs" ] && break
 	sleep 1
 done
+
+# A step's declared outputs (MLTF_OUTPUTS, one a line): node 0 checks that
+# they exist, says so, and waits until mltf copied them out of the pod.
+if [ -n "${MLTF_OUTPUTS:-}" ] && [ "$node" = 0 ]; then
+	set -f
+	old_ifs=$IFS
+	IFS='
+'
+	for f in $MLTF_OUTPUTS; do
+		if [ ! -f "$MLTF_OUTPUT_DIR/$f" ]; then
+			echo "=== mltf: the step wrote no $f under MLTF_OUTPUT_DIR ($MLTF_OUTPUT_DIR) ===" >&2
+			exit 2
+		fi
+	done
+	IFS=$old_ifs
+	set +f
+	echo "=== mltf: outputs ready to be copied ==="
+	wait_for "$MLTF_RUN_DIR/.outputs-copied" outputs
+fi
+exit 0

@@ -40,10 +40,9 @@ func realNode(t *testing.T) (node, image string) {
 	return strings.TrimSpace(string(n)), strings.TrimSpace(string(i))
 }
 
-// realConfig is a training of examples/quickstart's digits MLP on the real
-// node: 2 pods × 1 process with gloo, the code and data shipped in the
-// run's ConfigMap, checkpoints on the PersistentVolumeClaim "checkpoints".
-const realConfig = `
+// realClusterConfig is the provider block and a cluster whose pool is the
+// real node, formatted with the kubeconfig and the namespace.
+const realClusterConfig = `
 provider "kubernetes" {
   kubeconfig = %q
   namespace  = %q
@@ -57,7 +56,12 @@ cluster "real" {
     tolerations   = [{ key = "mltf.dev/real-node", operator = "Exists", effect = "NoSchedule" }]
   }
 }
+`
 
+// realConfig is a training of examples/quickstart's digits MLP on the real
+// node: 2 pods × 1 process with gloo, the code and data shipped in the
+// run's ConfigMap, checkpoints on the PersistentVolumeClaim "checkpoints".
+const realConfig = realClusterConfig + `
 experiment "digits" {}
 
 training "mlp" {

@@ -137,6 +137,7 @@ var schedulerRules = []rbacv1.PolicyRule{
 	{APIGroups: []string{"batch"}, Resources: []string{"jobs", "cronjobs"}, Verbs: []string{"create", "get", "list", "watch", "patch", "delete"}},
 	{APIGroups: []string{""}, Resources: []string{"services", "configmaps"}, Verbs: []string{"create", "get", "list", "watch", "patch", "delete"}},
 	{APIGroups: []string{""}, Resources: []string{"pods", "pods/log", "events"}, Verbs: []string{"get", "list", "watch"}},
+	{APIGroups: []string{""}, Resources: []string{"pods/exec"}, Verbs: []string{"create"}}, // a step's files in and out
 	{APIGroups: []string{""}, Resources: []string{"resourcequotas", "limitranges", "serviceaccounts"}, Verbs: []string{"get", "list", "patch", "create"}},
 	{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"roles", "rolebindings"}, Verbs: []string{"get", "patch", "create"}},
 }

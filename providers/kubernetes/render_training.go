@@ -245,6 +245,10 @@ func (s *runSpec) podSpec() corev1.PodSpec {
 		volumes = append(volumes, corev1.Volume{Name: "output", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}})
 		mounts = append(mounts, corev1.VolumeMount{Name: "output", MountPath: outputDir})
 	}
+	if len(stagedInputs(c)) > 0 {
+		volumes = append(volumes, corev1.Volume{Name: "inputs", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}})
+		mounts = append(mounts, corev1.VolumeMount{Name: "inputs", MountPath: inputsDir})
+	}
 	var pullSecrets []corev1.LocalObjectReference
 	for _, p := range c.Options.ImagePullSecrets {
 		pullSecrets = append(pullSecrets, corev1.LocalObjectReference{Name: p})
@@ -332,6 +336,17 @@ func (s *runSpec) env() []corev1.EnvVar {
 	for k, v := range c.NCCL {
 		set[k] = v
 	}
+	// A step's inputs that are files of this machine: mltf copies them
+	// into the pod (stepfiles.go), and the launcher waits for them.
+	if staged := stagedInputs(c); len(staged) > 0 {
+		for _, in := range staged {
+			set[in.Env] = in.InPod
+		}
+		set[stagedEnv] = inputsDir
+	}
+	if len(stagedInputs(c)) > 0 || len(stepOutputs(c)) > 0 {
+		set["MLTF_COPY_WAIT"] = seconds(copyWait)
+	}
 	world := c.WorldSize()
 	contract := map[string]string{
 		"WORLD_SIZE":                      itoa(world),
@@ -354,8 +369,8 @@ func (s *runSpec) env() []corev1.EnvVar {
 		"MLTF_CHECKPOINT_DIR":             outputDir + "/checkpoints",
 		"MLTF_CHECKPOINT_EVERY":           seconds(c.CheckpointEvery),
 		"MLTF_CHECKPOINT_KEEP":            itoa(c.Keep),
-		"MLTF_ARTIFACT_DIR":               outputDir + "/artifacts",
-		"MLTF_OUTPUT_DIR":                 outputDir + "/artifacts", // a pipeline step's outputs are its artifacts
+		"MLTF_ARTIFACT_DIR":               artifactDir,
+		"MLTF_OUTPUT_DIR":                 artifactDir, // a pipeline step's outputs are its artifacts
 		"MLTF_DIST_TIMEOUT":               seconds(c.DistTimeout),
 		"MLTF_ATTEMPT":                    itoa(s.Attempt),
 		"MLTF_RUN_DIR":                    outputDir,

@@ -57,6 +57,10 @@ type gang struct {
 	lastExplain  time.Time
 	podsSeen     bool
 	step, total  int64
+	// A pipeline step's files (stepfiles.go): the pods its inputs were
+	// copied into, and whether its outputs were copied out.
+	staged map[string]bool
+	copied bool
 }
 
 var _ runflow.Gang = (*gang)(nil)
@@ -104,6 +108,9 @@ func (s *gang) Follow(ctx context.Context, w *runflow.Watch) runflow.Outcome {
 			}
 		case l := <-s.logs.lines:
 			s.line(l)
+			if out, end := s.outputsReady(ctx, l); end {
+				return out
+			}
 		case <-tick.C:
 			s.explainNoPods(ctx)
 			w.Flush(ctx)
@@ -148,7 +155,10 @@ func (s *gang) evaluate(ctx context.Context) (runflow.Outcome, bool) {
 		s.podsSeen = true
 	}
 	if jobDone(job) == string(batchv1.JobComplete) {
-		return s.end(ctx, training.StatusFinished, "")
+		return s.endWithOutputs(ctx)
+	}
+	if out, end := s.stage(ctx, pods); end {
+		return out, true
 	}
 	if f := classify(job, pods, s.seenPods, current); f != nil {
 		return s.restart(ctx, *f)
