@@ -42,7 +42,8 @@ type PipelineRunRecord struct {
 	Workspace  string         `json:"workspace,omitempty"`
 	Config     map[string]any `json:"config"`
 	// Status is running, succeeded or failed; interrupted when the server
-	// applying it stopped before the apply ended.
+	// applying it stopped before the apply ended (it interrupted the
+	// apply, or was killed).
 	Status   string     `json:"status"`
 	Error    string     `json:"error,omitempty"`
 	Who      string     `json:"who"`
@@ -72,6 +73,58 @@ type liveRun struct {
 type pipelineRuns struct {
 	mu   sync.Mutex
 	live map[string]*liveRun
+	// wg counts the applies that have not recorded their end.
+	wg sync.WaitGroup
+	// applying ends when the server interrupts its applies.
+	applying  context.Context
+	interrupt context.CancelFunc
+}
+
+// interruptWait is how long an interrupted apply has to save what it did
+// and release the state lock before the server stops without it.
+const interruptWait = 30 * time.Second
+
+// Drain waits for the pipeline applies this server started, as a
+// stopping server does: for PipelineGrace, then it interrupts them (each
+// stops as mltf apply does on Ctrl-C: no new step starts, running step
+// runs go on and the next apply re-attaches to them, what finished is
+// saved and the state lock released) and waits up to interruptWait more.
+// Each run's record says how it ended. An error says runs were
+// interrupted or are still going.
+func (s *Server) Drain() error {
+	p := &s.pipelines
+	done := make(chan struct{})
+	go func() {
+		p.wg.Wait()
+		close(done)
+	}()
+	n := p.count()
+	if n == 0 {
+		<-done // records being written
+		return nil
+	}
+	s.opts.Log.Info("waiting for pipeline runs", "runs", n, "grace", s.opts.PipelineGrace.String())
+	select {
+	case <-done:
+		return nil
+	case <-time.After(s.opts.PipelineGrace):
+	}
+	n = p.count()
+	s.opts.Log.Warn("interrupting pipeline runs", "runs", n, "grace", s.opts.PipelineGrace.String())
+	p.interrupt()
+	select {
+	case <-done:
+		return fmt.Errorf("%d pipeline run(s) still applying after %s were interrupted; what finished is in the state, and the next apply goes on from there", n, s.opts.PipelineGrace)
+	case <-time.After(interruptWait):
+	}
+	return fmt.Errorf("%d pipeline run(s) did not stop within %s of their interruption; their state lock expires by itself", p.count(), interruptWait)
+}
+
+// count is how many runs this server is applying.
+func (p *pipelineRuns) count() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.live)
 }
 
 func (p *pipelineRuns) get(id string) (tracking.PipelineRun, bool) {
@@ -145,25 +198,37 @@ func (s *Server) startPipeline(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	answer := pipelineRunOf(lr.rec)
+	s.pipelines.wg.Add(1)
 	s.pipelines.add(lr)
 	s.opts.Log.Info("pipeline run", "id", lr.rec.ID, "pipeline", lr.rec.PipelineID, "who", lr.rec.Who)
+	// The apply outlives the request; it ends when the server interrupts
+	// it. Its record is written whatever happens.
 	ctx := context.WithoutCancel(r.Context())
+	applyCtx, cancel := context.WithCancel(ctx)
+	stopCancel := context.AfterFunc(s.pipelines.applying, cancel)
 	stop, stopped := make(chan struct{}), make(chan struct{})
 	go func() {
 		s.recordWhileRunning(ctx, lr, stop)
 		close(stopped)
 	}()
 	go func() {
-		err := s.opts.Pipelines(ctx, PipelineRun{PipelineID: req.PipelineID, Variables: req.Config, Output: func(line string) {
+		defer s.pipelines.wg.Done()
+		err := s.opts.Pipelines(applyCtx, PipelineRun{PipelineID: req.PipelineID, Variables: req.Config, Output: func(line string) {
 			lr.mu.Lock()
 			lr.rec.Output = append(lr.rec.Output, line)
 			lr.mu.Unlock()
 		}})
+		interrupted := !stopCancel() // the server's interruption reached the apply
+		cancel()
 		close(stop)
 		<-stopped // no heartbeat writes over the final record
 		lr.mu.Lock()
 		lr.rec.Finished, lr.rec.Status = time.Now().UTC(), tracking.PipelineSucceeded
-		if err != nil {
+		switch {
+		case err != nil && interrupted:
+			lr.rec.Status = tracking.PipelineInterrupted
+			lr.rec.Error = fmt.Sprintf("mltf server stopped while it applied, and interrupted the apply after waiting %s: %s; what finished is in the state, running step runs go on, and the next apply re-attaches to them", s.opts.PipelineGrace, err)
+		case err != nil:
 			lr.rec.Status, lr.rec.Error = tracking.PipelineFailed, err.Error()
 		}
 		lr.mu.Unlock()

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -104,5 +105,96 @@ func TestPipelineRunsOutliveTheServer(t *testing.T) {
 	}
 	if _, got := call(second.URL, "GET", "/api/v1/pipelines/runs/cut", "reader", ""); got["status"] != "interrupted" || !strings.Contains(got["error"].(string), "stopped before the apply ended") {
 		t.Errorf("a run whose server stopped: %v", got)
+	}
+}
+
+// TestStopWaitsForPipelineRuns stops a server while it applies a pipeline
+// run: Serve returns once the apply ended and its record is written; an
+// apply that goes on past PipelineGrace is interrupted, and its record
+// says so.
+func TestStopWaitsForPipelineRuns(t *testing.T) {
+	tests := []struct {
+		name   string
+		grace  time.Duration
+		status string
+		errs   string // in Serve's error; "" for none
+	}{
+		{"the apply ends within the grace", time.Minute, tracking.PipelineSucceeded, ""},
+		{"the apply is interrupted after the grace", 200 * time.Millisecond, tracking.PipelineInterrupted, "1 pipeline run(s) still applying after 200ms were interrupted"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			stopping := make(chan struct{})
+			applyEnded := make(chan struct{})
+			runner := func(ctx context.Context, r server.PipelineRun) error {
+				defer close(applyEnded)
+				r.Output("step make: running")
+				select {
+				case <-stopping:
+				case <-ctx.Done():
+					t.Error("the apply was interrupted before the server stopped")
+					return ctx.Err()
+				}
+				select {
+				case <-time.After(500 * time.Millisecond): // the step finishes
+					r.Output("Apply complete!")
+					return nil
+				case <-ctx.Done():
+					r.Output("Interrupt received: stopping gracefully")
+					return errors.New("mltf apply -target=pipeline.features exited with 1")
+				}
+			}
+			srv := server.New(server.Options{Tracking: e.ts, State: e.st, Workspace: "default", Pipelines: runner, PipelineGrace: tt.grace})
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, stop := context.WithCancel(context.Background())
+			served := make(chan error, 1)
+			go func() { served <- srv.Serve(ctx, ln, nil, 5*time.Second) }()
+
+			req, _ := http.NewRequest("POST", "http://"+ln.Addr().String()+"/api/v1/pipelines/runs", strings.NewReader(`{"pipeline_id":"features"}`))
+			req.Header.Set("Authorization", "Bearer "+e.tokens["writer"])
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var started map[string]any
+			json.NewDecoder(resp.Body).Decode(&started)
+			resp.Body.Close()
+			id, _ := started["id"].(string)
+			if resp.StatusCode != http.StatusAccepted || id == "" {
+				t.Fatalf("POST: %d %v", resp.StatusCode, started)
+			}
+
+			stop() // as SIGTERM does
+			close(stopping)
+			var serveErr error
+			select {
+			case serveErr = <-served:
+			case <-time.After(30 * time.Second):
+				t.Fatal("Serve did not return")
+			}
+			select {
+			case <-applyEnded:
+			default:
+				t.Fatal("Serve returned while the apply went on")
+			}
+			if tt.errs == "" && serveErr != nil || tt.errs != "" && (serveErr == nil || !strings.Contains(serveErr.Error(), tt.errs)) {
+				t.Errorf("Serve = %v, want an error with %q", serveErr, tt.errs)
+			}
+			rec, err := e.ts.GetPipelineRun(context.Background(), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rec.Status != tt.status || rec.Finished.IsZero() {
+				t.Errorf("the run's record: status %s, finished %v; want %s", rec.Status, rec.Finished, tt.status)
+			}
+			if tt.status == tracking.PipelineInterrupted && (!strings.Contains(rec.Error, "interrupted the apply after waiting 200ms") ||
+				rec.Output[len(rec.Output)-1] != "Interrupt received: stopping gracefully") {
+				t.Errorf("the interrupted run's record: %+v", rec)
+			}
+		})
 	}
 }

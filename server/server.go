@@ -39,7 +39,15 @@ type Options struct {
 	// Pipelines runs pipelines for POST /api/v1/pipelines/runs; nil: the
 	// endpoint answers 501.
 	Pipelines PipelineRunner
+	// PipelineGrace is how long the pipeline applies started through the
+	// API may go on when the server stops, before they are interrupted
+	// (as Ctrl-C interrupts mltf apply); 0 is DefaultPipelineGrace.
+	PipelineGrace time.Duration
 }
+
+// DefaultPipelineGrace is how long a stopping server waits for the
+// pipeline applies it started before it interrupts them.
+const DefaultPipelineGrace = time.Minute
 
 // Server is mltf server's HTTP handler.
 type Server struct {
@@ -57,7 +65,11 @@ func New(opts Options) *Server {
 	if opts.Workspace == "" {
 		opts.Workspace = "default"
 	}
+	if opts.PipelineGrace <= 0 {
+		opts.PipelineGrace = DefaultPipelineGrace
+	}
 	s := &Server{opts: opts, mux: http.NewServeMux()}
+	s.pipelines.applying, s.pipelines.interrupt = context.WithCancel(context.Background())
 	s.route("GET /healthz", api.Public, s.healthz)
 	s.route("GET /api/openapi.json", api.Public, s.openAPI)
 	s.routesV1()
@@ -145,8 +157,8 @@ type TLS struct {
 }
 
 // Serve serves on ln until ctx ends, then stops accepting, lets the
-// requests in flight finish (up to grace) and returns. With tlsFiles
-// set it serves HTTPS.
+// requests in flight finish (up to grace), waits for the pipeline applies
+// it started (see Drain) and returns. With tlsFiles set it serves HTTPS.
 func (s *Server) Serve(ctx context.Context, ln net.Listener, tlsFiles *TLS, grace time.Duration) error {
 	hs := &http.Server{
 		Handler:           s,
@@ -173,10 +185,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, tlsFiles *TLS, grac
 	err := hs.Shutdown(sctx)
 	if errors.Is(err, context.DeadlineExceeded) {
 		hs.Close()
-		return fmt.Errorf("requests still running after %s were cut off", grace)
+		err = fmt.Errorf("requests still running after %s were cut off", grace)
 	}
-	if serr := <-done; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
-		return serr
+	if serr := <-done; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
 	}
-	return err
+	// No request runs any more, so no pipeline run starts.
+	return errors.Join(err, s.Drain())
 }

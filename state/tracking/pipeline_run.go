@@ -14,6 +14,9 @@ const (
 	PipelineRunning   = "running"
 	PipelineSucceeded = "succeeded"
 	PipelineFailed    = "failed"
+	// PipelineInterrupted is a run its server interrupted when it stopped:
+	// what finished is in the state, and the state lock was released.
+	PipelineInterrupted = "interrupted"
 )
 
 // PipelineRun is one apply of a pipeline asked of mltf server.
@@ -46,9 +49,9 @@ func (r PipelineRun) args() ([]any, error) {
 		return nil, errors.New("a pipeline run needs an ID and a pipeline")
 	}
 	switch r.Status {
-	case PipelineRunning, PipelineSucceeded, PipelineFailed:
+	case PipelineRunning, PipelineSucceeded, PipelineFailed, PipelineInterrupted:
 	default:
-		return nil, fmt.Errorf("pipeline run %s has status %q; the status is running, succeeded or failed", r.ID, r.Status)
+		return nil, fmt.Errorf("pipeline run %s has status %q; the status is running, succeeded, failed or interrupted", r.ID, r.Status)
 	}
 	config, output := []byte("{}"), []byte("[]")
 	var err error

@@ -56,6 +56,10 @@ type Meta struct {
 	// started are providers started while loading the configuration, to
 	// learn their kinds, kept for the operation (see providers).
 	started map[string]providers.Interface
+	// stop, when set, interrupts the operation when it ends, instead of
+	// SIGINT and SIGTERM: mltf server applies pipelines so, and stops them
+	// itself.
+	stop context.Context
 }
 
 // flagSet returns a flag set for parseArgs.
@@ -285,8 +289,12 @@ func (m *Meta) errorf(format string, args ...any) {
 }
 
 // interruptible returns a context cancelled by the first SIGINT or
-// SIGTERM; a second one exits at once.
+// SIGTERM; a second one exits at once. With m.stop set, it is cancelled
+// when m.stop ends, and signals are left to the caller.
 func (m *Meta) interruptible() (context.Context, func()) {
+	if m.stop != nil {
+		return context.WithCancel(m.stop)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ch := make(chan os.Signal, 2)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)

@@ -56,13 +56,24 @@ Options:
   -tls-cert FILE        serve HTTPS with this PEM certificate ...
   -tls-key FILE         ... and this PEM key
   -grace DURATION       how long requests in flight may finish at shutdown (default 10s)
+  -pipeline-grace DURATION
+                        how long pipeline applies started through the API
+                        may go on at shutdown before they are interrupted,
+                        as Ctrl-C interrupts mltf apply (default 1m)
+
+  On SIGINT or SIGTERM the server stops accepting requests, lets those in
+  flight finish, and waits for the pipeline applies it started: past
+  -pipeline-grace they are interrupted (no new step starts, running step
+  runs go on and the next apply re-attaches to them), save what finished
+  and release the state lock, and each run's record says how it ended. A
+  second signal stops the server at once.
 `)
 }
 
 func (c *ServerCommand) Run(args []string) int {
 	var (
 		listen, trackingURL, stateURL, artifactsURL, workspace, cert, key string
-		grace                                                             time.Duration
+		grace, pipelineGrace                                              time.Duration
 	)
 	fs := c.flagSet("server")
 	fs.StringVar(&listen, "listen", "127.0.0.1:8680", "address")
@@ -73,6 +84,7 @@ func (c *ServerCommand) Run(args []string) int {
 	fs.StringVar(&cert, "tls-cert", "", "certificate")
 	fs.StringVar(&key, "tls-key", "", "key")
 	fs.DurationVar(&grace, "grace", 10*time.Second, "shutdown grace")
+	fs.DurationVar(&pipelineGrace, "pipeline-grace", server.DefaultPipelineGrace, "pipeline applies' shutdown grace")
 	args, ok := c.parseArgs(fs, args)
 	if !ok {
 		return cli.RunResultHelp
@@ -98,6 +110,10 @@ func (c *ServerCommand) Run(args []string) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // a second signal ends the process at once
+	}()
 	ts, err := tracking.Open(ctx, trackingURL, c.WorkDir)
 	if err != nil {
 		c.errorf("Cannot open the tracking store %s\n\n%s", trackingURL, err)
@@ -119,7 +135,7 @@ func (c *ServerCommand) Run(args []string) int {
 	log := slog.New(slog.NewJSONHandler(c.Stderr, nil))
 	srv := server.New(server.Options{
 		Tracking: ts, State: st, Workspace: workspace, WorkDir: c.WorkDir, RunsDir: s.RunsDir,
-		ArtifactsURL: absFileURL(artifactsURL, c.WorkDir), Log: log, Pipelines: c.pipelineRunner(workspace),
+		ArtifactsURL: absFileURL(artifactsURL, c.WorkDir), Log: log, Pipelines: c.pipelineRunner(workspace), PipelineGrace: pipelineGrace,
 	})
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
@@ -268,19 +284,30 @@ func nameSuffix(n string) string {
 // pipelineRunner applies a pipeline of the working directory's
 // configuration as mltf apply -target=pipeline.ID does: same engine,
 // same providers, same state lock (waited for up to 10 minutes), the
-// request's config as -var values. Runs are applied one at a time.
+// request's config as -var values. Runs are applied one at a time. The
+// end of ctx interrupts the apply as Ctrl-C interrupts mltf apply; a run
+// still waiting for its turn then does not start.
 func (c *ServerCommand) pipelineRunner(workspace string) server.PipelineRunner {
-	var mu sync.Mutex
+	turn := make(chan struct{}, 1)
 	return func(ctx context.Context, r server.PipelineRun) error {
 		if ws := c.workspace(); ws != workspace {
 			return fmt.Errorf("pipelines are applied in the selected workspace %s, and this server shows %s: start it without -workspace, or select %s", ws, workspace, workspace)
 		}
-		mu.Lock()
-		defer mu.Unlock()
+		notStarted := errors.New("not started: the server stopped while the run waited for the one before it")
+		select {
+		case turn <- struct{}{}:
+		case <-ctx.Done():
+			return notStarted
+		}
+		defer func() { <-turn }()
+		if ctx.Err() != nil {
+			return notStarted
+		}
 		out := &lineWriter{emit: r.Output}
 		defer out.Flush()
 		m := c.Meta
 		m.Stdin, m.Stdout, m.Stderr = strings.NewReader(""), out, out
+		m.stop = ctx
 		args := []string{"-auto-approve", "-lock-timeout=10m", "-target=pipeline." + r.PipelineID}
 		for _, k := range slices.Sorted(maps.Keys(r.Variables)) {
 			v, err := varText(r.Variables[k])
