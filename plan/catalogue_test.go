@@ -15,6 +15,7 @@ import (
 	"github.com/mltf/mltf/lang"
 	"github.com/mltf/mltf/plan"
 	"github.com/mltf/mltf/providers"
+	"github.com/mltf/mltf/providers/data"
 	"github.com/mltf/mltf/providers/local"
 	"github.com/mltf/mltf/providers/registry"
 )
@@ -25,6 +26,8 @@ func bundledFactory(name string) (providers.Interface, error) {
 		return registry.New(), nil
 	case "local":
 		return local.New(), nil
+	case "data":
+		return data.New(), nil
 	}
 	return nil, fmt.Errorf("no provider named %q", name)
 }

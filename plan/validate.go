@@ -58,6 +58,29 @@ func Validate(ctx context.Context, cfg *lang.Config, provs *Providers) hcl.Diagn
 		resp := iface.ValidateConfig(ctx, providers.ValidateConfigRequest{Kind: n.res.Kind, Config: v})
 		diags = append(diags, providerDiags(n.provider, n.key, resp.Diagnostics, n.rangeAt)...)
 	}
+	return append(diags, validationRefs(cfg)...)
+}
+
+// validationRefs checks that the variables the validation rules refer to
+// are declared: a condition is evaluated only when a plan has values, too
+// late to say that var.lrr is a typo.
+func validationRefs(cfg *lang.Config) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, name := range keys(cfg.Variables) {
+		for _, val := range cfg.Variables[name].Validations {
+			for _, expr := range []hcl.Expression{val.Condition, val.ErrorMessage} {
+				for _, t := range expr.Variables() {
+					ref, ok := cfg.ParseRef(t)
+					if !ok || ref.Root != "var" {
+						continue // lang refused it already
+					}
+					if _, ok := cfg.Variables[ref.Name]; !ok {
+						diags = append(diags, undeclared("variable", "var."+ref.Name, t.SourceRange().Ptr(), lang.DidYouMean(ref.Name, "var.", keys(cfg.Variables))))
+					}
+				}
+			}
+		}
+	}
 	return diags
 }
 

@@ -1,0 +1,4 @@
+# The provider argument: how it is written.
+cluster "quoted" {
+  provider = "local"
+}

@@ -1,0 +1,4 @@
+# Syntax: what the parser refuses.
+experiment "a" {
+  description = 
+}

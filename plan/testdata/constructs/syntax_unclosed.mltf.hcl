@@ -1,0 +1,3 @@
+# Syntax: a block that is never closed.
+experiment "b" {
+  tags = { x = 1 }
