@@ -159,16 +159,9 @@ func (a *API) createRun(r *http.Request, req *struct {
 	if a.opts.ArtifactsURL != "" {
 		run.ArtifactURI = strings.TrimSuffix(a.opts.ArtifactsURL, "/") + "/runs/" + id
 	}
-	ctx := r.Context()
-	if err := a.opts.Tracking.CreateRun(ctx, run); err != nil {
+	if err := a.opts.Tracking.CreateRunWithTags(r.Context(), run, tags); err != nil {
 		return nil, err
 	}
-	if len(tags) > 0 {
-		if err := a.opts.Tracking.LogBatch(ctx, id, tracking.Batch{Tags: tags}); err != nil {
-			return nil, err
-		}
-	}
-	run, _ = a.opts.Tracking.GetRun(ctx, id)
 	return map[string]any{"run": a.runOf(run, tags, nil)}, nil
 }
 

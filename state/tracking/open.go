@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -87,6 +88,7 @@ func openSQLite(ctx context.Context, path, workDir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot open the tracking database %s: %w", path, err)
 	}
+	db.SetMaxIdleConns(poolSize)
 	s := &Store{db: db, where: path, dialect: sqliteDialect}
 	// Several processes (each provider plugin of one apply) may open a new
 	// database at the same moment: while one switches it to WAL or
@@ -149,6 +151,10 @@ type dialect struct {
 	// serialize is run first in every writing transaction, to make
 	// writers take turns as SQLite's immediate transactions do.
 	serialize string
+	// lockRow ends a SELECT that locks the rows it reads until the
+	// transaction ends ("" where the transaction holds the whole
+	// database already).
+	lockRow string
 }
 
 var sqliteDialect = dialect{name: "sqlite", maxParams: 32766}
@@ -158,15 +164,22 @@ func (d dialect) q(query string) string {
 	if !d.numbered {
 		return query
 	}
-	var b strings.Builder
+	b := make([]byte, 0, len(query)+16)
 	n := 0
-	for _, r := range query {
-		if r == '?' {
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
 			n++
-			fmt.Fprintf(&b, "$%d", n)
+			b = append(b, '$')
+			b = strconv.AppendInt(b, int64(n), 10)
 			continue
 		}
-		b.WriteRune(r)
+		b = append(b, query[i])
 	}
-	return b.String()
+	return string(b)
 }
+
+// poolSize is how many connections a store keeps open for reuse: enough
+// for a server's concurrent requests, whose connections would otherwise
+// be closed and opened again (database/sql keeps 2), which costs a
+// PostgreSQL server a new process each time.
+const poolSize = 32

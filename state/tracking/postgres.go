@@ -25,7 +25,7 @@ const (
 	pgMigrateDone = `SELECT pg_advisory_unlock(1835822189, hashtext(current_schema()))`
 )
 
-var postgresDialect = dialect{name: "postgres", numbered: true, maxParams: 65535, serialize: pgWriteLock}
+var postgresDialect = dialect{name: "postgres", numbered: true, maxParams: 65535, serialize: pgWriteLock, lockRow: " FOR UPDATE"}
 
 // openPostgres connects to the database of url and migrates it.
 func openPostgres(ctx context.Context, url string) (*Store, error) {
@@ -40,6 +40,7 @@ func openPostgres(ctx context.Context, url string) (*Store, error) {
 		cfg.RuntimeParams["synchronous_commit"] = "off"
 	}
 	db := stdlib.OpenDB(*cfg)
+	db.SetMaxIdleConns(poolSize)
 	s := &Store{db: db, where: where, dialect: postgresDialect}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()

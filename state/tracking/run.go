@@ -109,22 +109,32 @@ func (r *Run) args() []any {
 // CreateRun records the new run r (r.ID set, e.g. by NewID) in its
 // experiment.
 func (s *Store) CreateRun(ctx context.Context, r Run) error {
+	return s.CreateRunWithTags(ctx, r, nil)
+}
+
+// CreateRunWithTags records the new run r with its tags, at once.
+func (s *Store) CreateRunWithTags(ctx context.Context, r Run, tags map[string]string) error {
 	if err := r.check(); err != nil {
 		return err
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	// A new row conflicts with nothing but a run of the same ID, which the
+	// primary key settles.
+	return s.rowTx(ctx, func(tx *sql.Tx) error {
 		if err := s.checkExperiment(ctx, tx, r.ExperimentID); err != nil {
 			return fmt.Errorf("cannot create run %s: %w", r.ID, err)
 		}
-		// Checked first: a failed statement ends a PostgreSQL transaction.
-		if _, gerr := s.getRun(ctx, tx, r.ID); gerr == nil {
-			return fmt.Errorf("cannot create run %s: a run with that ID exists", r.ID)
-		}
-		_, err := tx.ExecContext(ctx, s.dialect.q(`INSERT INTO runs (`+runColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), r.args()...)
+		res, err := tx.ExecContext(ctx, s.dialect.q(`INSERT INTO runs (`+runColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO NOTHING`), r.args()...)
 		if err != nil {
 			return fmt.Errorf("cannot create run %s: %w", r.ID, err)
 		}
-		return s.setRunMetrics(ctx, tx, r.ID, r.Metrics)
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("cannot create run %s: a run with that ID exists", r.ID)
+		}
+		if err := s.insertRunMetrics(ctx, tx, r.ID, r.Metrics); err != nil {
+			return err
+		}
+		return s.setTags(ctx, tx, r.ID, tags)
 	})
 }
 

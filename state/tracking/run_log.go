@@ -42,12 +42,14 @@ func (s *Store) LogBatch(ctx context.Context, id string, b Batch) error {
 			return fmt.Errorf("metric point %d is for run %s, not %s", i, p.RunID, id)
 		}
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	// The run's row, locked, orders the batches logged to it; other runs'
+	// batches go on beside.
+	return s.rowTx(ctx, func(tx *sql.Tx) error {
 		var (
 			params, metrics string
 			deleted         sql.NullInt64
 		)
-		err := tx.QueryRowContext(ctx, s.dialect.q(`SELECT params, metrics, deleted_ms FROM runs WHERE id = ?`), id).Scan(&params, &metrics, &deleted)
+		err := tx.QueryRowContext(ctx, s.dialect.q(`SELECT params, metrics, deleted_ms FROM runs WHERE id = ?`+s.dialect.lockRow), id).Scan(&params, &metrics, &deleted)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("run %s: %w", id, ErrNotFound)
 		}
@@ -67,14 +69,29 @@ func (s *Store) LogBatch(ctx context.Context, id string, b Batch) error {
 				return err
 			}
 		}
-		for _, k := range sortedKeys(b.Tags) {
-			if _, err := tx.ExecContext(ctx, s.dialect.q(`INSERT INTO run_tags (run_id, key, value) VALUES (?, ?, ?)
-				ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value`), id, k, b.Tags[k]); err != nil {
-				return fmt.Errorf("cannot set tag %s of run %s: %w", k, id, err)
-			}
-		}
-		return nil
+		return s.setTags(ctx, tx, id, b.Tags)
 	})
+}
+
+// setTags sets tags of run id, in one statement.
+func (s *Store) setTags(ctx context.Context, tx *sql.Tx, id string, tags map[string]string) error {
+	if len(tags) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	args := make([]any, 0, 3*len(tags))
+	for i, k := range sortedKeys(tags) {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?)")
+		args = append(args, id, k, tags[k])
+	}
+	if _, err := tx.ExecContext(ctx, s.dialect.q(`INSERT INTO run_tags (run_id, key, value) VALUES `+b.String()+`
+		ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value`), args...); err != nil {
+		return fmt.Errorf("cannot set the tags of run %s: %w", id, err)
+	}
+	return nil
 }
 
 func (s *Store) addParams(ctx context.Context, tx *sql.Tx, id, stored string, add map[string]string) error {

@@ -33,6 +33,11 @@ func (s *Store) setRunMetrics(ctx context.Context, tx *sql.Tx, id string, metric
 	if _, err := tx.ExecContext(ctx, s.dialect.q(`DELETE FROM run_metrics WHERE run_id = ?`), id); err != nil {
 		return fmt.Errorf("cannot record the metrics of run %s: %w", id, err)
 	}
+	return s.insertRunMetrics(ctx, tx, id, metrics)
+}
+
+// insertRunMetrics records the final metrics of run id, which has none.
+func (s *Store) insertRunMetrics(ctx context.Context, tx *sql.Tx, id string, metrics map[string]float64) error {
 	if len(metrics) == 0 {
 		return nil
 	}
