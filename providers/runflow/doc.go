@@ -1,5 +1,6 @@
 // Package runflow carries out runs: gangs of processes that run user code
-// (a training, a sweep's trial, a pipeline's step, a deployment's servers).
+// to completion (a training, a sweep's trial, a pipeline's step; not a
+// deployment's servers, see docs/architecture.md).
 // It owns their lifecycle once for every compute backend:
 //
 //   - plan: the fingerprint of a run's inputs, the reuse of a finished run
