@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/hashicorp/cli"
 
@@ -30,37 +29,31 @@ NAME is the sweep's name (digits) or address (sweep.digits, sweep.digits[0]).
 }
 func (c *SweepsCommand) Run(args []string) int { return cli.RunResultHelp }
 
-// sweepInstance is one sweep instance of the state with its trials.
-type sweepInstance struct {
-	addr string
-	priv sweep.Private
-}
-
 // sweeps reads the sweeps of the current state, by address.
-func (m *Meta) sweeps() ([]sweepInstance, bool) {
+func (m *Meta) sweeps() ([]views.Sweep, bool) {
 	all, ok := m.instancesOf("sweep")
 	if !ok {
 		return nil, false
 	}
-	out := make([]sweepInstance, 0, len(all))
+	out := make([]views.Sweep, 0, len(all))
 	for _, in := range all {
 		p, err := sweep.DecodePrivate(in.private)
 		if err != nil {
 			m.errorf("%s: %s", in.addr, err)
 			return nil, false
 		}
-		out = append(out, sweepInstance{addr: in.addr, priv: p})
+		out = append(out, views.Sweep{Addr: in.addr, State: p})
 	}
 	return out, true
 }
 
 // findSweep resolves NAME among the state's sweeps.
-func (m *Meta) findSweep(name string) (sweepInstance, bool) {
+func (m *Meta) findSweep(name string) (views.Sweep, bool) {
 	all, ok := m.sweeps()
 	if !ok {
-		return sweepInstance{}, false
+		return views.Sweep{}, false
 	}
-	return findByName(m, "sweep", name, all, func(s sweepInstance) string { return s.addr })
+	return findByName(m, "sweep", name, all, func(s views.Sweep) string { return s.Addr })
 }
 
 // findByName resolves NAME (a name or an address) among the state's
@@ -95,22 +88,7 @@ func (c *SweepsListCommand) Run(args []string) int {
 	if !ok {
 		return 1
 	}
-	if len(all) == 0 {
-		fmt.Fprintln(c.Stdout, "No sweeps in the state.")
-		return 0
-	}
-	tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SWEEP\tSTUDY\tTRIALS\tCOMPLETE\tPRUNED\tFAILED\tRUNNING\tBEST")
-	for _, s := range all {
-		sum := sweep.Summarize(s.priv.Records, s.priv.GoalOf())
-		best := "-"
-		if sum.Best != nil {
-			best = fmt.Sprintf("%s %.4g (trial %d)", s.priv.Metric, *sum.Best.Value, sum.Best.Number)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%d\t%d\t%d\t%d\t%s\n", s.addr, views.ShortID(s.priv.Spec.ID()), len(s.priv.Records), s.priv.Trials,
-			sum.Done, sum.Pruned, sum.Failed, sum.Running, best)
-	}
-	tw.Flush()
+	views.SweepsList(c.Stdout, all)
 	return 0
 }
 
@@ -128,53 +106,7 @@ func (c *SweepsShowCommand) Run(args []string) int {
 	if !ok {
 		return 1
 	}
-	p := s.priv
-	sum := sweep.Summarize(p.Records, p.GoalOf())
-	fmt.Fprintf(c.Stdout, "%s: study %s, %s %s, sampler %s (seed %d)", s.addr, views.ShortID(p.Spec.ID()), p.Goal, p.Metric, p.Spec.Sampler, p.Spec.Seed)
-	if p.Spec.EarlyStopping != "" {
-		fmt.Fprintf(c.Stdout, ", early stopping %s", p.Spec.EarlyStopping)
-	}
-	fmt.Fprintf(c.Stdout, "\n%d of %d trials: %d complete, %d pruned, %d failed, %d running\n\n",
-		len(p.Records), p.Trials, sum.Done, sum.Pruned, sum.Failed, sum.Running)
-	recs := p.Ranked()
-	tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
-	head := []string{"TRIAL", "STATE", strings.ToUpper(p.Metric), "STEPS", "RUN"}
-	for _, n := range p.Params {
-		head = append(head, n)
-	}
-	fmt.Fprintln(tw, strings.Join(head, "\t"))
-	for _, r := range recs {
-		value := "-"
-		if r.Value != nil {
-			value = fmt.Sprintf("%.4g", *r.Value)
-		}
-		state := r.State
-		var marks []string
-		if sum.Best != nil && r.Number == sum.Best.Number {
-			marks = append(marks, "best")
-		}
-		if r.Reused {
-			marks = append(marks, "reused")
-		}
-		if len(marks) > 0 {
-			state += " (" + strings.Join(marks, ", ") + ")"
-		}
-		steps := "-"
-		if len(r.Points) > 0 {
-			steps = fmt.Sprint(r.Points[len(r.Points)-1].Step)
-		}
-		row := []string{fmt.Sprint(r.Number), state, value, steps, views.ShortID(r.RunID)}
-		for k := range p.Params {
-			row = append(row, p.Param(r, k))
-		}
-		fmt.Fprintln(tw, strings.Join(row, "\t"))
-	}
-	tw.Flush()
-	for _, r := range recs {
-		if r.State == "failed" && r.Detail != "" {
-			fmt.Fprintf(c.Stdout, "\ntrial %d failed: %s", r.Number, r.Detail)
-		}
-	}
+	views.SweepShow(c.Stdout, s)
 	return 0
 }
 
@@ -199,8 +131,8 @@ func (c *SweepsPlotCommand) Run(args []string) int {
 	if !ok {
 		return 1
 	}
-	p := s.priv
-	plot := &views.SweepPlot{Title: fmt.Sprintf("%s: %d trials", s.addr, len(p.Records)), Metric: p.Metric, Maximize: p.GoalOf().String() == "maximize"}
+	p := s.State
+	plot := &views.SweepPlot{Title: fmt.Sprintf("%s: %d trials", s.Addr, len(p.Records)), Metric: p.Metric, Maximize: p.GoalOf().String() == "maximize"}
 	for k, n := range p.Params {
 		par := views.SweepParam{Name: n, Log: k < len(p.Spec.Params) && strings.Contains(p.Spec.Params[k], " log_uniform ")}
 		for _, v := range p.Values[n] {
@@ -219,6 +151,6 @@ func (c *SweepsPlotCommand) Run(args []string) int {
 		c.errorf("Cannot write %s: %s", out, err)
 		return 1
 	}
-	views.PictureWritten(c.Stdout, out, fmt.Sprintf("%d trials of %s", len(p.Records), s.addr))
+	views.PictureWritten(c.Stdout, out, fmt.Sprintf("%d trials of %s", len(p.Records), s.Addr))
 	return 0
 }
