@@ -3,6 +3,7 @@ package plan
 import (
 	"context"
 	"fmt"
+	"sort"
 	"sync"
 
 	"github.com/hashicorp/hcl/v2"
@@ -24,8 +25,9 @@ type Providers struct {
 	factory  Factory
 	settings providers.Settings
 
-	mu      sync.Mutex
-	entries map[string]*providerEntry
+	mu       sync.Mutex
+	entries  map[string]*providerEntry
+	starting sync.WaitGroup // Start's goroutines
 }
 
 type providerEntry struct {
@@ -78,6 +80,37 @@ func (p *Providers) Schema(ctx context.Context, name string) (providers.Interfac
 	return e.iface, e.schema, e.diags
 }
 
+// Start starts the named providers in the background and asks for their
+// schemas, so that a plugin's process start and handshake overlap with
+// the caller's other work (reading the state); Schema waits for them and
+// reports their diagnostics as when it starts a provider itself.
+func (p *Providers) Start(ctx context.Context, names []string) {
+	for _, name := range names {
+		p.starting.Add(1)
+		go func() {
+			defer p.starting.Done()
+			p.Schema(ctx, name)
+		}()
+	}
+}
+
+// Needed names the providers that serve the resources of cfg, sorted.
+func Needed(cfg *lang.Config) []string {
+	if cfg == nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	var names []string
+	for _, r := range cfg.Resources {
+		if name := resourceProvider(cfg, r); !seen[name] {
+			seen[name] = true
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
 // configured returns the provider after Configure has run once, with the
 // provider "NAME" {} block of cfg evaluated in scope.
 func (p *Providers) configured(ctx context.Context, name string, cfg *lang.Config, evalCtx *hcl.EvalContext) (providers.Interface, providers.GetSchemaResponse, hcl.Diagnostics) {
@@ -118,8 +151,10 @@ func (p *Providers) Stop(ctx context.Context) {
 	}
 }
 
-// Close closes every started provider.
+// Close closes every started provider, once those that Start started
+// have answered.
 func (p *Providers) Close() error {
+	p.starting.Wait()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var first error
