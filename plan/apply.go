@@ -338,8 +338,7 @@ func (a *applier) applyInstanceWith(ctx context.Context, n *node, iface provider
 	}
 	// What the state records as sensitive: the configuration's marks now
 	// and the kind's sensitive attributes.
-	sensitive := sensitivePaths(config, n.sensitive)
-	config, _ = config.UnmarkDeep()
+	config, sensitive := unmarkSensitive(config, n.sensitive)
 	config = n.schema.Normalize(config)
 	config = a.eval.deferExpressions(a.cs.Config, config, r, n.schema, rep)
 

@@ -289,8 +289,7 @@ func (pl *planner) planInstance(ctx context.Context, n *node, iface providers.In
 	if ds.HasErrors() {
 		return cty.DynamicVal, diags
 	}
-	c.Sensitive = sensitivePaths(config, c.Sensitive, n.sensitive)
-	config, _ = config.UnmarkDeep()
+	config, c.Sensitive = unmarkSensitive(config, c.Sensitive, n.sensitive)
 	config = n.schema.Normalize(config)
 	config = pl.eval.deferExpressions(pl.cfg, config, r, n.schema, rep)
 	if !c.Before.IsNull() {

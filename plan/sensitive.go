@@ -73,11 +73,13 @@ func markAt(v cty.Value, p cty.Path) cty.Value {
 	return v
 }
 
-// sensitivePaths is where v holds marked values, each path once.
-func sensitivePaths(v cty.Value, more ...[]cty.Path) []cty.Path {
+// unmarkSensitive returns v without its marks and where it held marked
+// values, with the paths of more, each path once: one walk of v.
+func unmarkSensitive(v cty.Value, more ...[]cty.Path) (cty.Value, []cty.Path) {
 	var out []cty.Path
-	if v != cty.NilVal {
-		_, pvm := v.UnmarkDeepWithPaths()
+	if v != cty.NilVal && hasMarks(v) {
+		var pvm []cty.PathValueMarks
+		v, pvm = v.UnmarkDeepWithPaths()
 		for _, m := range pvm {
 			out = append(out, m.Path)
 		}
@@ -85,7 +87,7 @@ func sensitivePaths(v cty.Value, more ...[]cty.Path) []cty.Path {
 	for _, ps := range more {
 		out = append(out, ps...)
 	}
-	return uniquePaths(out)
+	return v, uniquePaths(out)
 }
 
 func uniquePaths(ps []cty.Path) []cty.Path {
@@ -96,6 +98,34 @@ func uniquePaths(ps []cty.Path) []cty.Path {
 		}
 	}
 	return out
+}
+
+// hasMarks says whether v or anything in it is marked. Unlike
+// cty.Value.ContainsMarked it builds no paths: most values have no marks,
+// and this runs for every instance.
+func hasMarks(v cty.Value) bool {
+	if v.IsMarked() {
+		return true
+	}
+	if !v.IsKnown() || v.IsNull() {
+		return false
+	}
+	ty := v.Type()
+	switch {
+	case ty.IsObjectType():
+		for name := range ty.AttributeTypes() {
+			if hasMarks(v.GetAttr(name)) {
+				return true
+			}
+		}
+	case ty.IsListType() || ty.IsTupleType() || ty.IsSetType() || ty.IsMapType():
+		for it := v.ElementIterator(); it.Next(); {
+			if _, ev := it.Element(); hasMarks(ev) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // minMasked is the shortest sensitive value masked in free text: shorter
@@ -144,10 +174,19 @@ func collectMarked(v cty.Value, under bool, out *[]string) {
 			*out = append(*out, u.AsString())
 		}
 	case ty == cty.Number:
-		if s := u.AsBigFloat().Text('g', -1); under && len(s) >= minMasked {
+		if !under {
+			return
+		}
+		if s := u.AsBigFloat().Text('g', -1); len(s) >= minMasked {
 			*out = append(*out, s)
 		}
-	case ty.IsListType() || ty.IsTupleType() || ty.IsSetType() || ty.IsMapType() || ty.IsObjectType():
+	case ty.IsObjectType():
+		// By the type's attributes: an object's element iterator sorts
+		// its names into a new slice, for every object of every plan.
+		for name := range ty.AttributeTypes() {
+			collectMarked(u.GetAttr(name), under, out)
+		}
+	case ty.IsListType() || ty.IsTupleType() || ty.IsSetType() || ty.IsMapType():
 		for it := u.ElementIterator(); it.Next(); {
 			_, ev := it.Element()
 			collectMarked(ev, under, out)
