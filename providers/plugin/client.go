@@ -198,9 +198,10 @@ func (p *GRPCProvider) PlanChange(ctx context.Context, req providers.PlanChangeR
 	// A value already encoded is not encoded again: the prior value is
 	// often what Read was just given, and the proposed value the prior
 	// (no change) or the configuration (a create).
+	prior := req.Prior // without marks, as the plugin sees it
 	if e, ok := p.reads.take(req.Address); ok && same(e.v, req.Prior) {
 		preq.Prior = e.dv
-	} else if preq.Prior, err = encodeValue(req.Prior, ty); err != nil {
+	} else if preq.Prior, prior, err = encodeUnmarked(req.Prior, ty); err != nil {
 		return providers.PlanChangeResponse{Diagnostics: p.encodeErr("PlanChange", req.Address, "prior state", err)}
 	}
 	if preq.Config, err = encodeValue(req.Config, ty); err != nil {
@@ -223,11 +224,9 @@ func (p *GRPCProvider) PlanChange(ctx context.Context, req providers.PlanChangeR
 	if err != nil {
 		return providers.PlanChangeResponse{Diagnostics: p.fault(ctx, cctx, "PlanChange", req.Address, err)}
 	}
-	planned := req.Prior
+	planned := prior
 	if !r.GetPlannedIsPrior() {
 		planned, err = decodeValue(r.GetPlanned(), ty)
-	} else if planned.ContainsMarked() {
-		planned, _ = planned.UnmarkDeep()
 	}
 	if err != nil {
 		return providers.PlanChangeResponse{Diagnostics: p.badValue("PlanChange", req.Address, req.Kind, "planned value", err)}
@@ -246,7 +245,7 @@ func (p *GRPCProvider) Read(ctx context.Context, req providers.ReadRequest) prov
 	if diags.HasErrors() {
 		return providers.ReadResponse{Diagnostics: diags}
 	}
-	cur, err := encodeValue(req.Current, ty)
+	cur, current, err := encodeUnmarked(req.Current, ty)
 	if err != nil {
 		return providers.ReadResponse{Diagnostics: p.encodeErr("Read", req.Address, "current state", err)}
 	}
@@ -258,11 +257,8 @@ func (p *GRPCProvider) Read(ctx context.Context, req providers.ReadRequest) prov
 	if err != nil {
 		return providers.ReadResponse{Diagnostics: p.fault(ctx, cctx, "Read", req.Address, err)}
 	}
-	nv := req.Current
+	nv := current
 	if r.GetUnchanged() {
-		if nv.ContainsMarked() {
-			nv, _ = nv.UnmarkDeep()
-		}
 		p.reads.put(req.Address, encoded{nv, cur})
 	} else {
 		nv, err = decodeValue(r.GetNew(), ty)

@@ -14,20 +14,27 @@ import (
 // absent value. Marks (sensitivity) are dropped: the engine re-applies them
 // from the schema.
 func encodeValue(v cty.Value, ty cty.Type) (*pluginpb.DynamicValue, error) {
+	dv, _, err := encodeUnmarked(v, ty)
+	return dv, err
+}
+
+// encodeUnmarked is encodeValue that also returns v without its marks:
+// the value the plugin sees.
+func encodeUnmarked(v cty.Value, ty cty.Type) (*pluginpb.DynamicValue, cty.Value, error) {
 	if v.Type() == cty.NilType {
-		return nil, nil
+		return nil, v, nil
 	}
 	b, err := msgpack.Marshal(v, ty)
 	if err != nil && v.ContainsMarked() {
 		// Unmarking copies the whole value: only for values that have
-		// marks, which msgpack refuses.
+		// marks, which msgpack refuses (so a value it encoded has none).
 		v, _ = v.UnmarkDeep()
 		b, err = msgpack.Marshal(v, ty)
 	}
 	if err != nil {
-		return nil, pathError(err)
+		return nil, v, pathError(err)
 	}
-	return &pluginpb.DynamicValue{Msgpack: b}, nil
+	return &pluginpb.DynamicValue{Msgpack: b}, v, nil
 }
 
 // decodeValue is the inverse of encodeValue.
