@@ -9,7 +9,11 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	neturl "net/url"
+	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -41,6 +45,9 @@ type benchServer struct {
 	url, token string
 	ts         *tracking.Store
 	client     *http.Client
+	// dbCPU is the CPU time the database server has used so far (0 for
+	// SQLite, which runs in this process).
+	dbCPU func() time.Duration
 }
 
 func newBenchServer(b *testing.B, url string) *benchServer {
@@ -58,7 +65,52 @@ func newBenchServer(b *testing.B, url string) *benchServer {
 	b.Cleanup(srv.Close)
 	tr := &http.Transport{MaxIdleConnsPerHost: clients * 2}
 	b.Cleanup(tr.CloseIdleConnections)
-	return &benchServer{url: srv.URL, token: token, ts: ts, client: &http.Client{Transport: tr}}
+	return &benchServer{url: srv.URL, token: token, ts: ts, client: &http.Client{Transport: tr}, dbCPU: postgresCPU(url)}
+}
+
+// postgresCPU returns a function that reads the CPU time of the
+// PostgreSQL server of url, when it is pgtest's (its host is the socket
+// directory beside the data directory): the postmaster's own and its
+// ended children's (from /proc/PID/stat), and its live children's. For
+// another URL it returns 0.
+func postgresCPU(url string) func() time.Duration {
+	_, query, _ := strings.Cut(url, "?")
+	q, _ := neturl.ParseQuery(query)
+	pidFile, err := os.ReadFile(filepath.Join(q.Get("host"), "data", "postmaster.pid"))
+	if !strings.HasPrefix(url, "postgres") || err != nil {
+		return func() time.Duration { return 0 }
+	}
+	pid, _, _ := strings.Cut(string(pidFile), "\n")
+	return func() time.Duration {
+		total := procCPU(pid, true)
+		children, _ := os.ReadFile("/proc/" + pid + "/task/" + pid + "/children")
+		for _, c := range strings.Fields(string(children)) {
+			total += procCPU(c, false)
+		}
+		return total
+	}
+}
+
+// procCPU reads a process's user and system time from /proc/PID/stat,
+// with its ended children's when children is set.
+func procCPU(pid string, children bool) time.Duration {
+	data, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		return 0
+	}
+	// After the command name (which may hold spaces) in parentheses:
+	// state, ..., utime (12th), stime, cutime, cstime.
+	f := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+1:]))
+	n := 2
+	if children {
+		n = 4
+	}
+	var ticks int64
+	for _, field := range f[11 : 11+n] {
+		v, _ := strconv.ParseInt(field, 10, 64)
+		ticks += v
+	}
+	return time.Duration(ticks) * (time.Second / 100) // USER_HZ
 }
 
 func (s *benchServer) post(b *testing.B, path string, body any) []byte {
@@ -80,14 +132,14 @@ func (s *benchServer) post(b *testing.B, path string, body any) []byte {
 }
 
 // concurrently runs b.N requests from 20 clients and reports the average
-// time of one request as seen by its client, and the CPU time this
-// process (server and clients; not a PostgreSQL server) spent per
-// request: on a shared machine the first depends on the other processes'
-// load, the second much less.
-func concurrently(b *testing.B, do func(client, i int)) {
+// time of one request as seen by its client, the CPU time this process
+// (server and clients) spent per request and, on PostgreSQL, the CPU
+// time its server spent per request: on a shared machine the first
+// depends on the other processes' load, the others much less.
+func concurrently(b *testing.B, s *benchServer, do func(client, i int)) {
 	var next, nanos atomic.Int64
 	var wg sync.WaitGroup
-	cpu0 := cpuTime()
+	cpu0, db0 := cpuTime(), s.dbCPU()
 	b.ResetTimer()
 	for c := range clients {
 		wg.Add(1)
@@ -109,6 +161,9 @@ func concurrently(b *testing.B, do func(client, i int)) {
 	b.ReportMetric(float64(nanos.Load())/float64(b.N)/1e6, "ms/req")
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
 	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N)/1e6, "cpu-ms/req")
+	if db := s.dbCPU() - db0; db > 0 {
+		b.ReportMetric(float64(db)/float64(b.N)/1e6, "pg-cpu-ms/req")
+	}
 }
 
 // cpuTime is the user and system CPU time of this process.
@@ -148,7 +203,7 @@ func BenchmarkMLflowAPI(b *testing.B) {
 				runs[i] = createRun(b, s, exp)
 			}
 			var steps [clients]int64
-			concurrently(b, func(c, _ int) {
+			concurrently(b, s, func(c, _ int) {
 				step := steps[c]
 				steps[c]++
 				ms := make([]map[string]any, 10)
@@ -161,14 +216,14 @@ func BenchmarkMLflowAPI(b *testing.B) {
 		b.Run(db.name+"/create-run", func(b *testing.B) {
 			s := newBenchServer(b, db.url(b))
 			exp := createExperiment(b, s, "bench")
-			concurrently(b, func(int, int) {
+			concurrently(b, s, func(int, int) {
 				s.post(b, "runs/create", map[string]any{"experiment_id": exp, "start_time": time.Now().UnixMilli(), "tags": []map[string]string{{"key": "mlflow.user", "value": "bench"}}})
 			})
 		})
 		b.Run(db.name+"/search-runs", func(b *testing.B) {
 			s := newBenchServer(b, db.url(b))
 			exp := seedRuns(b, s.ts, 1_000)
-			concurrently(b, func(int, int) {
+			concurrently(b, s, func(int, int) {
 				s.post(b, "runs/search", map[string]any{"experiment_ids": []string{exp}, "filter": "metrics.accuracy > 0.5",
 					"order_by": []string{"metrics.accuracy DESC"}, "max_results": 100})
 			})

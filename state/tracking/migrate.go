@@ -80,24 +80,12 @@ func (s *Store) apply(ctx context.Context, m migration) error {
 // tx runs f in a transaction, committed when f returns nil; writers
 // take turns (see dialect.serialize).
 func (s *Store) tx(ctx context.Context, f func(*sql.Tx) error) error {
-	return s.runTx(ctx, s.dialect.serialize, f)
-}
-
-// rowTx runs f in a transaction that does not take turns with the other
-// writers on PostgreSQL: for writes whose conflicts the rows they lock
-// (lockRow) and the tables' constraints settle, so that logging to one
-// run never waits for another run's. On SQLite it is tx.
-func (s *Store) rowTx(ctx context.Context, f func(*sql.Tx) error) error {
-	return s.runTx(ctx, "", f)
-}
-
-func (s *Store) runTx(ctx context.Context, serialize string, f func(*sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	if serialize != "" {
-		if _, err := tx.ExecContext(ctx, serialize); err != nil {
+	if s.dialect.serialize != "" {
+		if _, err := tx.ExecContext(ctx, s.dialect.serialize); err != nil {
 			tx.Rollback()
 			return err
 		}

@@ -151,10 +151,6 @@ type dialect struct {
 	// serialize is run first in every writing transaction, to make
 	// writers take turns as SQLite's immediate transactions do.
 	serialize string
-	// lockRow ends a SELECT that locks the rows it reads until the
-	// transaction ends ("" where the transaction holds the whole
-	// database already).
-	lockRow string
 }
 
 var sqliteDialect = dialect{name: "sqlite", maxParams: 32766}

@@ -25,7 +25,7 @@ const (
 	pgMigrateDone = `SELECT pg_advisory_unlock(1835822189, hashtext(current_schema()))`
 )
 
-var postgresDialect = dialect{name: "postgres", numbered: true, maxParams: 65535, serialize: pgWriteLock, lockRow: " FOR UPDATE"}
+var postgresDialect = dialect{name: "postgres", numbered: true, maxParams: 65535, serialize: pgWriteLock}
 
 // openPostgres connects to the database of url and migrates it.
 func openPostgres(ctx context.Context, url string) (*Store, error) {

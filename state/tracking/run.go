@@ -117,9 +117,10 @@ func (s *Store) CreateRunWithTags(ctx context.Context, r Run, tags map[string]st
 	if err := r.check(); err != nil {
 		return err
 	}
-	// A new row conflicts with nothing but a run of the same ID, which the
-	// primary key settles.
-	return s.rowTx(ctx, func(tx *sql.Tx) error {
+	if s.dialect.name == postgresDialect.name {
+		return s.createRunPostgres(ctx, r, tags)
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
 		if err := s.checkExperiment(ctx, tx, r.ExperimentID); err != nil {
 			return fmt.Errorf("cannot create run %s: %w", r.ID, err)
 		}

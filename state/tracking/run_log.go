@@ -42,68 +42,155 @@ func (s *Store) LogBatch(ctx context.Context, id string, b Batch) error {
 			return fmt.Errorf("metric point %d is for run %s, not %s", i, p.RunID, id)
 		}
 	}
-	// The run's row, locked, orders the batches logged to it; other runs'
-	// batches go on beside.
-	return s.rowTx(ctx, func(tx *sql.Tx) error {
-		var (
-			params, metrics string
-			deleted         sql.NullInt64
-		)
-		err := tx.QueryRowContext(ctx, s.dialect.q(`SELECT params, metrics, deleted_ms FROM runs WHERE id = ?`+s.dialect.lockRow), id).Scan(&params, &metrics, &deleted)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("run %s: %w", id, ErrNotFound)
+	if s.dialect.name == postgresDialect.name {
+		return s.logBatchPostgres(ctx, id, b)
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var run batchRun
+		err := tx.QueryRowContext(ctx, `SELECT params, metrics, deleted_ms FROM runs WHERE id = ?`, id).Scan(&run.params, &run.metrics, &run.deleted)
+		if err := run.check(id, err); err != nil {
+			return err
 		}
+		if q, args := maxSteps(id, b.Metrics); q != "" {
+			rows, err := tx.QueryContext(ctx, q, args...)
+			if err != nil {
+				return fmt.Errorf("cannot read the metrics of run %s: %w", id, err)
+			}
+			run.before, err = scanSteps(rows)
+			if err != nil {
+				return fmt.Errorf("cannot read the metrics of run %s: %w", id, err)
+			}
+		}
+		writes, err := run.writes(id, b)
 		if err != nil {
-			return fmt.Errorf("cannot read run %s: %w", id, err)
+			return err
 		}
-		if deleted.Valid {
-			return fmt.Errorf("run %s was deleted at %s; restore it to log to it: %w", id, timeOf(deleted).Format(time.RFC3339), ErrRunDeleted)
-		}
-		if len(b.Params) > 0 {
-			if err := s.addParams(ctx, tx, id, params, b.Params); err != nil {
-				return err
+		for _, w := range writes {
+			if _, err := tx.ExecContext(ctx, w.query, w.args...); err != nil {
+				return fmt.Errorf("cannot log to run %s: %w", id, err)
 			}
 		}
-		if len(b.Metrics) > 0 {
-			if err := s.addPoints(ctx, tx, id, metrics, b.Metrics); err != nil {
-				return err
-			}
-		}
-		return s.setTags(ctx, tx, id, b.Tags)
+		return nil
 	})
 }
 
-// setTags sets tags of run id, in one statement.
-func (s *Store) setTags(ctx context.Context, tx *sql.Tx, id string, tags map[string]string) error {
-	if len(tags) == 0 {
-		return nil
+// batchRun is what LogBatch reads of a run before it writes: the stored
+// params and final metrics (JSON objects), the deletion time, and the
+// highest step stored of each metric of the batch.
+type batchRun struct {
+	params, metrics string
+	deleted         sql.NullInt64
+	before          map[string]int64
+}
+
+// check says what the read of the run found wrong: err, no run, or a
+// deleted one.
+func (r *batchRun) check(id string, err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("run %s: %w", id, ErrNotFound)
 	}
-	var b strings.Builder
-	args := make([]any, 0, 3*len(tags))
-	for i, k := range sortedKeys(tags) {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("(?, ?, ?)")
-		args = append(args, id, k, tags[k])
+	if err != nil {
+		return fmt.Errorf("cannot read run %s: %w", id, err)
 	}
-	if _, err := tx.ExecContext(ctx, s.dialect.q(`INSERT INTO run_tags (run_id, key, value) VALUES `+b.String()+`
-		ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value`), args...); err != nil {
-		return fmt.Errorf("cannot set the tags of run %s: %w", id, err)
+	if r.deleted.Valid {
+		return fmt.Errorf("run %s was deleted at %s; restore it to log to it: %w", id, timeOf(r.deleted).Format(time.RFC3339), ErrRunDeleted)
 	}
 	return nil
 }
 
-func (s *Store) addParams(ctx context.Context, tx *sql.Tx, id, stored string, add map[string]string) error {
+// statement is a query, with ? placeholders, and its arguments.
+type statement struct {
+	query string
+	args  []any
+}
+
+// maxSteps is the query of the highest step stored of each metric of pts.
+func maxSteps(id string, pts []MetricPoint) (string, []any) {
+	if len(pts) == 0 {
+		return "", nil
+	}
+	names := map[string]bool{}
+	for _, p := range pts {
+		names[p.Name] = true
+	}
+	marks, args, _ := inList(sortedKeys(names))
+	return `SELECT name, MAX(step) FROM metric_points WHERE run_id = ? AND name IN (` + marks + `) GROUP BY name`, append([]any{id}, args...)
+}
+
+// scanSteps reads the rows of a maxSteps query.
+func scanSteps(rows *sql.Rows) (map[string]int64, error) {
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var name string
+		var step int64
+		if err := rows.Scan(&name, &step); err != nil {
+			return nil, err
+		}
+		out[name] = step
+	}
+	return out, rows.Err()
+}
+
+// writes are the statements that log b to the run: its new params, its
+// points (metricRowsPerStatement to a statement), the final values of
+// their metrics, and its tags. A param logged again with another value
+// is an error.
+func (r *batchRun) writes(id string, b Batch) ([]statement, error) {
+	var out []statement
+	params, err := mergeParams(id, r.params, b.Params)
+	if err != nil {
+		return nil, err
+	}
+	metrics := r.metrics
+	for pts := b.Metrics; len(pts) > 0; {
+		n := min(metricRowsPerStatement, len(pts))
+		args := make([]any, 0, 5*n)
+		stamp := time.Now().UnixMilli()
+		for _, p := range pts[:n] {
+			ts := stamp
+			if !p.Time.IsZero() {
+				ts = p.Time.UnixMilli()
+			}
+			args = append(args, id, p.Name, p.Step, nullFloat(p.Value), ts)
+		}
+		out = append(out, statement{metricInsert(n), args})
+		pts = pts[n:]
+	}
+	if len(b.Metrics) > 0 {
+		upsert, final, err := r.finalMetrics(id, b.Metrics)
+		if err != nil {
+			return nil, err
+		}
+		if upsert.query != "" {
+			out = append(out, upsert)
+			metrics = final
+		}
+	}
+	if params != r.params || metrics != r.metrics {
+		out = append(out, statement{`UPDATE runs SET params = ?, metrics = ? WHERE id = ?`, []any{params, metrics, id}})
+	}
+	if len(b.Tags) > 0 {
+		out = append(out, tagsUpsert(id, b.Tags))
+	}
+	return out, nil
+}
+
+// mergeParams adds add to the stored params (a JSON object) and returns
+// them, as stored when nothing was added.
+func mergeParams(id, stored string, add map[string]string) (string, error) {
+	if len(add) == 0 {
+		return stored, nil
+	}
 	obj := map[string]json.RawMessage{}
 	if err := json.Unmarshal([]byte(stored), &obj); err != nil {
-		return fmt.Errorf("the params of run %s are not a JSON object: %w", id, err)
+		return "", fmt.Errorf("the params of run %s are not a JSON object: %w", id, err)
 	}
 	changed := false
 	for _, k := range sortedKeys(add) {
 		if old, ok := obj[k]; ok {
 			if ParamString(old) != add[k] {
-				return fmt.Errorf("param %s of run %s is %q; it cannot become %q: %w", k, id, ParamString(old), add[k], ErrParamChanged)
+				return "", fmt.Errorf("param %s of run %s is %q; it cannot become %q: %w", k, id, ParamString(old), add[k], ErrParamChanged)
 			}
 			continue
 		}
@@ -111,19 +198,16 @@ func (s *Store) addParams(ctx context.Context, tx *sql.Tx, id, stored string, ad
 		obj[k], changed = v, true
 	}
 	if !changed {
-		return nil
+		return stored, nil
 	}
 	text, err := json.Marshal(obj)
-	if err != nil {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, s.dialect.q(`UPDATE runs SET params = ? WHERE id = ?`), string(text), id)
-	return err
+	return string(text), err
 }
 
-// addPoints inserts pts and moves the final values of their metrics to
-// the value at the highest step, in five statements whatever the batch.
-func (s *Store) addPoints(ctx context.Context, tx *sql.Tx, id, stored string, pts []MetricPoint) error {
+// finalMetrics moves the final value of each metric of pts to its value
+// at the highest step (a step logged again below the highest stored
+// leaves it): the upsert of run_metrics, and the run's metrics column.
+func (r *batchRun) finalMetrics(id string, pts []MetricPoint) (statement, string, error) {
 	// The batch's own last point of each metric (a step repeated in the
 	// batch keeps its last value, as the insert does).
 	last := map[string]MetricPoint{}
@@ -132,43 +216,17 @@ func (s *Store) addPoints(ctx context.Context, tx *sql.Tx, id, stored string, pt
 			last[p.Name] = p
 		}
 	}
-	names := sortedKeys(last)
-	marks, args, _ := inList(names)
-	rows, err := tx.QueryContext(ctx, s.dialect.q(`SELECT name, MAX(step) FROM metric_points WHERE run_id = ? AND name IN (`+marks+`) GROUP BY name`),
-		append([]any{id}, args...)...)
+	final, err := decodeFloats(r.metrics, "run "+id+" metrics")
 	if err != nil {
-		return fmt.Errorf("cannot read the metrics of run %s: %w", id, err)
-	}
-	before := map[string]int64{}
-	for rows.Next() {
-		var name string
-		var step int64
-		if err := rows.Scan(&name, &step); err != nil {
-			rows.Close()
-			return fmt.Errorf("cannot read the metrics of run %s: %w", id, err)
-		}
-		before[name] = step
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-
-	if err := s.insertPoints(ctx, tx, id, pts); err != nil {
-		return fmt.Errorf("cannot log metrics of run %s: %w", id, err)
-	}
-
-	final, err := decodeFloats(stored, "run "+id+" metrics")
-	if err != nil {
-		return err
+		return statement{}, "", err
 	}
 	if final == nil {
 		final = map[string]float64{}
 	}
 	var b strings.Builder
 	var upsert []any
-	for _, name := range names {
-		if step, ok := before[name]; ok && last[name].Step < step {
+	for _, name := range sortedKeys(last) {
+		if step, ok := r.before[name]; ok && last[name].Step < step {
 			continue // an earlier step logged again: the final value stays
 		}
 		final[name] = last[name].Value
@@ -179,14 +237,37 @@ func (s *Store) addPoints(ctx context.Context, tx *sql.Tx, id, stored string, pt
 		upsert = append(upsert, id, name, nullFloat(last[name].Value))
 	}
 	if len(upsert) == 0 {
+		return statement{}, r.metrics, nil
+	}
+	return statement{`INSERT INTO run_metrics (run_id, name, value) VALUES ` + b.String() + `
+		ON CONFLICT (run_id, name) DO UPDATE SET value = excluded.value`, upsert}, encodeFloats(final), nil
+}
+
+// tagsUpsert sets tags of run id.
+func tagsUpsert(id string, tags map[string]string) statement {
+	var b strings.Builder
+	args := make([]any, 0, 3*len(tags))
+	for i, k := range sortedKeys(tags) {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?)")
+		args = append(args, id, k, tags[k])
+	}
+	return statement{`INSERT INTO run_tags (run_id, key, value) VALUES ` + b.String() + `
+		ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value`, args}
+}
+
+// setTags sets tags of run id, in one statement.
+func (s *Store) setTags(ctx context.Context, tx *sql.Tx, id string, tags map[string]string) error {
+	if len(tags) == 0 {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, s.dialect.q(`INSERT INTO run_metrics (run_id, name, value) VALUES `+b.String()+`
-		ON CONFLICT (run_id, name) DO UPDATE SET value = excluded.value`), upsert...); err != nil {
-		return fmt.Errorf("cannot record the final metrics of run %s: %w", id, err)
+	st := tagsUpsert(id, tags)
+	if _, err := tx.ExecContext(ctx, s.dialect.q(st.query), st.args...); err != nil {
+		return fmt.Errorf("cannot set the tags of run %s: %w", id, err)
 	}
-	_, err = tx.ExecContext(ctx, s.dialect.q(`UPDATE runs SET metrics = ? WHERE id = ?`), encodeFloats(final), id)
-	return err
+	return nil
 }
 
 // nullFloat is a value for a DOUBLE PRECISION column: NaN is NULL.

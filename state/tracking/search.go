@@ -41,31 +41,26 @@ func (s *Store) insertRunMetrics(ctx context.Context, tx *sql.Tx, id string, met
 	if len(metrics) == 0 {
 		return nil
 	}
-	names := slices.Sorted(func(yield func(string) bool) {
-		for k := range metrics {
-			if !yield(k) {
-				return
-			}
-		}
-	})
+	st := runMetricsInsert(id, metrics)
+	if _, err := tx.ExecContext(ctx, s.dialect.q(st.query), st.args...); err != nil {
+		return fmt.Errorf("cannot record the metrics of run %s: %w", id, err)
+	}
+	return nil
+}
+
+// runMetricsInsert inserts the final metrics of run id.
+func runMetricsInsert(id string, metrics map[string]float64) statement {
 	var b strings.Builder
-	args := make([]any, 0, 3*len(names))
+	args := make([]any, 0, 3*len(metrics))
 	b.WriteString(`INSERT INTO run_metrics (run_id, name, value) VALUES `)
-	for i, name := range names {
+	for i, name := range sortedKeys(metrics) {
 		if i > 0 {
 			b.WriteString(", ")
 		}
 		b.WriteString("(?, ?, ?)")
-		var v sql.NullFloat64
-		if f := metrics[name]; !math.IsNaN(f) {
-			v = sql.NullFloat64{Float64: f, Valid: true}
-		}
-		args = append(args, id, name, v)
+		args = append(args, id, name, nullFloat(metrics[name]))
 	}
-	if _, err := tx.ExecContext(ctx, s.dialect.q(b.String()), args...); err != nil {
-		return fmt.Errorf("cannot record the metrics of run %s: %w", id, err)
-	}
-	return nil
+	return statement{b.String(), args}
 }
 
 // fillRunMetrics fills run_metrics from the runs recorded before it
