@@ -279,3 +279,47 @@ func TestJSONLChunks(t *testing.T) {
 		}
 	}
 }
+
+// TestParquetRowGroups reads a file of 334 row groups (3 rows each), which
+// readers take in parallel: failures keep their row numbers across row
+// groups, a repeat in another row group is found, and the statistics are
+// those of every row once.
+func TestParquetRowGroups(t *testing.T) {
+	const n = 1000
+	rows := make([][]any, n)
+	for i := range rows {
+		id, label := int64(i+1), int64(i%2)
+		switch i + 1 {
+		case 700:
+			id = 5 // the id of row 5, in another row group
+		case 333:
+			label = 7
+		}
+		rows[i] = []any{id, label, float64(i+1) / n, "n", i%3 == 0, day.Add(time.Duration(i) * time.Minute)}
+	}
+	c := csvContract()
+	c.Format = Parquet
+	src, obj := openFile(t, "a.parquet", parquetFile(t, parquetFields, rows))
+	for _, par := range []int{1, 4} {
+		t.Run(fmt.Sprintf("parallelism %d", par), func(t *testing.T) {
+			res, err := Run(context.Background(), src, []Object{obj}, c, Options{Parallelism: par, BatchRows: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []failure{
+				{Check: CheckValues, Column: "label", Rows: 1, Objects: 1, Example: "a.parquet:333:7"},
+				{Check: CheckUnique, Column: "id", Rows: 1, Objects: 1, Example: "a.parquet:700:5, as in row 5"},
+			}
+			if diff := cmp.Diff(want, failures(res), sortFailures); diff != "" {
+				t.Errorf("failures (-want +got):\n%s", diff)
+			}
+			if res.Rows != n {
+				t.Errorf("rows = %d, want %d", res.Rows, n)
+			}
+			score := res.Column("score").Summary
+			if score.Count != n || *score.Min != 0.001 || *score.Max != 1 || *score.Mean != 0.5005 {
+				t.Errorf("score: count %d min %v max %v mean %v, want %d, 0.001, 1, 0.5005", score.Count, *score.Min, *score.Max, *score.Mean, n)
+			}
+		})
+	}
+}
