@@ -67,8 +67,9 @@ type connSettings struct {
 }
 
 // loadRESTConfig follows kubectl's conventions: an explicit path, else
-// $KUBECONFIG, else ~/.kube/config, else the in-cluster configuration.
-func loadRESTConfig(s connSettings) (*rest.Config, string, error) {
+// $KUBECONFIG, else ~/.kube/config, else the in-cluster configuration
+// (inCluster).
+func loadRESTConfig(s connSettings) (cfg *rest.Config, namespace string, inCluster bool, err error) {
 	rules := clientcmd.NewDefaultClientConfigLoadingRules()
 	if s.Kubeconfig != "" {
 		rules.ExplicitPath = s.Kubeconfig
@@ -83,20 +84,20 @@ func loadRESTConfig(s connSettings) (*rest.Config, string, error) {
 				if b, err := os.ReadFile("/var/run/secrets/kubernetes.io/serviceaccount/namespace"); err == nil && len(b) > 0 {
 					ns = string(b)
 				}
-				return cfg, ns, nil
+				return cfg, ns, true, nil
 			}
-			return nil, "", fmt.Errorf("no kubeconfig: set kubeconfig in the provider \"kubernetes\" block, or KUBECONFIG, or create ~/.kube/config (outside a cluster's pod)")
+			return nil, "", false, fmt.Errorf("no kubeconfig: set kubeconfig in the provider \"kubernetes\" block, or KUBECONFIG, or create ~/.kube/config (outside a cluster's pod)")
 		}
 	}
-	cfg, err := cc.ClientConfig()
+	cfg, err = cc.ClientConfig()
 	if err != nil {
-		return nil, "", fmt.Errorf("cannot load the kubeconfig: %w", err)
+		return nil, "", false, fmt.Errorf("cannot load the kubeconfig: %w", err)
 	}
 	ns, _, err := cc.Namespace()
 	if err != nil || ns == "" {
 		ns = "default"
 	}
-	return cfg, ns, nil
+	return cfg, ns, false, nil
 }
 
 func newConn(cfg *rest.Config, namespace string) (*conn, error) {

@@ -2,6 +2,7 @@ package kubernetes
 
 import (
 	"context"
+	"os"
 	"sync"
 
 	"github.com/zclconf/go-cty/cty"
@@ -109,8 +110,9 @@ func (p *Provider) connection() (*conn, error) {
 	}
 	cfg, ns := p.opts.RESTConfig, ""
 	var err error
+	inCluster := false
 	if cfg == nil {
-		cfg, ns, err = loadRESTConfig(p.connCfg)
+		cfg, ns, inCluster, err = loadRESTConfig(p.connCfg)
 		if err != nil {
 			p.connErr = err
 			return nil, err
@@ -120,6 +122,11 @@ func (p *Provider) connection() (*conn, error) {
 		ns = p.connCfg.Namespace
 	}
 	p.conn, p.connErr = newConn(cfg, ns)
+	if s := os.Getenv(serverEnv); inCluster && s != "" && p.conn != nil {
+		// A scheduled apply in the CronJob's pod: the cluster keeps the
+		// name the state knows it by, not the in-cluster address.
+		p.conn.server = s
+	}
 	return p.conn, p.connErr
 }
 

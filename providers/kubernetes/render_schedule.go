@@ -29,7 +29,14 @@ type scheduleSpec struct {
 	Schedule                      *schedule.Schedule
 	Pool                          poolRef
 	MltfImage                     string
+	// Server is the API server as the applying mltf reached it: the name
+	// the state knows the cluster by, which the pod's in-cluster mltf
+	// keeps (serverEnv).
+	Server string
 }
+
+// serverEnv carries scheduleSpec.Server into the CronJob's pods.
+const serverEnv = "MLTF_KUBERNETES_SERVER"
 
 // name names the CronJob and the ConfigMap: mltf-pipeline-features; a
 // workspace other than the default adds itself. A CronJob's name has at
@@ -91,6 +98,9 @@ func (s *scheduleSpec) cronJob() *batchv1.CronJob {
 	}
 	env := []corev1.EnvVar{{Name: "MLTF_JOB_NAME", ValueFrom: &corev1.EnvVarSource{
 		FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.labels['" + batchv1.JobNameLabel + "']"}}}}
+	if s.Server != "" {
+		env = append(env, corev1.EnvVar{Name: serverEnv, Value: s.Server})
+	}
 	if w := workspaceOr(s.Workspace); w != "default" {
 		env = append(env, corev1.EnvVar{Name: "MLTF_WORKSPACE", Value: w})
 	}
@@ -137,14 +147,23 @@ var schedulerRules = []rbacv1.PolicyRule{
 	{APIGroups: []string{"batch"}, Resources: []string{"jobs", "cronjobs"}, Verbs: []string{"create", "get", "list", "watch", "patch", "delete"}},
 	{APIGroups: []string{""}, Resources: []string{"services", "configmaps"}, Verbs: []string{"create", "get", "list", "watch", "patch", "delete"}},
 	{APIGroups: []string{""}, Resources: []string{"pods", "pods/log", "events"}, Verbs: []string{"get", "list", "watch"}},
-	{APIGroups: []string{""}, Resources: []string{"pods/exec"}, Verbs: []string{"create"}}, // a step's files in and out
+	{APIGroups: []string{""}, Resources: []string{"pods/exec"}, Verbs: []string{"create", "get"}}, // a step's files in and out
 	{APIGroups: []string{""}, Resources: []string{"resourcequotas", "limitranges", "serviceaccounts"}, Verbs: []string{"get", "list", "patch", "create"}},
 	{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"roles", "rolebindings"}, Verbs: []string{"get", "patch", "create"}},
 }
 
 // schedulerClusterRules are what refreshing the pipeline's cluster reads
+// outside the namespace, and the apply's own ClusterRole and binding,
+// which it writes again.
+func (s *scheduleSpec) schedulerClusterRules() []rbacv1.PolicyRule {
+	own := []rbacv1.PolicyRule{{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"clusterroles", "clusterrolebindings"},
+		ResourceNames: []string{s.clusterRoleName()}, Verbs: []string{"get", "patch"}}}
+	return append(own, schedulerClusterReads...)
+}
+
+// schedulerClusterReads are what refreshing the pipeline's cluster reads
 // outside the namespace.
-var schedulerClusterRules = []rbacv1.PolicyRule{
+var schedulerClusterReads = []rbacv1.PolicyRule{
 	{APIGroups: []string{""}, Resources: []string{"namespaces", "nodes"}, Verbs: []string{"get", "list", "watch"}},
 	{APIGroups: []string{"scheduling.k8s.io"}, Resources: []string{"priorityclasses"}, Verbs: []string{"get", "list"}},
 	{APIGroups: []string{"karpenter.sh"}, Resources: []string{"nodepools"}, Verbs: []string{"get", "list"}},
@@ -167,7 +186,7 @@ func (s *scheduleSpec) schedulerAccess() []runtime.Object {
 		&rbacv1.Role{TypeMeta: rbac("Role"), ObjectMeta: meta, Rules: schedulerRules},
 		&rbacv1.RoleBinding{TypeMeta: rbac("RoleBinding"), ObjectMeta: meta, Subjects: subjects,
 			RoleRef: rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: schedulerAccount}},
-		&rbacv1.ClusterRole{TypeMeta: rbac("ClusterRole"), ObjectMeta: cluster, Rules: schedulerClusterRules},
+		&rbacv1.ClusterRole{TypeMeta: rbac("ClusterRole"), ObjectMeta: cluster, Rules: s.schedulerClusterRules()},
 		&rbacv1.ClusterRoleBinding{TypeMeta: rbac("ClusterRoleBinding"), ObjectMeta: cluster, Subjects: subjects,
 			RoleRef: rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: s.clusterRoleName()}},
 	}

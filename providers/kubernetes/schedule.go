@@ -96,6 +96,7 @@ func (j *cronJobs) Apply(ctx context.Context, address string, c *pipeline.Config
 	if err != nil {
 		return err
 	}
+	s.Server = conn.server
 	dir := j.p.flow.Settings().WorkDir
 	config, err := archiveTree(dir)
 	if errors.Is(err, errTooLarge) {

@@ -10,7 +10,10 @@
 #   network     a bridge $MLTF_TESTCLUSTER_BRIDGE (mltf0) with the pod
 #               network 10.250.0.0/24 (CNI bridge + host-local): each pod
 #               gets its own network namespace and address; nothing is
-#               routed or masqueraded off the bridge.
+#               routed or masqueraded off the bridge. The Services'
+#               range 10.96.0.0/16 is routed to this machine, where
+#               nothing answers unless a test forwards an address (the
+#               API server's, for a pod running mltf in-cluster).
 #   DNS         the cluster DNS (build/clusterdns) on the bridge's address
 #               10.250.0.1:53, serving cluster.local from the API server
 #               (Services, and pod names under headless Services:
@@ -88,7 +91,7 @@ cat >"$n/cni/10-mltf.conflist" <<JSON
 {"cniVersion": "0.4.0", "name": "mltf", "plugins": [
   {"type": "bridge", "bridge": "$bridge", "isGateway": true, "ipMasq": false, "hairpinMode": true,
    "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.250.0.0/24", "gateway": "$gateway"}]],
-            "dataDir": "$n/cni/ipam"}}]}
+            "routes": [{"dst": "10.96.0.0/16"}], "dataDir": "$n/cni/ipam"}}]}
 JSON
 start containerd containerd --config "$n/containerd.toml"
 for _ in $(seq 1 300); do ctr -a "$sock" version >/dev/null 2>&1 && break; sleep 0.1; done
