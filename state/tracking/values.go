@@ -100,6 +100,15 @@ func encodeFloats(m map[string]float64) string {
 }
 
 func decodeFloats(s, what string) (map[string]float64, error) {
+	// Numbers only, the usual case, decode at once; a NaN or an infinity
+	// (a string) needs the value by value decoding below.
+	var m map[string]float64
+	if err := json.Unmarshal([]byte(s), &m); err == nil {
+		if len(m) == 0 {
+			return nil, nil
+		}
+		return m, nil
+	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(s), &raw); err != nil {
 		return nil, fmt.Errorf("%s: stored %q is not a JSON object: %w", what, s, err)
@@ -107,7 +116,7 @@ func decodeFloats(s, what string) (map[string]float64, error) {
 	if len(raw) == 0 {
 		return nil, nil
 	}
-	m := make(map[string]float64, len(raw))
+	m = make(map[string]float64, len(raw))
 	for k, v := range raw {
 		var f float64
 		if err := json.Unmarshal(v, &f); err == nil {
