@@ -5,12 +5,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/mltf/mltf/internal/e2e"
 )
 
 // realPipelineConfig is a two-step pipeline on the real node: clean reads
@@ -161,4 +165,69 @@ func TestRealPodsPipelineStepFiles(t *testing.T) {
 	if all := res.Stdout + res.Stderr; !strings.Contains(all, "the step wrote no features.csv under MLTF_OUTPUT_DIR") || !strings.Contains(all, "Step failed") {
 		t.Errorf("apply of a step that writes no output:\n%s", all)
 	}
+}
+
+// TestRealPodsPipelineResumesAfterKill kills mltf apply (SIGKILL) while a
+// step's pod runs on the real node: the next apply re-attaches to the
+// step's run, copies its output out of the pod, and finishes the pipeline
+// without starting the step again.
+func TestRealPodsPipelineResumesAfterKill(t *testing.T) {
+	_, image := realNode(t)
+	r := newRealRun(t, "real-pipekill", map[string]string{
+		"steps/clean.py":    "import time\ntime.sleep(15)\n" + cleanScript,
+		"steps/features.py": featuresScript,
+		"data/raw.csv":      "a,b\n1,2\n3,\n5,6\n7,8\n",
+	})
+	r.write("main.mltf.hcl", fmt.Sprintf(realPipelineConfig, os.Getenv("KUBECONFIG"), r.ns, image))
+	ctx := context.Background()
+	cleanJobs := func() []string {
+		l, err := r.kube.BatchV1().Jobs(r.ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, j := range l.Items {
+			if strings.Contains(j.Name, "step-clean") {
+				out = append(out, j.Labels[labelRunID])
+			}
+		}
+		return out
+	}
+	cmd := exec.Command(e2e.Binary(t), "apply", "-auto-approve")
+	cmd.Dir = r.dir
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "step clean's pod running", 3*time.Minute, func() bool {
+		pods, err := r.kube.CoreV1().Pods(r.ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return false
+		}
+		for _, p := range pods.Items {
+			if strings.Contains(p.Name, "step-clean") && containerRunning(&p) {
+				return true
+			}
+		}
+		return false
+	})
+	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	cmd.Wait()
+	launched := cleanJobs()
+	if len(launched) != 1 {
+		t.Fatalf("Jobs of step clean when mltf was killed: %v", launched)
+	}
+
+	r.mltf(0, 8*time.Minute, "apply", "-auto-approve")
+	if got := r.mltf(0, time.Minute, "output", "-raw", "rows").Stdout; got != "3" {
+		t.Errorf("the dataset made from features' output has %s rows, want 3", got)
+	}
+	var runs map[string]string
+	if err := json.Unmarshal([]byte(r.mltf(0, time.Minute, "output", "-json", "runs").Stdout), &runs); err != nil {
+		t.Fatal(err)
+	}
+	if all := cleanJobs(); len(all) != 1 || runs["clean"] != launched[0] {
+		t.Errorf("step clean's Jobs %v, its run in the state %s: want the one run launched before the kill", all, runs["clean"])
+	}
+	r.mltf(0, 2*time.Minute, "plan", "-detailed-exitcode")
 }
