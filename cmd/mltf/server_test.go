@@ -52,11 +52,12 @@ func startServer(t *testing.T, dir string, args ...string) (*exec.Cmd, *syncBuff
 	if !sc.Scan() {
 		t.Fatalf("no output from mltf server; stderr:\n%s", stderr.String())
 	}
+	first := sc.Text() // before the goroutine below scans on and overwrites it
 	go func() {
 		for sc.Scan() {
 		}
 	}()
-	return srv, stderr, strings.TrimPrefix(sc.Text(), "mltf server listening on ")
+	return srv, stderr, strings.TrimPrefix(first, "mltf server listening on ")
 }
 
 // TestServerPipelineRun runs mltf server as a user would: a token from
