@@ -81,7 +81,7 @@ func (m *Meta) parseArgs(fs *flag.FlagSet, args []string) ([]string, bool) {
 	for {
 		if err := fs.Parse(args); err != nil {
 			if !errors.Is(err, flag.ErrHelp) {
-				fmt.Fprintf(m.Stderr, "Error: %s\n\n", flagError(fs, err))
+				views.FlagError(m.Stderr, flagError(fs, err))
 			}
 			return nil, false
 		}
@@ -116,7 +116,7 @@ func flagError(fs *flag.FlagSet, err error) string {
 func (m *Meta) parseNoArgs(fs *flag.FlagSet, args []string) bool {
 	rest, ok := m.parseArgs(fs, args)
 	if ok && len(rest) > 0 {
-		fmt.Fprintf(m.Stderr, "Error: unexpected argument %q: mltf %s takes no arguments\n\n", rest[0], fs.Name())
+		views.FlagError(m.Stderr, fmt.Sprintf("unexpected argument %q: mltf %s takes no arguments", rest[0], fs.Name()))
 		return false
 	}
 	return ok
@@ -285,7 +285,7 @@ func (m *Meta) lockState(ctx context.Context, st *store.Store, ws, op string, ti
 }
 
 func (m *Meta) errorf(format string, args ...any) {
-	fmt.Fprintf(m.Stderr, "\nError: "+format+"\n\n", args...)
+	views.Error(m.Stderr, fmt.Sprintf(format, args...))
 }
 
 // interruptible returns a context cancelled by the first SIGINT or
@@ -301,14 +301,14 @@ func (m *Meta) interruptible() (context.Context, func()) {
 	go func() {
 		select {
 		case <-ch:
-			fmt.Fprintln(m.Stderr, "\nInterrupt received: stopping gracefully (no new work starts; running trainings keep running and are re-attached by the next apply). Interrupt again to quit at once.")
+			views.Interrupted(m.Stderr)
 			cancel()
 		case <-ctx.Done():
 			return
 		}
 		select {
 		case <-ch:
-			fmt.Fprintln(m.Stderr, "Two interrupts received: exiting now. State saved so far loads; run mltf apply again to converge.")
+			views.InterruptedTwice(m.Stderr)
 			os.Exit(1)
 		case <-time.After(10 * time.Minute):
 		}

@@ -2,7 +2,6 @@ package command
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"strings"
 
@@ -33,7 +32,7 @@ func (c *VersionCommand) Run(args []string) int {
 		views.VersionJSON(c.Stdout, Version)
 		return 0
 	}
-	fmt.Fprintf(c.Stdout, "mltf v%s\n", Version)
+	views.Version(c.Stdout, Version)
 	return 0
 }
 
@@ -58,7 +57,7 @@ func (c *ForceUnlockCommand) Run(args []string) int {
 			c.errorf("Cannot unlock\n\n%s", err)
 			return 1
 		}
-		fmt.Fprintln(c.Stdout, "The state is unlocked.")
+		views.Unlocked(c.Stdout)
 		return 0
 	})
 }
@@ -87,45 +86,20 @@ func (c *GraphCommand) Run(args []string) int {
 		c.diagView(cfg).Show(diags)
 		return 1
 	}
-	fmt.Fprintln(c.Stdout, "digraph mltf {\n  rankdir = \"RL\";\n  node [shape = box];")
-	var nodes []string
+	g := views.Graph{Edges: edges, Inner: innerGraphs(cfg)}
 	for n := range edges {
-		nodes = append(nodes, n)
+		g.Nodes = append(g.Nodes, n)
 	}
-	sort.Strings(nodes)
-	for _, n := range nodes {
-		fmt.Fprintf(c.Stdout, "  %q;\n", n)
-	}
-	for _, n := range nodes {
-		for _, d := range edges[n] {
-			fmt.Fprintf(c.Stdout, "  %q -> %q;\n", n, d)
-		}
-	}
-	for _, g := range innerGraphs(cfg) {
-		fmt.Fprintf(c.Stdout, "  subgraph %q {\n    label = %q;\n    style = dashed;\n", "cluster_"+g.addr, g.addr)
-		for _, n := range g.nodes {
-			fmt.Fprintf(c.Stdout, "    %q [label = %q];\n", g.addr+"/"+n, n)
-		}
-		fmt.Fprintln(c.Stdout, "  }")
-		for _, e := range g.edges {
-			fmt.Fprintf(c.Stdout, "  %q -> %q;\n", e[0], e[1])
-		}
-	}
-	fmt.Fprintln(c.Stdout, "}")
+	sort.Strings(g.Nodes)
+	views.GraphDot(c.Stdout, g)
 	return 0
 }
 
-// innerGraph is the graph inside a resource whose kind binds names of its
+// innerGraphs are the graphs inside resources whose kind binds names of its
 // own (a pipeline's steps): its blocks of that name as nodes, and an edge
 // for each reference of theirs to a sibling or to a resource.
-type innerGraph struct {
-	addr  string
-	nodes []string    // "step/clean"
-	edges [][2]string // from, to: full node names or resource addresses
-}
-
-func innerGraphs(cfg *lang.Config) []innerGraph {
-	var out []innerGraph
+func innerGraphs(cfg *lang.Config) []views.InnerGraph {
+	var out []views.InnerGraph
 	addrs := make([]string, 0, len(cfg.Resources))
 	for a := range cfg.Resources {
 		addrs = append(addrs, a)
@@ -139,10 +113,10 @@ func innerGraphs(cfg *lang.Config) []innerGraph {
 			if len(content.Blocks) == 0 {
 				continue
 			}
-			g := innerGraph{addr: addr}
+			g := views.InnerGraph{Addr: addr}
 			for _, b := range content.Blocks {
 				node := root + "/" + b.Labels[0]
-				g.nodes = append(g.nodes, node)
+				g.Nodes = append(g.Nodes, node)
 				attrs, _ := b.Body.JustAttributes()
 				seen := map[string]bool{}
 				for _, a := range attrs {
@@ -157,13 +131,13 @@ func innerGraphs(cfg *lang.Config) []innerGraph {
 						}
 						if to != "" && !seen[to] {
 							seen[to] = true
-							g.edges = append(g.edges, [2]string{addr + "/" + node, to})
+							g.Edges = append(g.Edges, [2]string{addr + "/" + node, to})
 						}
 					}
 				}
 			}
-			sort.Strings(g.nodes)
-			sort.Slice(g.edges, func(i, j int) bool { return g.edges[i][0]+g.edges[i][1] < g.edges[j][0]+g.edges[j][1] })
+			sort.Strings(g.Nodes)
+			sort.Slice(g.Edges, func(i, j int) bool { return g.Edges[i][0]+g.Edges[i][1] < g.Edges[j][0]+g.Edges[j][1] })
 			out = append(out, g)
 		}
 	}
@@ -221,7 +195,7 @@ func (c *WorkspaceCommand) Run(args []string) int {
 	}
 	switch c.Sub {
 	case "show":
-		fmt.Fprintln(c.Stdout, c.workspace())
+		views.Lines(c.Stdout, []string{c.workspace()})
 		return 0
 	case "list":
 		return c.withStore(func(ctx context.Context, st *store.Store, cur string) int {
@@ -230,13 +204,7 @@ func (c *WorkspaceCommand) Run(args []string) int {
 				c.errorf("%s", err)
 				return 1
 			}
-			for _, ws := range wss {
-				mark := " "
-				if ws == cur {
-					mark = "*"
-				}
-				fmt.Fprintf(c.Stdout, "%s %s\n", mark, ws)
-			}
+			views.Workspaces(c.Stdout, wss, cur)
 			return 0
 		})
 	}
@@ -273,7 +241,7 @@ func (c *WorkspaceCommand) Run(args []string) int {
 				c.errorf("%s", err)
 				return 1
 			}
-			fmt.Fprintf(c.Stdout, "Created and switched to workspace %q.\n", name)
+			views.WorkspaceChanged(c.Stdout, "Created and switched to", name)
 		case "select":
 			if !exists {
 				c.errorf("Workspace %q does not exist; create it with mltf workspace new %s", name, name)
@@ -283,7 +251,7 @@ func (c *WorkspaceCommand) Run(args []string) int {
 				c.errorf("%s", err)
 				return 1
 			}
-			fmt.Fprintf(c.Stdout, "Switched to workspace %q.\n", name)
+			views.WorkspaceChanged(c.Stdout, "Switched to", name)
 		case "delete":
 			if name == cur {
 				c.errorf("Workspace %q is selected; select another one before deleting it", name)
@@ -301,7 +269,7 @@ func (c *WorkspaceCommand) Run(args []string) int {
 				c.errorf("%s", err)
 				return 1
 			}
-			fmt.Fprintf(c.Stdout, "Deleted workspace %q.\n", name)
+			views.WorkspaceChanged(c.Stdout, "Deleted", name)
 		default:
 			return 1
 		}

@@ -4,15 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io/fs"
+	"maps"
 	"path/filepath"
 	"slices"
 	"sort"
-	"strings"
 
 	"github.com/hashicorp/cli"
 
+	"github.com/mltf/mltf/cmd/internal/views"
 	"github.com/mltf/mltf/lang/schema"
 	"github.com/mltf/mltf/plan"
 	"github.com/mltf/mltf/providers/install"
@@ -45,30 +45,13 @@ func (c *ProvidersCommand) Run(args []string) int {
 		name := plan.ResourceProvider(cfg, r)
 		used[name] = append(used[name], addr)
 	}
-	names := make([]string, 0, len(used))
-	for name := range used {
-		names = append(names, name)
+	var uses []views.ProviderUse
+	for _, name := range slices.Sorted(maps.Keys(used)) {
+		slices.Sort(used[name])
+		uses = append(uses, views.ProviderUse{Name: name, Bundled: slices.Contains(c.Bundled, name), Resources: used[name]})
 	}
-	sort.Strings(names)
-	fmt.Fprintln(c.Stdout, "Providers used by the configuration:")
-	if len(names) == 0 {
-		fmt.Fprintln(c.Stdout, "  none: the configuration declares no resources")
-	}
-	for _, name := range names {
-		sort.Strings(used[name])
-		origin := "bundled"
-		if !slices.Contains(c.Bundled, name) {
-			origin = "third-party"
-		}
-		fmt.Fprintf(c.Stdout, "  %s (%s): %s\n", name, origin, strings.Join(used[name], ", "))
-	}
-	reqs := requirements(cfg)
-	if len(reqs) == 0 {
-		fmt.Fprintf(c.Stdout, "Bundled with mltf: %s\n", strings.Join(c.Bundled, ", "))
-		return 0
-	}
-	fmt.Fprintln(c.Stdout, "Providers required by the configuration:")
-	for _, r := range reqs {
+	var reqs []views.ProviderRequirement
+	for _, r := range requirements(cfg) {
 		state := "not installed: run mltf init"
 		if lp, ok := lock.Providers[r.Name]; ok {
 			state = "installed v" + lp.Version
@@ -76,9 +59,9 @@ func (c *ProvidersCommand) Run(args []string) int {
 				state = err.Error()
 			}
 		}
-		fmt.Fprintf(c.Stdout, "  %s %s (%s): %s\n", r.Name, r.Constraint, r.Source, state)
+		reqs = append(reqs, views.ProviderRequirement{Name: r.Name, Constraint: r.Constraint, Source: r.Source, Installed: state})
 	}
-	fmt.Fprintf(c.Stdout, "Bundled with mltf: %s\n", strings.Join(c.Bundled, ", "))
+	views.Providers(c.Stdout, uses, reqs, c.Bundled)
 	return 0
 }
 
@@ -122,8 +105,7 @@ func (c *ProvidersSchemaCommand) Run(args []string) int {
 		}
 		out[name] = map[string]any{"provider": blockJSON(resp.Provider), "kinds": kinds}
 	}
-	b, _ := json.MarshalIndent(map[string]any{"format_version": "1.0", "provider_schemas": out}, "", "  ")
-	fmt.Fprintln(c.Stdout, string(b))
+	views.ProviderSchemasJSON(c.Stdout, out)
 	return 0
 }
 

@@ -16,7 +16,6 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
 	"github.com/hashicorp/cli"
@@ -147,15 +146,16 @@ func (c *ServerCommand) Run(args []string) int {
 	if cert != "" {
 		tlsFiles, scheme = &server.TLS{CertFile: cert, KeyFile: key}, "https"
 	}
-	fmt.Fprintf(c.Stdout, "mltf server listening on %s://%s\n  tracking  %s\n  workspace %s\n", scheme, ln.Addr(), ts.Path(), workspace)
+	start := views.ServerStart{URL: scheme + "://" + ln.Addr().String(), Tracking: ts.Path(), Workspace: workspace}
 	if toks, err := ts.ListTokens(ctx); err == nil && len(toks) == 0 {
-		fmt.Fprintln(c.Stdout, "  no tokens yet: every /api request is refused until you run mltf server token create -role admin")
+		start.NoTokens = true
 	}
+	views.ServerListening(c.Stdout, start)
 	if err := srv.Serve(ctx, ln, tlsFiles, grace); err != nil && !errors.Is(err, context.Canceled) {
 		c.errorf("%s", err)
 		return 1
 	}
-	fmt.Fprintln(c.Stdout, "mltf server stopped.")
+	views.ServerStopped(c.Stdout)
 	return 0
 }
 
@@ -236,8 +236,7 @@ func (c *ServerTokenCommand) Run(args []string) int {
 			c.errorf("%s", err)
 			return 1
 		}
-		fmt.Fprintf(c.Stdout, "%s\n", secret)
-		fmt.Fprintf(c.Stderr, "Token %s (%s%s) created. The secret above is shown once: keep it; send it as Authorization: Bearer TOKEN.\n", t.ID, t.Role, nameSuffix(t.Name))
+		views.TokenCreated(c.Stdout, c.Stderr, t, secret)
 		return 0
 	case "list":
 		toks, err := ts.ListTokens(ctx)
@@ -245,20 +244,7 @@ func (c *ServerTokenCommand) Run(args []string) int {
 			c.errorf("%s", err)
 			return 1
 		}
-		if len(toks) == 0 {
-			fmt.Fprintln(c.Stdout, "No tokens: mltf server token create -role admin makes one.")
-			return 0
-		}
-		tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tROLE\tNAME\tCREATED\tREVOKED")
-		for _, t := range toks {
-			revoked := "-"
-			if !t.Revoked.IsZero() {
-				revoked = t.Revoked.Local().Format("2006-01-02 15:04")
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.ID, t.Role, views.OrDash(t.Name), t.Created.Local().Format("2006-01-02 15:04"), revoked)
-		}
-		tw.Flush()
+		views.Tokens(c.Stdout, toks)
 		return 0
 	default:
 		if err := ts.RevokeToken(ctx, id); err != nil {
@@ -269,16 +255,9 @@ func (c *ServerTokenCommand) Run(args []string) int {
 			c.errorf("%s", err)
 			return 1
 		}
-		fmt.Fprintf(c.Stdout, "Token %s revoked; servers refuse it within 5 seconds.\n", id)
+		views.TokenRevoked(c.Stdout, id)
 		return 0
 	}
-}
-
-func nameSuffix(n string) string {
-	if n == "" {
-		return ""
-	}
-	return ", " + n
 }
 
 // pipelineRunner applies a pipeline of the working directory's

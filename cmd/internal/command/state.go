@@ -64,11 +64,13 @@ func (c *StateListCommand) Run(args []string) int {
 	if !ok {
 		return 1
 	}
+	var addrs []string
 	for _, a := range instanceAddrs(st) {
 		if len(args) == 0 || matchesAny(a, args) {
-			fmt.Fprintln(c.Stdout, a)
+			addrs = append(addrs, a)
 		}
 	}
+	views.Lines(c.Stdout, addrs)
 	return 0
 }
 
@@ -169,7 +171,7 @@ func (c *StateRmCommand) Run(args []string) int {
 				return err
 			}
 			st.SetInstance(r.Addr, r.Kind, r.Name, r.Provider, key, nil)
-			fmt.Fprintf(c.Stdout, "Removed %s\n", a)
+			views.StateRemoved(c.Stdout, a)
 		}
 		return nil
 	})
@@ -207,7 +209,7 @@ func (c *StateMvCommand) Run(args []string) int {
 		inst := r.Instances[key]
 		st.SetInstance(r.Addr, r.Kind, r.Name, r.Provider, key, nil)
 		st.SetInstance(dst.Resource.String(), dst.Resource.Kind, dst.Resource.Name, r.Provider, string(dst.Key), inst)
-		fmt.Fprintf(c.Stdout, "Moved %s to %s\n", args[0], args[1])
+		views.StateMoved(c.Stdout, args[0], args[1])
 		return nil
 	})
 }
@@ -317,9 +319,7 @@ func (c *StateHistoryCommand) Run(args []string) int {
 			c.errorf("%s", err)
 			return 1
 		}
-		for _, v := range vs {
-			fmt.Fprintf(c.Stdout, "%6d  %s  %d bytes\n", v.Serial, v.Written.Format("2006-01-02 15:04:05Z07:00"), v.Size)
-		}
+		views.StateHistory(c.Stdout, vs)
 		return 0
 	})
 }
