@@ -177,6 +177,10 @@ func (s *gang) copyOutputs(ctx context.Context, pod string, outputs []string) er
 	}
 	defer b.Close()
 	prefix := "runs/" + s.spec.RunID + "/"
+	declared := map[string]bool{}
+	for _, f := range outputs {
+		declared[f] = true
+	}
 	pr, pw := io.Pipe()
 	type result struct {
 		files int
@@ -196,8 +200,8 @@ func (s *gang) copyOutputs(ctx context.Context, pod string, outputs []string) er
 				r.err = err
 				break
 			}
-			if h.Typeflag != tar.TypeReg {
-				continue
+			if h.Typeflag != tar.TypeReg || !declared[path.Clean(h.Name)] {
+				continue // only the declared outputs, whatever the pod sends
 			}
 			w, err := b.NewWriter(ctx, prefix+path.Clean(h.Name), nil)
 			if err != nil {
