@@ -116,6 +116,7 @@ type applyRequest struct {
 //
 //	GET  /admin/stats      Stats
 //	GET  /admin/spec       the Spec served now
+//	GET  /admin/timeline   the timeline (TimelineFile), JSON lines
 //	PUT  /admin/versions   {"versions": [...], "note": "..."}: what to serve
 //	PUT  /admin/baseline   {"baseline": {...} or null, "note": "..."}: what input drift is measured against
 //	POST /admin/event      {"note": "..."}: a line in the timeline
@@ -132,6 +133,12 @@ func (s *Server) adminHandler() http.Handler {
 		s.mu.Unlock()
 		spec.Listen, spec.Admin = s.publicAddr, s.adminAddr
 		writeJSON(w, http.StatusOK, spec)
+	})
+	mux.HandleFunc("GET /admin/timeline", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/jsonl")
+		if err := s.serveTimeline(w); err != nil {
+			s.logf("timeline: %v", err)
+		}
 	})
 	mux.HandleFunc("PUT /admin/versions", func(w http.ResponseWriter, r *http.Request) {
 		var req applyRequest

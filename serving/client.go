@@ -20,12 +20,14 @@ type Client struct {
 	HTTP *http.Client
 }
 
-func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
+// send makes one request and returns its answer's body, or the error it
+// says.
+func (c *Client) send(ctx context.Context, method, path string, body any) ([]byte, error) {
 	var r io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		r = bytes.NewReader(b)
 	}
@@ -35,7 +37,7 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 	}
 	req, err := http.NewRequestWithContext(ctx, method, base+path, r)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	hc := c.HTTP
 	if hc == nil {
@@ -43,24 +45,38 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if resp.StatusCode != http.StatusOK {
 		var e struct{ Error string }
 		if json.Unmarshal(b, &e) == nil && e.Error != "" {
-			return fmt.Errorf("%s", e.Error)
+			return nil, fmt.Errorf("%s", e.Error)
 		}
-		return fmt.Errorf("%s %s: %s", method, path, resp.Status)
+		return nil, fmt.Errorf("%s %s: %s", method, path, resp.Status)
 	}
-	if out != nil {
-		return json.Unmarshal(b, out)
+	return b, nil
+}
+
+func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
+	b, err := c.send(ctx, method, path, body)
+	if err != nil || out == nil {
+		return err
 	}
-	return nil
+	return json.Unmarshal(b, out)
+}
+
+// Timeline reads the front end's timeline (see TimelineFile).
+func (c *Client) Timeline(ctx context.Context) ([]TimelinePoint, error) {
+	b, err := c.send(ctx, http.MethodGet, "/admin/timeline", nil)
+	if err != nil {
+		return nil, err
+	}
+	return ReadTimeline(bytes.NewReader(b))
 }
 
 // Stats reads the front end's counts.

@@ -430,6 +430,25 @@ func TestWorkersByName(t *testing.T) {
 	if len(got) != 2 || got["127.0.0.1:"+port] == 0 || got["127.0.0.2:"+port] == 0 {
 		t.Errorf("batches by worker %v: want both replicas fed", got)
 	}
+	// Each worker counts the requests of its batches for /metrics, what
+	// autoscale's target_rps scales on: together, every request once.
+	var requests int
+	for _, host := range []string{"127.0.0.1", "127.0.0.2"} {
+		code, body := get(t, "http://"+net.JoinHostPort(host, port)+"/metrics")
+		var n int
+		for _, line := range strings.Split(body, "\n") {
+			if v, ok := strings.CutPrefix(line, "mltf_worker_requests_total "); ok {
+				fmt.Sscan(v, &n)
+			}
+		}
+		if code != 200 || n == 0 {
+			t.Errorf("%s's /metrics: %d\n%s", host, code, body)
+		}
+		requests += n
+	}
+	if requests != 400 {
+		t.Errorf("the workers counted %d requests, want 400", requests)
+	}
 	follow := func(to []string) {
 		t.Helper()
 		mu.Lock()
@@ -450,5 +469,30 @@ func TestWorkersByName(t *testing.T) {
 	send(200)
 	if got := endpoints(); got["127.0.0.1:"+port] == 0 {
 		t.Errorf("batches by worker %v: the worker that came back is not fed", got)
+	}
+}
+
+// TestTimelineAPI: the admin API hands out the timeline the front end
+// writes, events and samples, as mltf deployments plot reads it from a
+// front end it cannot read the files of (a pod's).
+func TestTimelineAPI(t *testing.T) {
+	s, c := start(t)
+	ctx := context.Background()
+	if err := c.Event(ctx, "canary 5%: version 2"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1200 * time.Millisecond) // a sample
+	points, err := c.Timeline(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(filepath.Join(s.dir, TimelineFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	onDisk, _ := ReadTimeline(f)
+	if len(points) < 3 || points[0].Event != "started" || points[1].Event != "canary 5%: version 2" || points[2].Event != "" || len(onDisk) < len(points) {
+		t.Errorf("timeline %+v, on disk %d points", points, len(onDisk))
 	}
 }

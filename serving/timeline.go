@@ -1,8 +1,10 @@
 package serving
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -110,3 +112,39 @@ func (t *timeline) close() {
 }
 
 func (s *Server) sample() Stats { return s.Stats() }
+
+// ReadTimeline reads the lines of a timeline; a line that does not parse
+// (the last one, cut by a crash) is left out.
+func ReadTimeline(r io.Reader) ([]TimelinePoint, error) {
+	var out []TimelinePoint
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var p TimelinePoint
+		if json.Unmarshal(sc.Bytes(), &p) == nil {
+			out = append(out, p)
+		}
+	}
+	return out, sc.Err()
+}
+
+// serveTimeline writes the timeline file as it is now.
+func (s *Server) serveTimeline(w io.Writer) error {
+	if s.dir == "" {
+		return nil
+	}
+	s.timeline.mu.Lock() // no half-written line
+	f, err := os.Open(filepath.Join(s.dir, TimelineFile))
+	if err != nil {
+		s.timeline.mu.Unlock()
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	s.timeline.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(w, io.LimitReader(f, st.Size()))
+	return err
+}

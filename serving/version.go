@@ -303,7 +303,7 @@ func (v *version) run(w *workerClient, batch []*call) {
 	v.m.batch(len(rows) / cols)
 	w.batches.Add(1)
 	w.rows.Add(int64(len(rows) / cols))
-	out, shape, err := w.infer(v.ctx, rows, cols)
+	out, shape, err := w.infer(v.ctx, rows, cols, len(batch))
 	if errors.Is(err, errTransport) && v.ctx.Err() == nil {
 		// The worker went away (restarted, stopped): its batch goes to
 		// another worker, twice at most.

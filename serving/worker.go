@@ -106,15 +106,16 @@ func (w *workerClient) metadata(ctx context.Context) (*Manifest, error) {
 	return &m, nil
 }
 
-// infer sends rows (row-major, cols wide) and returns the outputs and
-// their shape.
-func (w *workerClient) infer(ctx context.Context, rows []float32, cols int) ([]float32, []int, error) {
+// infer sends rows (row-major, cols wide), the rows of requests inference
+// requests, and returns the outputs and their shape.
+func (w *workerClient) infer(ctx context.Context, rows []float32, cols, requests int) ([]float32, []int, error) {
 	body := make([]byte, 4*len(rows))
 	for i, v := range rows {
 		binary.LittleEndian.PutUint32(body[4*i:], math.Float32bits(v))
 	}
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+w.addr+"/v1/infer", bytes.NewReader(body))
 	req.Header.Set("X-Shape", strconv.Itoa(len(rows)/cols)+","+strconv.Itoa(cols))
+	req.Header.Set("X-Requests", strconv.Itoa(requests))
 	req.Header.Set("Content-Type", "application/octet-stream")
 	resp, err := w.http.Do(req)
 	if err != nil {

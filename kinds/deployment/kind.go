@@ -126,6 +126,11 @@ func (k *kind) apply(ctx context.Context, ch *sdk.Change) (cty.Value, providers.
 		return cty.NilVal, diags.Errorf("No version to serve", "alias %q of model %s points at no version.", c.Alias, c.Model)
 	}
 	d := k.deployment(ch.Address, c)
+	// What plan warned of holds at apply too (a cluster that cannot feed
+	// an autoscaler its metrics), and is said again where apply ends.
+	if diags = append(diags, k.b.Check(d)...); diags.HasErrors() {
+		return cty.NilVal, diags
+	}
 	reg, err := openRegistry(ctx, d.Settings)
 	if err != nil {
 		return cty.NilVal, diags.FromError("Cannot open the model registry", err)

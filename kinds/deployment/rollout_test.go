@@ -57,8 +57,8 @@ func version(t *testing.T, num int64, modelDir string, worker ...string) serving
 	return serving.Version{Version: num, Spawn: &serving.Spawn{Replicas: 1, Command: append(cmd, "--model", modelDir, "--port", "{port}")}}
 }
 
-// frontEnd starts a front end serving stable with all the traffic.
-func frontEnd(t *testing.T, stable serving.Version, baseline *serving.Baseline) (*serving.Server, *serving.Client) {
+// emptyFrontEnd starts a front end that serves nothing yet.
+func emptyFrontEnd(t *testing.T, baseline *serving.Baseline) (*serving.Server, *serving.Client) {
 	t.Helper()
 	spec := serving.Spec{Model: "m", Listen: "127.0.0.1:0", Admin: "127.0.0.1:0", Baseline: baseline,
 		Batching: serving.Batching{MaxBatchSize: 16, MaxLatency: serving.Duration(5 * time.Millisecond)}}
@@ -67,7 +67,13 @@ func frontEnd(t *testing.T, stable serving.Version, baseline *serving.Baseline) 
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
-	c := &serving.Client{Addr: s.AdminAddr()}
+	return s, &serving.Client{Addr: s.AdminAddr()}
+}
+
+// frontEnd starts a front end serving stable with all the traffic.
+func frontEnd(t *testing.T, stable serving.Version, baseline *serving.Baseline) (*serving.Server, *serving.Client) {
+	t.Helper()
+	s, c := emptyFrontEnd(t, baseline)
 	ctx := context.Background()
 	r := &rollout{fe: c, cand: stable, poll: 100 * time.Millisecond, progress: func(string) {}}
 	if out, err := r.run(ctx); err != nil || out.State != "complete" {
@@ -315,17 +321,10 @@ func TestShadow(t *testing.T) {
 // before they listen interrupts the rollout; what apply then says names
 // no version 0 (there is none): nothing serves.
 func TestFirstVersionFails(t *testing.T) {
-	spec := serving.Spec{Model: "m", Listen: "127.0.0.1:0", Admin: "127.0.0.1:0",
-		Batching: serving.Batching{MaxBatchSize: 16, MaxLatency: serving.Duration(5 * time.Millisecond)}}
-	s, err := serving.Start(context.Background(), spec, t.TempDir(), t.Logf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
-	c := &serving.Client{Addr: s.AdminAddr()}
+	_, c := emptyFrontEnd(t, nil)
 	cand := serving.Version{Version: 1, Spawn: &serving.Spawn{Replicas: 1, Command: []string{"/bin/sh", "-c", "exit 3"}}}
 	r := &rollout{fe: c, cand: cand, poll: 100 * time.Millisecond, progress: func(l string) { t.Log(l) }}
-	_, err = r.run(context.Background())
+	_, err := r.run(context.Background())
 	if err == nil {
 		t.Fatal("a version whose worker exits at once started")
 	}

@@ -70,8 +70,8 @@ func Schema() *schema.Block {
 				Attributes: map[string]*schema.Attribute{
 					"min":        {Type: n, Required: true, Description: "Fewest workers."},
 					"max":        {Type: n, Required: true, Description: "Most workers."},
-					"target_cpu": optional(n, "Average CPU utilization of the workers to keep, percent; default 70 unless target_rps is set."),
-					"target_rps": optional(n, "Requests per second per worker to keep (the Pods metric mltf_serving_requests_per_second, served by a Prometheus adapter)."),
+					"target_cpu": optional(n, "Average CPU use of a worker to keep, in percent of one core (the resource metrics API, from metrics-server); default 70 unless target_rps is set."),
+					"target_rps": optional(n, "Requests per second per worker to keep (the Pods metric mltf_worker_requests_per_second, served by prometheus-adapter through the custom metrics API: see docs/deployments.md)."),
 				}}},
 		},
 	}

@@ -82,7 +82,7 @@ func (b *deployments) Check(d *deployment.Deployment) providers.Diagnostics {
 	if s.MltfImage == "" {
 		diags = diags.Errorf("Missing mltf_image", `%s runs its front end on Kubernetes from an image with the mltf binary: set mltf_image in the provider "kubernetes" block.`, d.Address)
 	}
-	return diags
+	return append(diags, b.autoscaleCheck(d)...)
 }
 
 func (b *deployments) URL(d *deployment.Deployment) string {

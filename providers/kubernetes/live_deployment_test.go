@@ -67,10 +67,23 @@ func TestLiveDeploymentObjects(t *testing.T) {
 	pool := cty.ObjectVal(pv)
 	b := &deployments{p: p}
 	c := &deployment.Config{Model: "digits", Alias: "production", Target: 1, Pool: pool, Replicas: 2, Image: "registry.example/torch@sha256:89ab",
-		MaxBatchSize: 16, MaxLatency: 5 * time.Millisecond, Autoscale: &deployment.Autoscale{Min: 2, Max: 5, TargetCPU: 60}}
+		MaxBatchSize: 16, MaxLatency: 5 * time.Millisecond, Autoscale: &deployment.Autoscale{Min: 2, Max: 5, TargetCPU: 60, TargetRPS: 100}}
 	d := &deployment.Deployment{Address: "deployment.digits", Config: c, Settings: p.flow.Settings()}
-	if diags := b.Check(d); diags.HasErrors() {
+	diags := b.Check(d)
+	if diags.HasErrors() {
 		t.Fatalf("check: %v", diags)
+	}
+	// The test control plane has neither metrics-server nor a metrics
+	// adapter: plan says the autoscaler would never scale, and why.
+	var warned []string
+	for _, w := range diags {
+		warned = append(warned, w.Summary)
+		if !strings.Contains(w.Detail, "the API server lists no API group") || !strings.Contains(w.Detail, "keeps autoscale.min (2) workers") {
+			t.Errorf("warning %q: %s", w.Summary, w.Detail)
+		}
+	}
+	if want := "target_rps cannot scale on this cluster, target_cpu cannot scale on this cluster"; strings.Join(warned, ", ") != want {
+		t.Errorf("warnings %q, want %q", warned, want)
 	}
 	if got, want := b.URL(d), "http://mltf-digits."+h.ns+".svc:8080"; got != want {
 		t.Errorf("url %q, want %q", got, want)
@@ -127,7 +140,7 @@ func TestLiveDeploymentObjects(t *testing.T) {
 		t.Fatal(err)
 	}
 	if *hpa.Spec.MinReplicas != 2 || hpa.Spec.MaxReplicas != 5 || hpa.Spec.ScaleTargetRef.Name != "mltf-digits-v1" ||
-		*hpa.Spec.Metrics[0].Resource.Target.AverageUtilization != 60 {
+		hpa.Spec.Metrics[0].Resource.Target.AverageValue.String() != "600m" || hpa.Spec.Metrics[1].Pods.Metric.Name != "mltf_worker_requests_per_second" {
 		t.Errorf("autoscaler %+v", hpa.Spec)
 	}
 	ownedByDeployment(t, hpa.OwnerReferences, v1)
@@ -204,6 +217,9 @@ func checkVersion(t *testing.T, h *harness, fe *appsv1.Deployment, v int64, repl
 	}
 	if dep.Spec.Template.Labels[labelModelVersion] == "" {
 		t.Errorf("%s: pod labels %v", name, dep.Spec.Template.Labels)
+	}
+	if a := dep.Spec.Template.Annotations; a["prometheus.io/scrape"] != "true" || a["prometheus.io/port"] != "9000" || a["prometheus.io/path"] != "/metrics" {
+		t.Errorf("%s: pod annotations %v, want the worker's /metrics scraped", name, a)
 	}
 	svc, err := h.kube.CoreV1().Services(h.ns).Get(ctx, name, metav1.GetOptions{})
 	if err != nil {

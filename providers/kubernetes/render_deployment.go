@@ -243,13 +243,16 @@ func (s *servingSpec) versionDeployment(v int64) *appsv1.Deployment {
 		ReadinessProbe: probe("/v1/health/ready", "worker", 0, 3),
 		LivenessProbe:  probe("/v1/health/live", "worker", 30, 6),
 	}}
+	// The worker's counters, where Prometheus finds pods by the usual
+	// annotations (docs/deployments.md, autoscale).
+	scrape := map[string]string{"prometheus.io/scrape": "true", "prometheus.io/port": strconv.Itoa(workerPort), "prometheus.io/path": "/metrics"}
 	return &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
 		ObjectMeta: s.meta(s.versionName(v), componentWorker, v),
 		Spec: appsv1.DeploymentSpec{
 			Replicas: replicas,
 			Selector: &metav1.LabelSelector{MatchLabels: sel},
-			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: sel}, Spec: pod},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: sel, Annotations: scrape}, Spec: pod},
 		},
 	}
 }
@@ -269,8 +272,10 @@ func (s *servingSpec) versionService(v int64) *corev1.Service {
 }
 
 // rpsMetric is the per-pod metric target_rps keeps: requests per second
-// per worker, as a Prometheus adapter serves it.
-const rpsMetric = "mltf_serving_requests_per_second"
+// per worker, the rate of the worker's mltf_worker_requests_total (its
+// /metrics, scraped by Prometheus) as prometheus-adapter serves it through
+// the custom metrics API with the rule of docs/deployments.md.
+const rpsMetric = "mltf_worker_requests_per_second"
 
 // versionAutoscaler scales version v's workers between autoscale's min and
 // max; nil without autoscale.
@@ -282,10 +287,14 @@ func (s *servingSpec) versionAutoscaler(v int64) *autoscalingv2.HorizontalPodAut
 	minReplicas := int32(a.Min)
 	var metrics []autoscalingv2.MetricSpec
 	if a.TargetCPU > 0 {
-		util := int32(a.TargetCPU)
+		// Percent of one core per worker, as an average value: a
+		// utilization target is relative to the container's CPU request,
+		// which the workers do not have, and such an autoscaler never
+		// scales ("missing request for cpu").
+		q := resource.NewMilliQuantity(int64(a.TargetCPU)*10, resource.DecimalSI)
 		metrics = append(metrics, autoscalingv2.MetricSpec{Type: autoscalingv2.ResourceMetricSourceType,
 			Resource: &autoscalingv2.ResourceMetricSource{Name: corev1.ResourceCPU,
-				Target: autoscalingv2.MetricTarget{Type: autoscalingv2.UtilizationMetricType, AverageUtilization: &util}}})
+				Target: autoscalingv2.MetricTarget{Type: autoscalingv2.AverageValueMetricType, AverageValue: q}}})
 	}
 	if a.TargetRPS > 0 {
 		q := resource.NewQuantity(int64(a.TargetRPS), resource.DecimalSI)

@@ -6,6 +6,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/zclconf/go-cty/cty"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	fakediscovery "k8s.io/client-go/discovery/fake"
+	clienttesting "k8s.io/client-go/testing"
 
 	"github.com/mltf/mltf/kinds/deployment"
 	"github.com/mltf/mltf/providers"
@@ -59,6 +62,13 @@ func TestServingAutoscaler(t *testing.T) {
 	if r := s.versionDeployment(1).Spec.Replicas; r != nil {
 		t.Errorf("replicas %d with an autoscaler, which owns them", *r)
 	}
+	// target_cpu is percent of one core, as an average value: the workers
+	// have no CPU request for a utilization to be relative to.
+	s.Config.Autoscale = &deployment.Autoscale{Min: 1, Max: 4, TargetCPU: 70}
+	if m := s.versionAutoscaler(1).Spec.Metrics; len(m) != 1 || m[0].Resource == nil || m[0].Resource.Target.AverageValue.String() != "700m" ||
+		m[0].Resource.Target.AverageUtilization != nil {
+		t.Errorf("cpu metric %+v", m)
+	}
 }
 
 // TestServingCheck: on Kubernetes a deployment needs its workers' image
@@ -77,5 +87,22 @@ func TestServingCheck(t *testing.T) {
 	}
 	if b.URL(d) != "" {
 		t.Errorf("url %q for a pool without a namespace, want unknown", b.URL(d))
+	}
+}
+
+// TestMetricsAPITrouble: a metrics API group is served when discovery
+// lists it and its resources answer.
+func TestMetricsAPITrouble(t *testing.T) {
+	dc := &fakediscovery.FakeDiscovery{Fake: &clienttesting.Fake{}}
+	if why := metricsAPITrouble(dc, groupCustomMetrics); !strings.Contains(why, "lists no API group custom.metrics.k8s.io") {
+		t.Errorf("no group: %q", why)
+	}
+	dc.Resources = []*metav1.APIResourceList{{GroupVersion: "custom.metrics.k8s.io/v1beta2",
+		APIResources: []metav1.APIResource{{Name: "pods/mltf_worker_requests_per_second", Namespaced: true}}}}
+	if why := metricsAPITrouble(dc, groupCustomMetrics); why != "" {
+		t.Errorf("served: %q", why)
+	}
+	if why := metricsAPITrouble(dc, groupResourceMetrics); why == "" {
+		t.Error("metrics.k8s.io served by a cluster that lists only custom metrics")
 	}
 }

@@ -9,12 +9,16 @@ HTTP/1.1 with keep-alive, one batch at a time:
     GET  /v1/health/ready   200 once the model is loaded, 503 before
     GET  /v1/metadata       serving.json, as JSON
     POST /v1/infer          body: the rows, float32 little-endian, row-major;
-                            header X-Shape: ROWS,COLS
+                            header X-Shape: ROWS,COLS; X-Requests: how many
+                            inference requests the rows are (1 when absent)
                             200: the outputs the same way (X-Shape: ROWS,...)
                             4xx/5xx: text/plain, what went wrong
+    GET  /metrics           Prometheus counters: mltf_worker_requests_total,
+                            mltf_worker_rows_total, mltf_worker_batches_total
 
 The front end batches requests, so a worker sees batches of rows. Any
-program that answers the same three calls can serve a version.
+program that answers the same three calls can serve a version; /metrics is
+what autoscale's target_rps scales on (docs/deployments.md).
 """
 
 import argparse
@@ -73,6 +77,8 @@ class Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # else each answer waits for a delayed ACK
     model = None
     ready = threading.Event()
+    # Counted for /metrics; one batch at a time (HTTPServer), so no lock.
+    counts = {"requests": 0, "rows": 0, "batches": 0}
 
     def log_message(self, fmt, *args):  # requests are counted by the front end
         pass
@@ -99,6 +105,12 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(200, "live\n")
         elif self.path == "/v1/metadata" and self.ready.is_set():
             self.reply(200, json.dumps(self.model.manifest), "application/json")
+        elif self.path == "/metrics":
+            self.reply(200, "".join(
+                "# HELP mltf_worker_%s_total %s\n# TYPE mltf_worker_%s_total counter\nmltf_worker_%s_total %d\n" % (k, h, k, k, self.counts[k])
+                for k, h in (("requests", "Inference requests whose rows this worker answered."),
+                             ("rows", "Rows this worker answered."), ("batches", "Batches this worker answered."))),
+                "text/plain; version=0.0.4")
         else:
             self.reply(404, "no such path: %s\n" % self.path)
 
@@ -116,6 +128,13 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             self.reply(400, "X-Shape must be ROWS,COLS\n")
             return
+        try:
+            requests = int(self.headers.get("X-Requests") or 1)
+        except ValueError:
+            requests = 1
+        self.counts["requests"] += requests
+        self.counts["rows"] += rows
+        self.counts["batches"] += 1
         try:
             out, shape = self.model.infer(body, rows, cols)
         except ValueError as e:

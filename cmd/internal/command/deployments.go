@@ -1,9 +1,9 @@
 package command
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,10 +13,14 @@ import (
 	"time"
 
 	"github.com/hashicorp/cli"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/mltf/mltf/cmd/internal/views"
+	"github.com/mltf/mltf/providers/kubernetes"
 	"github.com/mltf/mltf/providers/local"
 	"github.com/mltf/mltf/serving"
+	"github.com/mltf/mltf/state"
 	"github.com/mltf/mltf/state/tracking"
 )
 
@@ -45,8 +49,12 @@ func (c *DeploymentsCommand) Run(args []string) int { return cli.RunResultHelp }
 type deploymentInstance struct {
 	addr     string
 	provider string
-	attrs    struct {
+	// server is the API server of a Kubernetes deployment's cluster, as
+	// the cluster's state records it.
+	server string
+	attrs  struct {
 		Model          map[string]any `json:"model"`
+		Pool           map[string]any `json:"pool"`
 		Alias          string         `json:"alias"`
 		URL            string         `json:"url"`
 		ServingVersion *int64         `json:"serving_version"`
@@ -57,15 +65,18 @@ type deploymentInstance struct {
 	}
 }
 
-func (d deploymentInstance) model() string {
-	m := d.attrs.Model
+func (d deploymentInstance) model() string { return dynamicString(d.attrs.Model, "name", "-") }
+
+// dynamicString is the attribute name of an object attribute of dynamic
+// type in the state, else or.
+func dynamicString(m map[string]any, name, or string) string {
 	if v, ok := m["value"].(map[string]any); ok { // a value of dynamic type
 		m = v
 	}
-	if s, ok := m["name"].(string); ok {
+	if s, ok := m[name].(string); ok {
 		return s
 	}
-	return "-"
+	return or
 }
 
 // dir is the local front end's directory; "" for another provider.
@@ -82,6 +93,7 @@ func (m *Meta) deployments() ([]deploymentInstance, bool) {
 		return nil, false
 	}
 	var out []deploymentInstance
+	servers := clusterServers(st)
 	for _, addr := range st.Addresses() {
 		r := st.Resources[addr]
 		if r.Kind != "deployment" {
@@ -101,6 +113,7 @@ func (m *Meta) deployments() ([]deploymentInstance, bool) {
 				m.errorf("%s: %s", d.addr, err)
 				return nil, false
 			}
+			d.server = servers[dynamicString(d.attrs.Pool, "cluster_id", "")]
 			out = append(out, d)
 		}
 	}
@@ -115,8 +128,71 @@ func (m *Meta) findDeployment(name string) (deploymentInstance, bool) {
 	return findByName(m, "deployment", name, all, func(d deploymentInstance) string { return d.addr })
 }
 
-// frontEnd reaches a local deployment's front end.
-func (m *Meta) frontEnd(d deploymentInstance) (*serving.Client, string) {
+// clusterServers are the API servers of the state's clusters by their id.
+func clusterServers(st *state.State) map[string]string {
+	out := map[string]string{}
+	for _, r := range st.Resources {
+		if r.Kind != "cluster" {
+			continue
+		}
+		for _, inst := range r.Instances {
+			var a struct{ ID, Server string }
+			if json.Unmarshal(inst.Attributes, &a) == nil && a.ID != "" && a.Server != "" {
+				out[a.ID] = a.Server
+			}
+		}
+	}
+	return out
+}
+
+// kubernetesAccess is the provider "kubernetes" block's kubeconfig and
+// context, read without evaluating the configuration: an attribute that is
+// not a literal string is left to kubectl's defaults, which the second
+// result then says, for messages.
+func (m *Meta) kubernetesAccess() (kubernetes.Access, string) {
+	var a kubernetes.Access
+	cfg := m.settingsConfig()
+	if cfg == nil || cfg.Providers["kubernetes"] == nil {
+		return a, ""
+	}
+	content, _, _ := cfg.Providers["kubernetes"].Config.PartialContent(&hcl.BodySchema{
+		Attributes: []hcl.AttributeSchema{{Name: "kubeconfig"}, {Name: "context"}}})
+	var skipped []string
+	for name, to := range map[string]*string{"kubeconfig": &a.Kubeconfig, "context": &a.Context} {
+		attr := content.Attributes[name]
+		if attr == nil {
+			continue
+		}
+		v, diags := attr.Expr.Value(nil)
+		if diags.HasErrors() || v.IsNull() || v.Type() != cty.String {
+			skipped = append(skipped, fmt.Sprintf("%s (%s)", name, attr.Range))
+			continue
+		}
+		*to = v.AsString()
+	}
+	if len(skipped) == 0 {
+		return a, ""
+	}
+	sort.Strings(skipped)
+	return a, fmt.Sprintf(" (the provider block's %s is not a literal string: KUBECONFIG or ~/.kube/config was used)", strings.Join(skipped, " and "))
+}
+
+// frontEnd reaches a deployment's front end: a local one at the address
+// it wrote, one on Kubernetes through the API server's proxy of its pod.
+func (m *Meta) frontEnd(ctx context.Context, d deploymentInstance) (*serving.Client, string) {
+	if d.provider == "kubernetes" {
+		ns := dynamicString(d.attrs.Pool, "namespace", "")
+		if ns == "" {
+			return nil, "the state records no namespace of its pool"
+		}
+		a, why := m.kubernetesAccess()
+		a.Server = d.server
+		c, err := kubernetes.DeploymentFrontEnd(ctx, a, d.addr, m.workspace(), ns)
+		if err != nil {
+			return nil, err.Error() + why
+		}
+		return c, ""
+	}
 	dir := m.deploymentDir(d)
 	if dir == "" {
 		return nil, fmt.Sprintf("its front end runs on %s; read its metrics at %s/metrics", d.provider, d.attrs.URL)
@@ -210,13 +286,13 @@ func (c *DeploymentsShowCommand) Run(args []string) int {
 		fmt.Fprintln(c.Stdout)
 	}
 	c.rollouts(d)
-	fe, why := c.frontEnd(d)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	fe, why := c.frontEnd(ctx, d)
 	if fe == nil {
 		fmt.Fprintf(c.Stdout, "\nNo live figures: %s.\n", why)
 		return 0
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
 	st, err := fe.Stats(ctx)
 	if err != nil {
 		fmt.Fprintf(c.Stdout, "\nNo live figures: the front end does not answer (%s).\n", err)
@@ -245,8 +321,17 @@ func (c *DeploymentsShowCommand) Run(args []string) int {
 		if v.Batches > 0 {
 			perBatch = fmt.Sprintf("%.1f", float64(v.BatchRows)/float64(v.Batches))
 		}
-		fmt.Fprintf(tw, "v%d\t%s\t%d/%d ready\t%d\t%s\t%s\t%s\t%s\t%s\n", v.Version, share, v.ReadyWorkers, v.Workers, v.Live.Requests, rate,
+		fmt.Fprintf(tw, "v%d\t%s\t%d/%d ready\t%d\t%s\t%s\t%s\t%s\t%s\n", v.Version, share, v.ReadyWorkers, max(v.Workers, v.Replicas), v.Live.Requests, rate,
 			ms(serving.Quantile(v.Live.Latency, .5)), ms(serving.Quantile(v.Live.Latency, .95)), ms(serving.Quantile(v.Live.Latency, .99)), perBatch)
+	}
+	tw.Flush()
+	fmt.Fprintln(c.Stdout, "\nworkers (batches sent to each):")
+	tw = tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "VERSION\tWORKER\tREADY\tBATCHES\tROWS")
+	for _, v := range st.Versions {
+		for _, e := range v.Endpoints {
+			fmt.Fprintf(tw, "v%d\t%s\t%t\t%d\t%d\n", v.Version, e.Addr, e.Ready, e.Batches, e.Rows)
+		}
 	}
 	tw.Flush()
 	spec, err := fe.Spec(ctx)
@@ -329,14 +414,9 @@ func (c *DeploymentsPlotCommand) Run(args []string) int {
 	if !ok {
 		return 1
 	}
-	dir := c.deploymentDir(d)
-	if dir == "" {
-		c.errorf("%s runs on %s: its timeline is in Prometheus (%s/metrics), not here", d.addr, d.provider, d.attrs.URL)
-		return 1
-	}
-	points, err := readTimeline(filepath.Join(dir, serving.TimelineFile))
+	points, err := c.timeline(d)
 	if err != nil || len(points) == 0 {
-		c.errorf("%s has no timeline yet (%v): it is written while the front end runs", d.addr, err)
+		c.errorf("%s has no timeline yet (%v): its front end writes it while it runs", d.addr, err)
 		return 1
 	}
 	if last > 0 {
@@ -353,20 +433,22 @@ func (c *DeploymentsPlotCommand) Run(args []string) int {
 	return 0
 }
 
-func readTimeline(path string) ([]serving.TimelinePoint, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var out []serving.TimelinePoint
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var p serving.TimelinePoint
-		if json.Unmarshal(sc.Bytes(), &p) == nil {
-			out = append(out, p)
+// timeline reads d's timeline: a local front end's from its directory
+// (also once it stopped), another's from its admin API.
+func (c *DeploymentsPlotCommand) timeline(d deploymentInstance) ([]serving.TimelinePoint, error) {
+	if dir := c.deploymentDir(d); dir != "" {
+		f, err := os.Open(filepath.Join(dir, serving.TimelineFile))
+		if err != nil {
+			return nil, err
 		}
+		defer f.Close()
+		return serving.ReadTimeline(f)
 	}
-	return out, sc.Err()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	fe, why := c.frontEnd(ctx, d)
+	if fe == nil {
+		return nil, errors.New(why)
+	}
+	return fe.Timeline(ctx)
 }
