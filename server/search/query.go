@@ -58,13 +58,21 @@ func Run(ctx context.Context, ts *tracking.Store, req Request) (Result, error) {
 	needTags := slices.ContainsFunc(rest, func(c Clause) bool {
 		return c.Entity == "tags" || (c.Entity == "attributes" && (c.Key == "user_id" || c.Key == "run_name"))
 	}) || slices.ContainsFunc(orders, func(o Order) bool { return o.Entity == "tags" })
-	pushLimit := req.Max > 0 && dbOrder && len(rest) == 0
-	if pushLimit {
-		base.Limit = req.Offset + req.Max + 1
-	}
 	ids := req.ExperimentIDs
 	if len(ids) == 0 {
 		ids = []string{""}
+	}
+	// The database pages when it alone orders and filters: one query
+	// reads the page (and one run more, to know whether another page
+	// follows); over several experiments, each query reads up to the
+	// page's end and the pages are cut here.
+	pushLimit := req.Max > 0 && dbOrder && len(rest) == 0
+	pushOffset := pushLimit && len(ids) == 1
+	switch {
+	case pushOffset:
+		base.Limit, base.Offset = req.Max+1, req.Offset
+	case pushLimit:
+		base.Limit = req.Offset + req.Max + 1
 	}
 	var runs []tracking.Run
 	for _, id := range ids {
@@ -96,7 +104,7 @@ func Run(ctx context.Context, ts *tracking.Store, req Request) (Result, error) {
 		sortRuns(runs, orders, tags)
 	}
 	var out Result
-	if req.Offset > 0 {
+	if req.Offset > 0 && !pushOffset {
 		runs = runs[min(req.Offset, len(runs)):]
 	}
 	if req.Max > 0 && len(runs) > req.Max {

@@ -67,7 +67,9 @@ type RunFilter struct {
 	// first).
 	OrderBy *RunOrder
 	Limit   int // 0: no limit
-	View    RunView
+	// Offset skips that many runs first (a page after the first).
+	Offset int
+	View   RunView
 }
 
 // runColumns are the columns CreateRun and UpdateRun write; runSelect

@@ -199,9 +199,18 @@ func (f RunFilter) query(d dialect) (string, []any, error) {
 		b.WriteString(orderCol + ` ` + dir + `, `)
 	}
 	b.WriteString(`r.started_ms DESC, r.id`)
-	if f.Limit > 0 {
+	switch {
+	case f.Limit > 0:
 		b.WriteString(` LIMIT ?`)
 		args = append(args, f.Limit)
+	case f.Offset > 0 && d.name == postgresDialect.name:
+		b.WriteString(` LIMIT ALL`)
+	case f.Offset > 0:
+		b.WriteString(` LIMIT -1`) // SQLite takes an OFFSET after a LIMIT only
+	}
+	if f.Offset > 0 {
+		b.WriteString(` OFFSET ?`)
+		args = append(args, f.Offset)
 	}
 	return b.String(), args, nil
 }

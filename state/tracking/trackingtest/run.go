@@ -132,6 +132,9 @@ func testListRuns(t *testing.T, newURL NewURL) {
 		{"all, newest first", tracking.RunFilter{}, []string{"s", "r", "q", "p"}},
 		{"one experiment", tracking.RunFilter{ExperimentID: a.ID}, []string{"s", "r", "p"}},
 		{"limited", tracking.RunFilter{ExperimentID: a.ID, Limit: 2}, []string{"s", "r"}},
+		{"the next page", tracking.RunFilter{ExperimentID: a.ID, Limit: 2, Offset: 2}, []string{"p"}},
+		{"from an offset on", tracking.RunFilter{Offset: 1}, []string{"r", "q", "p"}},
+		{"past the end", tracking.RunFilter{Offset: 4, Limit: 2}, nil},
 		{"an experiment without runs", tracking.RunFilter{ExperimentID: "nope"}, nil},
 	}
 	for _, tt := range tests {
