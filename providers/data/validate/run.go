@@ -33,8 +33,9 @@ type Options struct {
 	// Parallelism is the number of objects read at once and of checking
 	// workers; 0 means GOMAXPROCS.
 	Parallelism int
-	// BatchRows is the number of rows handed to a worker at once; 0 means
-	// 4096.
+	// BatchRows is the number of rows a worker splits before it checks
+	// them column by column; 0 means 1024, whose fields and text stay in
+	// the processor's cache between the columns' passes.
 	BatchRows int
 	// Progress, when set, is called from one goroutine at a time.
 	Progress func(Progress)
@@ -121,7 +122,7 @@ func Run(ctx context.Context, src *source.Source, objs []Object, c *Contract, op
 		r.keys.limit = DefaultUniqueMemory
 	}
 	if r.batchRows <= 0 {
-		r.batchRows = 4096
+		r.batchRows = 1024
 	}
 	if r.chunkSize = opts.ChunkSize; r.chunkSize <= 0 {
 		r.chunkSize = 512 << 10
