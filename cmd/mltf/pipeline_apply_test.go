@@ -395,3 +395,37 @@ func TestPipelineSharedCodeDirectory(t *testing.T) {
 		t.Errorf("plan with a code_files pattern matching nothing: exit %d\n%s", res.Code, res.Stderr)
 	}
 }
+
+// Two checkouts sharing an artifact store share the step cache: the
+// second one's first apply takes every step's outputs from the first's
+// runs and runs nothing, deciding so without downloading an input.
+func TestPipelineCacheAcrossCheckouts(t *testing.T) {
+	runs := filepath.Join(t.TempDir(), "runs.log")
+	cfg := fmt.Sprintf("mltf {\n  artifacts { url = %q }\n}\n", "file://"+filepath.Join(t.TempDir(), "shared-artifacts")) + pipelineConfig(runs)
+	checkout := func() string {
+		dir := workdir(t, map[string]string{"main.mltf.hcl": cfg})
+		for _, s := range []string{"a", "b", "c", "d"} {
+			writeFile(t, filepath.Join(dir, "src", s, "step.py"), stepScript)
+		}
+		writeFile(t, filepath.Join(dir, "data", "raw.csv"), "x,y\n1,2\n3,4\n")
+		e2e.Must(t, dir, 0, "init")
+		return dir
+	}
+	first := checkout()
+	e2e.Must(t, first, 0, "apply", "-auto-approve")
+	_, n := ranSince(t, runs, 0)
+	second := checkout()
+	plan := e2e.Must(t, second, 0, "plan").Stdout
+	for _, s := range []string{"a", "b", "c", "d"} {
+		if !strings.Contains(plan, "because step "+s+": cached: same inputs as run ") {
+			t.Errorf("the second checkout's plan does not take step %s from the cache:\n%s", s, plan)
+		}
+	}
+	e2e.Must(t, second, 0, "apply", "-auto-approve")
+	if got, _ := ranSince(t, runs, n); len(got) != 0 {
+		t.Errorf("the second checkout ran %v; want nothing", got)
+	}
+	if out := e2e.Must(t, second, 0, "output", "features_rows").Stdout; strings.TrimSpace(out) != "2" {
+		t.Errorf("the second checkout's dataset has %s rows, want 2", out)
+	}
+}
