@@ -261,12 +261,17 @@ func BenchmarkSearch30k(b *testing.B) {
 			}
 			for _, max := range []int{100, 1000} {
 				b.Run(fmt.Sprintf("max_results=%d", max), func(b *testing.B) {
+					cpu0, db0 := cpuTime(), s.dbCPU()
 					for b.Loop() {
 						if search(max) == 0 {
 							b.Fatal("no runs found")
 						}
 					}
 					b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/search")
+					b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N)/1e6, "cpu-ms/search")
+					if db := s.dbCPU() - db0; db > 0 {
+						b.ReportMetric(float64(db)/float64(b.N)/1e6, "pg-cpu-ms/search")
+					}
 				})
 			}
 		})
