@@ -1,7 +1,6 @@
 package command
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -55,12 +54,11 @@ func (c *FmtCommand) Run(args []string) int {
 			continue
 		}
 		changed = true
-		if list {
-			fmt.Fprintln(c.Stdout, r.Path)
-		}
+		diff := ""
 		if opts.Diff {
-			fmt.Fprint(c.Stdout, r.Diff)
+			diff = r.Diff
 		}
+		views.Formatted(c.Stdout, r.Path, diff, list)
 	}
 	switch {
 	case diags.HasErrors():

@@ -1,13 +1,13 @@
 package command
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/hashicorp/cli"
 
+	"github.com/mltf/mltf/cmd/internal/views"
 	"github.com/mltf/mltf/lang"
 )
 
@@ -55,6 +55,6 @@ func (c *InitCommand) Run(args []string) int {
 		c.diagView(cfg).Show(diags)
 		return 1
 	}
-	fmt.Fprintln(c.Stdout, "\nmltf has been initialized. Run mltf plan to see what it would do.")
+	views.Initialized(c.Stdout)
 	return 0
 }

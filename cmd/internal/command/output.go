@@ -2,14 +2,11 @@ package command
 
 import (
 	"encoding/json"
-	"fmt"
 	"strings"
 
 	"github.com/hashicorp/cli"
-	"github.com/zclconf/go-cty/cty"
 
 	"github.com/mltf/mltf/cmd/internal/views"
-	"github.com/mltf/mltf/lang/schema"
 )
 
 // OutputCommand is mltf output.
@@ -56,26 +53,14 @@ func (c *OutputCommand) Run(args []string) int {
 			c.errorf("Cannot decode output %q: %s", name, err)
 			return 1
 		}
-		switch {
-		case raw:
-			switch v.Type() {
-			case cty.String:
-				fmt.Fprint(c.Stdout, v.AsString())
-			case cty.Number:
-				fmt.Fprint(c.Stdout, schema.FormatNumber(v.AsBigFloat()))
-			case cty.Bool:
-				fmt.Fprint(c.Stdout, v.True())
-			default:
+		if raw {
+			if !views.RawOutput(c.Stdout, v) {
 				c.errorf("Unsupported value for raw output\n\nThe -raw option prints strings, numbers and bools; %q is a %s. Use -json.", name, v.Type().FriendlyName())
 				return 1
 			}
-		case asJSON:
-			fmt.Fprintln(c.Stdout, string(o.Value))
-		case o.Sensitive:
-			fmt.Fprintln(c.Stdout, "(sensitive value)")
-		default:
-			fmt.Fprintln(c.Stdout, views.RenderValue(v))
+			return 0
 		}
+		views.OutputOne(c.Stdout, o, v, asJSON)
 		return 0
 	}
 	if asJSON {
@@ -87,7 +72,7 @@ func (c *OutputCommand) Run(args []string) int {
 		return 0
 	}
 	if len(st.Outputs) == 0 {
-		fmt.Fprintln(c.Stderr, "No outputs found. Declare output blocks and run mltf apply.")
+		views.NoOutputs(c.Stderr)
 		return 0
 	}
 	views.Outputs(c.Stdout, st)

@@ -1,7 +1,6 @@
 package command
 
 import (
-	"fmt"
 	"os"
 	"strings"
 
@@ -109,7 +108,7 @@ func (c *PlanCommand) Run(args []string) int {
 			return 1
 		}
 		if !f.json {
-			fmt.Fprintf(c.Stdout, "\nSaved the plan to %s. To apply exactly this plan: mltf apply %q\n", out, out)
+			views.PlanSaved(c.Stdout, out)
 		}
 	}
 	if detailed && cs.HasChanges() {

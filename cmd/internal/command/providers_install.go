@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 
+	"github.com/mltf/mltf/cmd/internal/views"
 	"github.com/mltf/mltf/lang"
 	"github.com/mltf/mltf/providers/install"
 )
@@ -38,7 +39,7 @@ func (c *InitCommand) installProviders(cfg *lang.Config, mirror string, upgrade 
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(c.Stdout, "- Installed provider %s v%s\n", n, lock.Providers[n].Version)
+		views.ProviderInstalled(c.Stdout, n, lock.Providers[n].Version)
 	}
 	return 0
 }

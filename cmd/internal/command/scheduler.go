@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/cli"
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/mltf/mltf/cmd/internal/views"
 	"github.com/mltf/mltf/kinds/pipeline"
 	"github.com/mltf/mltf/kinds/pipeline/schedule"
 	"github.com/mltf/mltf/lang"
@@ -96,7 +97,7 @@ func (c *SchedulerCommand) Run(args []string) int {
 	logf := func(line string) {
 		outMu.Lock()
 		defer outMu.Unlock()
-		fmt.Fprintf(c.Stdout, "%s %s\n", time.Now().Format(time.TimeOnly), line)
+		views.SchedulerLine(c.Stdout, time.Now(), line)
 	}
 	names := make([]string, 0, len(schedules))
 	for n, s := range schedules {

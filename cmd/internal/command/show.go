@@ -79,7 +79,7 @@ func (c *ShowCommand) Run(args []string) int {
 			c.errorf("%s", err)
 			return 1
 		}
-		c.Stdout.Write(b)
+		views.Document(c.Stdout, b)
 		return 0
 	}
 	views.StateShow(c.Stdout, st)

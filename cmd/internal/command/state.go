@@ -245,7 +245,7 @@ func (c *StatePullCommand) Run(args []string) int {
 			c.errorf("%s", err)
 			return 1
 		}
-		c.Stdout.Write(b)
+		views.Document(c.Stdout, b)
 		return 0
 	})
 }

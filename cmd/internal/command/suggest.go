@@ -1,12 +1,12 @@
 package command
 
 import (
-	"fmt"
 	"io"
 	"sort"
 	"strings"
 
 	"github.com/hashicorp/cli"
+	"github.com/mltf/mltf/cmd/internal/views"
 	"github.com/mltf/mltf/lang"
 )
 
@@ -32,11 +32,7 @@ func UnknownCommand(w io.Writer, args []string, commands map[string]cli.CommandF
 		}
 	}
 	sort.Strings(names)
-	msg := fmt.Sprintf("Error: mltf has no command %q.", name)
-	if s := nearest(name, names); s != "" {
-		msg += fmt.Sprintf(" Did you mean %q?", s)
-	}
-	fmt.Fprintf(w, "%s\n\nmltf -help lists the commands.\n", msg)
+	views.UnknownCommand(w, name, nearest(name, names))
 	return true
 }
 

@@ -2,7 +2,6 @@ package command
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/hashicorp/cli"
@@ -45,7 +44,7 @@ func (c *ValidateCommand) Run(args []string) int {
 	} else {
 		c.diagView(cfg).Show(diags)
 		if !diags.HasErrors() {
-			fmt.Fprintln(c.Stdout, "Success! The configuration is valid.")
+			views.Valid(c.Stdout)
 		}
 	}
 	if diags.HasErrors() {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/mltf/mltf/state/store"
 	"github.com/mltf/mltf/state/tracking"
@@ -218,4 +219,59 @@ func Tokens(w io.Writer, toks []tracking.Token) {
 // TokenRevoked renders mltf server token revoke.
 func TokenRevoked(w io.Writer, id string) {
 	fmt.Fprintf(w, "Token %s revoked; servers refuse it within 5 seconds.\n", id)
+}
+
+// Initialized renders the end of mltf init.
+func Initialized(w io.Writer) {
+	fmt.Fprintln(w, "\nmltf has been initialized. Run mltf plan to see what it would do.")
+}
+
+// ProviderInstalled renders one provider mltf init installed.
+func ProviderInstalled(w io.Writer, name, version string) {
+	fmt.Fprintf(w, "- Installed provider %s v%s\n", name, version)
+}
+
+// Valid renders mltf validate of a valid configuration.
+func Valid(w io.Writer) {
+	fmt.Fprintln(w, "Success! The configuration is valid.")
+}
+
+// PlanSaved renders the end of mltf plan -out.
+func PlanSaved(w io.Writer, path string) {
+	fmt.Fprintf(w, "\nSaved the plan to %s. To apply exactly this plan: mltf apply %q\n", path, path)
+}
+
+// Formatted renders what mltf fmt changed: the file's path (with -list)
+// and its diff (with -diff).
+func Formatted(w io.Writer, path, diff string, list bool) {
+	if list {
+		fmt.Fprintln(w, path)
+	}
+	fmt.Fprint(w, diff)
+}
+
+// UnknownCommand renders a command mltf does not have, with the one
+// meant when it is close.
+func UnknownCommand(w io.Writer, name, meant string) {
+	msg := fmt.Sprintf("Error: mltf has no command %q.", name)
+	if meant != "" {
+		msg += fmt.Sprintf(" Did you mean %q?", meant)
+	}
+	fmt.Fprintf(w, "%s\n\nmltf -help lists the commands.\n", msg)
+}
+
+// SchedulerLine renders one line of mltf scheduler's log.
+func SchedulerLine(w io.Writer, at time.Time, line string) {
+	fmt.Fprintf(w, "%s %s\n", at.Format(time.TimeOnly), line)
+}
+
+// NoOutputs renders mltf output when the state has none.
+func NoOutputs(w io.Writer) {
+	fmt.Fprintln(w, "No outputs found. Declare output blocks and run mltf apply.")
+}
+
+// Document renders a document that is already encoded: mltf show -json
+// and mltf state pull print the state document as it is stored.
+func Document(w io.Writer, b []byte) {
+	w.Write(b)
 }

@@ -1,9 +1,14 @@
 package views
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/mltf/mltf/state"
 	"github.com/mltf/mltf/state/store"
 	"github.com/mltf/mltf/state/tracking"
 )
@@ -63,11 +68,36 @@ func TestGoldenMessages(t *testing.T) {
 			TokenRevoked(b, "t-3c4d")
 		},
 		"tokens_none": func(b *strings.Builder) { Tokens(b, nil) },
+		"init": func(b *strings.Builder) {
+			ProviderInstalled(b, "modal", "1.2.0")
+			Initialized(b)
+		},
+		"valid":      func(b *strings.Builder) { Valid(b) },
+		"plan_saved": func(b *strings.Builder) { PlanSaved(b, "ci plans/p.plan") },
+		"fmt": func(b *strings.Builder) {
+			Formatted(b, "main.mltf.hcl", "", true)
+			Formatted(b, "sub/x.mltf.hcl", "--- old/sub/x.mltf.hcl\n+++ new/sub/x.mltf.hcl\n@@ -1 +1 @@\n-a=1\n+a = 1\n", true)
+		},
+		"unknown_command": func(b *strings.Builder) { UnknownCommand(b, "aply", "apply"); UnknownCommand(b, "zzz", "") },
+		"scheduler":       func(b *strings.Builder) { SchedulerLine(b, started, `pipeline.nightly: cron "0 3 * * *" in UTC`) },
+		"outputs_one": func(b *strings.Builder) {
+			NoOutputs(b)
+			for _, v := range []cty.Value{cty.StringVal("s3://bucket/model"), cty.NumberIntVal(25_000_000_000), cty.True, cty.ListValEmpty(cty.String)} {
+				fmt.Fprintf(b, "[%v] ", RawOutput(b, v))
+			}
+			fmt.Fprintln(b)
+			OutputOne(b, &state.Output{Value: json.RawMessage(`{"a":[1,2]}`)}, cty.ObjectVal(map[string]cty.Value{"a": cty.TupleVal([]cty.Value{cty.NumberIntVal(1), cty.NumberIntVal(2)})}), false)
+			OutputOne(b, &state.Output{Value: json.RawMessage(`{"a":[1,2]}`)}, cty.NilVal, true)
+			OutputOne(b, &state.Output{Value: json.RawMessage(`"SUPERSECRET123"`), Sensitive: true}, cty.StringVal("SUPERSECRET123"), false)
+		},
 	}
 	for name, render := range cases {
 		t.Run(name, func(t *testing.T) {
 			var b strings.Builder
 			render(&b)
+			if strings.Contains(b.String(), "SUPERSECRET123") {
+				t.Errorf("shows a sensitive value:\n%s", b.String())
+			}
 			golden(t, "human/"+name+".txt", b.String())
 		})
 	}

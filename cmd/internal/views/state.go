@@ -100,3 +100,32 @@ func OutputValue(o *state.Output) (cty.Value, error) {
 	}
 	return ctyjson.Unmarshal(o.Value, ty)
 }
+
+// RawOutput renders mltf output -raw NAME: a string, number or bool as it
+// is, without a newline. It reports false for a value of another type.
+func RawOutput(w io.Writer, v cty.Value) bool {
+	switch v.Type() {
+	case cty.String:
+		fmt.Fprint(w, v.AsString())
+	case cty.Number:
+		fmt.Fprint(w, schema.FormatNumber(v.AsBigFloat()))
+	case cty.Bool:
+		fmt.Fprint(w, v.True())
+	default:
+		return false
+	}
+	return true
+}
+
+// OutputOne renders mltf output NAME: its stored JSON with -json, else
+// the value as plans show it, a sensitive one hidden.
+func OutputOne(w io.Writer, o *state.Output, v cty.Value, asJSON bool) {
+	switch {
+	case asJSON:
+		fmt.Fprintln(w, string(o.Value))
+	case o.Sensitive:
+		fmt.Fprintln(w, "(sensitive value)")
+	default:
+		fmt.Fprintln(w, RenderValue(v))
+	}
+}
