@@ -23,7 +23,7 @@ func (p *Provider) ApplyChange(ctx context.Context, req providers.ApplyChangeReq
 		Planned: req.Planned, Config: req.Config, Private: req.PlannedPrivate,
 		Sensitive: req.Sensitive, events: req.Events,
 	}
-	ty := k.Schema.ImpliedType()
+	ty := p.typeOf(k.Schema)
 	if isNull(req.Planned) {
 		if k.Delete != nil {
 			diags = k.Delete(ctx, c)
@@ -45,7 +45,7 @@ func (p *Provider) ApplyChange(ctx context.Context, req providers.ApplyChangeReq
 	nv, diags := fn(ctx, c)
 	if diags.HasErrors() {
 		if nv.Type() != cty.NilType {
-			if conformed, err := conform(nv, k.Schema); err == nil {
+			if conformed, err := conform(nv, ty); err == nil {
 				nv = conformed
 			} else {
 				nv = cty.NilVal
@@ -57,6 +57,6 @@ func (p *Provider) ApplyChange(ctx context.Context, req providers.ApplyChangeReq
 		return providers.ApplyChangeResponse{Diagnostics: diags.Errorf("Provider returned no state",
 			"%s of %s succeeded but returned no state. This is a bug in the provider.", call, req.Address)}
 	}
-	nv, diags = checkResult(nv, k.Schema, req.Address, call, diags)
+	nv, diags = checkResult(nv, ty, req.Address, call, diags)
 	return providers.ApplyChangeResponse{New: nv, Private: c.Private, Diagnostics: diags}
 }

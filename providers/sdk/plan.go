@@ -20,7 +20,7 @@ func (p *Provider) PlanChange(ctx context.Context, req providers.PlanChangeReque
 	if diags.HasErrors() {
 		return providers.PlanChangeResponse{Diagnostics: diags}
 	}
-	ty := k.Schema.ImpliedType()
+	ty := p.typeOf(k.Schema)
 	if isNull(req.Config) {
 		resp := providers.PlanChangeResponse{Planned: cty.NullVal(ty), PlannedPrivate: req.PriorPrivate}
 		if k.DeleteReason != "" {
@@ -28,7 +28,7 @@ func (p *Provider) PlanChange(ctx context.Context, req providers.PlanChangeReque
 		}
 		return resp
 	}
-	cfg, err := conform(req.Config, k.Schema)
+	cfg, err := conform(req.Config, ty)
 	if err != nil {
 		return providers.PlanChangeResponse{Diagnostics: diags.Errorf("Invalid configuration", "%s", err)}
 	}
@@ -36,7 +36,7 @@ func (p *Provider) PlanChange(ctx context.Context, req providers.PlanChangeReque
 	if isNull(proposed) {
 		proposed = proposedNew(k.Schema, req.Prior, cfg)
 	}
-	if proposed, err = conform(proposed, k.Schema); err != nil {
+	if proposed, err = conform(proposed, ty); err != nil {
 		return providers.PlanChangeResponse{Diagnostics: diags.Errorf("Invalid proposed value", "%s", err)}
 	}
 	pl := &Plan{
@@ -67,7 +67,7 @@ func (p *Provider) PlanChange(ctx context.Context, req providers.PlanChangeReque
 		defer cancel()
 		diags = append(diags, k.Plan(ctx, pl)...)
 	}
-	planned, err := conform(pl.Planned, k.Schema)
+	planned, err := conform(pl.Planned, ty)
 	if err != nil {
 		return providers.PlanChangeResponse{Diagnostics: diags.Errorf("Provider returned an invalid value",
 			"The planned value of %s does not match the kind's schema: %s. This is a bug in the provider.", req.Address, err)}

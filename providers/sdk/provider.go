@@ -34,6 +34,7 @@ type Provider struct {
 	mu       sync.Mutex
 	stopCtx  context.Context
 	stopFunc context.CancelFunc
+	types    sync.Map // *schema.Block -> its implied cty.Type
 }
 
 var _ providers.Interface = (*Provider)(nil)
@@ -74,6 +75,17 @@ func (p *Provider) Close() error {
 	return p.CloseFunc()
 }
 
+// typeOf is the implied type of b, worked out once: every call of a
+// kind conforms values to it.
+func (p *Provider) typeOf(b *schema.Block) cty.Type {
+	if ty, ok := p.types.Load(b); ok {
+		return ty.(cty.Type)
+	}
+	ty := b.ImpliedType()
+	p.types.Store(b, ty)
+	return ty
+}
+
 func (p *Provider) kind(name string) (*Kind, providers.Diagnostics) {
 	k, ok := p.Kinds[name]
 	if !ok || k == nil {
@@ -105,7 +117,7 @@ func (p *Provider) ValidateConfig(ctx context.Context, req providers.ValidateCon
 	if diags.HasErrors() {
 		return providers.ValidateConfigResponse{Diagnostics: diags}
 	}
-	if _, err := conform(req.Config, k.Schema); err != nil {
+	if _, err := conform(req.Config, p.typeOf(k.Schema)); err != nil {
 		return providers.ValidateConfigResponse{Diagnostics: diags.Errorf("Invalid configuration", "%s", err)}
 	}
 	if k.Validate == nil {
@@ -144,7 +156,7 @@ func (p *Provider) Read(ctx context.Context, req providers.ReadRequest) provider
 	if nv.Type() == cty.NilType {
 		nv = req.Current
 	}
-	nv, diags = checkResult(nv, k.Schema, req.Address, "Read", diags)
+	nv, diags = checkResult(nv, p.typeOf(k.Schema), req.Address, "Read", diags)
 	return providers.ReadResponse{New: nv, Private: r.Private, Diagnostics: diags}
 }
 
@@ -168,7 +180,7 @@ func (p *Provider) Import(ctx context.Context, req providers.ImportRequest) prov
 		return providers.ImportResponse{Diagnostics: diags.Errorf("Object not found",
 			"There is no %s with id %q to import.", req.Kind, req.ID)}
 	}
-	st, diags = checkResult(st, k.Schema, fmt.Sprintf("%s %q", req.Kind, req.ID), "Import", diags)
+	st, diags = checkResult(st, p.typeOf(k.Schema), fmt.Sprintf("%s %q", req.Kind, req.ID), "Import", diags)
 	return providers.ImportResponse{State: st, Private: r.Private, Diagnostics: diags}
 }
 

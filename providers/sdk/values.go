@@ -25,10 +25,9 @@ func SetAttrs(obj cty.Value, attrs map[string]cty.Value) cty.Value {
 	return cty.ObjectVal(m)
 }
 
-// conform converts v to the implied type of b, or says where it does not
-// fit.
-func conform(v cty.Value, b *schema.Block) (cty.Value, error) {
-	ty := b.ImpliedType()
+// conform converts v to ty, a kind's implied type, or says where it does
+// not fit.
+func conform(v cty.Value, ty cty.Type) (cty.Value, error) {
 	if v.Type() == cty.NilType {
 		return cty.NullVal(ty), nil
 	}
@@ -44,8 +43,8 @@ func conform(v cty.Value, b *schema.Block) (cty.Value, error) {
 
 // checkResult checks a state a provider function returned: it must match
 // the schema and be wholly known.
-func checkResult(v cty.Value, b *schema.Block, address, call string, diags providers.Diagnostics) (cty.Value, providers.Diagnostics) {
-	ret, err := conform(v, b)
+func checkResult(v cty.Value, ty cty.Type, address, call string, diags providers.Diagnostics) (cty.Value, providers.Diagnostics) {
+	ret, err := conform(v, ty)
 	if err != nil {
 		return cty.NilVal, diags.Errorf("Provider returned an invalid value",
 			"%s of %s returned a value that does not match the kind's schema: %s. This is a bug in the provider.", call, address, err)
