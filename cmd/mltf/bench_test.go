@@ -89,15 +89,20 @@ func BenchmarkCLI(b *testing.B) {
 }
 
 // peaks are the highest resident set sizes seen, in kB, and the CPU time
-// used by mltf and its providers, summed over runs.
+// used by mltf and its providers, summed over runs. mltfAnon is the
+// highest anonymous part of mltf's (heap, stacks; sampled): the rest is
+// pages of the binary, whose count depends on how its file came into the
+// page cache (a binary just written by the linker maps more of them than
+// the same file copied) more than on what mltf does.
 type peaks struct {
-	mltf, provider int64
-	cpu            time.Duration
-	runs           int
+	mltf, mltfAnon, provider int64
+	cpu                      time.Duration
+	runs                     int
 }
 
 func (p *peaks) max(q peaks) {
 	p.mltf = max(p.mltf, q.mltf)
+	p.mltfAnon = max(p.mltfAnon, q.mltfAnon)
 	p.provider = max(p.provider, q.provider)
 	p.cpu += q.cpu
 	p.runs++
@@ -105,6 +110,7 @@ func (p *peaks) max(q peaks) {
 
 func (p peaks) report(b *testing.B) {
 	b.ReportMetric(float64(p.mltf)/1024, "mltf-peak-MB")
+	b.ReportMetric(float64(p.mltfAnon)/1024, "mltf-anon-peak-MB")
 	b.ReportMetric(float64(p.provider)/1024, "provider-peak-MB")
 	if p.runs > 0 {
 		// CPU time is steadier than wall time on a busy machine.
@@ -130,6 +136,7 @@ func runMeasured(b *testing.B, bin, dir string, want int, args ...string) peaks 
 	var (
 		mu      sync.Mutex
 		sampled = map[int]int64{} // pid -> VmHWM kB
+		anon    int64             // mltf's RssAnon kB
 		done    = make(chan struct{})
 		stopped = make(chan struct{})
 	)
@@ -139,9 +146,12 @@ func runMeasured(b *testing.B, bin, dir string, want int, args ...string) peaks 
 		defer tick.Stop()
 		for {
 			for _, pid := range processTree(cmd.Process.Pid) {
-				if kb := vmHWM(pid); kb > 0 {
+				if hwm, a := memStatus(pid); hwm > 0 {
 					mu.Lock()
-					sampled[pid] = max(sampled[pid], kb)
+					sampled[pid] = max(sampled[pid], hwm)
+					if pid == cmd.Process.Pid {
+						anon = max(anon, a)
+					}
 					mu.Unlock()
 				}
 			}
@@ -165,7 +175,7 @@ func runMeasured(b *testing.B, bin, dir string, want int, args ...string) peaks 
 		b.Fatalf("mltf %s: exit %d, want %d\n%s", strings.Join(args, " "), code, want, out.String())
 	}
 	// The CPU time of mltf includes that of the providers it reaped.
-	p := peaks{cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()}
+	p := peaks{cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), mltfAnon: anon}
 	for pid, kb := range sampled {
 		if pid == cmd.Process.Pid {
 			p.mltf = kb
@@ -198,19 +208,25 @@ func processTree(pid int) []int {
 	return out
 }
 
-// vmHWM is the peak resident set size of pid in kB, or 0.
-func vmHWM(pid int) int64 {
+// memStatus is the peak resident set size of pid and its anonymous
+// resident memory now, in kB, or 0.
+func memStatus(pid int) (hwm, anon int64) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0
+		return 0, 0
+	}
+	kB := func(v string) int64 {
+		kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		return kb
 	}
 	for _, line := range strings.Split(string(b), "\n") {
 		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return kb
+			hwm = kB(v)
+		} else if v, ok := strings.CutPrefix(line, "RssAnon:"); ok {
+			anon = kB(v)
 		}
 	}
-	return 0
+	return hwm, anon
 }
 
 // rusageMaxRSS is the maxrss of a finished process in kB.
