@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/hashicorp/cli"
@@ -205,22 +204,6 @@ func (m *Meta) frontEnd(ctx context.Context, d deploymentInstance) (*serving.Cli
 	return &serving.Client{Addr: a.Admin}, ""
 }
 
-func trafficText(t map[string]int64) string {
-	var keys []string
-	for k := range t {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var parts []string
-	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("v%s %d%%", k, t[k]))
-	}
-	if len(parts) == 0 {
-		return "-"
-	}
-	return strings.Join(parts, ", ")
-}
-
 // DeploymentsListCommand is mltf deployments list.
 type DeploymentsListCommand struct{ Meta }
 
@@ -234,27 +217,21 @@ func (c *DeploymentsListCommand) Run(args []string) int {
 	if !ok {
 		return 1
 	}
-	if len(all) == 0 {
-		fmt.Fprintln(c.Stdout, "No deployments in the state.")
-		return 0
+	out := make([]views.Deployment, len(all))
+	for i, d := range all {
+		out[i] = d.view()
 	}
-	tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "DEPLOYMENT\tMODEL\tSERVING\tURL\tTRAFFIC\tLAST ROLLOUT")
-	for _, d := range all {
-		serving, traffic, last := "-", "-", "-"
-		if d.attrs.ServingVersion != nil {
-			serving = fmt.Sprintf("v%d", *d.attrs.ServingVersion)
-		}
-		if r := d.attrs.Rollout; r != nil {
-			traffic, last = trafficText(r.Traffic), r.State
-			if r.State == "rolled_back" {
-				last += ": " + r.Detail
-			}
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", d.addr, d.model(), serving, d.attrs.URL, traffic, last)
-	}
-	tw.Flush()
+	views.DeploymentsList(c.Stdout, out)
 	return 0
+}
+
+// view is what views show of d.
+func (d deploymentInstance) view() views.Deployment {
+	v := views.Deployment{Addr: d.addr, Model: d.model(), Alias: d.attrs.Alias, URL: d.attrs.URL, ServingVersion: d.attrs.ServingVersion}
+	if r := d.attrs.Rollout; r != nil {
+		v.Rollout = &views.DeploymentRollout{State: r.State, Step: r.Step, Detail: r.Detail, Traffic: r.Traffic}
+	}
+	return v
 }
 
 // DeploymentsShowCommand is mltf deployments show.
@@ -273,118 +250,54 @@ func (c *DeploymentsShowCommand) Run(args []string) int {
 	if !ok {
 		return 1
 	}
-	fmt.Fprintf(c.Stdout, "%s: model %s", d.addr, d.model())
-	if d.attrs.Alias != "" {
-		fmt.Fprintf(c.Stdout, " (alias %s)", d.attrs.Alias)
-	}
-	fmt.Fprintf(c.Stdout, " at %s\n", d.attrs.URL)
-	if r := d.attrs.Rollout; r != nil {
-		fmt.Fprintf(c.Stdout, "last rollout: %s", r.State)
-		if r.Detail != "" {
-			fmt.Fprintf(c.Stdout, " (%s)", r.Detail)
-		}
-		fmt.Fprintln(c.Stdout)
-	}
-	c.rollouts(d)
+	detail := views.DeploymentDetail{Deployment: d.view()}
+	c.rollouts(d, &detail)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	fe, why := c.frontEnd(ctx, d)
-	if fe == nil {
-		fmt.Fprintf(c.Stdout, "\nNo live figures: %s.\n", why)
-		return 0
-	}
-	st, err := fe.Stats(ctx)
-	if err != nil {
-		fmt.Fprintf(c.Stdout, "\nNo live figures: the front end does not answer (%s).\n", err)
-		return 0
-	}
-	fmt.Fprintln(c.Stdout, "\nsince the front end started:")
-	tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "VERSION\tTRAFFIC\tWORKERS\tREQUESTS\tERRORS\tP50\tP95\tP99\tROWS/BATCH")
-	total := 0
-	for _, v := range st.Versions {
-		total += v.Weight
-	}
-	for _, v := range st.Versions {
-		share := "0%"
-		if total > 0 {
-			share = fmt.Sprintf("%d%%", 100*v.Weight/total)
-		}
-		if v.Shadow > 0 {
-			share += fmt.Sprintf(" (+%d%% shadow)", v.Shadow)
-		}
-		rate := "-"
-		if v.Live.Requests > 0 {
-			rate = fmt.Sprintf("%d (%.2f%%)", v.Live.Errors, 100*float64(v.Live.Errors)/float64(v.Live.Requests))
-		}
-		perBatch := "-"
-		if v.Batches > 0 {
-			perBatch = fmt.Sprintf("%.1f", float64(v.BatchRows)/float64(v.Batches))
-		}
-		fmt.Fprintf(tw, "v%d\t%s\t%d/%d ready\t%d\t%s\t%s\t%s\t%s\t%s\n", v.Version, share, v.ReadyWorkers, max(v.Workers, v.Replicas), v.Live.Requests, rate,
-			ms(serving.Quantile(v.Live.Latency, .5)), ms(serving.Quantile(v.Live.Latency, .95)), ms(serving.Quantile(v.Live.Latency, .99)), perBatch)
-	}
-	tw.Flush()
-	fmt.Fprintln(c.Stdout, "\nworkers (batches sent to each):")
-	tw = tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "VERSION\tWORKER\tREADY\tBATCHES\tROWS")
-	for _, v := range st.Versions {
-		for _, e := range v.Endpoints {
-			fmt.Fprintf(tw, "v%d\t%s\t%t\t%d\t%d\n", v.Version, e.Addr, e.Ready, e.Batches, e.Rows)
-		}
-	}
-	tw.Flush()
-	spec, err := fe.Spec(ctx)
-	if err == nil && spec.Baseline != nil && len(st.Drift) > 0 {
-		cols, rows := spec.Baseline.Drift(st.Drift)
-		fmt.Fprintf(c.Stdout, "\ninput drift (PSI against the training data, %d rows; > 0.2 is drift):\n", rows)
-		tw = tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "COLUMN\tPSI")
-		for i, col := range cols {
-			if i == 10 {
-				fmt.Fprintf(tw, "(%d more)\t\n", len(cols)-10)
-				break
-			}
-			fmt.Fprintf(tw, "%s\t%.3f\n", col.Column, col.PSI)
-		}
-		tw.Flush()
-	}
+	c.live(ctx, d, &detail)
+	views.DeploymentShow(c.Stdout, detail)
 	return 0
 }
 
-// rollouts prints the deployment's rollouts and rollbacks, newest last:
-// the moves of the alias its address names in the model's history.
-func (c *DeploymentsShowCommand) rollouts(d deploymentInstance) {
+// live reads the front end's figures and the input drift.
+func (c *DeploymentsShowCommand) live(ctx context.Context, d deploymentInstance, out *views.DeploymentDetail) {
+	fe, why := c.frontEnd(ctx, d)
+	if fe == nil {
+		out.NoLive = why
+		return
+	}
+	st, err := fe.Stats(ctx)
+	if err != nil {
+		out.NoLive = fmt.Sprintf("the front end does not answer (%s)", err)
+		return
+	}
+	out.Stats = st
+	if spec, err := fe.Spec(ctx); err == nil && spec.Baseline != nil && len(st.Drift) > 0 {
+		out.Drift, out.DriftRows = spec.Baseline.Drift(st.Drift)
+	}
+}
+
+// rollouts reads the deployment's rollouts and rollbacks, newest last:
+// the last moves of the alias its address names in the model's history.
+func (c *DeploymentsShowCommand) rollouts(d deploymentInstance, out *views.DeploymentDetail) {
 	ctx := context.Background()
 	s := c.settings(c.settingsConfig(), c.workspace())
 	ts, err := tracking.Open(ctx, s.TrackingURL, c.WorkDir)
 	if err != nil {
-		fmt.Fprintf(c.Stdout, "\nNo rollout history: cannot open the tracking store %s (%v).\n", s.TrackingURL, err)
+		out.NoHistory = fmt.Sprintf("cannot open the tracking store %s (%v)", s.TrackingURL, err)
 		return
 	}
 	defer ts.Close()
 	moves, err := ts.AliasHistory(ctx, d.model(), d.addr)
-	if err != nil || len(moves) == 0 {
+	if err != nil {
 		return
 	}
 	const most = 10
-	fmt.Fprintf(c.Stdout, "\nrollouts (%d; mltf models history %s -alias %s has them all):\n", len(moves), d.model(), d.addr)
+	out.MovesTotal = len(moves)
 	if len(moves) > most {
 		moves = moves[len(moves)-most:]
 	}
-	tw := tabwriter.NewWriter(c.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "WHEN\tWHO\tSERVING\tOUTCOME")
-	for _, m := range moves {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.When.Local().Format("2006-01-02 15:04:05"), m.Who, views.MoveText(m), strings.Join(views.GateLines(m.Gates), "; "))
-	}
-	tw.Flush()
-}
-
-func ms(d time.Duration) string {
-	if d == 0 {
-		return "-"
-	}
-	return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000)
+	out.Moves = moves
 }
 
 // DeploymentsPlotCommand is mltf deployments plot.
