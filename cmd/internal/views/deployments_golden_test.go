@@ -30,7 +30,9 @@ func TestGoldenDeployments(t *testing.T) {
 	rolledBack := goldenDeployment()
 	rolledBack.Addr, rolledBack.Rollout = "deployment.other", &DeploymentRollout{State: "rolled_back", Detail: "error rate 4% > 1%"}
 	cases := map[string]func(*strings.Builder){
-		"deployments_list":       func(b *strings.Builder) { DeploymentsList(b, []Deployment{goldenDeployment(), rolledBack, {Addr: "deployment.new", Model: "-"}}) },
+		"deployments_list": func(b *strings.Builder) {
+			DeploymentsList(b, []Deployment{goldenDeployment(), rolledBack, {Addr: "deployment.new", Model: "-"}})
+		},
 		"deployments_list_empty": func(b *strings.Builder) { DeploymentsList(b, nil) },
 		"deployments_show": func(b *strings.Builder) {
 			DeploymentShow(b, DeploymentDetail{Deployment: goldenDeployment(), MovesTotal: 12,
