@@ -80,6 +80,10 @@ func (s *Store) apply(ctx context.Context, m migration) error {
 // tx runs f in a transaction, committed when f returns nil; writers
 // take turns (see dialect.serialize).
 func (s *Store) tx(ctx context.Context, f func(*sql.Tx) error) error {
+	if s.dialect.name == sqliteDialect.name {
+		s.writing.Lock()
+		defer s.writing.Unlock()
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err

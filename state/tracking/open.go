@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
@@ -28,6 +29,11 @@ type Store struct {
 	db      *sql.DB
 	where   string // for messages
 	dialect dialect
+	// writing makes this process's SQLite writers take turns here, where
+	// the next one starts as soon as the last one commits, rather than in
+	// SQLite's busy handler, which sleeps 1, 2, 5, ... up to 100 ms between
+	// tries (other processes' writers still meet there).
+	writing sync.Mutex
 }
 
 // Open opens the tracking store at url and brings its schema up to date:
