@@ -430,11 +430,29 @@ func TestWorkersByName(t *testing.T) {
 	if len(got) != 2 || got["127.0.0.1:"+port] == 0 || got["127.0.0.2:"+port] == 0 {
 		t.Errorf("batches by worker %v: want both replicas fed", got)
 	}
+	// The front end keeps a connection open to each worker between
+	// batches; a worker still answers health checks on others (the
+	// kubelet's probes), else its pod would turn unready.
+	probe := &http.Client{Timeout: 2 * time.Second}
+	for _, host := range []string{"127.0.0.1", "127.0.0.2"} {
+		resp, err := probe.Get("http://" + net.JoinHostPort(host, port) + "/v1/health/ready")
+		if err != nil {
+			t.Errorf("health check of %s beside the front end's open connection: %v", host, err)
+			continue
+		}
+		resp.Body.Close()
+	}
 	// Each worker counts the requests of its batches for /metrics, what
 	// autoscale's target_rps scales on: together, every request once.
 	var requests int
 	for _, host := range []string{"127.0.0.1", "127.0.0.2"} {
-		code, body := get(t, "http://"+net.JoinHostPort(host, port)+"/metrics")
+		resp, err := probe.Get("http://" + net.JoinHostPort(host, port) + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		code, body := resp.StatusCode, string(b)
 		var n int
 		for _, line := range strings.Split(body, "\n") {
 			if v, ok := strings.CutPrefix(line, "mltf_worker_requests_total "); ok {

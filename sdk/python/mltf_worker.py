@@ -4,7 +4,8 @@
 
 DIR holds serving.json (written by mltf.export_torchscript) and the module
 it names. The worker speaks mltf's worker protocol (docs/deployments.md),
-HTTP/1.1 with keep-alive, one batch at a time:
+HTTP/1.1 with keep-alive, one batch at a time (a thread per connection, so
+that health checks are answered while the front end's connection is open):
 
     GET  /v1/health/ready   200 once the model is loaded, 503 before
     GET  /v1/metadata       serving.json, as JSON
@@ -27,7 +28,7 @@ import os
 import signal
 import sys
 import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 MANIFEST = "serving.json"
 
@@ -77,8 +78,9 @@ class Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # else each answer waits for a delayed ACK
     model = None
     ready = threading.Event()
-    # Counted for /metrics; one batch at a time (HTTPServer), so no lock.
+    # Counted for /metrics.
     counts = {"requests": 0, "rows": 0, "batches": 0}
+    counts_lock = threading.Lock()
 
     def log_message(self, fmt, *args):  # requests are counted by the front end
         pass
@@ -132,9 +134,10 @@ class Handler(BaseHTTPRequestHandler):
             requests = int(self.headers.get("X-Requests") or 1)
         except ValueError:
             requests = 1
-        self.counts["requests"] += requests
-        self.counts["rows"] += rows
-        self.counts["batches"] += 1
+        with self.counts_lock:
+            self.counts["requests"] += requests
+            self.counts["rows"] += rows
+            self.counts["batches"] += 1
         try:
             out, shape = self.model.infer(body, rows, cols)
         except ValueError as e:
@@ -155,7 +158,11 @@ def main():
     # Exit on SIGTERM even as a container's process 1, which the kernel
     # spares the default action of signals it does not handle.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    server = HTTPServer((a.host, a.port), Handler)
+    # A thread per connection: the front end keeps its connection open
+    # between batches, and a server that served one connection at a time
+    # would leave the kubelet's health probes unanswered meanwhile (the pod
+    # would turn unready, and be restarted).
+    server = ThreadingHTTPServer((a.host, a.port), Handler)
     print("mltf worker listening on %s:%d, loading %s" % (a.host, server.server_address[1], a.model), flush=True)
     Handler.model = Model(a.model)
     Handler.ready.set()
