@@ -7,11 +7,15 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"image"
+	_ "image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -71,10 +75,11 @@ model "digits" {
 }
 
 deployment "digits" {
-  model = model.digits
-  alias = "production"
-  pool  = cluster.real.pool.cpu
-  image = %[4]q
+  model    = model.digits
+  alias    = "production"
+  pool     = cluster.real.pool.cpu
+  image    = %[4]q
+  replicas = 2
   strategy "canary" {
     steps    = [50, 100]
     interval = "2s"
@@ -123,11 +128,12 @@ func mltfImage(t *testing.T) string {
 }
 
 // TestRealPodsDeployment applies examples/serving's configuration with
-// the deployment on the real node: version 1 serves from a worker pod
-// behind the front end's pod, a request through the front end's Service
-// is answered, a second version rolls out by canary (the kind driving the
-// front end through the API server), the first version's objects go, and
-// destroy leaves nothing.
+// the deployment on the real node: version 1 serves from two worker pods
+// behind the front end's pod, requests through the front end's Service
+// are answered and reach both pods, mltf deployments list, show and plot
+// reach the front end through the API server, a second version rolls out
+// by canary (the kind driving the front end through the API server), the
+// first version's objects go, and destroy leaves nothing.
 func TestRealPodsDeployment(t *testing.T) {
 	_, workerImage := realNode(t)
 	e2e.Torch(t)
@@ -135,7 +141,7 @@ func TestRealPodsDeployment(t *testing.T) {
 	kube := kubernetes.NewForConfigOrDie(cfg)
 	ns := "mltf-it-serve-" + strconv.FormatInt(time.Now().UnixNano()%(36*36*36), 36)
 	start := time.Now()
-	image := mltfImage(t)
+	frontendImage := mltfImage(t)
 	t.Logf("MEASURE static mltf built and its image imported in %s", time.Since(start).Round(time.Second))
 
 	dir := t.TempDir()
@@ -146,7 +152,7 @@ func TestRealPodsDeployment(t *testing.T) {
 	}
 	os.MkdirAll(filepath.Join(dir, "data"), 0o755)
 	os.WriteFile(filepath.Join(dir, "data", "digits.csv"), data, 0o644)
-	os.WriteFile(filepath.Join(dir, "main.mltf.hcl"), []byte(fmt.Sprintf(realServingConfig, os.Getenv("KUBECONFIG"), ns, image, workerImage)), 0o644)
+	os.WriteFile(filepath.Join(dir, "main.mltf.hcl"), []byte(fmt.Sprintf(realServingConfig, os.Getenv("KUBECONFIG"), ns, frontendImage, workerImage)), 0o644)
 	t.Cleanup(func() {
 		kube.CoreV1().Namespaces().Delete(context.Background(), ns, metav1.DeleteOptions{})
 	})
@@ -162,14 +168,14 @@ func TestRealPodsDeployment(t *testing.T) {
 		t.Fatalf("version 1's Deployment: %v\n%s", err, out.Stdout)
 	}
 	row := digitsRow(t, data)
-	infer := func(want string) {
-		t.Helper()
+	// call sends one request through the front end's Service and returns
+	// the version that answered.
+	call := func() (string, error) {
 		body, _ := json.Marshal(map[string]any{"inputs": []map[string]any{{"name": "input", "shape": []int{1, len(row)}, "datatype": "FP32", "data": row}}})
-		start := time.Now()
 		raw, err := kube.CoreV1().RESTClient().Post().Namespace(ns).Resource("services").Name("mltf-digits:http").
 			SubResource("proxy").Suffix("v2/models/digits/infer").Body(body).DoRaw(ctx)
 		if err != nil {
-			t.Fatalf("infer through the Service: %v: %s", err, raw)
+			return "", fmt.Errorf("infer through the Service: %v: %s", err, raw)
 		}
 		var resp struct {
 			ModelVersion string `json:"model_version"`
@@ -179,14 +185,59 @@ func TestRealPodsDeployment(t *testing.T) {
 			} `json:"outputs"`
 		}
 		if err := json.Unmarshal(raw, &resp); err != nil || len(resp.Outputs) == 0 || len(resp.Outputs[0].Data) != 10 {
-			t.Fatalf("infer answered %s (%v)", raw, err)
+			return "", fmt.Errorf("infer answered %s (%v)", raw, err)
 		}
-		if resp.ModelVersion != want {
-			t.Errorf("answered by version %q, want %q", resp.ModelVersion, want)
+		return resp.ModelVersion, nil
+	}
+	infer := func(want string) {
+		t.Helper()
+		start := time.Now()
+		got, err := call()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("answered by version %q, want %q", got, want)
 		}
 		t.Logf("MEASURE one request through the API server's proxy, the front end's pod and a worker pod: %s", time.Since(start).Round(time.Millisecond))
 	}
 	infer("1")
+	many := func(n int) {
+		var wg sync.WaitGroup
+		for g := 0; g < 4; g++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := g; i < n; i += 4 {
+					if _, err := call(); err != nil {
+						t.Error(err)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	many(40)
+	// The front end feeds every pod of the version (it resolves the
+	// headless Service), and mltf deployments show says so.
+	pods, err := kube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "mltf.dev/model-version=1"})
+	if err != nil || len(pods.Items) != 2 {
+		t.Fatalf("version 1's pods: %v (%v)", pods, err)
+	}
+	show := runMLTF(t, dir, 0, time.Minute, "deployments", "show", "digits").Stdout
+	t.Logf("mltf deployments show digits:\n%s", show)
+	if !regexp.MustCompile(`(?m)^v1 +100% +2/2 ready +4[0-9] +0 \(0\.00%\) +[0-9.]+ms +[0-9.]+ms +[0-9.]+ms`).MatchString(show) {
+		t.Errorf("deployments show lacks version 1 with its 2 workers, 41 requests and their latency:\n%s", show)
+	}
+	for _, p := range pods.Items {
+		if !regexp.MustCompile(`(?m)^v1 +` + regexp.QuoteMeta(p.Status.PodIP) + `:9000 +true +[1-9][0-9]* `).MatchString(show) {
+			t.Errorf("pod %s (%s) was sent no batch:\n%s", p.Name, p.Status.PodIP, show)
+		}
+	}
+	list := runMLTF(t, dir, 0, time.Minute, "deployments", "list").Stdout
+	if !regexp.MustCompile(`(?m)^deployment\.digits +digits +v1 +http://mltf-digits\.` + ns + `\.svc:8080 +v1 100% +complete`).MatchString(list) {
+		t.Errorf("deployments list:\n%s", list)
+	}
 
 	start = time.Now()
 	out = runMLTF(t, dir, 0, 10*time.Minute, "apply", "-auto-approve", "-var", "lr=0.08")
@@ -207,6 +258,30 @@ func TestRealPodsDeployment(t *testing.T) {
 		t.Errorf("settled versions %+v, want version 2 alone", spec.Versions)
 	}
 	infer("2")
+	many(20)
+	show = runMLTF(t, dir, 0, time.Minute, "deployments", "show", "digits").Stdout
+	t.Logf("mltf deployments show digits:\n%s", show)
+	for _, want := range []string{`(?m)^v2 +100% +2/2 ready +2[0-9] +0 \(0\.00%\)`, `(?m)^input drift \(PSI against the training data, 2[0-9] rows`, `(?m)^p[0-9]+ +[0-9.]+$`,
+		`(?m)1 -> 2 +rolled out version 2 \(canary`} {
+		if !regexp.MustCompile(want).MatchString(show) {
+			t.Errorf("deployments show does not match %s:\n%s", want, show)
+		}
+	}
+	png := filepath.Join(dir, "latency.png")
+	plot := runMLTF(t, dir, 0, time.Minute, "deployments", "plot", "digits", "-o", png)
+	f, err := os.Open(png)
+	if err != nil {
+		t.Fatalf("deployments plot: %v\n%s%s", err, plot.Stdout, plot.Stderr)
+	}
+	pic, _, err := image.DecodeConfig(f)
+	f.Close()
+	if err != nil || pic.Width < 400 {
+		t.Errorf("deployments plot wrote %+v (%v)", pic, err)
+	}
+	if keep := os.Getenv("MLTF_TEST_KEEP_DIR"); keep != "" {
+		b, _ := os.ReadFile(png)
+		os.WriteFile(filepath.Join(keep, "realpods-deployment-latency.png"), b, 0o644)
+	}
 
 	out = runMLTF(t, dir, 0, 5*time.Minute, "destroy", "-auto-approve")
 	if left := h.servingObjects(s.selector("", 0)); len(left) > 0 {
