@@ -191,3 +191,47 @@ for i in 1 2 3 4 5 6 7 8 9 10; do echo "mltf.metric {\"step\": $i, \"loss\": 0.$
 		t.Errorf("metrics.loss = %v, want 0.1", got)
 	}
 }
+
+// An apply killed after starting a run but before saving it leaves the
+// run behind; when the run succeeds before the next apply, that apply
+// adopts and completes it rather than running the same inputs again.
+func TestAdoptRunThatSucceededAfterApplyKilled(t *testing.T) {
+	work, runs := shellWork(t)
+	h := newHarness(t, work, runs)
+	cfg := config(t, "shell.mltf.hcl", shellVars(h.pool("cpu", 2), `echo 'mltf.metric {"step": 1, "loss": 0.5}'`))
+	_, ar := h.planApply(t.Context(), null(), cfg, &events{})
+	if ar.Diagnostics.HasErrors() {
+		t.Fatal(ar.Diagnostics)
+	}
+	runID := str(ar.New, "run_id")
+
+	// What the killed apply leaves: the run's directory as launched, its
+	// run succeeded with nobody completing it, and neither state nor the
+	// tracking store knowing of it.
+	dir := filepath.Join(runs, runID)
+	m, err := readMeta(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.ArtifactURI = ""
+	if err := writeMeta(dir, m); err != nil {
+		t.Fatal(err)
+	}
+	h2 := newHarness(t, work, runs)
+	_, ar2 := h2.planApply(t.Context(), null(), cfg, &events{})
+	if ar2.Diagnostics.HasErrors() {
+		t.Fatal(ar2.Diagnostics)
+	}
+	if got := str(ar2.New, "run_id"); got != runID || str(ar2.New, "status") != training.StatusFinished {
+		t.Errorf("run %s status %s, want run %s adopted and finished", got, str(ar2.New, "status"), runID)
+	}
+	if entries, _ := os.ReadDir(runs); len(entries) != 1 {
+		t.Errorf("%d run directories, want exactly one", len(entries))
+	}
+	if got := num(ar2.New, "metrics", "loss"); got != 0.5 {
+		t.Errorf("metrics.loss = %v, want 0.5", got)
+	}
+	if m, _ := readMeta(dir); m.ArtifactURI == "" {
+		t.Error("the adopted run's artifacts were not uploaded")
+	}
+}

@@ -50,7 +50,11 @@ func (b *backend) Finished(r *runflow.Run, tracked *training.RunFacts) (training
 }
 
 // FindLive finds a run of this address and fingerprint that is still
-// going in the runs directory.
+// going in the runs directory, or that succeeded with no apply following
+// it: an apply killed between starting a run and saving it leaves either
+// one, and launching again would run the same inputs twice. Following the
+// adopted run completes it (metrics, artifacts) as the killed apply would
+// have.
 func (b *backend) FindLive(ctx context.Context, r *runflow.Run, w *runflow.Watch) (runflow.Gang, bool, error) {
 	s := r.Settings
 	entries, err := os.ReadDir(s.RunsDir)
@@ -63,7 +67,7 @@ func (b *backend) FindLive(ctx context.Context, r *runflow.Run, w *runflow.Watch
 		if err != nil || m.Fingerprint != r.Fingerprint() || m.Address != r.Address || m.Workspace != s.Workspace {
 			continue
 		}
-		if st, err := launcher.ReadStatus(dir); err == nil && !st.State.Terminal() {
+		if st, err := launcher.ReadStatus(dir); err == nil && (!st.State.Terminal() || st.State == launcher.Succeeded && m.ArtifactURI == "") {
 			run, err := launcher.Open(dir)
 			if err != nil {
 				continue
