@@ -148,7 +148,10 @@ func (s *runSpec) setSecrets(sensitive []cty.Path) error {
 }
 
 // FindLive finds the Job an apply killed before it saved the run left:
-// one of this address and fingerprint that has not ended.
+// one of this address and fingerprint that has not ended, or that
+// succeeded with no apply following its end (launching again would run
+// the same inputs twice). Following the adopted run completes it
+// (last metrics, a step's outputs) as the killed apply would have.
 func (b *backend) FindLive(ctx context.Context, r *runflow.Run, w *runflow.Watch) (runflow.Gang, bool, error) {
 	conn, h, err := b.hub(ctx, config(r).Namespace())
 	if err != nil {
@@ -161,9 +164,13 @@ func (b *backend) FindLive(ctx context.Context, r *runflow.Run, w *runflow.Watch
 	sp := spec(r)
 	sp.RunID = job.Labels[labelRunID]
 	sp.Attempt, _ = strconv.Atoi(job.Labels[labelAttempt])
-	w.Log("mltf", fmt.Sprintf("re-attaching to Job %s/%s of run %s, launched by an earlier apply", job.Namespace, job.Name, sp.RunID))
+	how := "launched by an earlier apply"
+	if jobDone(job) != "" {
+		how = "which succeeded after the apply that launched it stopped"
+	}
+	w.Log("mltf", fmt.Sprintf("re-attaching to Job %s/%s of run %s, %s", job.Namespace, job.Name, sp.RunID, how))
 	facts := training.RunFacts{RunID: sp.RunID, Fingerprint: sp.Fingerprint, Status: training.StatusRunning,
-		CheckpointURI: sp.checkpointURI(), Started: job.CreationTimestamp.Time, Restarts: restartsOf(job)}
+		CheckpointURI: sp.checkpointURI(), ArtifactURI: sp.artifactURI(), Started: job.CreationTimestamp.Time, Restarts: restartsOf(job)}
 	return newGang(b.p, conn, h, sp, location{Namespace: job.Namespace, Job: job.Name, Attempt: sp.Attempt}, facts), true, nil
 }
 

@@ -12,15 +12,23 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/mltf/mltf/providers/runflow"
 )
 
-// findLiveJob finds an unfinished Job of this address and fingerprint.
+// findLiveJob finds a Job of this address and fingerprint that an apply
+// killed before saving its run left: one still going, or one that
+// succeeded with no apply following its end (no annotCompleted).
 func findLiveJob(h *hub, address, workspace, fp string) *batchv1.Job {
 	sel, _ := labels.Parse(addressSelector(address, workspace, fp))
 	var found *batchv1.Job
 	for _, o := range h.jobs.GetStore().List() {
 		j := o.(*batchv1.Job)
-		if !sel.Matches(labels.Set(j.Labels)) || j.DeletionTimestamp != nil || jobDone(j) != "" {
+		if !sel.Matches(labels.Set(j.Labels)) || j.DeletionTimestamp != nil {
+			continue
+		}
+		if done := jobDone(j); done == string(batchv1.JobFailed) || done == string(batchv1.JobComplete) && j.Annotations[annotCompleted] != "" {
 			continue
 		}
 		if found == nil || j.CreationTimestamp.After(found.CreationTimestamp.Time) {
@@ -28,6 +36,16 @@ func findLiveJob(h *hub, address, workspace, fp string) *batchv1.Job {
 		}
 	}
 	return found
+}
+
+// markCompleted annotates a succeeded Job whose end this apply followed,
+// so that a later apply does not adopt it as one a killed apply left.
+func markCompleted(ctx context.Context, c *conn, ns, job string, w *runflow.Watch) {
+	patch := fmt.Sprintf(`{"metadata":{"annotations":{%q:"true"}}}`, annotCompleted)
+	_, err := c.typed.BatchV1().Jobs(ns).Patch(context.WithoutCancel(ctx), job, types.MergePatchType, []byte(patch), metav1.PatchOptions{FieldManager: fieldManager})
+	if err != nil && !apierrors.IsNotFound(err) && w != nil {
+		w.Warn("Cannot mark the Job as completed", fmt.Sprintf("%s; a later mltf apply of the same inputs may adopt Job %s/%s again rather than reuse its run", explain(err), ns, job))
+	}
 }
 
 // newestJob is the Job of the highest attempt.

@@ -23,6 +23,9 @@ const (
 
 	annotAddress     = "mltf.dev/address"
 	annotFingerprint = "mltf.dev/fingerprint"
+	// annotCompleted marks a succeeded Job whose end an apply followed
+	// (metrics read, outputs copied): findLiveJob leaves it alone.
+	annotCompleted = "mltf.dev/completed"
 
 	managedBy    = "mltf"
 	fieldManager = "mltf"

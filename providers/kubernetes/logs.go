@@ -33,6 +33,7 @@ type logFollower struct {
 	started map[types.UID]bool
 	tails   map[int][]string // last lines by node
 	ok      bool             // some stream worked
+	streams sync.WaitGroup   // the streams started
 }
 
 const tailLines = 20
@@ -54,11 +55,13 @@ func (f *logFollower) follow(pods []*corev1.Pod) {
 			continue
 		}
 		f.started[pod.UID] = true
+		f.streams.Add(1)
 		go f.stream(pod.Name, completionIndex(pod))
 	}
 }
 
 func (f *logFollower) stream(pod string, node int) {
+	defer f.streams.Done()
 	req := f.conn.typed.CoreV1().Pods(f.ns).GetLogs(pod, &corev1.PodLogOptions{Container: "training", Follow: true})
 	rc, err := req.Stream(f.ctx)
 	if err != nil {
@@ -92,6 +95,15 @@ func (f *logFollower) send(l logLine) {
 	case f.lines <- l:
 	case <-f.ctx.Done():
 	}
+}
+
+// ended is closed once every stream started so far has ended: a Job
+// that had already succeeded when an apply adopted it ends before its
+// pods' logs (and last metrics) are read.
+func (f *logFollower) ended() <-chan struct{} {
+	ch := make(chan struct{})
+	go func() { f.streams.Wait(); close(ch) }()
+	return ch
 }
 
 // streaming says whether some log stream worked (hang detection needs it).

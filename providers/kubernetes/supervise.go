@@ -271,7 +271,7 @@ func (s *gang) restart(ctx context.Context, f failure) (runflow.Outcome, bool) {
 func (s *gang) end(ctx context.Context, status, detail string) (runflow.Outcome, bool) {
 	// Drain what the log streams still hold.
 	if status == training.StatusFinished {
-		deadline := time.After(2 * time.Second)
+		deadline, ended := time.After(2*time.Second), s.logs.ended()
 	drain:
 		for {
 			select {
@@ -279,12 +279,14 @@ func (s *gang) end(ctx context.Context, status, detail string) (runflow.Outcome,
 				s.line(l)
 			case <-deadline:
 				break drain
-			default:
-				if len(s.logs.lines) == 0 {
-					break drain
+			case <-ended:
+				for len(s.logs.lines) > 0 {
+					s.line(<-s.logs.lines)
 				}
+				break drain
 			}
 		}
+		markCompleted(ctx, s.conn, s.loc.Namespace, s.loc.Job, s.w)
 	}
 	s.facts.Status = status
 	s.facts.Finished = time.Now().UTC().Truncate(time.Second)
