@@ -2,6 +2,7 @@ package deployment
 
 import (
 	"fmt"
+	"math"
 	"math/big"
 	"sort"
 	"strings"
@@ -30,6 +31,11 @@ type Config struct {
 	Worker   []string
 	// Image is the workers' container image on Kubernetes.
 	Image string
+	// MilliCPUs, Memory (as written; a provider checks its format) and
+	// GPUs are what each worker needs; zero: unsaid.
+	MilliCPUs int64
+	Memory    string
+	GPUs      int
 
 	MaxBatchSize int
 	MaxLatency   time.Duration
@@ -75,6 +81,9 @@ func Decode(v cty.Value) (*Config, providers.Diagnostics) {
 	c.Listen = d.Str(a("listen"), "127.0.0.1:8080")
 	c.Worker = d.StrList(a("worker"))
 	c.Image = d.Str(a("image"), "")
+	c.MilliCPUs = decodeCPUs(d)
+	c.Memory = d.Str(a("memory"), "")
+	c.GPUs = d.Count(a("gpus"), 0, 0)
 	c.MaxBatchSize = d.Count(a("batching", "max_batch_size"), 32, 1)
 	c.MaxLatency = d.Duration(a("batching", "max_latency"), 5*time.Millisecond)
 
@@ -122,6 +131,21 @@ func Decode(v cty.Value) (*Config, providers.Diagnostics) {
 		}
 	}
 	return c, d.Diags
+}
+
+// decodeCPUs reads cpus as thousandths of a core: 0.5 is 500.
+func decodeCPUs(d *ctyval.Decoder) int64 {
+	v := d.Get(ctyval.Attr("cpus"))
+	if !v.IsKnown() || v.IsNull() {
+		return 0
+	}
+	f, _ := v.AsBigFloat().Float64()
+	m := math.Round(f * 1000)
+	if f <= 0 || math.Abs(m-f*1000) > 1e-6 {
+		d.Errorf(ctyval.Attr("cpus"), "Invalid cpus", "cpus is the CPUs of each worker, above 0 in steps of 0.001 (0.5 is half a core), not %g.", f)
+		return 0
+	}
+	return int64(m)
 }
 
 func aliasList(vm map[string]cty.Value) string {

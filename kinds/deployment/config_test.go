@@ -63,6 +63,12 @@ func TestDecode(t *testing.T) {
 		t.Errorf("plan words:\n%s\nwant\n%s", got, want)
 	}
 
+	res, diags := Decode(config(map[string]cty.Value{"alias": cty.StringVal("production"),
+		"cpus": cty.NumberFloatVal(0.5), "memory": cty.StringVal("2Gi"), "gpus": cty.NumberIntVal(1)}))
+	if diags.HasErrors() || res.MilliCPUs != 500 || res.Memory != "2Gi" || res.GPUs != 1 {
+		t.Errorf("resources: %d millicpus, memory %q, %d gpus, %v", res.MilliCPUs, res.Memory, res.GPUs, diags)
+	}
+
 	pinned, _ := Decode(config(map[string]cty.Value{"alias": cty.StringVal("production"), "version": cty.NumberIntVal(2)}))
 	if pinned.Target != 2 || pinned.Strategy.Describe() != "all at once, once the new version is ready" {
 		t.Errorf("version = 2 serves %d, %q", pinned.Target, pinned.Strategy.Describe())
@@ -79,10 +85,14 @@ func TestDecodeMistakes(t *testing.T) {
 		attrs   map[string]cty.Value
 		summary string
 	}{
-		"alias points nowhere": {map[string]cty.Value{"alias": cty.StringVal("staging")}, "Alias points nowhere"},
-		"nothing to serve":     {map[string]cty.Value{}, "Nothing to serve"},
-		"not a model":          {map[string]cty.Value{"alias": cty.StringVal("production"), "model": cty.StringVal("digits")}, "Invalid model"},
-		"zero replicas":        {map[string]cty.Value{"alias": cty.StringVal("production"), "replicas": cty.NumberIntVal(0)}, "Invalid replicas"},
+		"alias points nowhere":  {map[string]cty.Value{"alias": cty.StringVal("staging")}, "Alias points nowhere"},
+		"nothing to serve":      {map[string]cty.Value{}, "Nothing to serve"},
+		"not a model":           {map[string]cty.Value{"alias": cty.StringVal("production"), "model": cty.StringVal("digits")}, "Invalid model"},
+		"zero replicas":         {map[string]cty.Value{"alias": cty.StringVal("production"), "replicas": cty.NumberIntVal(0)}, "Invalid replicas"},
+		"zero cpus":             {map[string]cty.Value{"alias": cty.StringVal("production"), "cpus": cty.NumberIntVal(0)}, "Invalid cpus"},
+		"cpus finer than milli": {map[string]cty.Value{"alias": cty.StringVal("production"), "cpus": cty.NumberFloatVal(0.0005)}, "Invalid cpus"},
+		"negative gpus":         {map[string]cty.Value{"alias": cty.StringVal("production"), "gpus": cty.NumberIntVal(-1)}, "Invalid gpus"},
+		"half a gpu":            {map[string]cty.Value{"alias": cty.StringVal("production"), "gpus": cty.NumberFloatVal(0.5)}, "Invalid gpus"},
 		"bad interval": {map[string]cty.Value{"alias": cty.StringVal("production"),
 			"strategy": canaryBlock(map[string]cty.Value{"interval": cty.StringVal("soon")})}, "Invalid duration"},
 	} {

@@ -43,6 +43,9 @@ func Schema() *schema.Block {
 			"replicas": optional(n, "Worker processes of each served version; default 1."),
 			"listen":   optional(s, `Address of the front end, locally; default "127.0.0.1:8080". On Kubernetes the front end is a Service.`),
 			"image":    optional(s, "Container image of the workers on Kubernetes: Python with PyTorch for mltf's TorchScript worker, else what the worker command needs. Required there; unused locally."),
+			"cpus":     optional(n, "CPUs of each worker (0.5 is half a core); on Kubernetes the worker container's CPU request. Recorded locally."),
+			"memory":   optional(s, `Memory of each worker, e.g. "2Gi"; on Kubernetes the worker container's memory request and limit. Recorded locally.`),
+			"gpus":     optional(n, "GPUs of each worker; on Kubernetes requested as the pool's GPU resource (request = limit). Recorded locally."),
 			"worker":   optional(cty.List(s), `Command of a worker, for a framework other than TorchScript: "{model}" is the version's directory and "{port}" the port to listen on. Default: mltf's TorchScript worker.`),
 
 			"url":             computed(s, "Base URL of the front end: POST URL/v2/models/NAME/infer."),

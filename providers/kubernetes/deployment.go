@@ -12,6 +12,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -78,6 +79,15 @@ func (b *deployments) Check(d *deployment.Deployment) providers.Diagnostics {
 	if d.Config.Image == "" {
 		diags = diags.AttrError(ctyval.Attr("image"), "Missing image",
 			fmt.Sprintf(`%s runs its workers on Kubernetes and needs their container image, e.g. image = "pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime" (Python with PyTorch for mltf's TorchScript worker).`, d.Address))
+	}
+	if m := d.Config.Memory; m != "" {
+		if _, err := resource.ParseQuantity(m); err != nil {
+			diags = diags.AttrError(ctyval.Attr("memory"), "Invalid memory", fmt.Sprintf(`memory is %q; write a size like "2Gi" or "512Mi".`, m))
+		}
+	}
+	if g := s.Pool.GPUsPerNode; d.Config.GPUs > g && g > 0 {
+		diags = diags.AttrError(ctyval.Attr("gpus"), "Too many GPUs per worker",
+			fmt.Sprintf("%s asks %d GPUs per worker; a node of pool %q has %d, so no worker could be placed.", d.Address, d.Config.GPUs, s.Pool.Name, g))
 	}
 	if s.MltfImage == "" {
 		diags = diags.Errorf("Missing mltf_image", `%s runs its front end on Kubernetes from an image with the mltf binary: set mltf_image in the provider "kubernetes" block.`, d.Address)

@@ -219,6 +219,7 @@ func (s *servingSpec) versionDeployment(v int64) *appsv1.Deployment {
 		replicas = &n
 	}
 	pod := s.podSpec()
+	pod.Tolerations = gpuTolerations(pod.Tolerations, s.Pool.GPUResource, c.GPUs)
 	pod.Volumes = []corev1.Volume{
 		{Name: "files", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
 			LocalObjectReference: corev1.LocalObjectReference{Name: s.versionName(v)}}}},
@@ -234,7 +235,8 @@ func (s *servingSpec) versionDeployment(v int64) *appsv1.Deployment {
 			// The front end reaches the worker at the pod's address.
 			{Name: "MLTF_WORKER_HOST", Value: "0.0.0.0"},
 		},
-		Ports: []corev1.ContainerPort{{Name: "worker", ContainerPort: workerPort}},
+		Ports:     []corev1.ContainerPort{{Name: "worker", ContainerPort: workerPort}},
+		Resources: s.workerResources(),
 		VolumeMounts: []corev1.VolumeMount{
 			{Name: "files", MountPath: filesDir, ReadOnly: true}, {Name: "model", MountPath: modelDir},
 		},
@@ -255,6 +257,18 @@ func (s *servingSpec) versionDeployment(v int64) *appsv1.Deployment {
 			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: sel, Annotations: scrape}, Spec: pod},
 		},
 	}
+}
+
+// workerResources are a worker container's requests and limits: the
+// deployment's cpus, memory and gpus, each per worker. Check has parsed
+// memory.
+func (s *servingSpec) workerResources() corev1.ResourceRequirements {
+	c := s.Config
+	var memory *resource.Quantity
+	if q, err := resource.ParseQuantity(c.Memory); c.Memory != "" && err == nil {
+		memory = &q
+	}
+	return containerResources(s.Pool.GPUResource, c.GPUs, c.MilliCPUs, memory)
 }
 
 // versionService gives the front end the addresses of version v's ready
@@ -289,8 +303,9 @@ func (s *servingSpec) versionAutoscaler(v int64) *autoscalingv2.HorizontalPodAut
 	if a.TargetCPU > 0 {
 		// Percent of one core per worker, as an average value: a
 		// utilization target is relative to the container's CPU request,
-		// which the workers do not have, and such an autoscaler never
-		// scales ("missing request for cpu").
+		// which workers without cpus do not have (such an autoscaler never
+		// scales: "missing request for cpu"); with cpus the average value
+		// keeps target_cpu's meaning, so it stays.
 		q := resource.NewMilliQuantity(int64(a.TargetCPU)*10, resource.DecimalSI)
 		metrics = append(metrics, autoscalingv2.MetricSpec{Type: autoscalingv2.ResourceMetricSourceType,
 			Resource: &autoscalingv2.ResourceMetricSource{Name: corev1.ResourceCPU,

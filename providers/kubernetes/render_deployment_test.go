@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/zclconf/go-cty/cty"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	fakediscovery "k8s.io/client-go/discovery/fake"
 	clienttesting "k8s.io/client-go/testing"
@@ -71,18 +72,66 @@ func TestServingAutoscaler(t *testing.T) {
 	}
 }
 
+// TestServingWorkerResources: cpus, memory and gpus are each worker
+// container's requests; memory and the pool's GPU resource are limits
+// too, and GPU workers tolerate the GPU nodes' taint. Without them a
+// worker asks for nothing, as before.
+func TestServingWorkerResources(t *testing.T) {
+	s := &servingSpec{Address: "deployment.d", Namespace: "ml", Config: &deployment.Config{Replicas: 2},
+		Pool: poolRef{GPUResource: "nvidia.com/gpu", GPUsPerNode: 4}}
+	pod := s.versionDeployment(1).Spec.Template.Spec
+	if r := pod.Containers[0].Resources; r.Requests != nil || r.Limits != nil || len(pod.Tolerations) != 0 {
+		t.Errorf("a worker without resources asks %+v, tolerates %+v", r, pod.Tolerations)
+	}
+	s.Config.MilliCPUs, s.Config.Memory, s.Config.GPUs = 1500, "2Gi", 1
+	pod = s.versionDeployment(1).Spec.Template.Spec
+	quantities := func(l corev1.ResourceList) map[string]string {
+		out := map[string]string{}
+		for k, q := range l {
+			out[string(k)] = q.String()
+		}
+		return out
+	}
+	r := pod.Containers[0].Resources
+	if diff := cmp.Diff(map[string]string{"cpu": "1500m", "memory": "2Gi", "nvidia.com/gpu": "1"}, quantities(r.Requests)); diff != "" {
+		t.Errorf("requests (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]string{"memory": "2Gi", "nvidia.com/gpu": "1"}, quantities(r.Limits)); diff != "" {
+		t.Errorf("limits (-want +got):\n%s", diff)
+	}
+	if len(pod.Tolerations) != 1 || pod.Tolerations[0].Key != "nvidia.com/gpu" {
+		t.Errorf("tolerations %+v, want the GPU resource's taint", pod.Tolerations)
+	}
+	if fr := s.frontendDeployment().Spec.Template.Spec; fr.Containers[0].Resources.Requests != nil || len(fr.Tolerations) != 0 {
+		t.Errorf("the front end asks %+v: resources are the workers'", fr.Containers[0].Resources)
+	}
+
+	// More GPUs per worker than a node of the pool has: no worker fits.
+	pool := cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal("gpu"), "provider": cty.StringVal("kubernetes"),
+		"namespace": cty.StringVal("ml"), "gpus_per_node": cty.NumberIntVal(2), "gpu_resource": cty.StringVal("nvidia.com/gpu")})
+	b := &deployments{p: NewWithOptions(Options{})}
+	d := &deployment.Deployment{Address: "deployment.d", Config: &deployment.Config{Pool: pool, GPUs: 4, Image: "img"}}
+	var got []string
+	for _, diag := range b.Check(d) {
+		got = append(got, diag.Summary)
+	}
+	if !strings.Contains(strings.Join(got, ", "), "Too many GPUs per worker") {
+		t.Errorf("diagnostics %q, want Too many GPUs per worker", got)
+	}
+}
+
 // TestServingCheck: on Kubernetes a deployment needs its workers' image
 // and the provider's mltf image, and a pool of a kubernetes cluster.
 func TestServingCheck(t *testing.T) {
 	pool := cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal("cpu"), "provider": cty.StringVal("local"), "namespace": cty.StringVal("")})
 	p := NewWithOptions(Options{})
 	b := &deployments{p: p}
-	d := &deployment.Deployment{Address: "deployment.d", Config: &deployment.Config{Pool: pool}, Settings: providers.Settings{}}
+	d := &deployment.Deployment{Address: "deployment.d", Config: &deployment.Config{Pool: pool, Memory: "lots"}, Settings: providers.Settings{}}
 	var got []string
 	for _, diag := range b.Check(d) {
 		got = append(got, diag.Summary)
 	}
-	if want := "Pool of another provider, Missing image, Missing mltf_image"; strings.Join(got, ", ") != want {
+	if want := "Pool of another provider, Missing image, Invalid memory, Missing mltf_image"; strings.Join(got, ", ") != want {
 		t.Errorf("diagnostics %q, want %q", strings.Join(got, ", "), want)
 	}
 	if b.URL(d) != "" {

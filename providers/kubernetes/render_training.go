@@ -209,11 +209,7 @@ func (s *runSpec) podSpec() corev1.PodSpec {
 	if len(selector) == 0 {
 		selector = nil
 	}
-	tolerations := tolerationsOf(c.Pool.Tolerations)
-	if c.GPUsPerPod() > 0 && !tolerates(tolerations, c.Pool.GPUResource) {
-		// GPU nodes are commonly tainted with their resource name.
-		tolerations = append(tolerations, corev1.Toleration{Key: c.Pool.GPUResource, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule})
-	}
+	tolerations := gpuTolerations(tolerationsOf(c.Pool.Tolerations), c.Pool.GPUResource, c.GPUsPerPod())
 	tolerations = append(tolerations, tolerationsOf(c.Options.Tolerations)...)
 	shm := resource.MustParse(c.Options.ShmSize)
 	mode := int32(0o755)
@@ -297,21 +293,32 @@ func (s *runSpec) launchItems() []corev1.KeyToPath {
 
 func (s *runSpec) resources() corev1.ResourceRequirements {
 	c := s.Config
-	req := corev1.ResourceList{}
-	lim := corev1.ResourceList{}
-	if g := c.GPUsPerPod(); g > 0 {
-		q := *resource.NewQuantity(int64(g), resource.DecimalSI)
-		req[corev1.ResourceName(c.Pool.GPUResource)] = q
-		lim[corev1.ResourceName(c.Pool.GPUResource)] = q
-	}
-	if c.CPUs > 0 {
-		req[corev1.ResourceCPU] = *resource.NewMilliQuantity(int64(c.CPUs)*1000/int64(c.Nodes), resource.DecimalSI)
-	}
+	var memory *resource.Quantity
 	if c.Memory != "" {
 		total := resource.MustParse(c.Memory)
-		per := resource.NewQuantity(total.Value()/int64(c.Nodes), resource.BinarySI)
-		req[corev1.ResourceMemory] = *per
-		lim[corev1.ResourceMemory] = *per
+		memory = resource.NewQuantity(total.Value()/int64(c.Nodes), resource.BinarySI)
+	}
+	return containerResources(c.Pool.GPUResource, c.GPUsPerPod(), int64(c.CPUs)*1000/int64(c.Nodes), memory)
+}
+
+// containerResources are a container's requests and limits: gpus of the
+// pool's GPU resource and memory with limit = request (a GPU cannot be
+// overcommitted; memory over its request gets a pod evicted), CPUs as a
+// request only (a limit would throttle); zero or nil: none.
+func containerResources(gpuResource string, gpus int, milliCPUs int64, memory *resource.Quantity) corev1.ResourceRequirements {
+	req := corev1.ResourceList{}
+	lim := corev1.ResourceList{}
+	if gpus > 0 {
+		q := *resource.NewQuantity(int64(gpus), resource.DecimalSI)
+		req[corev1.ResourceName(gpuResource)] = q
+		lim[corev1.ResourceName(gpuResource)] = q
+	}
+	if milliCPUs > 0 {
+		req[corev1.ResourceCPU] = *resource.NewMilliQuantity(milliCPUs, resource.DecimalSI)
+	}
+	if memory != nil {
+		req[corev1.ResourceMemory] = *memory
+		lim[corev1.ResourceMemory] = *memory
 	}
 	out := corev1.ResourceRequirements{}
 	if len(req) > 0 {
@@ -321,6 +328,15 @@ func (s *runSpec) resources() corev1.ResourceRequirements {
 		out.Limits = lim
 	}
 	return out
+}
+
+// gpuTolerations adds to tolerations the taint GPU nodes commonly carry,
+// their resource's name, when the pod asks for GPUs.
+func gpuTolerations(tolerations []corev1.Toleration, gpuResource string, gpus int) []corev1.Toleration {
+	if gpus > 0 && !tolerates(tolerations, gpuResource) {
+		tolerations = append(tolerations, corev1.Toleration{Key: gpuResource, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule})
+	}
+	return tolerations
 }
 
 // env is the training contract as the pod's environment: everything but
