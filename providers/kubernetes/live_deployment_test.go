@@ -19,6 +19,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/dynamic"
@@ -67,7 +68,7 @@ func TestLiveDeploymentObjects(t *testing.T) {
 	pool := cty.ObjectVal(pv)
 	b := &deployments{p: p}
 	c := &deployment.Config{Model: "digits", Alias: "production", Target: 1, Pool: pool, Replicas: 2, Image: "registry.example/torch@sha256:89ab",
-		MaxBatchSize: 16, MaxLatency: 5 * time.Millisecond, Autoscale: &deployment.Autoscale{Min: 2, Max: 5, TargetCPU: 60, TargetRPS: 100}}
+		MilliCPUs: 500, Memory: "1Gi", GPUs: 1, MaxBatchSize: 16, MaxLatency: 5 * time.Millisecond, Autoscale: &deployment.Autoscale{Min: 2, Max: 5, TargetCPU: 60, TargetRPS: 100}}
 	d := &deployment.Deployment{Address: "deployment.digits", Config: c, Settings: p.flow.Settings()}
 	diags := b.Check(d)
 	if diags.HasErrors() {
@@ -211,6 +212,11 @@ func checkVersion(t *testing.T, h *harness, fe *appsv1.Deployment, v int64, repl
 	if wc.Image != "registry.example/torch@sha256:89ab" || wc.ReadinessProbe.HTTPGet.Path != "/v1/health/ready" ||
 		wc.LivenessProbe.HTTPGet.Path != "/v1/health/live" || wc.Ports[0].ContainerPort != workerPort {
 		t.Errorf("%s: worker container %+v", name, wc)
+	}
+	// cpus, memory and gpus, each a worker's, as the API server keeps them.
+	if r := wc.Resources; r.Requests.Cpu().String() != "500m" || r.Requests.Memory().String() != "1Gi" || r.Limits.Memory().String() != "1Gi" ||
+		r.Requests.Name("nvidia.com/gpu", resource.DecimalSI).Value() != 1 || r.Limits.Name("nvidia.com/gpu", resource.DecimalSI).Value() != 1 {
+		t.Errorf("%s: worker resources %+v, want 500m CPU, 1Gi and 1 nvidia.com/gpu", name, r)
 	}
 	if want := "python3 /mltf/files/mltf_worker.py --model /mltf/model --port 9000"; !strings.HasSuffix(strings.Join(wc.Command, " "), want) {
 		t.Errorf("%s: command %q, want it to end in %q", name, wc.Command, want)
