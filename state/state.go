@@ -3,9 +3,9 @@ package state
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/google/uuid"
 	"github.com/zclconf/go-cty/cty"
