@@ -118,6 +118,10 @@ type Changeset struct {
 	Prior        *state.State
 	PriorLineage string
 	PriorSerial  uint64
+	// PriorDigest is Prior's digest (state.State.Digest): a saved plan
+	// applies only to a state with the same one, which catches what an
+	// interrupted apply recorded in the journal at the same serial.
+	PriorDigest string
 
 	// Drift lists instances whose refreshed value differs from state.
 	Drift []string

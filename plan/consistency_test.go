@@ -88,20 +88,42 @@ func TestReplaceIsPlannedAsCreate(t *testing.T) {
 }
 
 // TestCheckPrior: a saved plan applies only to the state it was made
-// against.
+// against: same lineage, same serial, same objects.
 func TestCheckPrior(t *testing.T) {
-	cs := &plan.Changeset{PriorLineage: "L1", PriorSerial: 4}
+	withInstance := func(serial uint64, lineage string, deposed bool) *state.State {
+		st := &state.State{Lineage: lineage, Serial: serial}
+		inst := &state.Instance{Status: state.Ready, Attributes: []byte(`{"name":"a"}`)}
+		if deposed {
+			inst.Deposed = map[string]*state.Instance{"6f1c2e0a": {Status: state.Ready, Attributes: []byte(`{"name":"old"}`)}}
+		}
+		st.SetInstance("experiment.a", "experiment", "a", "registry", "", inst)
+		return st
+	}
+	digest := func(st *state.State) string {
+		d, err := st.Digest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	cs := &plan.Changeset{PriorLineage: "L1", PriorSerial: 4, PriorDigest: digest(withInstance(4, "L1", false))}
 	for _, tc := range []struct {
 		name    string
+		cs      *plan.Changeset
 		st      *state.State
 		wantErr string
 	}{
-		{"same state", &state.State{Lineage: "L1", Serial: 4}, ""},
-		{"serial moved", &state.State{Lineage: "L1", Serial: 5}, "the state is now at serial 5 (lineage L1): something was applied since"},
-		{"another lineage", &state.State{Lineage: "L2", Serial: 4}, "it belongs to another state"},
+		{"same state", cs, withInstance(4, "L1", false), ""},
+		{"serial moved", cs, withInstance(5, "L1", false), "the state is now at serial 5 (lineage L1): something was applied since"},
+		{"another lineage", cs, withInstance(4, "L2", false), "it belongs to another state"},
+		{"deposed object at the same serial", cs, withInstance(4, "L1", true), "its objects changed since, at the same serial"},
+		{"no digest", &plan.Changeset{PriorLineage: "L1", PriorSerial: 4}, withInstance(4, "L1", false), "records no digest"},
+		// A new state's lineage is not fixed until it is written.
+		{"fresh state", &plan.Changeset{PriorLineage: "L0", PriorSerial: 0, PriorDigest: digest(state.New())}, &state.State{Lineage: "L9", Serial: 0}, ""},
+		{"fresh state with a journal", &plan.Changeset{PriorLineage: "L0", PriorSerial: 0, PriorDigest: digest(state.New())}, withInstance(0, "L9", false), "its objects changed since"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			diags := cs.CheckPrior(tc.st)
+			diags := tc.cs.CheckPrior(tc.st)
 			if tc.wantErr == "" {
 				mustOK(t, diags)
 				return
@@ -111,6 +133,25 @@ func TestCheckPrior(t *testing.T) {
 			}
 		})
 	}
-	fresh := &plan.Changeset{PriorLineage: "L0", PriorSerial: 0}
-	mustOK(t, fresh.CheckPrior(&state.State{Lineage: "L9", Serial: 0}))
+}
+
+// TestSavedPlanRecordsPriorDigest: a saved plan carries the digest of the
+// state it was planned against, so that CheckPrior can compare it.
+func TestSavedPlanRecordsPriorDigest(t *testing.T) {
+	e := newEngine(t)
+	e.apply(e.plan(`experiment "a" { seed = 1 }`, nil, nil))
+	cs := e.plan(`experiment "a" { seed = 2 }`, nil, nil)
+	b, err := plan.EncodePlan(cs, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved, diags := plan.DecodePlan(b, t.TempDir(), lang.BuiltinKinds)
+	mustOK(t, diags)
+	mustOK(t, saved.CheckPrior(e.state))
+	moved := e.state.DeepCopy()
+	inst := moved.Instance("experiment.a", "")
+	inst.Deposed = map[string]*state.Instance{"6f1c2e0a": inst.DeepCopy()}
+	if diags := saved.CheckPrior(moved); !diags.HasErrors() {
+		t.Error("a saved plan applies to a state that gained a deposed object since")
+	}
 }

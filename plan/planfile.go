@@ -29,6 +29,7 @@ type planFile struct {
 	Options       planFileOptions   `json:"options"`
 	PriorLineage  string            `json:"prior_lineage"`
 	PriorSerial   uint64            `json:"prior_serial"`
+	PriorDigest   string            `json:"prior_digest"`
 	Changes       []planFileChange  `json:"changes"`
 	Outputs       []planFileOutput  `json:"outputs"`
 	Drift         []string          `json:"drift,omitempty"`
@@ -96,6 +97,7 @@ func EncodePlan(cs *Changeset, mltfVersion string) ([]byte, error) {
 		},
 		PriorLineage: cs.PriorLineage,
 		PriorSerial:  cs.PriorSerial,
+		PriorDigest:  cs.PriorDigest,
 		Drift:        cs.Drift,
 		Applyable:    cs.Applyable,
 	}
@@ -176,6 +178,7 @@ func DecodePlan(b []byte, dir string, kindTable lang.KindTable) (*Changeset, hcl
 		Variables:    map[string]cty.Value{},
 		PriorLineage: pf.PriorLineage,
 		PriorSerial:  pf.PriorSerial,
+		PriorDigest:  pf.PriorDigest,
 		Drift:        pf.Drift,
 		Applyable:    pf.Applyable,
 		Created:      pf.Created,
@@ -256,20 +259,29 @@ func DecodePlan(b []byte, dir string, kindTable lang.KindTable) (*Changeset, hcl
 }
 
 // CheckPrior refuses a saved plan made against another state than st: one
-// whose serial moved (something was applied since) or of another lineage.
-// A new, empty state's lineage is not yet fixed, so only its serial counts.
+// whose serial moved (something was applied since), of another lineage, or
+// whose content changed at the same serial (an interrupted apply recorded
+// instances or deposed objects in the journal since). A new, empty state's
+// lineage is not yet fixed, so only its serial and content count.
 func (cs *Changeset) CheckPrior(st *state.State) hcl.Diagnostics {
-	if cs.PriorSerial == st.Serial && (cs.PriorLineage == st.Lineage || st.Serial == 0) {
-		return nil
+	stale := func(why string) hcl.Diagnostics {
+		return hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Saved plan is stale",
+			Detail: fmt.Sprintf("The plan was made against state serial %d (lineage %s), but the state is now at serial %d (lineage %s): %s. Nothing was changed; run mltf plan again.",
+				cs.PriorSerial, cs.PriorLineage, st.Serial, st.Lineage, why),
+		}}
 	}
-	why := "something was applied since"
-	if cs.PriorLineage != st.Lineage && st.Serial > 0 {
-		why = "it belongs to another state (another workspace or configuration)"
+	switch {
+	case cs.PriorLineage != st.Lineage && st.Serial > 0:
+		return stale("it belongs to another state (another workspace or configuration)")
+	case cs.PriorSerial != st.Serial:
+		return stale("something was applied since")
+	case cs.PriorDigest == "":
+		return stale("the plan file records no digest of that state (an older mltf wrote it)")
 	}
-	return hcl.Diagnostics{{
-		Severity: hcl.DiagError,
-		Summary:  "Saved plan is stale",
-		Detail: fmt.Sprintf("The plan was made against state serial %d (lineage %s), but the state is now at serial %d (lineage %s): %s. Nothing was changed; run mltf plan again.",
-			cs.PriorSerial, cs.PriorLineage, st.Serial, st.Lineage, why),
-	}}
+	if d, err := st.Digest(); err != nil || d != cs.PriorDigest {
+		return stale("its objects changed since, at the same serial (an apply that was interrupted recorded instances or deposed objects in the state journal), so the plan no longer shows what applying it would do")
+	}
+	return nil
 }

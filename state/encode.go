@@ -2,6 +2,8 @@ package state
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -61,8 +63,51 @@ func Encode(s *State) ([]byte, error) {
 	if s.Lineage == "" {
 		return nil, fmt.Errorf("cannot encode a state without a lineage: create states with state.New")
 	}
+	f, err := toFile(s)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.check(); err != nil {
+		return nil, fmt.Errorf("cannot encode the state: %w", err)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(f); err != nil {
+		return nil, fmt.Errorf("cannot encode the state: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// Digest returns a hash (hex SHA-256) of what s holds: its resources, their
+// instances with their deposed objects, and its outputs. Its serial, its
+// lineage and the mltf version that wrote it do not count, so two reads of
+// one version of a workspace have the same digest, and so do two fresh
+// states; a journal replayed onto a version changes it. It fails when s
+// holds something Encode would refuse.
+func (s *State) Digest() (string, error) {
+	if s == nil {
+		return "", fmt.Errorf("cannot digest a nil state")
+	}
+	f, err := toFile(s)
+	if err != nil {
+		return "", err
+	}
+	f.FormatVersion, f.MltfVersion, f.Serial, f.Lineage = nil, "", 0, ""
+	b, err := json.Marshal(f)
+	if err != nil {
+		return "", fmt.Errorf("cannot digest the state: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// toFile returns the encoded form of s, resources sorted by address,
+// instances by key and deposed objects by deposed key.
+func toFile(s *State) (*fileState, error) {
 	v := FormatVersion
-	f := fileState{
+	f := &fileState{
 		FormatVersion: &v,
 		MltfVersion:   s.MltfVersion,
 		Serial:        s.Serial,
@@ -110,17 +155,7 @@ func Encode(s *State) ([]byte, error) {
 		}
 		f.Outputs[name] = &fileOutput{Value: o.Value, Type: o.Type, Sensitive: o.Sensitive}
 	}
-	if err := f.check(); err != nil {
-		return nil, fmt.Errorf("cannot encode the state: %w", err)
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(f); err != nil {
-		return nil, fmt.Errorf("cannot encode the state: %w", err)
-	}
-	return buf.Bytes(), nil
+	return f, nil
 }
 
 func encodeObject(inst *Instance) fileObject {

@@ -198,3 +198,48 @@ func TestEncodeInvalid(t *testing.T) {
 		})
 	}
 }
+
+// TestDigest: the digest is that of what a state holds, deposed objects
+// included; serial, lineage and writer do not count.
+func TestDigest(t *testing.T) {
+	digest := func(s *State) string {
+		t.Helper()
+		d, err := s.Digest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	want := digest(example())
+	if got := digest(example()); got != want {
+		t.Fatalf("two digests of one state: %s, %s", got, want)
+	}
+	for _, tc := range []struct {
+		name   string
+		change func(s *State)
+		same   bool
+	}{
+		{"serial", func(s *State) { s.Serial++ }, true},
+		{"lineage", func(s *State) { s.Lineage = "another" }, true},
+		{"writer", func(s *State) { s.MltfVersion = "0.2.0" }, true},
+		{"deposed object added", func(s *State) {
+			inst := s.Instance("experiment.digits", "")
+			inst.Deposed = map[string]*Instance{"0a1b2c3d": {Status: Ready, Attributes: json.RawMessage(`{"id":"old"}`)}}
+		}, false},
+		{"deposed object gone", func(s *State) { s.Instance("training.served", "").Deposed = nil }, false},
+		{"status", func(s *State) { s.Instance("training.mlp", "").Status = Ready }, false},
+		{"instance gone", func(s *State) { s.SetInstance("dataset.each", "dataset", "each", "data", StringKey("a"), nil) }, false},
+		{"output", func(s *State) { s.Outputs["accuracy"].Value = json.RawMessage(`0.94`) }, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := example()
+			tc.change(s)
+			if got := digest(s); (got == want) != tc.same {
+				t.Errorf("digest %s after the change, %s before: same = %v, want %v", got, want, got == want, tc.same)
+			}
+		})
+	}
+	if _, err := (&State{Lineage: "L", Resources: map[string]*Resource{"a.b": nil}}).Digest(); err == nil {
+		t.Error("a state with a nil resource has a digest")
+	}
+}

@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -9,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/mltf/mltf/internal/e2e"
+	"github.com/mltf/mltf/state"
+	"github.com/mltf/mltf/state/store"
 )
 
 const datasetConfig = `
@@ -179,6 +182,56 @@ func TestStaleSavedPlan(t *testing.T) {
 	}
 	if show := e2e.Must(t, dir, 0, "state", "show", "experiment.base").Stdout; !strings.Contains(show, "base c") {
 		t.Errorf("experiment.base is no longer what the last apply made:\n%s", show)
+	}
+}
+
+// TestStaleSavedPlanDeposed: a saved plan is stale when the state it was
+// made against gained a deposed object at the same serial (recorded in the
+// journal of an apply that was killed before it wrote its state): the plan
+// does not destroy that object, so applying it would not do what it
+// showed.
+func TestStaleSavedPlanDeposed(t *testing.T) {
+	dir := workdir(t, map[string]string{"main.mltf.hcl": experiments})
+	e2e.Must(t, dir, 0, "apply", "-auto-approve")
+	e2e.Must(t, dir, 0, "plan", "-var", "tag=b", "-out", "b.plan")
+	before := serial(t, dir)
+
+	// What a killed create_before_destroy apply leaves: the old object of
+	// experiment.base kept as a deposed object, in the journal only.
+	ctx := context.Background()
+	s, err := store.Open(ctx, "file://.mltf/state", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	st, err := s.Read(ctx, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := st.Resources["experiment.base"]
+	inst := res.Instances[""].DeepCopy()
+	inst.Deposed = map[string]*state.Instance{"6f1c2e0a": res.Instances[""].DeepCopy()}
+	j, err := s.Journal(ctx, "default", st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Record(res.Addr, res.Kind, res.Name, res.Provider, "", inst)
+	if err := j.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if p := e2e.Must(t, dir, 2, "plan", "-detailed-exitcode", "-var", "tag=b").Stdout; !strings.Contains(p, "experiment.base (deposed object 6f1c2e0a) will be destroyed") {
+		t.Fatalf("the deposed object is not in a new plan:\n%s", p)
+	}
+
+	r := e2e.Must(t, dir, 1, "apply", "b.plan")
+	if !strings.Contains(r.Stderr, "Error: Saved plan is stale") || !strings.Contains(r.Stderr, "run mltf plan again") {
+		t.Errorf("apply of a plan made before the deposed object:\nstdout:\n%s\nstderr:\n%s", r.Stdout, r.Stderr)
+	}
+	if strings.Contains(r.Stdout, "Apply complete") {
+		t.Errorf("the stale plan was applied:\n%s", r.Stdout)
+	}
+	if after := serial(t, dir); after != before {
+		t.Errorf("state serial %v -> %v: the refused apply changed the state", before, after)
 	}
 }
 
