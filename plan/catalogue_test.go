@@ -20,6 +20,9 @@ import (
 	"github.com/mltf/mltf/providers/registry"
 )
 
+// bundledNames are the providers bundledFactory starts.
+var bundledNames = []string{"registry", "local", "data"}
+
 func bundledFactory(name string) (providers.Interface, error) {
 	switch name {
 	case "registry":
@@ -125,7 +128,7 @@ func validateSource(t *testing.T, name string, src []byte) hcl.Diagnostics {
 	if diags.HasErrors() {
 		return diags
 	}
-	provs := plan.NewProviders(bundledFactory, providers.Settings{WorkDir: t.TempDir()})
+	provs := plan.NewProviders(bundledFactory, providers.Settings{WorkDir: t.TempDir()}).Offer(bundledNames...)
 	defer provs.Close()
 	return append(diags, plan.Validate(context.Background(), cfg, provs)...)
 }

@@ -146,16 +146,12 @@ func (e *evaluator) instanceKeys(r *lang.Resource) ([]lang.InstanceKey, map[lang
 		if diags.HasErrors() {
 			return nil, nil, diags
 		}
-		v, _ = v.Unmark()
-		if !v.IsKnown() {
+		n, known, diags := countArg(v, r.Count.Range())
+		if diags.HasErrors() {
+			return nil, nil, diags
+		}
+		if !known {
 			return nil, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid count argument", Detail: "The count depends on values known only after apply. Use values known at plan time (variables, locals), or apply the resources it depends on first with -target.", Subject: r.Count.Range().Ptr()}}
-		}
-		if v.IsNull() || v.Type() != cty.Number {
-			return nil, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid count argument", Detail: "count must be a whole number.", Subject: r.Count.Range().Ptr()}}
-		}
-		n, acc := v.AsBigFloat().Int64()
-		if acc != 0 || n < 0 {
-			return nil, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid count argument", Detail: fmt.Sprintf("count must be a whole number, zero or more; got %s.", v.AsBigFloat().Text('f', -1)), Subject: r.Count.Range().Ptr()}}
 		}
 		keys := make([]lang.InstanceKey, n)
 		reps := make(map[lang.InstanceKey]repetition, n)
@@ -169,41 +165,96 @@ func (e *evaluator) instanceKeys(r *lang.Resource) ([]lang.InstanceKey, map[lang
 		if diags.HasErrors() {
 			return nil, nil, diags
 		}
-		if v.IsMarked() {
-			return nil, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid for_each argument", Detail: "for_each cannot use sensitive values: its keys appear in addresses and plans.", Subject: r.ForEach.Range().Ptr()}}
+		known, diags := forEachArg(v, r.ForEach.Range())
+		if diags.HasErrors() {
+			return nil, nil, diags
 		}
-		if !v.IsWhollyKnown() {
+		if !known {
 			return nil, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid for_each argument", Detail: "The for_each value depends on values known only after apply. Use values known at plan time, or apply its dependencies first with -target.", Subject: r.ForEach.Range().Ptr()}}
 		}
-		if v.IsNull() {
-			return nil, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid for_each argument", Detail: "for_each must be a map, an object or a set of strings, not null.", Subject: r.ForEach.Range().Ptr()}}
-		}
-		ty := v.Type()
 		reps := map[lang.InstanceKey]repetition{}
 		var keys []lang.InstanceKey
-		switch {
-		case ty.IsMapType() || ty.IsObjectType():
+		if ty := v.Type(); ty.IsMapType() || ty.IsObjectType() {
 			for k, ev := range v.AsValueMap() {
 				key := lang.StringKey(k)
 				keys = append(keys, key)
 				reps[key] = repetition{eachKey: cty.StringVal(k), eachValue: ev}
 			}
-		case ty.IsSetType() && ty.ElementType() == cty.String:
+		} else {
 			for _, ev := range v.AsValueSlice() {
-				if ev.IsNull() {
-					return nil, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid for_each argument", Detail: "A for_each set must not hold null.", Subject: r.ForEach.Range().Ptr()}}
-				}
 				key := lang.StringKey(ev.AsString())
 				keys = append(keys, key)
 				reps[key] = repetition{eachKey: ev, eachValue: ev}
 			}
-		default:
-			return nil, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid for_each argument", Detail: fmt.Sprintf("for_each must be a map, an object or a set of strings; got %s. To use a list, convert it with toset().", ty.FriendlyName()), Subject: r.ForEach.Range().Ptr()}}
 		}
 		sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
 		return keys, reps, nil
 	}
 	return singleKey, singleRep, nil
+}
+
+// countArg checks the value of a count argument as far as it is known
+// (mltf validate has no variable values): a value that is not a whole
+// number, zero or more, is an error. known is false when the number is
+// known only later; n is the count when it is known.
+func countArg(v cty.Value, rng hcl.Range) (n int64, known bool, diags hcl.Diagnostics) {
+	v, _ = v.Unmark()
+	bad := func(detail string) (int64, bool, hcl.Diagnostics) {
+		return 0, false, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid count argument", Detail: detail, Subject: rng.Ptr()}}
+	}
+	if v.Type() != cty.Number && v.Type() != cty.DynamicPseudoType {
+		return bad("count must be a whole number.")
+	}
+	if !v.IsKnown() {
+		return 0, false, nil
+	}
+	if v.IsNull() || v.Type() != cty.Number {
+		return bad("count must be a whole number.")
+	}
+	n, acc := v.AsBigFloat().Int64()
+	if acc != 0 || n < 0 {
+		return bad(fmt.Sprintf("count must be a whole number, zero or more; got %s.", v.AsBigFloat().Text('f', -1)))
+	}
+	return n, true, nil
+}
+
+// forEachArg checks the value of a for_each argument as far as it is
+// known (mltf validate has no variable values): a sensitive value, null, a
+// set holding null, or a value other than a map, an object or a set of
+// strings is an error. known is false when some of it is known only
+// later; when it is true, v is a map, an object or a set of strings.
+func forEachArg(v cty.Value, rng hcl.Range) (known bool, diags hcl.Diagnostics) {
+	bad := func(detail string) (bool, hcl.Diagnostics) {
+		return false, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid for_each argument", Detail: detail, Subject: rng.Ptr()}}
+	}
+	if v.IsMarked() {
+		return bad("for_each cannot use sensitive values: its keys appear in addresses and plans.")
+	}
+	ty := v.Type()
+	switch {
+	case ty == cty.DynamicPseudoType:
+	case ty.IsMapType() || ty.IsObjectType():
+	case ty.IsSetType() && (ty.ElementType() == cty.String || ty.ElementType() == cty.DynamicPseudoType):
+	default:
+		return bad(fmt.Sprintf("for_each must be a map, an object or a set of strings; got %s. To use a list, convert it with toset().", ty.FriendlyName()))
+	}
+	if !v.IsWhollyKnown() {
+		return false, nil
+	}
+	if v.IsNull() {
+		return bad("for_each must be a map, an object or a set of strings, not null.")
+	}
+	if ty.IsSetType() {
+		if ty.ElementType() != cty.String {
+			return bad(fmt.Sprintf("for_each must be a map, an object or a set of strings; got %s. To use a list, convert it with toset().", ty.FriendlyName()))
+		}
+		for _, ev := range v.AsValueSlice() {
+			if ev.IsNull() {
+				return bad("A for_each set must not hold null.")
+			}
+		}
+	}
+	return true, nil
 }
 
 // singleKey and singleRep expand a resource without count or for_each;

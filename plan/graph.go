@@ -3,6 +3,7 @@ package plan
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -83,9 +84,9 @@ func buildGraph(ctx context.Context, cfg *lang.Config, provs *Providers) (*graph
 	for key, r := range cfg.Resources {
 		n := &node{kind: resourceNode, key: key, res: r}
 		n.provider = resourceProvider(cfg, r)
-		_, sch, ds := provs.Schema(ctx, n.provider)
+		iface, sch, ds := provs.Schema(ctx, n.provider)
 		if ds.HasErrors() {
-			diags = append(diags, withSubject(ds, r.DeclRange)...)
+			diags = append(diags, startDiags(cfg, r, n.provider, iface == nil, ds, provs.offered)...)
 			continue
 		}
 		k, ok := sch.Kinds[r.Kind]
@@ -338,6 +339,52 @@ func withSubject(ds hcl.Diagnostics, rng hcl.Range) hcl.Diagnostics {
 		}
 	}
 	return ds
+}
+
+// startDiags are the diagnostics of the provider that serves r and
+// could not be started (notStarted) or asked for its schema, as r sees
+// them: at its provider argument when that names the provider, else at the
+// block. A provider argument that misspells a provider mltf knows (one of
+// the kinds', the configuration's, or offered) says which.
+func startDiags(cfg *lang.Config, r *lang.Resource, name string, notStarted bool, ds hcl.Diagnostics, offered []string) hcl.Diagnostics {
+	rng, hint := r.DeclRange, ""
+	if r.Provider == name {
+		rng = r.ProviderRange
+		if notStarted {
+			hint = lang.DidYouMean(name, "", knownProviders(cfg, offered))
+		}
+	}
+	out := make(hcl.Diagnostics, 0, len(ds))
+	for _, d := range ds {
+		c := *d // shared by every resource of the provider
+		if c.Subject == nil {
+			c.Subject = rng.Ptr()
+		}
+		if c.Severity == hcl.DiagError && hint != "" {
+			c.Detail = strings.TrimSuffix(c.Detail, ".") + "." + hint
+		}
+		out = append(out, &c)
+	}
+	return out
+}
+
+// knownProviders are the provider names a configuration may mean: those
+// of its kinds, its provider blocks and required_providers, and offered.
+func knownProviders(cfg *lang.Config, offered []string) []string {
+	names := append([]string(nil), offered...)
+	for _, k := range cfg.Kinds.Rows() {
+		names = append(names, k.Provider)
+	}
+	for name := range cfg.Providers {
+		names = append(names, name)
+	}
+	if cfg.Settings != nil {
+		for name := range cfg.Settings.RequiredProviders {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	return slices.Compact(names)
 }
 
 // ResourceProvider is the name of the provider that serves r: its

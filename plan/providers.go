@@ -24,6 +24,7 @@ type Factory func(name string) (providers.Interface, error)
 type Providers struct {
 	factory  Factory
 	settings providers.Settings
+	offered  []string
 
 	mu       sync.Mutex
 	entries  map[string]*providerEntry
@@ -44,6 +45,15 @@ type providerEntry struct {
 // configures them with settings.
 func NewProviders(factory Factory, settings providers.Settings) *Providers {
 	return &Providers{factory: factory, settings: settings, entries: map[string]*providerEntry{}}
+}
+
+// Offer records the names of the providers the factory starts without a
+// configuration asking for them (mltf's bundled ones), and returns p. A
+// provider argument that names none of them, nor one the configuration
+// declares, gets the closest of those names as a "did you mean".
+func (p *Providers) Offer(names ...string) *Providers {
+	p.offered = append(p.offered, names...)
+	return p
 }
 
 // Settings are the project settings handed to every provider.

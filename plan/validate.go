@@ -12,8 +12,9 @@ import (
 )
 
 // Validate checks a configuration without state or variable values:
-// references, kinds, and every resource body against its kind's schema
-// with all inputs unknown, then the providers' own checks. A reference
+// references, kinds, count and for_each as far as they are known, and
+// every resource body against its kind's schema with all inputs unknown,
+// then the providers' own checks. A reference
 // error does not stop the checks of the bodies: every mistake is reported
 // at once, each once.
 func Validate(ctx context.Context, cfg *lang.Config, provs *Providers) hcl.Diagnostics {
@@ -39,9 +40,19 @@ func Validate(ctx context.Context, cfg *lang.Config, provs *Providers) hcl.Diagn
 		rep := repetition{}
 		if n.res.Count != nil {
 			rep.countIndex = cty.UnknownVal(cty.Number)
+			v, ds := n.res.Count.Value(ev.context(n.res.Count.Variables(), repetition{}))
+			if !ds.HasErrors() {
+				_, _, ds = countArg(v, n.res.Count.Range())
+			}
+			diags = append(diags, notReported(ds, reported)...)
 		}
 		if n.res.ForEach != nil {
 			rep.eachKey, rep.eachValue = cty.UnknownVal(cty.String), cty.DynamicVal
+			v, ds := n.res.ForEach.Value(ev.context(n.res.ForEach.Variables(), repetition{}))
+			if !ds.HasErrors() {
+				_, ds = forEachArg(v, n.res.ForEach.Range())
+			}
+			diags = append(diags, notReported(ds, reported)...)
 		}
 		v, ds := hcldec.Decode(n.res.Config, n.spec, ev.context(n.refs, rep))
 		diags = append(diags, notReported(ds, reported)...)

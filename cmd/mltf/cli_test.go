@@ -194,6 +194,13 @@ func TestUserErrors(t *testing.T) {
 			stderr: []string{"lr must be below 1.", "main.mltf.hcl:4"},
 		},
 		{
+			name:   "misspelled bundled provider",
+			files:  map[string]string{"main.mltf.hcl": "cluster \"k\" {\n  provider = kubernets\n}\n"},
+			args:   []string{"validate"},
+			code:   1,
+			stderr: []string{`Cannot start provider "kubernets"`, "main.mltf.hcl:2", "Did you mean kubernetes?"},
+		},
+		{
 			name:   "syntax error with source line",
 			files:  map[string]string{"main.mltf.hcl": "experiment \"a\" {\n  description = \n}\n"},
 			args:   []string{"validate"},

@@ -12,6 +12,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/mltf/mltf/providers"
+	"github.com/mltf/mltf/providers/data/source"
 	"github.com/mltf/mltf/providers/data/validate"
 )
 
@@ -66,6 +67,10 @@ func decodeConfig(v cty.Value) (*config, providers.Diagnostics) {
 		c.Source = s.AsString()
 		if strings.TrimSpace(c.Source) == "" {
 			bad(pathSource, "Empty dataset source", "Set source to a local path or a blob URL such as file://data/train.csv or s3://bucket/prefix/.")
+		} else if _, err := source.Resolve(c.Source, ""); err != nil {
+			// The scheme, the bucket and the path are the configuration's;
+			// whether anything is there is the plan's to find out.
+			bad(pathSource, "Invalid dataset source", "%v.", err)
 		}
 	}
 	if f := v.GetAttr("format"); f.IsKnown() && !f.IsNull() {

@@ -79,7 +79,7 @@ func (c *GraphCommand) Run(args []string) int {
 		return 1
 	}
 	settings := c.settings(cfg, c.workspace())
-	provs := plan.NewProviders(c.providers(settings), settings)
+	provs := plan.NewProviders(c.providers(settings), settings).Offer(c.Bundled...)
 	defer provs.Close()
 	edges, diags := plan.Edges(context.Background(), cfg, provs)
 	if diags.HasErrors() {

@@ -97,7 +97,7 @@ func (m *Meta) openSession(ctx context.Context, cfg *lang.Config, op string, f *
 		s.done = append(s.done, func() { _ = lock.Unlock(context.Background()) })
 	}
 	settings := m.settings(cfg, ws)
-	s.provs = plan.NewProviders(m.providers(settings), settings)
+	s.provs = plan.NewProviders(m.providers(settings), settings).Offer(m.Bundled...)
 	s.done = append(s.done, func() { _ = s.provs.Close(); m.closeStarted() })
 	// The plugins start while the state is read.
 	s.provs.Start(ctx, plan.Needed(cfg))

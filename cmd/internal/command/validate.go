@@ -35,7 +35,7 @@ func (c *ValidateCommand) Run(args []string) int {
 	cfg, diags := c.loadConfig()
 	if !diags.HasErrors() {
 		settings := c.settings(cfg, c.workspace())
-		provs := plan.NewProviders(c.providers(settings), settings)
+		provs := plan.NewProviders(c.providers(settings), settings).Offer(c.Bundled...)
 		diags = append(diags, plan.Validate(context.Background(), cfg, provs)...)
 		provs.Close()
 	}

@@ -3,6 +3,7 @@ cluster "unknown" {
   provider = nowhere
 }
 
+# A misspelled provider: the closest name is suggested.
 cluster "typo" {
-  provider = kubernets
+  provider = locl
 }

@@ -1,3 +1,7 @@
-experiment "a" { # ERROR: Cannot start provider "nosuch"
-  provider = nosuch
+experiment "a" {
+  provider = nosuch # ERROR: Cannot start provider "nosuch"
+}
+
+experiment "b" {
+  provider = registri # ERROR: Cannot start provider "registri" | Did you mean registry?
 }
