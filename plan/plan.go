@@ -242,8 +242,18 @@ func (pl *planner) planInstance(ctx context.Context, n *node, iface providers.In
 
 	var diags hcl.Diagnostics
 	inst := pl.prior.Instance(r.Addr().String(), string(key))
+	inScope := pl.targeted(ia)
+	planning := !pl.opts.Destroy && inScope
+	var (
+		raw     cty.Value // the configuration, before ignore_changes
+		rawDiag hcl.Diagnostics
+		resp    providers.PlanChangeResponse
+		planned bool // resp is the plan, made with the refresh
+	)
+	var v cty.Value // the prior value
 	if inst != nil {
-		v, err := decodeInstance(inst, ty, n.version)
+		var err error
+		v, err = decodeInstance(inst, ty, n.version)
 		if err != nil {
 			return cty.DynamicVal, hcl.Diagnostics{{
 				Severity: hcl.DiagError,
@@ -254,26 +264,41 @@ func (pl *planner) planInstance(ctx context.Context, n *node, iface providers.In
 		}
 		c.Before, c.BeforePrivate, c.PriorStatus = v, inst.Private, inst.Status
 		c.Sensitive = inst.Sensitive
-		if pl.opts.Refresh && !pl.opts.Destroy {
-			resp := iface.Read(ctx, providers.ReadRequest{Kind: r.Kind, Address: ia.String(), Current: v, Private: inst.Private})
-			diags = append(diags, providerDiags(n.provider, ia.String(), resp.Diagnostics, n.rangeAt)...)
-			if resp.Diagnostics.HasErrors() {
-				return cty.DynamicVal, diags
-			}
-			if resp.New == cty.NilVal || resp.New.IsNull() {
-				pl.noteDrift(ia.String() + " is gone: it will be created again")
-				c.Before, c.BeforePrivate, c.PriorStatus = cty.NullVal(ty), nil, ""
-			} else {
-				if !resp.New.RawEquals(v) {
-					pl.noteDrift(ia.String() + " changed outside mltf")
-				}
-				c.Before, c.BeforePrivate = resp.New, resp.Private
-			}
+	}
+	if planning {
+		c.References = n.references
+		raw, rawDiag = pl.instanceConfig(n, rep, c)
+	}
+	if inst != nil && pl.opts.Refresh && !pl.opts.Destroy {
+		// A refresh usually leaves the value as it was: plan against
+		// the prior value in the same call, and again only when the
+		// refresh changed it.
+		req := providers.RefreshPlanRequest{Kind: r.Kind, Address: ia.String(), Current: v, Private: inst.Private}
+		var rp providers.RefreshPlanResponse
+		if planning && !rawDiag.HasErrors() {
+			req.Config = applyIgnoreChanges(raw, v, r.Lifecycle)
+			req.Proposed = proposedNew(n.schema, v, req.Config)
+			rp = providers.RefreshPlan(ctx, iface, req)
+		} else {
+			rp.Read = iface.Read(ctx, providers.ReadRequest{Kind: r.Kind, Address: req.Address, Current: v, Private: inst.Private})
 		}
+		diags = append(diags, providerDiags(n.provider, ia.String(), rp.Read.Diagnostics, n.rangeAt)...)
+		if rp.Read.Diagnostics.HasErrors() {
+			return cty.DynamicVal, diags
+		}
+		if rp.Read.New == cty.NilVal || rp.Read.New.IsNull() {
+			pl.noteDrift(ia.String() + " is gone: it will be created again")
+			c.Before, c.BeforePrivate, c.PriorStatus = cty.NullVal(ty), nil, ""
+		} else {
+			if !rp.Read.New.RawEquals(v) {
+				pl.noteDrift(ia.String() + " changed outside mltf")
+			}
+			c.Before, c.BeforePrivate = rp.Read.New, rp.Read.Private
+		}
+		resp, planned = rp.Plan, rp.Planned
 	}
 
-	inScope := pl.targeted(ia)
-	if pl.opts.Destroy || !inScope {
+	if !planning {
 		// Out of the targets (or destroying): the prior value stands.
 		if pl.opts.Destroy && !c.Before.IsNull() {
 			pl.planDelete(ctx, ia, n.provider, inst, n.schema, n.version, r.Lifecycle.PreventDestroy, "")
@@ -287,16 +312,11 @@ func (pl *planner) planInstance(ctx context.Context, n *node, iface providers.In
 		return markPaths(c.Before, c.Sensitive), diags
 	}
 
-	c.References = n.references
-	evalCtx := pl.eval.context(n.refs, rep)
-	config, ds := hcldec.Decode(r.Config, n.spec, evalCtx)
-	diags = append(diags, ds...)
-	if ds.HasErrors() {
+	diags = append(diags, rawDiag...)
+	if rawDiag.HasErrors() {
 		return cty.DynamicVal, diags
 	}
-	config, c.Sensitive = unmarkSensitive(config, c.Sensitive, n.sensitive)
-	config = n.schema.Normalize(config)
-	config = pl.eval.deferExpressions(pl.cfg, config, r, n.schema, rep)
+	config := raw
 	if !c.Before.IsNull() {
 		config = applyIgnoreChanges(config, c.Before, r.Lifecycle)
 	}
@@ -304,11 +324,13 @@ func (pl *planner) planInstance(ctx context.Context, n *node, iface providers.In
 	// ValidateConfig is for mltf validate, with values unknown; planning
 	// leaves validation of the real values to PlanChange, one call less per
 	// instance through the plugin.
-	resp := iface.PlanChange(ctx, providers.PlanChangeRequest{
-		Kind: r.Kind, Address: ia.String(),
-		Prior: c.Before, PriorPrivate: c.BeforePrivate,
-		Config: config, Proposed: proposedNew(n.schema, c.Before, config),
-	})
+	if !planned {
+		resp = iface.PlanChange(ctx, providers.PlanChangeRequest{
+			Kind: r.Kind, Address: ia.String(),
+			Prior: c.Before, PriorPrivate: c.BeforePrivate,
+			Config: config, Proposed: proposedNew(n.schema, c.Before, config),
+		})
+	}
 	mask := newMasker(markPaths(config, c.Sensitive), markPaths(c.Before, c.Sensitive))
 	diags = append(diags, mask.diags(providerDiags(n.provider, ia.String(), resp.Diagnostics, n.rangeAt))...)
 	if resp.Diagnostics.HasErrors() {
@@ -347,6 +369,20 @@ func (pl *planner) planInstance(ctx context.Context, n *node, iface providers.In
 	c.Reasons = maskAll(mask, c.Reasons)
 	pl.addChange(c)
 	return markPaths(c.After, c.Sensitive), diags
+}
+
+// instanceConfig evaluates the instance's configuration as the provider
+// sees it, before ignore_changes (which needs the refreshed value). It
+// records the configuration's sensitive paths in c.
+func (pl *planner) instanceConfig(n *node, rep repetition, c *Change) (cty.Value, hcl.Diagnostics) {
+	r := n.res
+	config, diags := hcldec.Decode(r.Config, n.spec, pl.eval.context(n.refs, rep))
+	if diags.HasErrors() {
+		return cty.DynamicVal, diags
+	}
+	config, c.Sensitive = unmarkSensitive(config, c.Sensitive, n.sensitive)
+	config = n.schema.Normalize(config)
+	return pl.eval.deferExpressions(pl.cfg, config, r, n.schema, rep), diags
 }
 
 // resumable says whether the kind of ia goes on after a failed apply

@@ -32,6 +32,8 @@ type GRPCProvider struct {
 	// stream once opened.
 	callsOK bool
 	calls   *callStream
+	// refreshPlanOK says the plugin serves RefreshPlan in that stream.
+	refreshPlanOK bool
 
 	// reads are the values Read left unchanged, with their encoding, for
 	// the PlanChange that follows.
@@ -94,6 +96,7 @@ func (p *GRPCProvider) GetSchema(ctx context.Context) providers.GetSchemaRespons
 		p.schema = &resp
 		p.types = impliedTypes(resp.Kinds)
 		p.callsOK = r.GetCallsStream()
+		p.refreshPlanOK = p.callsOK && r.GetRefreshPlan()
 		p.mu.Unlock()
 	}
 	return resp

@@ -17,8 +17,13 @@ func (p *GRPCProvider) Pid() int {
 
 // ServeWithoutCalls serves p as a plugin built before the Calls stream.
 func ServeWithoutCalls(p providers.Interface) {
+	serveWithout(p, func(s *server) { s.withoutCalls = true })
+}
+
+// serveWithout serves p with what hide hides from GetSchema.
+func serveWithout(p providers.Interface, hide func(*server)) {
 	s := newServer(p)
-	s.withoutCalls = true
+	hide(s)
 	serveServer(s, ProtocolVersion)
 }
 
@@ -27,4 +32,18 @@ func (p *GRPCProvider) CallsOpen() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.calls != nil && !p.calls.broken()
+}
+
+// ServeWithoutRefreshPlan serves p as a plugin built after the Calls
+// stream and before its RefreshPlan call.
+func ServeWithoutRefreshPlan(p providers.Interface) {
+	serveWithout(p, func(s *server) { s.withoutRefreshPlan = true })
+}
+
+// RefreshPlanOK reports whether RefreshPlan goes to the plugin in one
+// call.
+func (p *GRPCProvider) RefreshPlanOK() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.refreshPlanOK
 }

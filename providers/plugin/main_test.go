@@ -31,6 +31,9 @@ func TestMain(m *testing.M) {
 	case "plugin-unary":
 		plugin.ServeWithoutCalls(newTestProvider())
 		os.Exit(0)
+	case "plugin-no-refreshplan":
+		plugin.ServeWithoutRefreshPlan(newTestProvider())
+		os.Exit(0)
 	case "plugin-v2":
 		plugin.ServeVersion(newTestProvider(), 2)
 		os.Exit(0)

@@ -28,8 +28,10 @@ type server struct {
 	types  map[string]cty.Type // implied type by kind, with the schema
 
 	// withoutCalls hides the Calls stream from GetSchema, as a plugin
-	// built before it would (tests of the unary path).
-	withoutCalls bool
+	// built before it would (tests of the unary path); withoutRefreshPlan
+	// hides the RefreshPlan call, as a plugin built before it would.
+	withoutCalls       bool
+	withoutRefreshPlan bool
 
 	// reads are the values Read left unchanged, for the PlanChange that
 	// follows.
@@ -99,6 +101,7 @@ func (s *server) GetSchema(ctx context.Context, _ *pluginpb.GetSchema_Request) (
 		return nil, status.Errorf(codes.Internal, "the provider's schema cannot be sent: %s", err)
 	}
 	r.CallsStream = !s.withoutCalls
+	r.RefreshPlan = !s.withoutCalls && !s.withoutRefreshPlan
 	return r, nil
 }
 
@@ -180,6 +183,12 @@ func (s *server) planChange(ctx context.Context, req *pluginpb.PlanChange_Reques
 		Config:       cfg,
 		Proposed:     proposed,
 	})
+	return planResponse(r, prior, ty, req.GetAddress(), req.GetKind(), shortcuts)
+}
+
+// planResponse encodes a PlanChange's response; with shortcuts (in the
+// Calls stream) a planned value equal to the prior is not sent back.
+func planResponse(r providers.PlanChangeResponse, prior cty.Value, ty cty.Type, address, kind string, shortcuts bool) (*pluginpb.PlanChange_Response, error) {
 	resp := &pluginpb.PlanChange_Response{
 		PlannedPrivate:  r.PlannedPrivate,
 		RequiresReplace: pathsToProto(r.RequiresReplace),
@@ -190,8 +199,9 @@ func (s *server) planChange(ctx context.Context, req *pluginpb.PlanChange_Reques
 		resp.PlannedIsPrior = true
 		return resp, nil
 	}
+	var err error
 	if resp.Planned, err = encodeValue(r.Planned, ty); err != nil {
-		return nil, badResponse("planned value", req.GetAddress(), req.GetKind(), err)
+		return nil, badResponse("planned value", address, kind, err)
 	}
 	return resp, nil
 }

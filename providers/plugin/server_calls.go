@@ -103,6 +103,11 @@ func (s *server) call(ctx context.Context, call *pluginpb.Calls_Call) *pluginpb.
 		if r, err = s.planChange(ctx, c.PlanChange, true); err == nil {
 			res.Result = &pluginpb.Calls_Result_PlanChange{PlanChange: r}
 		}
+	case *pluginpb.Calls_Call_RefreshPlan:
+		var r *pluginpb.RefreshPlan_Response
+		if r, err = s.refreshPlan(ctx, c.RefreshPlan); err == nil {
+			res.Result = &pluginpb.Calls_Result_RefreshPlan{RefreshPlan: r}
+		}
 	default:
 		res.Result = &pluginpb.Calls_Result_Error{Error: "this provider does not know the call it was sent; upgrade the provider"}
 	}

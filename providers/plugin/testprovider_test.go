@@ -121,5 +121,31 @@ func (f *faulty) PlanChange(ctx context.Context, req providers.PlanChangeRequest
 	case "bad":
 		return providers.PlanChangeResponse{Planned: cty.ObjectVal(map[string]cty.Value{"name": cty.True})}
 	}
-	return f.Provider.PlanChange(ctx, req)
+	r := f.Provider.PlanChange(ctx, req)
+	if r.PlannedPrivate == nil && req.PriorPrivate != nil {
+		// What the plan was made from shows in what it returns.
+		r.PlannedPrivate = append([]byte("planned:"), req.PriorPrivate...)
+	}
+	return r
+}
+
+// Read changes what the current value's "mode" says: drift changes its
+// tags (as if edited outside mltf), gone deletes it, readfail fails.
+func (f *faulty) Read(ctx context.Context, req providers.ReadRequest) providers.ReadResponse {
+	switch mode(req.Current) {
+	case "drift":
+		return providers.ReadResponse{New: sdk.SetAttrs(req.Current, map[string]cty.Value{
+			"tags": cty.MapVal(map[string]cty.Value{"team": cty.StringVal("edited")}),
+		}), Private: []byte("drifted")}
+	case "gone":
+		return providers.ReadResponse{New: cty.NullVal(req.Current.Type())}
+	case "readfail":
+		return providers.ReadResponse{New: req.Current, Diagnostics: providers.Diagnostics(nil).Errorf("Cannot read the thing", "the store is down")}
+	}
+	r := f.Provider.Read(ctx, req)
+	if req.Private != nil {
+		// The refresh's private data is not the prior's.
+		r.Private = append([]byte("read:"), req.Private...)
+	}
+	return r
 }

@@ -689,6 +689,51 @@ func (*Read) Descriptor() ([]byte, []int) {
 	return file_providers_plugin_pluginpb_provider_proto_rawDescGZIP(), []int{11}
 }
 
+// RefreshPlan refreshes an instance and plans it in one call, only in the
+// Calls stream and only to a plugin whose GetSchema says refresh_plan.
+// The client plans the configuration against the current value, as if
+// the refresh will leave it unchanged. The plugin reads; when the
+// refreshed value equals the current one (and the read has no errors), it
+// plans the change with that value as the prior and the read's private
+// data as the prior's, and sends both results: exactly what a Read and
+// then a PlanChange would have done. Otherwise it sends only the read's
+// result, and the client plans again against the refreshed value.
+type RefreshPlan struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RefreshPlan) Reset() {
+	*x = RefreshPlan{}
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RefreshPlan) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RefreshPlan) ProtoMessage() {}
+
+func (x *RefreshPlan) ProtoReflect() protoreflect.Message {
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RefreshPlan.ProtoReflect.Descriptor instead.
+func (*RefreshPlan) Descriptor() ([]byte, []int) {
+	return file_providers_plugin_pluginpb_provider_proto_rawDescGZIP(), []int{12}
+}
+
 type Import struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -697,7 +742,7 @@ type Import struct {
 
 func (x *Import) Reset() {
 	*x = Import{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[12]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -709,7 +754,7 @@ func (x *Import) String() string {
 func (*Import) ProtoMessage() {}
 
 func (x *Import) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[12]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -722,7 +767,7 @@ func (x *Import) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Import.ProtoReflect.Descriptor instead.
 func (*Import) Descriptor() ([]byte, []int) {
-	return file_providers_plugin_pluginpb_provider_proto_rawDescGZIP(), []int{12}
+	return file_providers_plugin_pluginpb_provider_proto_rawDescGZIP(), []int{13}
 }
 
 type Stop struct {
@@ -733,7 +778,7 @@ type Stop struct {
 
 func (x *Stop) Reset() {
 	*x = Stop{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[13]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -745,7 +790,7 @@ func (x *Stop) String() string {
 func (*Stop) ProtoMessage() {}
 
 func (x *Stop) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[13]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -758,7 +803,7 @@ func (x *Stop) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Stop.ProtoReflect.Descriptor instead.
 func (*Stop) Descriptor() ([]byte, []int) {
-	return file_providers_plugin_pluginpb_provider_proto_rawDescGZIP(), []int{13}
+	return file_providers_plugin_pluginpb_provider_proto_rawDescGZIP(), []int{14}
 }
 
 type Calls struct {
@@ -769,7 +814,7 @@ type Calls struct {
 
 func (x *Calls) Reset() {
 	*x = Calls{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[14]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -781,7 +826,7 @@ func (x *Calls) String() string {
 func (*Calls) ProtoMessage() {}
 
 func (x *Calls) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[14]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -794,7 +839,7 @@ func (x *Calls) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Calls.ProtoReflect.Descriptor instead.
 func (*Calls) Descriptor() ([]byte, []int) {
-	return file_providers_plugin_pluginpb_provider_proto_rawDescGZIP(), []int{14}
+	return file_providers_plugin_pluginpb_provider_proto_rawDescGZIP(), []int{15}
 }
 
 type AttributePath_Step struct {
@@ -811,7 +856,7 @@ type AttributePath_Step struct {
 
 func (x *AttributePath_Step) Reset() {
 	*x = AttributePath_Step{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[15]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -823,7 +868,7 @@ func (x *AttributePath_Step) String() string {
 func (*AttributePath_Step) ProtoMessage() {}
 
 func (x *AttributePath_Step) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[15]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -906,7 +951,7 @@ type Schema_Block struct {
 
 func (x *Schema_Block) Reset() {
 	*x = Schema_Block{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[16]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -918,7 +963,7 @@ func (x *Schema_Block) String() string {
 func (*Schema_Block) ProtoMessage() {}
 
 func (x *Schema_Block) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[16]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -975,7 +1020,7 @@ type Schema_Attribute struct {
 
 func (x *Schema_Attribute) Reset() {
 	*x = Schema_Attribute{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[17]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -987,7 +1032,7 @@ func (x *Schema_Attribute) String() string {
 func (*Schema_Attribute) ProtoMessage() {}
 
 func (x *Schema_Attribute) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[17]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1072,7 +1117,7 @@ type Schema_NestedBlock struct {
 
 func (x *Schema_NestedBlock) Reset() {
 	*x = Schema_NestedBlock{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[18]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1084,7 +1129,7 @@ func (x *Schema_NestedBlock) String() string {
 func (*Schema_NestedBlock) ProtoMessage() {}
 
 func (x *Schema_NestedBlock) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[18]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1143,7 +1188,7 @@ type GetSchema_Request struct {
 
 func (x *GetSchema_Request) Reset() {
 	*x = GetSchema_Request{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[19]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1155,7 +1200,7 @@ func (x *GetSchema_Request) String() string {
 func (*GetSchema_Request) ProtoMessage() {}
 
 func (x *GetSchema_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[19]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1179,14 +1224,17 @@ type GetSchema_Response struct {
 	Diagnostics []*Diagnostic    `protobuf:"bytes,3,rep,name=diagnostics,proto3" json:"diagnostics,omitempty"`
 	// The plugin serves the Calls stream. Older plugins leave it unset
 	// and are called with the unary Read and PlanChange.
-	CallsStream   bool `protobuf:"varint,4,opt,name=calls_stream,json=callsStream,proto3" json:"calls_stream,omitempty"`
+	CallsStream bool `protobuf:"varint,4,opt,name=calls_stream,json=callsStream,proto3" json:"calls_stream,omitempty"`
+	// The plugin serves RefreshPlan calls in the Calls stream. Older
+	// plugins leave it unset and are sent a Read and then a PlanChange.
+	RefreshPlan   bool `protobuf:"varint,5,opt,name=refresh_plan,json=refreshPlan,proto3" json:"refresh_plan,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GetSchema_Response) Reset() {
 	*x = GetSchema_Response{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[20]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1198,7 +1246,7 @@ func (x *GetSchema_Response) String() string {
 func (*GetSchema_Response) ProtoMessage() {}
 
 func (x *GetSchema_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[20]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1242,6 +1290,13 @@ func (x *GetSchema_Response) GetCallsStream() bool {
 	return false
 }
 
+func (x *GetSchema_Response) GetRefreshPlan() bool {
+	if x != nil {
+		return x.RefreshPlan
+	}
+	return false
+}
+
 type ValidateConfig_Request struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Kind          string                 `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
@@ -1252,7 +1307,7 @@ type ValidateConfig_Request struct {
 
 func (x *ValidateConfig_Request) Reset() {
 	*x = ValidateConfig_Request{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[22]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1264,7 +1319,7 @@ func (x *ValidateConfig_Request) String() string {
 func (*ValidateConfig_Request) ProtoMessage() {}
 
 func (x *ValidateConfig_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[22]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1303,7 +1358,7 @@ type ValidateConfig_Response struct {
 
 func (x *ValidateConfig_Response) Reset() {
 	*x = ValidateConfig_Response{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[23]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1315,7 +1370,7 @@ func (x *ValidateConfig_Response) String() string {
 func (*ValidateConfig_Response) ProtoMessage() {}
 
 func (x *ValidateConfig_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[23]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1349,7 +1404,7 @@ type Configure_Request struct {
 
 func (x *Configure_Request) Reset() {
 	*x = Configure_Request{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[24]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1361,7 +1416,7 @@ func (x *Configure_Request) String() string {
 func (*Configure_Request) ProtoMessage() {}
 
 func (x *Configure_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[24]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1400,7 +1455,7 @@ type Configure_Response struct {
 
 func (x *Configure_Response) Reset() {
 	*x = Configure_Response{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[25]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1412,7 +1467,7 @@ func (x *Configure_Response) String() string {
 func (*Configure_Response) ProtoMessage() {}
 
 func (x *Configure_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[25]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1449,7 +1504,7 @@ type PlanChange_Request struct {
 
 func (x *PlanChange_Request) Reset() {
 	*x = PlanChange_Request{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[26]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1461,7 +1516,7 @@ func (x *PlanChange_Request) String() string {
 func (*PlanChange_Request) ProtoMessage() {}
 
 func (x *PlanChange_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[26]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1535,7 +1590,7 @@ type PlanChange_Response struct {
 
 func (x *PlanChange_Response) Reset() {
 	*x = PlanChange_Response{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[27]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1547,7 +1602,7 @@ func (x *PlanChange_Response) String() string {
 func (*PlanChange_Response) ProtoMessage() {}
 
 func (x *PlanChange_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[27]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1623,7 +1678,7 @@ type ApplyChange_Request struct {
 
 func (x *ApplyChange_Request) Reset() {
 	*x = ApplyChange_Request{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[28]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1635,7 +1690,7 @@ func (x *ApplyChange_Request) String() string {
 func (*ApplyChange_Request) ProtoMessage() {}
 
 func (x *ApplyChange_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[28]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1715,7 +1770,7 @@ type ApplyChange_Cancel struct {
 
 func (x *ApplyChange_Cancel) Reset() {
 	*x = ApplyChange_Cancel{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[29]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1727,7 +1782,7 @@ func (x *ApplyChange_Cancel) String() string {
 func (*ApplyChange_Cancel) ProtoMessage() {}
 
 func (x *ApplyChange_Cancel) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[29]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1756,7 +1811,7 @@ type ApplyChange_Call struct {
 
 func (x *ApplyChange_Call) Reset() {
 	*x = ApplyChange_Call{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[30]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1768,7 +1823,7 @@ func (x *ApplyChange_Call) String() string {
 func (*ApplyChange_Call) ProtoMessage() {}
 
 func (x *ApplyChange_Call) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[30]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1835,7 +1890,7 @@ type ApplyChange_LogLine struct {
 
 func (x *ApplyChange_LogLine) Reset() {
 	*x = ApplyChange_LogLine{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[31]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1847,7 +1902,7 @@ func (x *ApplyChange_LogLine) String() string {
 func (*ApplyChange_LogLine) ProtoMessage() {}
 
 func (x *ApplyChange_LogLine) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[31]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1890,7 +1945,7 @@ type ApplyChange_Progress struct {
 
 func (x *ApplyChange_Progress) Reset() {
 	*x = ApplyChange_Progress{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[32]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1902,7 +1957,7 @@ func (x *ApplyChange_Progress) String() string {
 func (*ApplyChange_Progress) ProtoMessage() {}
 
 func (x *ApplyChange_Progress) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[32]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1964,7 +2019,7 @@ type ApplyChange_MetricPoint struct {
 
 func (x *ApplyChange_MetricPoint) Reset() {
 	*x = ApplyChange_MetricPoint{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[33]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1976,7 +2031,7 @@ func (x *ApplyChange_MetricPoint) String() string {
 func (*ApplyChange_MetricPoint) ProtoMessage() {}
 
 func (x *ApplyChange_MetricPoint) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[33]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2023,7 +2078,7 @@ type ApplyChange_Partial struct {
 
 func (x *ApplyChange_Partial) Reset() {
 	*x = ApplyChange_Partial{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[34]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2035,7 +2090,7 @@ func (x *ApplyChange_Partial) String() string {
 func (*ApplyChange_Partial) ProtoMessage() {}
 
 func (x *ApplyChange_Partial) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[34]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2077,7 +2132,7 @@ type ApplyChange_Final struct {
 
 func (x *ApplyChange_Final) Reset() {
 	*x = ApplyChange_Final{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[35]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2089,7 +2144,7 @@ func (x *ApplyChange_Final) String() string {
 func (*ApplyChange_Final) ProtoMessage() {}
 
 func (x *ApplyChange_Final) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[35]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2143,7 +2198,7 @@ type ApplyChange_Event struct {
 
 func (x *ApplyChange_Event) Reset() {
 	*x = ApplyChange_Event{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[36]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2155,7 +2210,7 @@ func (x *ApplyChange_Event) String() string {
 func (*ApplyChange_Event) ProtoMessage() {}
 
 func (x *ApplyChange_Event) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[36]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2276,7 +2331,7 @@ type Read_Request struct {
 
 func (x *Read_Request) Reset() {
 	*x = Read_Request{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[38]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2288,7 +2343,7 @@ func (x *Read_Request) String() string {
 func (*Read_Request) ProtoMessage() {}
 
 func (x *Read_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[38]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2346,7 +2401,7 @@ type Read_Response struct {
 
 func (x *Read_Response) Reset() {
 	*x = Read_Response{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[39]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2358,7 +2413,7 @@ func (x *Read_Response) String() string {
 func (*Read_Response) ProtoMessage() {}
 
 func (x *Read_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[39]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2402,6 +2457,139 @@ func (x *Read_Response) GetUnchanged() bool {
 	return false
 }
 
+type RefreshPlan_Request struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The instance and its current value, as for Read.
+	Read   *Read_Request `protobuf:"bytes,1,opt,name=read,proto3" json:"read,omitempty"`
+	Config *DynamicValue `protobuf:"bytes,2,opt,name=config,proto3" json:"config,omitempty"`
+	// The proposed value, left out when it is the current value
+	// (proposed_is_current) or the configuration (proposed_is_config).
+	Proposed          *DynamicValue `protobuf:"bytes,3,opt,name=proposed,proto3" json:"proposed,omitempty"`
+	ProposedIsCurrent bool          `protobuf:"varint,4,opt,name=proposed_is_current,json=proposedIsCurrent,proto3" json:"proposed_is_current,omitempty"`
+	ProposedIsConfig  bool          `protobuf:"varint,5,opt,name=proposed_is_config,json=proposedIsConfig,proto3" json:"proposed_is_config,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *RefreshPlan_Request) Reset() {
+	*x = RefreshPlan_Request{}
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RefreshPlan_Request) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RefreshPlan_Request) ProtoMessage() {}
+
+func (x *RefreshPlan_Request) ProtoReflect() protoreflect.Message {
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RefreshPlan_Request.ProtoReflect.Descriptor instead.
+func (*RefreshPlan_Request) Descriptor() ([]byte, []int) {
+	return file_providers_plugin_pluginpb_provider_proto_rawDescGZIP(), []int{12, 0}
+}
+
+func (x *RefreshPlan_Request) GetRead() *Read_Request {
+	if x != nil {
+		return x.Read
+	}
+	return nil
+}
+
+func (x *RefreshPlan_Request) GetConfig() *DynamicValue {
+	if x != nil {
+		return x.Config
+	}
+	return nil
+}
+
+func (x *RefreshPlan_Request) GetProposed() *DynamicValue {
+	if x != nil {
+		return x.Proposed
+	}
+	return nil
+}
+
+func (x *RefreshPlan_Request) GetProposedIsCurrent() bool {
+	if x != nil {
+		return x.ProposedIsCurrent
+	}
+	return false
+}
+
+func (x *RefreshPlan_Request) GetProposedIsConfig() bool {
+	if x != nil {
+		return x.ProposedIsConfig
+	}
+	return false
+}
+
+type RefreshPlan_Response struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Read  *Read_Response         `protobuf:"bytes,1,opt,name=read,proto3" json:"read,omitempty"`
+	// Present when the change was planned (the refreshed value equals the
+	// current one); planned_is_prior then means the current value.
+	Plan          *PlanChange_Response `protobuf:"bytes,2,opt,name=plan,proto3" json:"plan,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RefreshPlan_Response) Reset() {
+	*x = RefreshPlan_Response{}
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RefreshPlan_Response) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RefreshPlan_Response) ProtoMessage() {}
+
+func (x *RefreshPlan_Response) ProtoReflect() protoreflect.Message {
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RefreshPlan_Response.ProtoReflect.Descriptor instead.
+func (*RefreshPlan_Response) Descriptor() ([]byte, []int) {
+	return file_providers_plugin_pluginpb_provider_proto_rawDescGZIP(), []int{12, 1}
+}
+
+func (x *RefreshPlan_Response) GetRead() *Read_Response {
+	if x != nil {
+		return x.Read
+	}
+	return nil
+}
+
+func (x *RefreshPlan_Response) GetPlan() *PlanChange_Response {
+	if x != nil {
+		return x.Plan
+	}
+	return nil
+}
+
 type Import_Request struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Kind          string                 `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
@@ -2412,7 +2600,7 @@ type Import_Request struct {
 
 func (x *Import_Request) Reset() {
 	*x = Import_Request{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[40]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2424,7 +2612,7 @@ func (x *Import_Request) String() string {
 func (*Import_Request) ProtoMessage() {}
 
 func (x *Import_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[40]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2437,7 +2625,7 @@ func (x *Import_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Import_Request.ProtoReflect.Descriptor instead.
 func (*Import_Request) Descriptor() ([]byte, []int) {
-	return file_providers_plugin_pluginpb_provider_proto_rawDescGZIP(), []int{12, 0}
+	return file_providers_plugin_pluginpb_provider_proto_rawDescGZIP(), []int{13, 0}
 }
 
 func (x *Import_Request) GetKind() string {
@@ -2465,7 +2653,7 @@ type Import_Response struct {
 
 func (x *Import_Response) Reset() {
 	*x = Import_Response{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[41]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2477,7 +2665,7 @@ func (x *Import_Response) String() string {
 func (*Import_Response) ProtoMessage() {}
 
 func (x *Import_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[41]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2490,7 +2678,7 @@ func (x *Import_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Import_Response.ProtoReflect.Descriptor instead.
 func (*Import_Response) Descriptor() ([]byte, []int) {
-	return file_providers_plugin_pluginpb_provider_proto_rawDescGZIP(), []int{12, 1}
+	return file_providers_plugin_pluginpb_provider_proto_rawDescGZIP(), []int{13, 1}
 }
 
 func (x *Import_Response) GetState() *DynamicValue {
@@ -2522,7 +2710,7 @@ type Stop_Request struct {
 
 func (x *Stop_Request) Reset() {
 	*x = Stop_Request{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[42]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2534,7 +2722,7 @@ func (x *Stop_Request) String() string {
 func (*Stop_Request) ProtoMessage() {}
 
 func (x *Stop_Request) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[42]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2547,7 +2735,7 @@ func (x *Stop_Request) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Stop_Request.ProtoReflect.Descriptor instead.
 func (*Stop_Request) Descriptor() ([]byte, []int) {
-	return file_providers_plugin_pluginpb_provider_proto_rawDescGZIP(), []int{13, 0}
+	return file_providers_plugin_pluginpb_provider_proto_rawDescGZIP(), []int{14, 0}
 }
 
 type Stop_Response struct {
@@ -2559,7 +2747,7 @@ type Stop_Response struct {
 
 func (x *Stop_Response) Reset() {
 	*x = Stop_Response{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[43]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2571,7 +2759,7 @@ func (x *Stop_Response) String() string {
 func (*Stop_Response) ProtoMessage() {}
 
 func (x *Stop_Response) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[43]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2584,7 +2772,7 @@ func (x *Stop_Response) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Stop_Response.ProtoReflect.Descriptor instead.
 func (*Stop_Response) Descriptor() ([]byte, []int) {
-	return file_providers_plugin_pluginpb_provider_proto_rawDescGZIP(), []int{13, 1}
+	return file_providers_plugin_pluginpb_provider_proto_rawDescGZIP(), []int{14, 1}
 }
 
 func (x *Stop_Response) GetError() string {
@@ -2603,6 +2791,7 @@ type Calls_Call struct {
 	//	*Calls_Call_Read
 	//	*Calls_Call_PlanChange
 	//	*Calls_Call_Cancel
+	//	*Calls_Call_RefreshPlan
 	Call          isCalls_Call_Call `protobuf_oneof:"call"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2610,7 +2799,7 @@ type Calls_Call struct {
 
 func (x *Calls_Call) Reset() {
 	*x = Calls_Call{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[44]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2622,7 +2811,7 @@ func (x *Calls_Call) String() string {
 func (*Calls_Call) ProtoMessage() {}
 
 func (x *Calls_Call) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[44]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2635,7 +2824,7 @@ func (x *Calls_Call) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Calls_Call.ProtoReflect.Descriptor instead.
 func (*Calls_Call) Descriptor() ([]byte, []int) {
-	return file_providers_plugin_pluginpb_provider_proto_rawDescGZIP(), []int{14, 0}
+	return file_providers_plugin_pluginpb_provider_proto_rawDescGZIP(), []int{15, 0}
 }
 
 func (x *Calls_Call) GetId() uint64 {
@@ -2679,6 +2868,15 @@ func (x *Calls_Call) GetCancel() *Calls_Cancel {
 	return nil
 }
 
+func (x *Calls_Call) GetRefreshPlan() *RefreshPlan_Request {
+	if x != nil {
+		if x, ok := x.Call.(*Calls_Call_RefreshPlan); ok {
+			return x.RefreshPlan
+		}
+	}
+	return nil
+}
+
 type isCalls_Call_Call interface {
 	isCalls_Call_Call()
 }
@@ -2697,11 +2895,17 @@ type Calls_Call_Cancel struct {
 	Cancel *Calls_Cancel `protobuf:"bytes,4,opt,name=cancel,proto3,oneof"`
 }
 
+type Calls_Call_RefreshPlan struct {
+	RefreshPlan *RefreshPlan_Request `protobuf:"bytes,5,opt,name=refresh_plan,json=refreshPlan,proto3,oneof"`
+}
+
 func (*Calls_Call_Read) isCalls_Call_Call() {}
 
 func (*Calls_Call_PlanChange) isCalls_Call_Call() {}
 
 func (*Calls_Call_Cancel) isCalls_Call_Call() {}
+
+func (*Calls_Call_RefreshPlan) isCalls_Call_Call() {}
 
 type Calls_Cancel struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -2711,7 +2915,7 @@ type Calls_Cancel struct {
 
 func (x *Calls_Cancel) Reset() {
 	*x = Calls_Cancel{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[45]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2723,7 +2927,7 @@ func (x *Calls_Cancel) String() string {
 func (*Calls_Cancel) ProtoMessage() {}
 
 func (x *Calls_Cancel) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[45]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2736,7 +2940,7 @@ func (x *Calls_Cancel) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Calls_Cancel.ProtoReflect.Descriptor instead.
 func (*Calls_Cancel) Descriptor() ([]byte, []int) {
-	return file_providers_plugin_pluginpb_provider_proto_rawDescGZIP(), []int{14, 1}
+	return file_providers_plugin_pluginpb_provider_proto_rawDescGZIP(), []int{15, 1}
 }
 
 type Calls_Result struct {
@@ -2747,6 +2951,7 @@ type Calls_Result struct {
 	//	*Calls_Result_Read
 	//	*Calls_Result_PlanChange
 	//	*Calls_Result_Error
+	//	*Calls_Result_RefreshPlan
 	Result        isCalls_Result_Result `protobuf_oneof:"result"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2754,7 +2959,7 @@ type Calls_Result struct {
 
 func (x *Calls_Result) Reset() {
 	*x = Calls_Result{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[46]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2766,7 +2971,7 @@ func (x *Calls_Result) String() string {
 func (*Calls_Result) ProtoMessage() {}
 
 func (x *Calls_Result) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[46]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2779,7 +2984,7 @@ func (x *Calls_Result) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Calls_Result.ProtoReflect.Descriptor instead.
 func (*Calls_Result) Descriptor() ([]byte, []int) {
-	return file_providers_plugin_pluginpb_provider_proto_rawDescGZIP(), []int{14, 2}
+	return file_providers_plugin_pluginpb_provider_proto_rawDescGZIP(), []int{15, 2}
 }
 
 func (x *Calls_Result) GetId() uint64 {
@@ -2823,6 +3028,15 @@ func (x *Calls_Result) GetError() string {
 	return ""
 }
 
+func (x *Calls_Result) GetRefreshPlan() *RefreshPlan_Response {
+	if x != nil {
+		if x, ok := x.Result.(*Calls_Result_RefreshPlan); ok {
+			return x.RefreshPlan
+		}
+	}
+	return nil
+}
+
 type isCalls_Result_Result interface {
 	isCalls_Result_Result()
 }
@@ -2841,11 +3055,17 @@ type Calls_Result_Error struct {
 	Error string `protobuf:"bytes,4,opt,name=error,proto3,oneof"`
 }
 
+type Calls_Result_RefreshPlan struct {
+	RefreshPlan *RefreshPlan_Response `protobuf:"bytes,5,opt,name=refresh_plan,json=refreshPlan,proto3,oneof"`
+}
+
 func (*Calls_Result_Read) isCalls_Result_Result() {}
 
 func (*Calls_Result_PlanChange) isCalls_Result_Result() {}
 
 func (*Calls_Result_Error) isCalls_Result_Result() {}
+
+func (*Calls_Result_RefreshPlan) isCalls_Result_Result() {}
 
 type Calls_Requests struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -2856,7 +3076,7 @@ type Calls_Requests struct {
 
 func (x *Calls_Requests) Reset() {
 	*x = Calls_Requests{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[47]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2868,7 +3088,7 @@ func (x *Calls_Requests) String() string {
 func (*Calls_Requests) ProtoMessage() {}
 
 func (x *Calls_Requests) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[47]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2881,7 +3101,7 @@ func (x *Calls_Requests) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Calls_Requests.ProtoReflect.Descriptor instead.
 func (*Calls_Requests) Descriptor() ([]byte, []int) {
-	return file_providers_plugin_pluginpb_provider_proto_rawDescGZIP(), []int{14, 3}
+	return file_providers_plugin_pluginpb_provider_proto_rawDescGZIP(), []int{15, 3}
 }
 
 func (x *Calls_Requests) GetCalls() []*Calls_Call {
@@ -2900,7 +3120,7 @@ type Calls_Results struct {
 
 func (x *Calls_Results) Reset() {
 	*x = Calls_Results{}
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[48]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2912,7 +3132,7 @@ func (x *Calls_Results) String() string {
 func (*Calls_Results) ProtoMessage() {}
 
 func (x *Calls_Results) ProtoReflect() protoreflect.Message {
-	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[48]
+	mi := &file_providers_plugin_pluginpb_provider_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2925,7 +3145,7 @@ func (x *Calls_Results) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Calls_Results.ProtoReflect.Descriptor instead.
 func (*Calls_Results) Descriptor() ([]byte, []int) {
-	return file_providers_plugin_pluginpb_provider_proto_rawDescGZIP(), []int{14, 4}
+	return file_providers_plugin_pluginpb_provider_proto_rawDescGZIP(), []int{15, 4}
 }
 
 func (x *Calls_Results) GetResults() []*Calls_Result {
@@ -2997,14 +3217,15 @@ const file_providers_plugin_pluginpb_provider_proto_rawDesc = "" +
 	"\n" +
 	"importable\x18\x03 \x01(\bR\n" +
 	"importable\x12!\n" +
-	"\flong_running\x18\x04 \x01(\bR\vlongRunning\"\xd3\x02\n" +
+	"\flong_running\x18\x04 \x01(\bR\vlongRunning\"\xf6\x02\n" +
 	"\tGetSchema\x1a\t\n" +
-	"\aRequest\x1a\xba\x02\n" +
+	"\aRequest\x1a\xdd\x02\n" +
 	"\bResponse\x128\n" +
 	"\bprovider\x18\x01 \x01(\v2\x1c.mltf.plugin.v1.Schema.BlockR\bprovider\x12C\n" +
 	"\x05kinds\x18\x02 \x03(\v2-.mltf.plugin.v1.GetSchema.Response.KindsEntryR\x05kinds\x12<\n" +
 	"\vdiagnostics\x18\x03 \x03(\v2\x1a.mltf.plugin.v1.DiagnosticR\vdiagnostics\x12!\n" +
-	"\fcalls_stream\x18\x04 \x01(\bR\vcallsStream\x1aN\n" +
+	"\fcalls_stream\x18\x04 \x01(\bR\vcallsStream\x12!\n" +
+	"\frefresh_plan\x18\x05 \x01(\bR\vrefreshPlan\x1aN\n" +
 	"\n" +
 	"KindsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12*\n" +
@@ -3099,7 +3320,17 @@ const file_providers_plugin_pluginpb_provider_proto_rawDesc = "" +
 	"\x03new\x18\x01 \x01(\v2\x1c.mltf.plugin.v1.DynamicValueR\x03new\x12\x18\n" +
 	"\aprivate\x18\x02 \x01(\fR\aprivate\x12<\n" +
 	"\vdiagnostics\x18\x03 \x03(\v2\x1a.mltf.plugin.v1.DiagnosticR\vdiagnostics\x12\x1c\n" +
-	"\tunchanged\x18\x04 \x01(\bR\tunchanged\"\xd0\x01\n" +
+	"\tunchanged\x18\x04 \x01(\bR\tunchanged\"\x91\x03\n" +
+	"\vRefreshPlan\x1a\x89\x02\n" +
+	"\aRequest\x120\n" +
+	"\x04read\x18\x01 \x01(\v2\x1c.mltf.plugin.v1.Read.RequestR\x04read\x124\n" +
+	"\x06config\x18\x02 \x01(\v2\x1c.mltf.plugin.v1.DynamicValueR\x06config\x128\n" +
+	"\bproposed\x18\x03 \x01(\v2\x1c.mltf.plugin.v1.DynamicValueR\bproposed\x12.\n" +
+	"\x13proposed_is_current\x18\x04 \x01(\bR\x11proposedIsCurrent\x12,\n" +
+	"\x12proposed_is_config\x18\x05 \x01(\bR\x10proposedIsConfig\x1av\n" +
+	"\bResponse\x121\n" +
+	"\x04read\x18\x01 \x01(\v2\x1d.mltf.plugin.v1.Read.ResponseR\x04read\x127\n" +
+	"\x04plan\x18\x02 \x01(\v2#.mltf.plugin.v1.PlanChange.ResponseR\x04plan\"\xd0\x01\n" +
 	"\x06Import\x1a-\n" +
 	"\aRequest\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x0e\n" +
@@ -3111,22 +3342,24 @@ const file_providers_plugin_pluginpb_provider_proto_rawDesc = "" +
 	"\x04Stop\x1a\t\n" +
 	"\aRequest\x1a \n" +
 	"\bResponse\x12\x14\n" +
-	"\x05error\x18\x01 \x01(\tR\x05error\"\xa0\x04\n" +
-	"\x05Calls\x1a\xd1\x01\n" +
+	"\x05error\x18\x01 \x01(\tR\x05error\"\xb5\x05\n" +
+	"\x05Calls\x1a\x9b\x02\n" +
 	"\x04Call\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x122\n" +
 	"\x04read\x18\x02 \x01(\v2\x1c.mltf.plugin.v1.Read.RequestH\x00R\x04read\x12E\n" +
 	"\vplan_change\x18\x03 \x01(\v2\".mltf.plugin.v1.PlanChange.RequestH\x00R\n" +
 	"planChange\x126\n" +
-	"\x06cancel\x18\x04 \x01(\v2\x1c.mltf.plugin.v1.Calls.CancelH\x00R\x06cancelB\x06\n" +
+	"\x06cancel\x18\x04 \x01(\v2\x1c.mltf.plugin.v1.Calls.CancelH\x00R\x06cancel\x12H\n" +
+	"\frefresh_plan\x18\x05 \x01(\v2#.mltf.plugin.v1.RefreshPlan.RequestH\x00R\vrefreshPlanB\x06\n" +
 	"\x04call\x1a\b\n" +
-	"\x06Cancel\x1a\xb7\x01\n" +
+	"\x06Cancel\x1a\x82\x02\n" +
 	"\x06Result\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x123\n" +
 	"\x04read\x18\x02 \x01(\v2\x1d.mltf.plugin.v1.Read.ResponseH\x00R\x04read\x12F\n" +
 	"\vplan_change\x18\x03 \x01(\v2#.mltf.plugin.v1.PlanChange.ResponseH\x00R\n" +
 	"planChange\x12\x16\n" +
-	"\x05error\x18\x04 \x01(\tH\x00R\x05errorB\b\n" +
+	"\x05error\x18\x04 \x01(\tH\x00R\x05error\x12I\n" +
+	"\frefresh_plan\x18\x05 \x01(\v2$.mltf.plugin.v1.RefreshPlan.ResponseH\x00R\vrefreshPlanB\b\n" +
 	"\x06result\x1a<\n" +
 	"\bRequests\x120\n" +
 	"\x05calls\x18\x01 \x03(\v2\x1a.mltf.plugin.v1.Calls.CallR\x05calls\x1aA\n" +
@@ -3157,7 +3390,7 @@ func file_providers_plugin_pluginpb_provider_proto_rawDescGZIP() []byte {
 }
 
 var file_providers_plugin_pluginpb_provider_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_providers_plugin_pluginpb_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 49)
+var file_providers_plugin_pluginpb_provider_proto_msgTypes = make([]protoimpl.MessageInfo, 52)
 var file_providers_plugin_pluginpb_provider_proto_goTypes = []any{
 	(Diagnostic_Severity)(0),        // 0: mltf.plugin.v1.Diagnostic.Severity
 	(Schema_NestedBlock_Nesting)(0), // 1: mltf.plugin.v1.Schema.NestedBlock.Nesting
@@ -3173,55 +3406,58 @@ var file_providers_plugin_pluginpb_provider_proto_goTypes = []any{
 	(*PlanChange)(nil),              // 11: mltf.plugin.v1.PlanChange
 	(*ApplyChange)(nil),             // 12: mltf.plugin.v1.ApplyChange
 	(*Read)(nil),                    // 13: mltf.plugin.v1.Read
-	(*Import)(nil),                  // 14: mltf.plugin.v1.Import
-	(*Stop)(nil),                    // 15: mltf.plugin.v1.Stop
-	(*Calls)(nil),                   // 16: mltf.plugin.v1.Calls
-	(*AttributePath_Step)(nil),      // 17: mltf.plugin.v1.AttributePath.Step
-	(*Schema_Block)(nil),            // 18: mltf.plugin.v1.Schema.Block
-	(*Schema_Attribute)(nil),        // 19: mltf.plugin.v1.Schema.Attribute
-	(*Schema_NestedBlock)(nil),      // 20: mltf.plugin.v1.Schema.NestedBlock
-	(*GetSchema_Request)(nil),       // 21: mltf.plugin.v1.GetSchema.Request
-	(*GetSchema_Response)(nil),      // 22: mltf.plugin.v1.GetSchema.Response
-	nil,                             // 23: mltf.plugin.v1.GetSchema.Response.KindsEntry
-	(*ValidateConfig_Request)(nil),  // 24: mltf.plugin.v1.ValidateConfig.Request
-	(*ValidateConfig_Response)(nil), // 25: mltf.plugin.v1.ValidateConfig.Response
-	(*Configure_Request)(nil),       // 26: mltf.plugin.v1.Configure.Request
-	(*Configure_Response)(nil),      // 27: mltf.plugin.v1.Configure.Response
-	(*PlanChange_Request)(nil),      // 28: mltf.plugin.v1.PlanChange.Request
-	(*PlanChange_Response)(nil),     // 29: mltf.plugin.v1.PlanChange.Response
-	(*ApplyChange_Request)(nil),     // 30: mltf.plugin.v1.ApplyChange.Request
-	(*ApplyChange_Cancel)(nil),      // 31: mltf.plugin.v1.ApplyChange.Cancel
-	(*ApplyChange_Call)(nil),        // 32: mltf.plugin.v1.ApplyChange.Call
-	(*ApplyChange_LogLine)(nil),     // 33: mltf.plugin.v1.ApplyChange.LogLine
-	(*ApplyChange_Progress)(nil),    // 34: mltf.plugin.v1.ApplyChange.Progress
-	(*ApplyChange_MetricPoint)(nil), // 35: mltf.plugin.v1.ApplyChange.MetricPoint
-	(*ApplyChange_Partial)(nil),     // 36: mltf.plugin.v1.ApplyChange.Partial
-	(*ApplyChange_Final)(nil),       // 37: mltf.plugin.v1.ApplyChange.Final
-	(*ApplyChange_Event)(nil),       // 38: mltf.plugin.v1.ApplyChange.Event
-	nil,                             // 39: mltf.plugin.v1.ApplyChange.Progress.MetricsEntry
-	(*Read_Request)(nil),            // 40: mltf.plugin.v1.Read.Request
-	(*Read_Response)(nil),           // 41: mltf.plugin.v1.Read.Response
-	(*Import_Request)(nil),          // 42: mltf.plugin.v1.Import.Request
-	(*Import_Response)(nil),         // 43: mltf.plugin.v1.Import.Response
-	(*Stop_Request)(nil),            // 44: mltf.plugin.v1.Stop.Request
-	(*Stop_Response)(nil),           // 45: mltf.plugin.v1.Stop.Response
-	(*Calls_Call)(nil),              // 46: mltf.plugin.v1.Calls.Call
-	(*Calls_Cancel)(nil),            // 47: mltf.plugin.v1.Calls.Cancel
-	(*Calls_Result)(nil),            // 48: mltf.plugin.v1.Calls.Result
-	(*Calls_Requests)(nil),          // 49: mltf.plugin.v1.Calls.Requests
-	(*Calls_Results)(nil),           // 50: mltf.plugin.v1.Calls.Results
+	(*RefreshPlan)(nil),             // 14: mltf.plugin.v1.RefreshPlan
+	(*Import)(nil),                  // 15: mltf.plugin.v1.Import
+	(*Stop)(nil),                    // 16: mltf.plugin.v1.Stop
+	(*Calls)(nil),                   // 17: mltf.plugin.v1.Calls
+	(*AttributePath_Step)(nil),      // 18: mltf.plugin.v1.AttributePath.Step
+	(*Schema_Block)(nil),            // 19: mltf.plugin.v1.Schema.Block
+	(*Schema_Attribute)(nil),        // 20: mltf.plugin.v1.Schema.Attribute
+	(*Schema_NestedBlock)(nil),      // 21: mltf.plugin.v1.Schema.NestedBlock
+	(*GetSchema_Request)(nil),       // 22: mltf.plugin.v1.GetSchema.Request
+	(*GetSchema_Response)(nil),      // 23: mltf.plugin.v1.GetSchema.Response
+	nil,                             // 24: mltf.plugin.v1.GetSchema.Response.KindsEntry
+	(*ValidateConfig_Request)(nil),  // 25: mltf.plugin.v1.ValidateConfig.Request
+	(*ValidateConfig_Response)(nil), // 26: mltf.plugin.v1.ValidateConfig.Response
+	(*Configure_Request)(nil),       // 27: mltf.plugin.v1.Configure.Request
+	(*Configure_Response)(nil),      // 28: mltf.plugin.v1.Configure.Response
+	(*PlanChange_Request)(nil),      // 29: mltf.plugin.v1.PlanChange.Request
+	(*PlanChange_Response)(nil),     // 30: mltf.plugin.v1.PlanChange.Response
+	(*ApplyChange_Request)(nil),     // 31: mltf.plugin.v1.ApplyChange.Request
+	(*ApplyChange_Cancel)(nil),      // 32: mltf.plugin.v1.ApplyChange.Cancel
+	(*ApplyChange_Call)(nil),        // 33: mltf.plugin.v1.ApplyChange.Call
+	(*ApplyChange_LogLine)(nil),     // 34: mltf.plugin.v1.ApplyChange.LogLine
+	(*ApplyChange_Progress)(nil),    // 35: mltf.plugin.v1.ApplyChange.Progress
+	(*ApplyChange_MetricPoint)(nil), // 36: mltf.plugin.v1.ApplyChange.MetricPoint
+	(*ApplyChange_Partial)(nil),     // 37: mltf.plugin.v1.ApplyChange.Partial
+	(*ApplyChange_Final)(nil),       // 38: mltf.plugin.v1.ApplyChange.Final
+	(*ApplyChange_Event)(nil),       // 39: mltf.plugin.v1.ApplyChange.Event
+	nil,                             // 40: mltf.plugin.v1.ApplyChange.Progress.MetricsEntry
+	(*Read_Request)(nil),            // 41: mltf.plugin.v1.Read.Request
+	(*Read_Response)(nil),           // 42: mltf.plugin.v1.Read.Response
+	(*RefreshPlan_Request)(nil),     // 43: mltf.plugin.v1.RefreshPlan.Request
+	(*RefreshPlan_Response)(nil),    // 44: mltf.plugin.v1.RefreshPlan.Response
+	(*Import_Request)(nil),          // 45: mltf.plugin.v1.Import.Request
+	(*Import_Response)(nil),         // 46: mltf.plugin.v1.Import.Response
+	(*Stop_Request)(nil),            // 47: mltf.plugin.v1.Stop.Request
+	(*Stop_Response)(nil),           // 48: mltf.plugin.v1.Stop.Response
+	(*Calls_Call)(nil),              // 49: mltf.plugin.v1.Calls.Call
+	(*Calls_Cancel)(nil),            // 50: mltf.plugin.v1.Calls.Cancel
+	(*Calls_Result)(nil),            // 51: mltf.plugin.v1.Calls.Result
+	(*Calls_Requests)(nil),          // 52: mltf.plugin.v1.Calls.Requests
+	(*Calls_Results)(nil),           // 53: mltf.plugin.v1.Calls.Results
 }
 var file_providers_plugin_pluginpb_provider_proto_depIdxs = []int32{
-	17, // 0: mltf.plugin.v1.AttributePath.steps:type_name -> mltf.plugin.v1.AttributePath.Step
+	18, // 0: mltf.plugin.v1.AttributePath.steps:type_name -> mltf.plugin.v1.AttributePath.Step
 	0,  // 1: mltf.plugin.v1.Diagnostic.severity:type_name -> mltf.plugin.v1.Diagnostic.Severity
 	3,  // 2: mltf.plugin.v1.Diagnostic.attribute:type_name -> mltf.plugin.v1.AttributePath
-	18, // 3: mltf.plugin.v1.Kind.block:type_name -> mltf.plugin.v1.Schema.Block
-	19, // 4: mltf.plugin.v1.Schema.Block.attributes:type_name -> mltf.plugin.v1.Schema.Attribute
-	20, // 5: mltf.plugin.v1.Schema.Block.block_types:type_name -> mltf.plugin.v1.Schema.NestedBlock
-	18, // 6: mltf.plugin.v1.Schema.NestedBlock.block:type_name -> mltf.plugin.v1.Schema.Block
+	19, // 3: mltf.plugin.v1.Kind.block:type_name -> mltf.plugin.v1.Schema.Block
+	20, // 4: mltf.plugin.v1.Schema.Block.attributes:type_name -> mltf.plugin.v1.Schema.Attribute
+	21, // 5: mltf.plugin.v1.Schema.Block.block_types:type_name -> mltf.plugin.v1.Schema.NestedBlock
+	19, // 6: mltf.plugin.v1.Schema.NestedBlock.block:type_name -> mltf.plugin.v1.Schema.Block
 	1,  // 7: mltf.plugin.v1.Schema.NestedBlock.nesting:type_name -> mltf.plugin.v1.Schema.NestedBlock.Nesting
-	18, // 8: mltf.plugin.v1.GetSchema.Response.provider:type_name -> mltf.plugin.v1.Schema.Block
-	23, // 9: mltf.plugin.v1.GetSchema.Response.kinds:type_name -> mltf.plugin.v1.GetSchema.Response.KindsEntry
+	19, // 8: mltf.plugin.v1.GetSchema.Response.provider:type_name -> mltf.plugin.v1.Schema.Block
+	24, // 9: mltf.plugin.v1.GetSchema.Response.kinds:type_name -> mltf.plugin.v1.GetSchema.Response.KindsEntry
 	4,  // 10: mltf.plugin.v1.GetSchema.Response.diagnostics:type_name -> mltf.plugin.v1.Diagnostic
 	6,  // 11: mltf.plugin.v1.GetSchema.Response.KindsEntry.value:type_name -> mltf.plugin.v1.Kind
 	2,  // 12: mltf.plugin.v1.ValidateConfig.Request.config:type_name -> mltf.plugin.v1.DynamicValue
@@ -3239,52 +3475,59 @@ var file_providers_plugin_pluginpb_provider_proto_depIdxs = []int32{
 	2,  // 24: mltf.plugin.v1.ApplyChange.Request.planned:type_name -> mltf.plugin.v1.DynamicValue
 	2,  // 25: mltf.plugin.v1.ApplyChange.Request.config:type_name -> mltf.plugin.v1.DynamicValue
 	3,  // 26: mltf.plugin.v1.ApplyChange.Request.sensitive:type_name -> mltf.plugin.v1.AttributePath
-	30, // 27: mltf.plugin.v1.ApplyChange.Call.request:type_name -> mltf.plugin.v1.ApplyChange.Request
-	31, // 28: mltf.plugin.v1.ApplyChange.Call.cancel:type_name -> mltf.plugin.v1.ApplyChange.Cancel
-	39, // 29: mltf.plugin.v1.ApplyChange.Progress.metrics:type_name -> mltf.plugin.v1.ApplyChange.Progress.MetricsEntry
+	31, // 27: mltf.plugin.v1.ApplyChange.Call.request:type_name -> mltf.plugin.v1.ApplyChange.Request
+	32, // 28: mltf.plugin.v1.ApplyChange.Call.cancel:type_name -> mltf.plugin.v1.ApplyChange.Cancel
+	40, // 29: mltf.plugin.v1.ApplyChange.Progress.metrics:type_name -> mltf.plugin.v1.ApplyChange.Progress.MetricsEntry
 	2,  // 30: mltf.plugin.v1.ApplyChange.Partial.state:type_name -> mltf.plugin.v1.DynamicValue
 	2,  // 31: mltf.plugin.v1.ApplyChange.Final.new:type_name -> mltf.plugin.v1.DynamicValue
 	4,  // 32: mltf.plugin.v1.ApplyChange.Final.diagnostics:type_name -> mltf.plugin.v1.Diagnostic
-	33, // 33: mltf.plugin.v1.ApplyChange.Event.log:type_name -> mltf.plugin.v1.ApplyChange.LogLine
-	34, // 34: mltf.plugin.v1.ApplyChange.Event.progress:type_name -> mltf.plugin.v1.ApplyChange.Progress
-	35, // 35: mltf.plugin.v1.ApplyChange.Event.metric:type_name -> mltf.plugin.v1.ApplyChange.MetricPoint
-	36, // 36: mltf.plugin.v1.ApplyChange.Event.partial:type_name -> mltf.plugin.v1.ApplyChange.Partial
-	37, // 37: mltf.plugin.v1.ApplyChange.Event.final:type_name -> mltf.plugin.v1.ApplyChange.Final
+	34, // 33: mltf.plugin.v1.ApplyChange.Event.log:type_name -> mltf.plugin.v1.ApplyChange.LogLine
+	35, // 34: mltf.plugin.v1.ApplyChange.Event.progress:type_name -> mltf.plugin.v1.ApplyChange.Progress
+	36, // 35: mltf.plugin.v1.ApplyChange.Event.metric:type_name -> mltf.plugin.v1.ApplyChange.MetricPoint
+	37, // 36: mltf.plugin.v1.ApplyChange.Event.partial:type_name -> mltf.plugin.v1.ApplyChange.Partial
+	38, // 37: mltf.plugin.v1.ApplyChange.Event.final:type_name -> mltf.plugin.v1.ApplyChange.Final
 	2,  // 38: mltf.plugin.v1.Read.Request.current:type_name -> mltf.plugin.v1.DynamicValue
 	2,  // 39: mltf.plugin.v1.Read.Response.new:type_name -> mltf.plugin.v1.DynamicValue
 	4,  // 40: mltf.plugin.v1.Read.Response.diagnostics:type_name -> mltf.plugin.v1.Diagnostic
-	2,  // 41: mltf.plugin.v1.Import.Response.state:type_name -> mltf.plugin.v1.DynamicValue
-	4,  // 42: mltf.plugin.v1.Import.Response.diagnostics:type_name -> mltf.plugin.v1.Diagnostic
-	40, // 43: mltf.plugin.v1.Calls.Call.read:type_name -> mltf.plugin.v1.Read.Request
-	28, // 44: mltf.plugin.v1.Calls.Call.plan_change:type_name -> mltf.plugin.v1.PlanChange.Request
-	47, // 45: mltf.plugin.v1.Calls.Call.cancel:type_name -> mltf.plugin.v1.Calls.Cancel
-	41, // 46: mltf.plugin.v1.Calls.Result.read:type_name -> mltf.plugin.v1.Read.Response
-	29, // 47: mltf.plugin.v1.Calls.Result.plan_change:type_name -> mltf.plugin.v1.PlanChange.Response
-	46, // 48: mltf.plugin.v1.Calls.Requests.calls:type_name -> mltf.plugin.v1.Calls.Call
-	48, // 49: mltf.plugin.v1.Calls.Results.results:type_name -> mltf.plugin.v1.Calls.Result
-	21, // 50: mltf.plugin.v1.Provider.GetSchema:input_type -> mltf.plugin.v1.GetSchema.Request
-	24, // 51: mltf.plugin.v1.Provider.ValidateConfig:input_type -> mltf.plugin.v1.ValidateConfig.Request
-	26, // 52: mltf.plugin.v1.Provider.Configure:input_type -> mltf.plugin.v1.Configure.Request
-	28, // 53: mltf.plugin.v1.Provider.PlanChange:input_type -> mltf.plugin.v1.PlanChange.Request
-	32, // 54: mltf.plugin.v1.Provider.ApplyChange:input_type -> mltf.plugin.v1.ApplyChange.Call
-	40, // 55: mltf.plugin.v1.Provider.Read:input_type -> mltf.plugin.v1.Read.Request
-	42, // 56: mltf.plugin.v1.Provider.Import:input_type -> mltf.plugin.v1.Import.Request
-	44, // 57: mltf.plugin.v1.Provider.Stop:input_type -> mltf.plugin.v1.Stop.Request
-	49, // 58: mltf.plugin.v1.Provider.Calls:input_type -> mltf.plugin.v1.Calls.Requests
-	22, // 59: mltf.plugin.v1.Provider.GetSchema:output_type -> mltf.plugin.v1.GetSchema.Response
-	25, // 60: mltf.plugin.v1.Provider.ValidateConfig:output_type -> mltf.plugin.v1.ValidateConfig.Response
-	27, // 61: mltf.plugin.v1.Provider.Configure:output_type -> mltf.plugin.v1.Configure.Response
-	29, // 62: mltf.plugin.v1.Provider.PlanChange:output_type -> mltf.plugin.v1.PlanChange.Response
-	38, // 63: mltf.plugin.v1.Provider.ApplyChange:output_type -> mltf.plugin.v1.ApplyChange.Event
-	41, // 64: mltf.plugin.v1.Provider.Read:output_type -> mltf.plugin.v1.Read.Response
-	43, // 65: mltf.plugin.v1.Provider.Import:output_type -> mltf.plugin.v1.Import.Response
-	45, // 66: mltf.plugin.v1.Provider.Stop:output_type -> mltf.plugin.v1.Stop.Response
-	50, // 67: mltf.plugin.v1.Provider.Calls:output_type -> mltf.plugin.v1.Calls.Results
-	59, // [59:68] is the sub-list for method output_type
-	50, // [50:59] is the sub-list for method input_type
-	50, // [50:50] is the sub-list for extension type_name
-	50, // [50:50] is the sub-list for extension extendee
-	0,  // [0:50] is the sub-list for field type_name
+	41, // 41: mltf.plugin.v1.RefreshPlan.Request.read:type_name -> mltf.plugin.v1.Read.Request
+	2,  // 42: mltf.plugin.v1.RefreshPlan.Request.config:type_name -> mltf.plugin.v1.DynamicValue
+	2,  // 43: mltf.plugin.v1.RefreshPlan.Request.proposed:type_name -> mltf.plugin.v1.DynamicValue
+	42, // 44: mltf.plugin.v1.RefreshPlan.Response.read:type_name -> mltf.plugin.v1.Read.Response
+	30, // 45: mltf.plugin.v1.RefreshPlan.Response.plan:type_name -> mltf.plugin.v1.PlanChange.Response
+	2,  // 46: mltf.plugin.v1.Import.Response.state:type_name -> mltf.plugin.v1.DynamicValue
+	4,  // 47: mltf.plugin.v1.Import.Response.diagnostics:type_name -> mltf.plugin.v1.Diagnostic
+	41, // 48: mltf.plugin.v1.Calls.Call.read:type_name -> mltf.plugin.v1.Read.Request
+	29, // 49: mltf.plugin.v1.Calls.Call.plan_change:type_name -> mltf.plugin.v1.PlanChange.Request
+	50, // 50: mltf.plugin.v1.Calls.Call.cancel:type_name -> mltf.plugin.v1.Calls.Cancel
+	43, // 51: mltf.plugin.v1.Calls.Call.refresh_plan:type_name -> mltf.plugin.v1.RefreshPlan.Request
+	42, // 52: mltf.plugin.v1.Calls.Result.read:type_name -> mltf.plugin.v1.Read.Response
+	30, // 53: mltf.plugin.v1.Calls.Result.plan_change:type_name -> mltf.plugin.v1.PlanChange.Response
+	44, // 54: mltf.plugin.v1.Calls.Result.refresh_plan:type_name -> mltf.plugin.v1.RefreshPlan.Response
+	49, // 55: mltf.plugin.v1.Calls.Requests.calls:type_name -> mltf.plugin.v1.Calls.Call
+	51, // 56: mltf.plugin.v1.Calls.Results.results:type_name -> mltf.plugin.v1.Calls.Result
+	22, // 57: mltf.plugin.v1.Provider.GetSchema:input_type -> mltf.plugin.v1.GetSchema.Request
+	25, // 58: mltf.plugin.v1.Provider.ValidateConfig:input_type -> mltf.plugin.v1.ValidateConfig.Request
+	27, // 59: mltf.plugin.v1.Provider.Configure:input_type -> mltf.plugin.v1.Configure.Request
+	29, // 60: mltf.plugin.v1.Provider.PlanChange:input_type -> mltf.plugin.v1.PlanChange.Request
+	33, // 61: mltf.plugin.v1.Provider.ApplyChange:input_type -> mltf.plugin.v1.ApplyChange.Call
+	41, // 62: mltf.plugin.v1.Provider.Read:input_type -> mltf.plugin.v1.Read.Request
+	45, // 63: mltf.plugin.v1.Provider.Import:input_type -> mltf.plugin.v1.Import.Request
+	47, // 64: mltf.plugin.v1.Provider.Stop:input_type -> mltf.plugin.v1.Stop.Request
+	52, // 65: mltf.plugin.v1.Provider.Calls:input_type -> mltf.plugin.v1.Calls.Requests
+	23, // 66: mltf.plugin.v1.Provider.GetSchema:output_type -> mltf.plugin.v1.GetSchema.Response
+	26, // 67: mltf.plugin.v1.Provider.ValidateConfig:output_type -> mltf.plugin.v1.ValidateConfig.Response
+	28, // 68: mltf.plugin.v1.Provider.Configure:output_type -> mltf.plugin.v1.Configure.Response
+	30, // 69: mltf.plugin.v1.Provider.PlanChange:output_type -> mltf.plugin.v1.PlanChange.Response
+	39, // 70: mltf.plugin.v1.Provider.ApplyChange:output_type -> mltf.plugin.v1.ApplyChange.Event
+	42, // 71: mltf.plugin.v1.Provider.Read:output_type -> mltf.plugin.v1.Read.Response
+	46, // 72: mltf.plugin.v1.Provider.Import:output_type -> mltf.plugin.v1.Import.Response
+	48, // 73: mltf.plugin.v1.Provider.Stop:output_type -> mltf.plugin.v1.Stop.Response
+	53, // 74: mltf.plugin.v1.Provider.Calls:output_type -> mltf.plugin.v1.Calls.Results
+	66, // [66:75] is the sub-list for method output_type
+	57, // [57:66] is the sub-list for method input_type
+	57, // [57:57] is the sub-list for extension type_name
+	57, // [57:57] is the sub-list for extension extendee
+	0,  // [0:57] is the sub-list for field type_name
 }
 
 func init() { file_providers_plugin_pluginpb_provider_proto_init() }
@@ -3292,31 +3535,33 @@ func file_providers_plugin_pluginpb_provider_proto_init() {
 	if File_providers_plugin_pluginpb_provider_proto != nil {
 		return
 	}
-	file_providers_plugin_pluginpb_provider_proto_msgTypes[15].OneofWrappers = []any{
+	file_providers_plugin_pluginpb_provider_proto_msgTypes[16].OneofWrappers = []any{
 		(*AttributePath_Step_AttributeName)(nil),
 		(*AttributePath_Step_ElementKeyString)(nil),
 		(*AttributePath_Step_ElementKeyInt)(nil),
 	}
-	file_providers_plugin_pluginpb_provider_proto_msgTypes[30].OneofWrappers = []any{
+	file_providers_plugin_pluginpb_provider_proto_msgTypes[31].OneofWrappers = []any{
 		(*ApplyChange_Call_Request)(nil),
 		(*ApplyChange_Call_Cancel)(nil),
 	}
-	file_providers_plugin_pluginpb_provider_proto_msgTypes[36].OneofWrappers = []any{
+	file_providers_plugin_pluginpb_provider_proto_msgTypes[37].OneofWrappers = []any{
 		(*ApplyChange_Event_Log)(nil),
 		(*ApplyChange_Event_Progress)(nil),
 		(*ApplyChange_Event_Metric)(nil),
 		(*ApplyChange_Event_Partial)(nil),
 		(*ApplyChange_Event_Final)(nil),
 	}
-	file_providers_plugin_pluginpb_provider_proto_msgTypes[44].OneofWrappers = []any{
+	file_providers_plugin_pluginpb_provider_proto_msgTypes[47].OneofWrappers = []any{
 		(*Calls_Call_Read)(nil),
 		(*Calls_Call_PlanChange)(nil),
 		(*Calls_Call_Cancel)(nil),
+		(*Calls_Call_RefreshPlan)(nil),
 	}
-	file_providers_plugin_pluginpb_provider_proto_msgTypes[46].OneofWrappers = []any{
+	file_providers_plugin_pluginpb_provider_proto_msgTypes[49].OneofWrappers = []any{
 		(*Calls_Result_Read)(nil),
 		(*Calls_Result_PlanChange)(nil),
 		(*Calls_Result_Error)(nil),
+		(*Calls_Result_RefreshPlan)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -3324,7 +3569,7 @@ func file_providers_plugin_pluginpb_provider_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_providers_plugin_pluginpb_provider_proto_rawDesc), len(file_providers_plugin_pluginpb_provider_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   49,
+			NumMessages:   52,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
