@@ -53,7 +53,14 @@ func (c *csvChunk) process(w *worker) {
 		s.fields = s.fields[:0]
 		*b = where{obj: c.obj, lines: b.lines[:0]}
 		rows := 0
-		for rows < r.batchRows {
+		if s.plain {
+			rows, more = s.plainRows(c.ncols, r.batchRows, &b.lines, func(line int64, nf int) {
+				total++
+				w.rowFail(CheckFields, "", exampleRef{obj: c.obj, row: line, line: line,
+					value: fmt.Sprintf("%d fields, the header has %d", nf, c.ncols)})
+			})
+		}
+		for !s.plain && rows < r.batchRows {
 			if more = s.scan(); !more {
 				break
 			}

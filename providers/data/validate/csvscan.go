@@ -225,6 +225,84 @@ func (s *csvScanner) scanPlain() {
 	}
 }
 
+// plainRows splits up to max records of data without quotes (see plain)
+// from s.pos, appending the fields of each record of ncols fields to
+// s.fields and its line to lines; a record of another number of fields is
+// dropped and given to bad. It returns the records kept, and whether data
+// remains. It reads as scan does, one record per line, empty lines
+// skipped, but finds every comma and line break of eight bytes at once and
+// takes them one by one from the bits, without a call per record.
+func (s *csvScanner) plainRows(ncols, max int, lines *[]int64, bad func(line int64, fields int)) (int, bool) {
+	d, n := s.data, len(s.data)
+	cm, lm := lows*uint64(s.comma[0]), uint64(lows*'\n')
+	fields, ls := s.fields, *lines
+	rec, start, i, line, rows := len(fields), s.pos, s.pos, s.line, 0
+	for rows < max && i < n {
+		var w uint64
+		if i+8 <= n {
+			w = binary.LittleEndian.Uint64(d[i:])
+		} else {
+			// The last bytes, padded with zeros, which are neither.
+			var tail [8]byte
+			copy(tail[:], d[i:])
+			w = binary.LittleEndian.Uint64(tail[:])
+		}
+		m := zeroBytes(w^cm) | zeroBytes(w^lm)
+		for m != 0 {
+			k := i + bits.TrailingZeros64(m)>>3
+			m &= m - 1
+			if d[k] != '\n' {
+				fields = append(fields, view(d[start:k]))
+				start = k + 1
+				continue
+			}
+			end := k
+			if end > start && d[end-1] == '\r' {
+				end--
+			}
+			line++
+			if end == start && len(fields) == rec {
+				start = k + 1 // an empty line
+				continue
+			}
+			fields = append(fields, view(d[start:end]))
+			start = k + 1
+			if nf := len(fields) - rec; nf != ncols {
+				fields = fields[:rec]
+				bad(line-1, nf)
+				continue
+			}
+			ls = append(ls, line-1)
+			rec = len(fields)
+			if rows++; rows == max {
+				break
+			}
+		}
+		i += 8
+	}
+	if rows < max && start < n || len(fields) > rec {
+		// The last record, without a line break (a final CR dropped).
+		end := n
+		if end > start && d[end-1] == '\r' {
+			end--
+		}
+		if end > start || len(fields) > rec {
+			fields = append(fields, view(d[start:end]))
+			if nf := len(fields) - rec; nf != ncols {
+				fields = fields[:rec]
+				bad(line, nf)
+			} else {
+				ls = append(ls, line)
+				rec = len(fields)
+				rows++
+			}
+		}
+		start = n
+	}
+	s.fields, *lines, s.pos, s.line = fields, ls, start, line
+	return rows, start < n
+}
+
 // endField adds a field that ends at data[i]: a comma, a line break or the
 // end of the data. It returns where scanning goes on, and whether the
 // record has more fields.

@@ -225,3 +225,100 @@ func TestCSVScanner(t *testing.T) {
 		}
 	}
 }
+
+// TestPlainRows compares the batch splitter of data without quotes with
+// the record scanner, on random text of the bytes that matter and for
+// several widths and batch sizes: the same records in the same batches'
+// order, the same lines, the same records of another width.
+func TestPlainRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	alphabet := []byte{'a', ',', '\n', '\r', '-', '\v', 0, 'b', 'b', 'b', ',', '\n'}
+	cases := []string{"", "\n", "\r", "a", "a,", ",", "a,b\r", "a,b\n\r\n,\n", "a,b,c,d,e,f,g,h,i\n1,2\n"}
+	for range 3000 {
+		b := make([]byte, rng.IntN(120))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		cases = append(cases, string(b))
+	}
+	type result struct {
+		Records [][]string
+		Lines   []int64
+		Bad     []string
+	}
+	for _, data := range cases {
+		for _, ncols := range []int{1, 2, 3} {
+			var want result
+			s := newCSVScanner(',')
+			s.reset([]byte(data), 1)
+			for s.scan() {
+				if len(s.fields) == ncols {
+					want.Records = append(want.Records, slices.Clone(s.fields))
+					want.Lines = append(want.Lines, s.recLine)
+				} else {
+					want.Bad = append(want.Bad, fmt.Sprintf("%d:%d", s.recLine, len(s.fields)))
+				}
+				s.fields = s.fields[:0]
+			}
+			for _, max := range []int{1, 2, 1000} {
+				var got result
+				s.reset([]byte(data), 1)
+				if !s.plain {
+					t.Fatalf("%q is not plain", data)
+				}
+				bad := func(line int64, nf int) { got.Bad = append(got.Bad, fmt.Sprintf("%d:%d", line, nf)) }
+				for more := true; more; {
+					var lines []int64
+					s.fields = s.fields[:0]
+					rows, m := s.plainRows(ncols, max, &lines, bad)
+					more = m
+					if rows > max || len(s.fields) != rows*ncols || len(lines) != rows {
+						t.Fatalf("%q: %d rows (max %d), %d fields, %d lines", data, rows, max, len(s.fields), len(lines))
+					}
+					for r := range rows {
+						got.Records = append(got.Records, slices.Clone(s.fields[r*ncols:(r+1)*ncols]))
+					}
+					got.Lines = append(got.Lines, lines...)
+				}
+				if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+					t.Fatalf("%q, %d columns, batches of %d (-scan +plainRows):\n%s", data, ncols, max, diff)
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkCSVSplit splits 8 MB of datagen's transactions into fields,
+// record by record (scan) and in batches of 1024 records (plainRows).
+func BenchmarkCSVSplit(b *testing.B) {
+	var buf bytes.Buffer
+	if _, _, err := datagen.WriteCSV(&buf, 0, 160_000); err != nil {
+		b.Fatal(err)
+	}
+	data := buf.Bytes()
+	b.Run("scan", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		s := newCSVScanner(',')
+		for b.Loop() {
+			s.reset(data, 1)
+			for s.scan() {
+				if len(s.fields) >= 6*1024 {
+					s.fields = s.fields[:0]
+				}
+			}
+			s.fields = s.fields[:0]
+		}
+	})
+	b.Run("plainRows", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		s := newCSVScanner(',')
+		var lines []int64
+		for b.Loop() {
+			s.reset(data, 1)
+			for more := true; more; {
+				s.fields, lines = s.fields[:0], lines[:0]
+				_, more = s.plainRows(6, 1024, &lines, func(int64, int) { b.Fatal("bad record") })
+			}
+		}
+	})
+}
