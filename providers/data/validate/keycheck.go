@@ -69,13 +69,12 @@ func (s *keySet) checkGrouped(blocks [][]slot, n int, skip uint, dup dupFunc, re
 		start[g+1] += start[g]
 	}
 	size := max(minSlots, largest*4/3+1)
-	need := int64(n+size) * slotSize
-	if !s.b.reserve(need) {
+	sc := s.takeScratch()
+	defer s.putScratch(sc)
+	if !sc.fit(s.b, n, size) {
 		return false
 	}
-	defer s.b.release(need)
-	grouped, gmem := allocSlots(n)
-	defer freeSlots(gmem)
+	grouped := sc.grouped[:n]
 	next := start
 	for _, block := range blocks {
 		for _, sl := range block {
@@ -85,8 +84,7 @@ func (s *keySet) checkGrouped(blocks [][]slot, n int, skip uint, dup dupFunc, re
 		}
 	}
 	release()
-	slots, tmem := allocSlots(size)
-	defer freeSlots(tmem)
+	slots := sc.table[:size]
 	for g := range 1 << subBits {
 		in := grouped[start[g]:start[g+1]]
 		t := table{slots: slots[:max(minSlots, len(in)*4/3+1)], skip: skip + subBits, b: s.b}
@@ -96,6 +94,68 @@ func (s *keySet) checkGrouped(blocks [][]slot, n int, skip uint, dup dupFunc, re
 		}
 	}
 	return true
+}
+
+// scratch is the memory checkGrouped groups entries and builds tables in,
+// kept across the partitions that one goroutine checks: mapping it anew
+// for every partition cost a page fault per 4 KiB each time.
+type scratch struct {
+	grouped, table []slot
+	gmem, tmem     []byte
+	reserved       int64 // of the budget
+}
+
+// fit makes room for n grouped entries and a table of size slots, within
+// the budget (with a sixteenth to spare for the next, slightly larger
+// partition); false when the budget does not allow it.
+func (sc *scratch) fit(b *budget, n, size int) bool {
+	if cap(sc.grouped) >= n && cap(sc.table) >= size {
+		return true
+	}
+	for _, spare := range []int{16, 0} {
+		gn, ts := max(n, cap(sc.grouped)), max(size, cap(sc.table))
+		if spare > 0 {
+			gn, ts = gn+gn/spare, ts+ts/spare
+		}
+		need := int64(gn+ts) * slotSize
+		if !b.reserve(need - sc.reserved) {
+			continue
+		}
+		sc.free(nil)
+		sc.grouped, sc.gmem = allocSlots(gn)
+		sc.table, sc.tmem = allocSlots(ts)
+		sc.reserved = need
+		return true
+	}
+	return false
+}
+
+// free unmaps the scratch memory, giving its budget back when b is set.
+func (sc *scratch) free(b *budget) {
+	freeSlots(sc.gmem)
+	freeSlots(sc.tmem)
+	if b != nil {
+		b.release(sc.reserved)
+		sc.reserved = 0
+	}
+	sc.grouped, sc.table, sc.gmem, sc.tmem = nil, nil, nil, nil
+}
+
+func (s *keySet) takeScratch() *scratch {
+	s.scratchMu.Lock()
+	defer s.scratchMu.Unlock()
+	if k := len(s.scratch); k > 0 {
+		sc := s.scratch[k-1]
+		s.scratch = s.scratch[:k-1]
+		return sc
+	}
+	return &scratch{}
+}
+
+func (s *keySet) putScratch(sc *scratch) {
+	s.scratchMu.Lock()
+	defer s.scratchMu.Unlock()
+	s.scratch = append(s.scratch, sc)
 }
 
 // checkFile finds the duplicates of one spilled partition (skip: the hash

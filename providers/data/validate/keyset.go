@@ -326,6 +326,10 @@ type keySet struct {
 	writers   []*keyWriter
 	errMu     sync.Mutex
 	err       error
+	// scratch is the memory of the goroutines checking partitions at
+	// finish, reused from one partition to the next.
+	scratchMu sync.Mutex
+	scratch   []*scratch
 }
 
 // newKeySet returns the key set of a column; logged: see keySet.
@@ -565,6 +569,10 @@ func (s *keySet) finish(dup dupFunc) error {
 	close(parts)
 	wg.Wait()
 	s.writers = nil
+	for _, sc := range s.scratch {
+		sc.free(s.b)
+	}
+	s.scratch = nil
 	return s.err
 }
 
