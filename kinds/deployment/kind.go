@@ -213,7 +213,12 @@ func (k *kind) apply(ctx context.Context, ch *sdk.Change) (cty.Value, providers.
 	if passed {
 		return value, diags
 	}
-	if !diags.HasErrors() {
+	switch {
+	case diags.HasErrors():
+	case out.Serving == 0:
+		// The first version: there was nothing to roll back to.
+		diags = diags.Errorf(fmt.Sprintf("Version %d never became ready", out.Candidate), "%s%s; mltf models history %s shows the attempt.", strings.ToUpper(out.Detail[:1]), out.Detail[1:], c.Model)
+	default:
 		diags = diags.Errorf("Rollout rolled back", "%s. %s%s; mltf models history %s shows the rollout.", out.Detail, strings.ToUpper(out.Where()[:1]), out.Where()[1:], c.Model)
 	}
 	// The deployment is as it was before this apply, serving the stable

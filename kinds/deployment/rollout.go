@@ -83,6 +83,9 @@ type rollout struct {
 	progress func(string)
 	// poll is how often the analysis reads the counts.
 	poll time.Duration
+	// ready bounds how long the candidate may take to get its workers
+	// ready; 0 is readyTimeout.
+	ready time.Duration
 }
 
 // set makes the front end serve versions, with note in its timeline.
@@ -134,11 +137,15 @@ func (r *rollout) run(ctx context.Context) (Outcome, error) {
 	if err := r.set(ctx, fmt.Sprintf("version %d starts", c), r.versions(100, 0, 0)...); err != nil {
 		return Outcome{}, err
 	}
-	rctx, cancel := context.WithTimeout(ctx, readyTimeout)
+	ready := r.ready
+	if ready == 0 {
+		ready = readyTimeout
+	}
+	rctx, cancel := context.WithTimeout(ctx, ready)
 	_, err := r.fe.WaitReady(rctx, c, true)
 	cancel()
 	if err != nil {
-		return r.back(ctx, "not ready", fmt.Sprintf("version %d did not become ready within %s; see its workers' logs", c, readyTimeout))
+		return r.notReady(ctx, ready)
 	}
 	if r.stable == nil {
 		err := r.set(ctx, fmt.Sprintf("version %d serves", c), weighted(r.cand, 100, 0))
@@ -206,11 +213,30 @@ func (r *rollout) versions(stable, cand, shadow int) []serving.Version {
 	return append(out, weighted(r.cand, cand, shadow))
 }
 
-// back rolls back to the stable version: all traffic to it, the candidate
-// stopped.
+// back rolls back to the stable version after a bound broke at step: all
+// traffic to it, the candidate stopped.
 func (r *rollout) back(ctx context.Context, step, failed string) (Outcome, error) {
+	return r.end(ctx, step, failed, fmt.Sprintf("version %d rolled back at %s: %s", r.cand.Version, step, failed))
+}
+
+// notReady stops a candidate whose workers did not become ready within
+// timeout, before it took any traffic: the stable version serves on, or,
+// when the candidate is the deployment's first version, nothing serves
+// and nothing was rolled back.
+func (r *rollout) notReady(ctx context.Context, timeout time.Duration) (Outcome, error) {
 	c := r.cand.Version
-	note := fmt.Sprintf("version %d rolled back at %s: %s", c, step, failed)
+	failed := fmt.Sprintf("version %d did not become ready within %s; see its workers' logs", c, timeout)
+	note := fmt.Sprintf("version %d rolled back before it took traffic: it did not become ready within %s (see its workers' logs)", c, timeout)
+	if r.stable == nil {
+		note = fmt.Sprintf("version %d never became ready within %s (see its workers' logs); it is the deployment's first version, so nothing serves", c, timeout)
+	}
+	return r.end(ctx, "not ready", failed, note)
+}
+
+// end stops the candidate, with note in the front end's timeline: all
+// traffic goes back to the stable version, or nowhere when there is none.
+func (r *rollout) end(ctx context.Context, step, failed, note string) (Outcome, error) {
+	c := r.cand.Version
 	if r.stable == nil {
 		err := r.set(ctx, note)
 		return Outcome{State: "rolled_back", Step: step, Traffic: map[int64]int{}, Detail: note, Failed: failed, Candidate: c}, err

@@ -340,3 +340,57 @@ func TestFirstVersionFails(t *testing.T) {
 		t.Errorf("after a failed second version: %q", out.Where())
 	}
 }
+
+// neverReady is version num with a worker that says it listens and never
+// answers: its health check finds nothing at that port.
+func neverReady(num int64) serving.Version {
+	return serving.Version{Version: num, Spawn: &serving.Spawn{Replicas: 1,
+		Command: []string{"sh", "-c", "echo listening on 127.0.0.1:9; exec sleep 600"}}}
+}
+
+// TestFirstVersionNeverReady: when a deployment's first version never gets
+// its workers ready, nothing serves, and the history and the timeline say
+// that, not that it was rolled back: there was no version to go back to.
+func TestFirstVersionNeverReady(t *testing.T) {
+	_, c := emptyFrontEnd(t, nil)
+	ctx := context.Background()
+	r := &rollout{fe: c, cand: neverReady(1), poll: 100 * time.Millisecond, progress: func(string) {}, ready: 2 * time.Second}
+	out, err := r.run(ctx)
+	if err != nil || out.State != "rolled_back" || out.Serving != 0 || len(out.Traffic) != 0 || out.Candidate != 1 {
+		t.Fatalf("outcome %+v, %v; want version 1 not serving and nothing else serving", out, err)
+	}
+	const want = "version 1 never became ready within 2s (see its workers' logs); it is the deployment's first version, so nothing serves"
+	if got := historyNote(out, r); got != want {
+		t.Errorf("history note:\n got %s\nwant %s", got, want)
+	}
+	spec, err := c.Spec(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := stableOf(spec); s != nil {
+		t.Errorf("the front end serves version %d", s.Version)
+	}
+}
+
+// TestVersionNeverReady: a later version that never gets its workers
+// ready is stopped before it takes traffic, and the stable version serves
+// on.
+func TestVersionNeverReady(t *testing.T) {
+	dir := testModels(t)
+	_, c := frontEnd(t, version(t, 1, filepath.Join(dir, "double")), nil)
+	ctx := context.Background()
+	st, err := c.Spec(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &rollout{fe: c, strategy: canary(Analysis{}), stable: stableOf(st), cand: neverReady(2),
+		poll: 100 * time.Millisecond, progress: func(string) {}, ready: 2 * time.Second}
+	out, err := r.run(ctx)
+	if err != nil || out.State != "rolled_back" || out.Serving != 1 || out.Traffic[1] != 100 || out.Step != "not ready" {
+		t.Fatalf("outcome %+v, %v; want version 1 serving all traffic", out, err)
+	}
+	const want = "version 2 rolled back before it took traffic: it did not become ready within 2s (see its workers' logs)"
+	if got := historyNote(out, r); got != want {
+		t.Errorf("history note:\n got %s\nwant %s", got, want)
+	}
+}
