@@ -2,6 +2,9 @@ package lang
 
 import (
 	"bytes"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -33,37 +36,63 @@ func parsePieces(src []byte, filename string, size int) (*hcl.File, hcl.Diagnost
 	if len(ends) < 2 {
 		return whole()
 	}
-	var (
+	// The pieces parse at once, as many at a time as there are CPUs:
+	// each knows where it starts.
+	type piece struct {
 		file  *hcl.File
-		body  *hclsyntax.Body
-		start = hcl.InitialPos
-		from  = 0
+		diags hcl.Diagnostics
+	}
+	pieces := make([]piece, len(ends))
+	starts := make([]hcl.Pos, len(ends))
+	starts[0] = hcl.InitialPos
+	for i := 1; i < len(ends); i++ {
+		// A piece starts on the line after the "}" that ends the one
+		// before.
+		prev, from := starts[i-1], ends[i-1]
+		lines := bytes.Count(src[prev.Byte:from], []byte("\n"))
+		starts[i] = hcl.Pos{Line: prev.Line + lines, Column: 1, Byte: from}
+	}
+	var (
+		wg   sync.WaitGroup
+		next atomic.Int64
 	)
-	for _, end := range ends {
-		f, diags := hclsyntax.ParseConfig(src[from:end], filename, start)
-		if len(diags) > 0 {
+	for range min(runtime.GOMAXPROCS(0), len(ends)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < len(ends); i = int(next.Add(1) - 1) {
+				f, diags := hclsyntax.ParseConfig(src[starts[i].Byte:ends[i]], filename, starts[i])
+				pieces[i] = piece{f, diags}
+			}
+		}()
+	}
+	wg.Wait()
+
+	var (
+		file *hcl.File
+		body *hclsyntax.Body
+	)
+	for _, p := range pieces {
+		if len(p.diags) > 0 {
 			return whole()
 		}
-		b := f.Body.(*hclsyntax.Body)
+		b := p.file.Body.(*hclsyntax.Body)
 		if file == nil {
 			// The first piece's body becomes the file's: its navigation
 			// (for the "in experiment ..." context of diagnostics) points
 			// to it.
-			file, body = f, b
-		} else {
-			for name, a := range b.Attributes {
-				if _, dup := body.Attributes[name]; dup {
-					return whole()
-				}
-				body.Attributes[name] = a
-			}
-			body.Blocks = append(body.Blocks, b.Blocks...)
-			body.SrcRange = hcl.RangeBetween(body.SrcRange, b.SrcRange)
-			body.EndRange = b.EndRange
+			file, body = p.file, b
+			continue
 		}
-		// The next piece starts on the line after the "}".
-		start = hcl.Pos{Line: start.Line + bytes.Count(src[from:end], []byte("\n")), Column: 1, Byte: end}
-		from = end
+		for name, a := range b.Attributes {
+			if _, dup := body.Attributes[name]; dup {
+				return whole()
+			}
+			body.Attributes[name] = a
+		}
+		body.Blocks = append(body.Blocks, b.Blocks...)
+		body.SrcRange = hcl.RangeBetween(body.SrcRange, b.SrcRange)
+		body.EndRange = b.EndRange
 	}
 	file.Bytes = src
 	return file, nil
