@@ -43,59 +43,67 @@ var errorMarker = regexp.MustCompile(`#\s*ERROR:\s*(.+)$`)
 // "# ERROR: <summary> | <text>" also wants <text> in the diagnostic's
 // detail (a "did you mean", the list of what there is).
 func TestInvalidCatalogue(t *testing.T) {
-	files, err := filepath.Glob("testdata/invalid/*.mltf.hcl")
+	eachConfig(t, "testdata/invalid", 40, func(t *testing.T, path string, src []byte) {
+		want := map[int]string{}
+		wantDetail := map[int]string{}
+		for i, line := range strings.Split(string(src), "\n") {
+			if m := errorMarker.FindStringSubmatch(line); m != nil {
+				summary, detail, _ := strings.Cut(m[1], " | ")
+				want[i+1] = strings.TrimSpace(summary)
+				wantDetail[i+1] = strings.TrimSpace(detail)
+			}
+		}
+		if len(want) == 0 {
+			t.Fatal("no # ERROR: marker")
+		}
+		diags := validateSource(t, filepath.Base(path), src)
+		got := map[int][]string{}
+		details := map[int][]string{}
+		for _, d := range diags {
+			if d.Severity != hcl.DiagError {
+				continue
+			}
+			line := 0
+			if d.Subject != nil {
+				line = d.Subject.Start.Line
+			}
+			got[line] = append(got[line], d.Summary)
+			details[line] = append(details[line], d.Detail)
+		}
+		for line, summary := range want {
+			if !containsSummary(got[line], summary) {
+				t.Errorf("line %d: want an error %q, got %q (all errors: %s)", line, summary, got[line], describe(got))
+			}
+			if d := wantDetail[line]; d != "" && !containsSummary(details[line], d) {
+				t.Errorf("line %d: want %q in the detail, got %q", line, d, details[line])
+			}
+		}
+		for line, sums := range got {
+			if _, ok := want[line]; !ok {
+				t.Errorf("line %d: unexpected errors %q", line, sums)
+			}
+		}
+	})
+}
+
+// eachConfig runs test on every configuration dir/*.mltf.hcl, as a subtest
+// named by the file, with the file's source; dir must hold at least
+// atLeast of them.
+func eachConfig(t *testing.T, dir string, atLeast int, test func(t *testing.T, path string, src []byte)) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.mltf.hcl"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) < 40 {
-		t.Fatalf("the catalogue holds %d configurations; it must hold at least 40", len(files))
+	if len(files) < atLeast {
+		t.Fatalf("%s holds %d configurations; it must hold at least %d", dir, len(files), atLeast)
 	}
 	for _, path := range files {
-		name := strings.TrimSuffix(filepath.Base(path), ".mltf.hcl")
-		t.Run(name, func(t *testing.T) {
+		t.Run(strings.TrimSuffix(filepath.Base(path), ".mltf.hcl"), func(t *testing.T) {
 			src, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := map[int]string{}
-			wantDetail := map[int]string{}
-			for i, line := range strings.Split(string(src), "\n") {
-				if m := errorMarker.FindStringSubmatch(line); m != nil {
-					summary, detail, _ := strings.Cut(m[1], " | ")
-					want[i+1] = strings.TrimSpace(summary)
-					wantDetail[i+1] = strings.TrimSpace(detail)
-				}
-			}
-			if len(want) == 0 {
-				t.Fatal("no # ERROR: marker")
-			}
-			diags := validateSource(t, filepath.Base(path), src)
-			got := map[int][]string{}
-			details := map[int][]string{}
-			for _, d := range diags {
-				if d.Severity != hcl.DiagError {
-					continue
-				}
-				line := 0
-				if d.Subject != nil {
-					line = d.Subject.Start.Line
-				}
-				got[line] = append(got[line], d.Summary)
-				details[line] = append(details[line], d.Detail)
-			}
-			for line, summary := range want {
-				if !containsSummary(got[line], summary) {
-					t.Errorf("line %d: want an error %q, got %q (all errors: %s)", line, summary, got[line], describe(got))
-				}
-				if d := wantDetail[line]; d != "" && !containsSummary(details[line], d) {
-					t.Errorf("line %d: want %q in the detail, got %q", line, d, details[line])
-				}
-			}
-			for line, sums := range got {
-				if _, ok := want[line]; !ok {
-					t.Errorf("line %d: unexpected errors %q", line, sums)
-				}
-			}
+			test(t, path, src)
 		})
 	}
 }

@@ -36,30 +36,17 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/ w
 // Loading (lang) stops at its own errors before references are checked,
 // so a construct whose mistakes belong to both has two configurations.
 func TestConstructDiagnostics(t *testing.T) {
-	files, err := filepath.Glob("testdata/constructs/*.mltf.hcl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) < 20 {
-		t.Fatalf("testdata/constructs holds %d configurations; want one per construct", len(files))
-	}
-	for _, path := range files {
-		name := strings.TrimSuffix(filepath.Base(path), ".mltf.hcl")
-		t.Run(name, func(t *testing.T) {
-			src, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			diags := validateSource(t, filepath.Base(path), src)
-			if !diags.HasErrors() {
-				t.Errorf("%s gives no error: every construct file holds mistakes", path)
-			}
-			// Messages that name the configuration directory name a
-			// temporary one.
-			out := tempDir.ReplaceAllString(renderDiagnostics(filepath.Base(path), src, diags), "CONFIG_DIR")
-			golden.Check(t, strings.TrimSuffix(path, ".mltf.hcl")+".golden", out, *update)
-		})
-	}
+	// One configuration per construct.
+	eachConfig(t, "testdata/constructs", 20, func(t *testing.T, path string, src []byte) {
+		diags := validateSource(t, filepath.Base(path), src)
+		if !diags.HasErrors() {
+			t.Errorf("%s gives no error: every construct file holds mistakes", path)
+		}
+		// Messages that name the configuration directory name a
+		// temporary one.
+		out := tempDir.ReplaceAllString(renderDiagnostics(filepath.Base(path), src, diags), "CONFIG_DIR")
+		golden.Check(t, strings.TrimSuffix(path, ".mltf.hcl")+".golden", out, *update)
+	})
 }
 
 // renderDiagnostics renders diags in source order with hcl's text writer,

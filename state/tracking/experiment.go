@@ -210,19 +210,24 @@ func (s *Store) listExperiments(ctx context.Context, where string) ([]Experiment
 	if err != nil {
 		return nil, fmt.Errorf("cannot list experiments: %w", err)
 	}
-	defer rows.Close()
-	var out []Experiment
-	for rows.Next() {
-		e, err := s.scanExperiment(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return scanRows(rows, s.scanExperiment)
 }
 
 type scanner interface{ Scan(dest ...any) error }
+
+// scanRows reads every row of rows with scan, then closes rows.
+func scanRows[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
 
 func (s *Store) scanExperiment(row scanner) (Experiment, error) {
 	var (

@@ -144,16 +144,7 @@ func (s *Store) ListModelVersions(ctx context.Context, model string) ([]ModelVer
 	if err != nil {
 		return nil, fmt.Errorf("cannot list the versions of model %s: %w", model, err)
 	}
-	defer rows.Close()
-	var out []ModelVersion
-	for rows.Next() {
-		v, err := scanModelVersion(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return scanRows(rows, scanModelVersion)
 }
 
 func scanModelVersion(row scanner) (ModelVersion, error) {

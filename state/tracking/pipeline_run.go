@@ -142,16 +142,7 @@ func (s *Store) ListPipelineRuns(ctx context.Context, f PipelineRunFilter) ([]Pi
 	if err != nil {
 		return nil, fmt.Errorf("cannot list pipeline runs: %w", err)
 	}
-	defer rows.Close()
-	var out []PipelineRun
-	for rows.Next() {
-		r, err := scanPipelineRun(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return scanRows(rows, scanPipelineRun)
 }
 
 func scanPipelineRun(row scanner) (PipelineRun, error) {

@@ -7,7 +7,6 @@ import (
 	"math/big"
 	"slices"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/mltf/mltf/lang/schema"
 )
@@ -64,9 +63,6 @@ func driftTable(w io.Writer, drift map[string]any) {
 	}
 	tw.Flush()
 }
-
-// table is the writer of the human tables: columns two spaces apart.
-func table(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w, 0, 4, 2, ' ', 0) }
 
 func num(v any) string {
 	if f, ok := v.(float64); ok {

@@ -47,13 +47,7 @@ type DeploymentDetail struct {
 
 // DeploymentsList renders mltf deployments list.
 func DeploymentsList(w io.Writer, all []Deployment) {
-	if len(all) == 0 {
-		fmt.Fprintln(w, "No deployments in the state.")
-		return
-	}
-	tw := table(w)
-	fmt.Fprintln(tw, "DEPLOYMENT\tMODEL\tSERVING\tURL\tTRAFFIC\tLAST ROLLOUT")
-	for _, d := range all {
+	listTable(w, all, "No deployments in the state.", "DEPLOYMENT\tMODEL\tSERVING\tURL\tTRAFFIC\tLAST ROLLOUT", func(d Deployment) string {
 		serving, traffic, last := "-", "-", "-"
 		if d.ServingVersion != nil {
 			serving = fmt.Sprintf("v%d", *d.ServingVersion)
@@ -64,9 +58,8 @@ func DeploymentsList(w io.Writer, all []Deployment) {
 				last += ": " + r.Detail
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", d.Addr, d.Model, serving, d.URL, traffic, last)
-	}
-	tw.Flush()
+		return fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s", d.Addr, d.Model, serving, d.URL, traffic, last)
+	})
 }
 
 func trafficText(t map[string]int64) string {

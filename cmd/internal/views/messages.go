@@ -200,20 +200,13 @@ func TokenCreated(out, info io.Writer, t tracking.Token, secret string) {
 
 // Tokens renders mltf server token list.
 func Tokens(w io.Writer, toks []tracking.Token) {
-	if len(toks) == 0 {
-		fmt.Fprintln(w, "No tokens: mltf server token create -role admin makes one.")
-		return
-	}
-	tw := table(w)
-	fmt.Fprintln(tw, "ID\tROLE\tNAME\tCREATED\tREVOKED")
-	for _, t := range toks {
+	listTable(w, toks, "No tokens: mltf server token create -role admin makes one.", "ID\tROLE\tNAME\tCREATED\tREVOKED", func(t tracking.Token) string {
 		revoked := "-"
 		if !t.Revoked.IsZero() {
 			revoked = t.Revoked.Local().Format("2006-01-02 15:04")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.ID, t.Role, OrDash(t.Name), t.Created.Local().Format("2006-01-02 15:04"), revoked)
-	}
-	tw.Flush()
+		return fmt.Sprintf("%s\t%s\t%s\t%s\t%s", t.ID, t.Role, OrDash(t.Name), t.Created.Local().Format("2006-01-02 15:04"), revoked)
+	})
 }
 
 // TokenRevoked renders mltf server token revoke.

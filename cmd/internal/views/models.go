@@ -15,16 +15,10 @@ import (
 
 // ModelsList renders mltf models list.
 func ModelsList(w io.Writer, models []tracking.ModelSummary) {
-	if len(models) == 0 {
-		fmt.Fprintln(w, "No models in the registry yet: a model block registers one at apply.")
-		return
-	}
-	tw := table(w)
-	fmt.Fprintln(tw, "MODEL\tVERSIONS\tLATEST\tALIASES\tUPDATED")
-	for _, m := range models {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\n", m.Name, m.Versions, m.Latest, AliasesText(m.Aliases), m.Updated.Local().Format("2006-01-02 15:04"))
-	}
-	tw.Flush()
+	listTable(w, models, "No models in the registry yet: a model block registers one at apply.",
+		"MODEL\tVERSIONS\tLATEST\tALIASES\tUPDATED", func(m tracking.ModelSummary) string {
+			return fmt.Sprintf("%s\t%d\t%d\t%s\t%s", m.Name, m.Versions, m.Latest, AliasesText(m.Aliases), m.Updated.Local().Format("2006-01-02 15:04"))
+		})
 }
 
 // AliasesText renders aliases as alias=version pairs, by alias; "-" for
@@ -86,20 +80,11 @@ func ModelVersionShow(w io.Writer, v ModelVersion) {
 // AliasHistory renders mltf models history of model name: every alias
 // move, oldest first, with the gate results recorded with it.
 func AliasHistory(w io.Writer, name string, moves []tracking.AliasMove) {
-	if len(moves) == 0 {
-		fmt.Fprintf(w, "No alias of model %s has moved yet.\n", name)
-		return
-	}
-	tw := table(w)
-	fmt.Fprintln(tw, "WHEN\tWHO\tALIAS\tMOVE\tGATES")
-	for _, m := range moves {
-		lines := GateLines(m.Gates)
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.When.Local().Format("2006-01-02 15:04:05"), m.Who, m.Alias, MoveText(m), lines[0])
-		for _, l := range lines[1:] {
-			fmt.Fprintf(tw, "\t\t\t\t%s\n", l)
-		}
-	}
-	tw.Flush()
+	listTable(w, moves, fmt.Sprintf("No alias of model %s has moved yet.", name),
+		"WHEN\tWHO\tALIAS\tMOVE\tGATES", func(m tracking.AliasMove) string {
+			lines := GateLines(m.Gates)
+			return fmt.Sprintf("%s\t%s\t%s\t%s\t%s", m.When.Local().Format("2006-01-02 15:04:05"), m.Who, m.Alias, MoveText(m), strings.Join(lines, "\n\t\t\t\t"))
+		})
 }
 
 // MoveText renders an alias move: "1 -> 2", "stays at 1", "2 -> removed".

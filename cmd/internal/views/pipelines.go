@@ -38,13 +38,7 @@ func (p Pipeline) Steps() []string {
 // PipelinesList renders mltf pipelines list: steps by status and the
 // last apply of each pipeline.
 func PipelinesList(w io.Writer, all []Pipeline) {
-	if len(all) == 0 {
-		fmt.Fprintln(w, "No pipelines in the state.")
-		return
-	}
-	tw := table(w)
-	fmt.Fprintln(tw, "PIPELINE\tSTEPS\tFINISHED\tFAILED\tRUNNING\tSKIPPED\tLAST APPLY")
-	for _, p := range all {
+	listTable(w, all, "No pipelines in the state.", "PIPELINE\tSTEPS\tFINISHED\tFAILED\tRUNNING\tSKIPPED\tLAST APPLY", func(p Pipeline) string {
 		n := map[string]int{}
 		for _, r := range p.State.Steps {
 			n[r.Status]++
@@ -53,10 +47,9 @@ func PipelinesList(w io.Writer, all []Pipeline) {
 		if k := len(p.State.Applies); k > 0 {
 			last = describeApply(p.State.Applies[k-1])
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%s\n", p.Addr, len(p.State.Steps), n[pipeline.StatusFinished], n[pipeline.StatusFailed],
+		return fmt.Sprintf("%s\t%d\t%d\t%d\t%d\t%d\t%s", p.Addr, len(p.State.Steps), n[pipeline.StatusFinished], n[pipeline.StatusFailed],
 			n[pipeline.StatusRunning], n[pipeline.StatusSkipped], last)
-	}
-	tw.Flush()
+	})
 }
 
 func describeApply(a pipeline.Apply) string {

@@ -17,22 +17,15 @@ type Sweep struct {
 // SweepsList renders mltf sweeps list: study, trials by state and the
 // best value of each sweep.
 func SweepsList(w io.Writer, all []Sweep) {
-	if len(all) == 0 {
-		fmt.Fprintln(w, "No sweeps in the state.")
-		return
-	}
-	tw := table(w)
-	fmt.Fprintln(tw, "SWEEP\tSTUDY\tTRIALS\tCOMPLETE\tPRUNED\tFAILED\tRUNNING\tBEST")
-	for _, s := range all {
+	listTable(w, all, "No sweeps in the state.", "SWEEP\tSTUDY\tTRIALS\tCOMPLETE\tPRUNED\tFAILED\tRUNNING\tBEST", func(s Sweep) string {
 		sum := sweep.Summarize(s.State.Records, s.State.GoalOf())
 		best := "-"
 		if sum.Best != nil {
 			best = fmt.Sprintf("%s %.4g (trial %d)", s.State.Metric, *sum.Best.Value, sum.Best.Number)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%d\t%d\t%d\t%d\t%s\n", s.Addr, ShortID(s.State.Spec.ID()), len(s.State.Records), s.State.Trials,
+		return fmt.Sprintf("%s\t%s\t%d/%d\t%d\t%d\t%d\t%d\t%s", s.Addr, ShortID(s.State.Spec.ID()), len(s.State.Records), s.State.Trials,
 			sum.Done, sum.Pruned, sum.Failed, sum.Running, best)
-	}
-	tw.Flush()
+	})
 }
 
 // SweepShow renders mltf sweeps show: the study, then the trials best
