@@ -125,8 +125,42 @@ func isBusy(err error) bool {
 	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close closes the database. On SQLite it first checkpoints the
+// write-ahead log into the database and truncates it: SQLite removes the
+// log when the file's last connection closes, but not while another
+// process (mltf server, another apply) keeps the file open, and then the
+// log keeps the size of the most it ever held.
+func (s *Store) Close() error {
+	if s.dialect.name == sqliteDialect.name {
+		s.checkpoint()
+	}
+	return s.db.Close()
+}
+
+// checkpointWait bounds how long Close waits for other processes' readers
+// and writers to let the checkpoint through.
+const checkpointWait = time.Second
+
+// checkpoint copies the write-ahead log into the database and truncates
+// it (wal_checkpoint(TRUNCATE)). It is safe beside other processes: it
+// takes SQLite's checkpoint lock, waits for their writers and for their
+// readers of the log, and does nothing when they keep it busy for longer
+// than checkpointWait; the log then stays for the next close, or SQLite's
+// own checkpoints.
+func (s *Store) checkpoint() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*checkpointWait)
+	defer cancel()
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`PRAGMA busy_timeout = %d`, checkpointWait.Milliseconds())); err != nil {
+		return
+	}
+	var busy, logged, done int
+	_ = conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logged, &done)
+}
 
 // Path returns where the database is, for messages.
 func (s *Store) Path() string { return s.where }
