@@ -140,3 +140,30 @@ func validateSource(t *testing.T, name string, src []byte) hcl.Diagnostics {
 	defer provs.Close()
 	return append(diags, plan.Validate(context.Background(), cfg, provs)...)
 }
+
+// TestProviderConfigureErrorAtEachResource: a provider that cannot be
+// configured fails every resource it serves, each error at that resource's
+// block, once (the provider's cached diagnostics are not rewritten by the
+// first resource, nor by several resources at once).
+func TestProviderConfigureErrorAtEachResource(t *testing.T) {
+	src := []byte("experiment \"a\" {}\nexperiment \"b\" {}\nexperiment \"c\" {}\n")
+	cfg, diags := lang.LoadSources(t.TempDir(), map[string][]byte{"main.mltf.hcl": src}, lang.BuiltinKinds)
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	provs := plan.NewProviders(bundledFactory, providers.Settings{WorkDir: t.TempDir(), TrackingURL: "mysql://db/x"})
+	defer provs.Close()
+	_, diags = plan.Plan(context.Background(), cfg, nil, provs, plan.Options{Parallelism: 3})
+	var lines []int
+	for _, d := range diags {
+		if d.Severity != hcl.DiagError || d.Subject == nil {
+			t.Errorf("diagnostic %q without a place", d.Summary)
+			continue
+		}
+		lines = append(lines, d.Subject.Start.Line)
+	}
+	sort.Ints(lines)
+	if fmt.Sprint(lines) != "[1 2 3]" {
+		t.Errorf("errors on lines %v, want one on each resource's line [1 2 3]: %s", lines, diags.Error())
+	}
+}

@@ -332,13 +332,19 @@ func kindNames(s providers.GetSchemaResponse) []string {
 	return names
 }
 
+// withSubject returns copies of ds, those without a subject placed at
+// rng: ds may be a provider's cached diagnostics, which every resource of
+// the provider reports at its own place, some at the same time.
 func withSubject(ds hcl.Diagnostics, rng hcl.Range) hcl.Diagnostics {
-	for _, d := range ds {
-		if d.Subject == nil {
-			d.Subject = rng.Ptr()
+	out := make(hcl.Diagnostics, len(ds))
+	for i, d := range ds {
+		c := *d
+		if c.Subject == nil {
+			c.Subject = rng.Ptr()
 		}
+		out[i] = &c
 	}
-	return ds
+	return out
 }
 
 // startDiags are the diagnostics of the provider that serves r and
@@ -354,16 +360,11 @@ func startDiags(cfg *lang.Config, r *lang.Resource, name string, notStarted bool
 			hint = lang.DidYouMean(name, "", knownProviders(cfg, offered))
 		}
 	}
-	out := make(hcl.Diagnostics, 0, len(ds))
-	for _, d := range ds {
-		c := *d // shared by every resource of the provider
-		if c.Subject == nil {
-			c.Subject = rng.Ptr()
+	out := withSubject(ds, rng)
+	for _, d := range out {
+		if d.Severity == hcl.DiagError && hint != "" {
+			d.Detail = strings.TrimSuffix(d.Detail, ".") + "." + hint
 		}
-		if c.Severity == hcl.DiagError && hint != "" {
-			c.Detail = strings.TrimSuffix(c.Detail, ".") + "." + hint
-		}
-		out = append(out, &c)
 	}
 	return out
 }
