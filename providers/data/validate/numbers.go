@@ -13,26 +13,29 @@ func parseFloat(s string) (float64, bool) {
 	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
 		neg, i = s[0] == '-', 1
 	}
+	// The integer digits, then the fraction's: one comparison per byte.
 	var mant uint64
-	digits, dot := 0, -1
-	for ; i < len(s); i++ {
-		c := s[i]
-		if c >= '0' && c <= '9' {
-			mant = mant*10 + uint64(c-'0')
-			digits++
-		} else if c == '.' && dot < 0 {
-			dot = i
-		} else {
-			break
+	start := i
+	for ; i < len(s) && s[i]-'0' < 10; i++ {
+		mant = mant*10 + uint64(s[i]-'0')
+	}
+	digits, frac := i-start, 0
+	if i < len(s) && s[i] == '.' {
+		i++
+		f0 := i
+		for ; i < len(s) && s[i]-'0' < 10; i++ {
+			mant = mant*10 + uint64(s[i]-'0')
 		}
+		frac = i - f0
+		digits += frac
 	}
 	if i < len(s) || digits == 0 || digits > 15 {
 		f, err := strconv.ParseFloat(s, 64)
 		return f, err == nil
 	}
 	f := float64(mant)
-	if dot >= 0 {
-		f /= pow10[len(s)-dot-1]
+	if frac > 0 {
+		f /= pow10[frac]
 	}
 	if neg {
 		f = -f
@@ -53,11 +56,11 @@ func parseInt(s string) (int64, bool) {
 	}
 	var v int64
 	for ; i < len(s); i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
+		c := s[i] - '0'
+		if c > 9 {
 			return 0, false
 		}
-		v = v*10 + int64(c-'0')
+		v = v*10 + int64(c)
 	}
 	if neg {
 		v = -v

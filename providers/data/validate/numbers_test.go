@@ -27,3 +27,30 @@ func TestParseNumbers(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkParseNumbers parses the amounts and scores of datagen's
+// transactions and their ids.
+func BenchmarkParseNumbers(b *testing.B) {
+	floats := []string{"281.6", "0.530663", "73.92", "0.271874", "7.74", "0.088006", "151.35", "0.389033"}
+	ints := []string{"0", "506952113", "1013904226", "1520856339", "1", "0", "2027808452", "2534760565"}
+	b.Run("float", func(b *testing.B) {
+		var sum float64
+		for b.Loop() {
+			for _, s := range floats {
+				f, _ := parseFloat(s)
+				sum += f
+			}
+		}
+		_ = sum
+	})
+	b.Run("int", func(b *testing.B) {
+		var sum int64
+		for b.Loop() {
+			for _, s := range ints {
+				v, _ := parseInt(s)
+				sum += v
+			}
+		}
+		_ = sum
+	})
+}
