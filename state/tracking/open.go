@@ -88,8 +88,12 @@ func openSQLite(ctx context.Context, path, workDir string) (*Store, error) {
 	// WAL lets readers run beside the writer; synchronous=NORMAL is
 	// durable at every checkpoint and safe against corruption; writers
 	// take the write lock when their transaction begins (immediate) and
-	// wait for each other up to busy_timeout instead of failing.
-	dsn := path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
+	// wait for each other up to busy_timeout instead of failing. SQLite's
+	// busy handler polls, so a process whose goroutines take the lock back
+	// to back can keep another waiting for seconds on a loaded machine (a
+	// CI run under the race detector saw more than 10 s): a minute is what
+	// a writer waits before it fails.
+	dsn := path + "?_pragma=busy_timeout(60000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("cannot open the tracking database %s: %w", path, err)
