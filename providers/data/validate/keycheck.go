@@ -15,10 +15,15 @@ import (
 // checkFile splits as needed.
 func (s *keySet) checkLogs(p int, dup dupFunc) error {
 	var blocks [][]slot
+	var counts [1 << subBits]int
 	n := 0
 	for _, kw := range s.writers {
-		blocks = append(blocks, kw.logs[p].blocks...)
-		n += kw.logs[p].n
+		l := &kw.logs[p]
+		blocks = append(blocks, l.all()...)
+		n += l.len()
+		for g, c := range l.groups {
+			counts[g] += c
+		}
 	}
 	if n == 0 {
 		return nil
@@ -28,7 +33,7 @@ func (s *keySet) checkLogs(p int, dup dupFunc) error {
 			kw.logs[p].free(s.b)
 		}
 	}
-	if s.checkGrouped(blocks, n, partBits, dup, freeLogs) {
+	if s.checkGrouped(blocks, n, &counts, partBits, dup, freeLogs) {
 		return nil
 	}
 	f, err := newSpillFile(s.b.dir)
@@ -51,16 +56,21 @@ func (s *keySet) checkLogs(p int, dup dupFunc) error {
 
 // checkGrouped finds the duplicates among the n slots of blocks (skip: the
 // hash bits the partitions above used). The slots are first grouped by the
-// next subBits bits of the hash, then release is called (the blocks are
+// next subBits bits of the hash (counts, when set, are the sizes of the
+// groups, otherwise they are counted first), then release is called (the blocks are
 // not read again), and each group is checked with a table of the group's
 // size, which stays in the processor's cache. False, with nothing done,
 // when the budget has no room for the grouped copy and the table.
-func (s *keySet) checkGrouped(blocks [][]slot, n int, skip uint, dup dupFunc, release func()) bool {
+func (s *keySet) checkGrouped(blocks [][]slot, n int, counts *[1 << subBits]int, skip uint, dup dupFunc, release func()) bool {
 	group := func(sl slot) uint64 { return mix(uint64(sl.hi)<<32|uint64(sl.lo)) << skip >> (64 - subBits) }
 	var start [1<<subBits + 1]int
-	for _, block := range blocks {
-		for _, sl := range block {
-			start[group(sl)+1]++
+	if counts != nil {
+		copy(start[1:], counts[:])
+	} else {
+		for _, block := range blocks {
+			for _, sl := range block {
+				start[group(sl)+1]++
+			}
 		}
 	}
 	largest := 0
@@ -213,7 +223,7 @@ func (s *keySet) checkFileGrouped(f *spillFile, skip uint, dup dupFunc, need int
 			i++
 		}
 	}
-	return s.checkGrouped([][]slot{all}, len(all), skip, dup, release), nil
+	return s.checkGrouped([][]slot{all}, len(all), nil, skip, dup, release), nil
 }
 
 func (s *keySet) pastSlots(e entry) error {

@@ -253,11 +253,15 @@ type partition struct {
 }
 
 // keyLog holds a partition's entries in the order they came, in blocks of
-// growing size mapped like tables.
+// growing size mapped like tables. Entries are appended to cur, the last
+// block, and counted by the group checkGrouped will put them in, so that
+// checking the partition need not count them again.
 type keyLog struct {
-	blocks [][]slot
+	cur    []slot
+	blocks [][]slot // the full blocks, and cur's start
 	mems   [][]byte
-	n      int
+	n      int // entries in the blocks before cur
+	groups [1 << subBits]int
 }
 
 const (
@@ -270,31 +274,45 @@ const (
 // room makes room for one more entry within the budget; false when the
 // budget does not allow it.
 func (l *keyLog) room(b *budget) bool {
-	if k := len(l.blocks); k > 0 && len(l.blocks[k-1]) < cap(l.blocks[k-1]) {
+	if len(l.cur) < cap(l.cur) {
 		return true
 	}
 	size := logMin
-	if k := len(l.blocks); k > 0 {
-		size = min(2*cap(l.blocks[k-1]), logMax)
+	if c := cap(l.cur); c > 0 {
+		size = min(2*c, logMax)
 	}
 	if !b.reserve(int64(size) * slotSize) {
 		return false
 	}
+	l.all()
+	l.n += len(l.cur)
 	block, mem := allocSlots(size)
-	l.blocks = append(l.blocks, block[:0])
+	l.cur = block[:0]
+	l.blocks = append(l.blocks, l.cur)
 	l.mems = append(l.mems, mem)
 	return true
 }
 
-func (l *keyLog) add(sl slot) {
-	k := len(l.blocks) - 1
-	l.blocks[k] = append(l.blocks[k], sl)
-	l.n++
+// add appends an entry whose hash is h; room must have made room for it.
+func (l *keyLog) add(sl slot, h uint64) {
+	l.cur = append(l.cur, sl)
+	l.groups[h<<partBits>>(64-subBits)]++
+}
+
+// len is the number of entries of the log.
+func (l *keyLog) len() int { return l.n + len(l.cur) }
+
+// all returns the log's blocks, cur with its entries.
+func (l *keyLog) all() [][]slot {
+	if k := len(l.blocks); k > 0 {
+		l.blocks[k-1] = l.cur
+	}
+	return l.blocks
 }
 
 // entries calls f with every entry of the log.
 func (l *keyLog) entries(b *budget, f func(entry)) {
-	for _, block := range l.blocks {
+	for _, block := range l.all() {
 		for _, sl := range block {
 			f(entry{uint64(sl.hi)<<32 | uint64(sl.lo), b.expand(sl.loc)})
 		}
@@ -303,7 +321,7 @@ func (l *keyLog) entries(b *budget, f func(entry)) {
 
 // free releases the log's memory and budget; it is empty after.
 func (l *keyLog) free(b *budget) {
-	for i, block := range l.blocks {
+	for i, block := range l.all() {
 		b.release(int64(cap(block)) * slotSize)
 		freeSlots(l.mems[i])
 	}
@@ -390,9 +408,10 @@ func (s *keySet) add(kb *keyBatch, dup dupFunc) {
 // budget has no room for them.
 func (s *keySet) addLogged(kw *keyWriter, es []entry) {
 	for i, e := range es {
-		l := &kw.logs[mix(e.key)>>(64-partBits)]
+		h := mix(e.key)
+		l := &kw.logs[h>>(64-partBits)]
 		if loc, ok := s.b.compact(e.loc); ok && l.room(s.b) {
-			l.add(slot{uint32(e.key), uint32(e.key >> 32), loc})
+			l.add(slot{uint32(e.key), uint32(e.key >> 32), loc}, h)
 			continue
 		}
 		// Past the budget, or a row beyond what a slot holds: the files
