@@ -290,7 +290,8 @@ func (pl *planner) planInstance(ctx context.Context, n *node, iface providers.In
 			pl.noteDrift(ia.String() + " is gone: it will be created again")
 			c.Before, c.BeforePrivate, c.PriorStatus = cty.NullVal(ty), nil, ""
 		} else {
-			if !rp.Read.New.RawEquals(v) {
+			// A plan made with the refresh means it left the value as it was.
+			if !rp.Planned && !rp.Read.New.RawEquals(v) {
 				pl.noteDrift(ia.String() + " changed outside mltf")
 			}
 			c.Before, c.BeforePrivate = rp.Read.New, rp.Read.Private
