@@ -1,6 +1,8 @@
 package main_test
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -296,4 +298,56 @@ func BenchmarkSweepTrialOverhead(b *testing.B) {
 		per += (many - one) / 20
 	}
 	b.ReportMetric(float64(per.Milliseconds())/float64(b.N), "ms/trial")
+}
+
+// A trial is saved as running before its run starts and gets its run id
+// once the run exists: destroying the sweep of an apply killed in between
+// still finds the trial's run, by its inputs, and cancels it. The state
+// is made as that window leaves it by removing the trials' run ids.
+func TestSweepDestroyCancelsUnsavedTrials(t *testing.T) {
+	dir, pids := sweepDir(t, 4, 1000, "")
+	killApplyOnce(t, dir, "2 trials of 2 ranks started", func() bool { all, _ := rankPids(t, pids); return len(all) >= 4 })
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(e2e.Must(t, dir, 0, "state", "pull").Stdout), &doc); err != nil {
+		t.Fatal(err)
+	}
+	unsaved := 0
+	for _, res := range doc["resources"].([]any) {
+		res := res.(map[string]any)
+		if res["kind"] != "sweep" {
+			continue
+		}
+		for _, inst := range res["instances"].([]any) {
+			inst := inst.(map[string]any)
+			raw, _ := base64.StdEncoding.DecodeString(inst["private"].(string))
+			var priv map[string]any
+			if err := json.Unmarshal(raw, &priv); err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range priv["records"].([]any) {
+				r := r.(map[string]any)
+				if r["state"] == "running" && r["run_id"] != nil {
+					delete(r, "run_id")
+					delete(r, "locator")
+					unsaved++
+				}
+			}
+			raw, _ = json.Marshal(priv)
+			inst["private"] = base64.StdEncoding.EncodeToString(raw)
+		}
+	}
+	if unsaved == 0 {
+		t.Fatalf("no running trial with a run id in the state:\n%v", doc)
+	}
+	edited, _ := json.Marshal(doc)
+	os.WriteFile(filepath.Join(dir, "edited.json"), edited, 0o644)
+	e2e.Must(t, dir, 0, "state", "push", "-force", "edited.json")
+	e2e.Must(t, dir, 0, "destroy", "-auto-approve")
+	all, _ := rankPids(t, pids)
+	for _, pid := range all {
+		if syscall.Kill(pid, 0) == nil {
+			syscall.Kill(pid, syscall.SIGKILL)
+			t.Errorf("rank process %d still runs after destroy", pid)
+		}
+	}
 }

@@ -191,12 +191,20 @@ func (k *kind) delete(ctx context.Context, ch *sdk.Change) providers.Diagnostics
 		return diags.FromError("Cannot read the recorded trials", err)
 	}
 	for _, r := range priv.Records {
-		if r.RunID == "" || runflow.DecodePrivate(r.Locator).Adopted {
+		if r.RunID == "" && r.State != "running" || runflow.DecodePrivate(r.Locator).Adopted {
 			continue
 		}
 		cfg, err := c.TrialConfig(k.trial, r.Params)
 		if err != nil {
 			diags = diags.FromError(fmt.Sprintf("Cannot destroy the run of trial %d", r.Number), err)
+			continue
+		}
+		if r.RunID == "" {
+			// Saved as running before its run started, and the apply
+			// stopped before it could save the run: find the run by its
+			// inputs.
+			trial := &sdk.Change{Address: fmt.Sprintf("%s/trial/%d", ch.Address, r.Number), Prior: cfg, Sensitive: ch.Sensitive}
+			diags = append(diags, k.flow.DestroyLaunched(ctx, trial)...)
 			continue
 		}
 		facts := map[string]cty.Value{"run_id": cty.StringVal(r.RunID), "status": cty.StringVal(runStatus[r.State])}

@@ -55,6 +55,41 @@ func (f *Flow) Destroy(ctx context.Context, ch *sdk.Change) providers.Diagnostic
 	return append(diags, w.Diagnostics()...)
 }
 
+// DestroyLaunched destroys the run of ch.Prior (a configuration) that an
+// apply launched and was killed before it could record: a run of that
+// address, workspace and fingerprint still going (Backend.FindLive). With
+// none, it does nothing. A sweep's trial is saved as running before its
+// run starts and gets its run id after; destroying the sweep in between
+// would otherwise leave the run going.
+func (f *Flow) DestroyLaunched(ctx context.Context, ch *sdk.Change) providers.Diagnostics {
+	s, tr := f.env()
+	c, diags := f.Backend.Decode(ch.Prior)
+	if diags.HasErrors() {
+		return diags
+	}
+	r, err := f.newRun(ch.Address, c, s)
+	if err != nil || r.Planned.Inputs == nil {
+		// Inputs that cannot be worked out now never started a run.
+		return diags
+	}
+	r.Sensitive = ch.Sensitive
+	var priv Private
+	w := f.watch(r, tr, ch.Prior, &priv, ch.Event)
+	gang, found, err := f.Backend.FindLive(ctx, r, w)
+	if err != nil {
+		return append(diags, asDiagnostics(err, "Cannot look for the run of "+ch.Address)...)
+	}
+	if !found {
+		return diags
+	}
+	priv.setWhere(gang.Where())
+	r.ID, r.Where = gang.Facts().RunID, priv.Where
+	w.record.ID = r.ID
+	diags = append(diags, f.Backend.Destroy(ctx, r, w)...)
+	w.Flush(context.WithoutCancel(ctx))
+	return append(diags, w.Diagnostics()...)
+}
+
 // stateRun is the run of a value in state; its configuration is decoded
 // from the value itself, leniently (for the experiment and the record).
 func (f *Flow) stateRun(address string, v cty.Value, facts training.RunFacts, priv Private) (*Run, Tracker) {
