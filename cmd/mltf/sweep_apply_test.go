@@ -214,6 +214,13 @@ func TestSweepDestroyCancelsTrials(t *testing.T) {
 	dir, pids := sweepDir(t, 4, 1000, "")
 	killApplyOnce(t, dir, "2 trials of 2 ranks started", func() bool { all, _ := rankPids(t, pids); return len(all) >= 4 })
 	e2e.Must(t, dir, 0, "destroy", "-auto-approve")
+	ranksGone(t, pids)
+}
+
+// ranksGone fails for every rank process of pids still running (and
+// kills it).
+func ranksGone(t *testing.T, pids string) {
+	t.Helper()
 	all, _ := rankPids(t, pids)
 	for _, pid := range all {
 		if syscall.Kill(pid, 0) == nil {
@@ -343,11 +350,5 @@ func TestSweepDestroyCancelsUnsavedTrials(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "edited.json"), edited, 0o644)
 	e2e.Must(t, dir, 0, "state", "push", "-force", "edited.json")
 	e2e.Must(t, dir, 0, "destroy", "-auto-approve")
-	all, _ := rankPids(t, pids)
-	for _, pid := range all {
-		if syscall.Kill(pid, 0) == nil {
-			syscall.Kill(pid, syscall.SIGKILL)
-			t.Errorf("rank process %d still runs after destroy", pid)
-		}
-	}
+	ranksGone(t, pids)
 }
