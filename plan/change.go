@@ -118,9 +118,11 @@ type Changeset struct {
 	Prior        *state.State
 	PriorLineage string
 	PriorSerial  uint64
-	// PriorDigest is Prior's digest (state.State.Digest): a saved plan
-	// applies only to a state with the same one, which catches what an
-	// interrupted apply recorded in the journal at the same serial.
+	// PriorDigest is Prior's digest (state.State.Digest) in a plan read
+	// from a file: a saved plan applies only to a state with the same one,
+	// which catches what an interrupted apply recorded in the journal at
+	// the same serial. EncodePlan works it out from Prior, so a plan that
+	// is not saved does not hash the whole state.
 	PriorDigest string
 
 	// Drift lists instances whose refreshed value differs from state.

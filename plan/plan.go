@@ -41,11 +41,6 @@ func Plan(ctx context.Context, cfg *lang.Config, prior *state.State, provs *Prov
 	if diags.HasErrors() {
 		return p, mask.diags(diags)
 	}
-	digest, err := prior.Digest()
-	if err != nil {
-		return p, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read the prior state", Detail: err.Error()})
-	}
-	p.PriorDigest = digest
 	g, ds := buildGraph(ctx, cfg, provs)
 	diags = append(diags, ds...)
 	if diags.HasErrors() {

@@ -86,6 +86,14 @@ func decodeValue(b []byte) (cty.Value, error) {
 
 // EncodePlan encodes a changeset as a saved plan file.
 func EncodePlan(cs *Changeset, mltfVersion string) ([]byte, error) {
+	digest := cs.PriorDigest
+	if digest == "" && cs.Prior != nil {
+		d, err := cs.Prior.Digest()
+		if err != nil {
+			return nil, fmt.Errorf("cannot record the prior state's digest: %w", err)
+		}
+		digest = d
+	}
 	pf := planFile{
 		FormatVersion: PlanFormatVersion,
 		MltfVersion:   mltfVersion,
@@ -97,7 +105,7 @@ func EncodePlan(cs *Changeset, mltfVersion string) ([]byte, error) {
 		},
 		PriorLineage: cs.PriorLineage,
 		PriorSerial:  cs.PriorSerial,
-		PriorDigest:  cs.PriorDigest,
+		PriorDigest:  digest,
 		Drift:        cs.Drift,
 		Applyable:    cs.Applyable,
 	}
