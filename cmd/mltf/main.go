@@ -25,12 +25,6 @@ func run(args []string) int {
 	// Hidden subcommands run before -chdir and the CLI: they are how mltf
 	// serves its bundled providers, supervises training ranks and runs
 	// deployments' front ends.
-	if path := os.Getenv("MLTF_CPUPROFILE"); path != "" && len(args) > 1 && args[0] == "internal-provider" {
-		if f, err := os.Create(path + "." + args[1]); err == nil {
-			pprof.StartCPUProfile(f)
-			defer pprof.StopCPUProfile()
-		}
-	}
 	if len(args) > 0 {
 		switch args[0] {
 		case "internal-provider":

@@ -15,10 +15,10 @@ say() { printf '\n==> %s\n' "$*"; }
 # The Python that runs train.py must have torch (see python.sh).
 bash "$here/python.sh" -install
 
-say "Building mltf (go build ./cmd/mltf ./cmd/mltf-supervisor; the first build downloads and compiles the dependencies: a few minutes)"
+say "Building mltf (go build ./cmd/...; the first build downloads and compiles the dependencies: a few minutes)"
 mkdir -p "$root/bin"
 log="$(mktemp)"
-if ! (cd "$root" && go build -v -o bin/ ./cmd/mltf ./cmd/mltf-supervisor) 2>&1 | tee "$log" | awk '{ n++; printf "\r    %d packages compiled", n } END { if (n) print "" }'; then
+if ! (cd "$root" && go build -v -o bin/ ./cmd/...) 2>&1 | tee "$log" | awk '{ n++; printf "\r    %d packages compiled", n } END { if (n) print "" }'; then
   cat "$log" >&2
   exit 1
 fi

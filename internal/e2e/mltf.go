@@ -29,8 +29,9 @@ func Main(m *testing.M) {
 	os.Exit(code)
 }
 
-// Binary builds the mltf command (and mltf-supervisor beside it) once per
-// test process; Main removes them when the tests end.
+// Binary builds the mltf command, and beside it mltf-supervisor and the
+// providers that ship with mltf as executables of their own, once per test
+// process; Main removes them when the tests end.
 func Binary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
@@ -41,9 +42,10 @@ func Binary(t testing.TB) string {
 		}
 		binDir = dir
 		binPath = filepath.Join(dir, "mltf")
-		// Both commands, as users install them: the local provider starts
-		// mltf-supervisor from beside mltf.
-		cmd := exec.Command("go", "build", "-o", dir+"/", "github.com/mltf/mltf/cmd/mltf", "github.com/mltf/mltf/cmd/mltf-supervisor")
+		// Every command, as users install them: the local provider starts
+		// mltf-supervisor from beside mltf, and mltf starts the data and
+		// kubernetes providers from there.
+		cmd := exec.Command("go", "build", "-o", dir+"/", "github.com/mltf/mltf/cmd/...")
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			buildErr = err

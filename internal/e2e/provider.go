@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/hashicorp/go-hclog"
@@ -11,14 +13,23 @@ import (
 )
 
 // BundledProvider starts the bundled provider name as mltf runs it: a
-// plugin process of the mltf binary over gRPC. It is closed when the test
-// ends.
+// plugin process over gRPC, of the mltf binary or of the provider's own
+// executable beside it. It is closed when the test ends.
 func BundledProvider(t *testing.T, name string) providers.Interface {
 	t.Helper()
-	p, err := plugin.Start(context.Background(), name, []string{Binary(t), "internal-provider", name}, "", hclog.NewNullLogger())
+	cmd := []string{Binary(t), "internal-provider", name}
+	if own := filepath.Join(filepath.Dir(cmd[0]), "mltf-provider-"+name); fileExists(own) {
+		cmd = []string{own}
+	}
+	p, err := plugin.Start(context.Background(), name, cmd, "", hclog.NewNullLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { p.Close() })
 	return p
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

@@ -2,6 +2,8 @@ package plugin
 
 import (
 	"context"
+	"os"
+	"runtime/pprof"
 	"sync"
 
 	goplugin "github.com/hashicorp/go-plugin"
@@ -42,4 +44,19 @@ func serveServer(srv *server, version uint) {
 			return grpc.NewServer(opts...)
 		},
 	})
+}
+
+// Main serves p, the provider called name, as a plugin, for a provider's
+// main. When MLTF_CPUPROFILE names a file, as mltf's developers set it to
+// profile mltf, the plugin writes its own CPU profile beside it, to the
+// file's name followed by ".NAME".
+func Main(name string, p providers.Interface) {
+	if path := os.Getenv("MLTF_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path + "." + name); err == nil {
+			if pprof.StartCPUProfile(f) == nil {
+				defer pprof.StopCPUProfile()
+			}
+		}
+	}
+	Serve(p)
 }

@@ -31,7 +31,7 @@ mltf_port=$(port)
 fastapi_port=$(port)
 
 echo "building mltf; mltf apply of examples/serving (trains, registers and deploys the digits model) ..."
-(cd "$root" && go build -o "$work/bin/" ./cmd/mltf ./cmd/mltf-supervisor)
+(cd "$root" && go build -o "$work/bin/" ./cmd/...)
 mkdir -p "$work/quickstart/data" "$work/serving" "$work/pybin"
 cp -r "$root/examples/serving/main.mltf.hcl" "$root/examples/serving/src" "$work/serving/"
 cp "$root/examples/quickstart/data/digits.csv" "$work/quickstart/data/"

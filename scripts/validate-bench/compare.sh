@@ -13,7 +13,7 @@ cd "$(dirname "$0")/../.."
 ROWS=${ROWS:-6050000}
 WORK=${WORK:-${TMPDIR:-/tmp}/mltf-validate-compare}
 mkdir -p "$WORK/data"
-go build -o "$WORK/mltf" ./cmd/mltf
+go build -o "$WORK/" ./cmd/...
 CSV="$WORK/data/transactions-$ROWS.csv"
 [ -f "$CSV" ] || go run ./scripts/validate-bench -rows "$ROWS" -o "$CSV"
 SIZE=$(stat -c %s "$CSV")

@@ -1,11 +1,13 @@
 package command
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -16,7 +18,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/mltf/mltf/cmd/internal/views"
-	"github.com/mltf/mltf/providers/kubernetes"
+	"github.com/mltf/mltf/providers/install"
 	"github.com/mltf/mltf/providers/local"
 	"github.com/mltf/mltf/serving"
 	"github.com/mltf/mltf/state"
@@ -145,19 +147,18 @@ func clusterServers(st *state.State) map[string]string {
 }
 
 // kubernetesAccess is the provider "kubernetes" block's kubeconfig and
-// context, read without evaluating the configuration: an attribute that is
-// not a literal string is left to kubectl's defaults, which the second
-// result then says, for messages.
-func (m *Meta) kubernetesAccess() (kubernetes.Access, string) {
-	var a kubernetes.Access
+// context, read without evaluating the configuration, into req: an
+// attribute that is not a literal string is left to kubectl's defaults,
+// which the result then says, for messages.
+func (m *Meta) kubernetesAccess(req *frontEndProxyRequest) string {
 	cfg := m.settingsConfig()
 	if cfg == nil || cfg.Providers["kubernetes"] == nil {
-		return a, ""
+		return ""
 	}
 	content, _, _ := cfg.Providers["kubernetes"].Config.PartialContent(&hcl.BodySchema{
 		Attributes: []hcl.AttributeSchema{{Name: "kubeconfig"}, {Name: "context"}}})
 	var skipped []string
-	for name, to := range map[string]*string{"kubeconfig": &a.Kubeconfig, "context": &a.Context} {
+	for name, to := range map[string]*string{"kubeconfig": &req.Kubeconfig, "context": &req.Context} {
 		attr := content.Attributes[name]
 		if attr == nil {
 			continue
@@ -170,10 +171,61 @@ func (m *Meta) kubernetesAccess() (kubernetes.Access, string) {
 		*to = v.AsString()
 	}
 	if len(skipped) == 0 {
-		return a, ""
+		return ""
 	}
 	sort.Strings(skipped)
-	return a, fmt.Sprintf(" (the provider block's %s is not a literal string: KUBECONFIG or ~/.kube/config was used)", strings.Join(skipped, " and "))
+	return fmt.Sprintf(" (the provider block's %s is not a literal string: KUBECONFIG or ~/.kube/config was used)", strings.Join(skipped, " and "))
+}
+
+// frontEndProxyRequest is kubernetes.FrontEndProxyRequest, which this
+// package does not import: the kubernetes provider's executable links
+// client-go, and the mltf command does not.
+type frontEndProxyRequest struct {
+	Kubeconfig, Context, Server   string
+	Address, Workspace, Namespace string
+}
+
+// kubernetesFrontEnd reaches the admin API of a deployment's front end on
+// Kubernetes through mltf-provider-kubernetes front-end-proxy, which
+// serves it on a loopback port until ctx is done.
+func (m *Meta) kubernetesFrontEnd(ctx context.Context, req frontEndProxyRequest) (*serving.Client, error) {
+	exe, err := install.Bundled("kubernetes")
+	if err != nil {
+		return nil, err
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, exe, "front-end-proxy")
+	cmd.Stderr = m.Stderr
+	// The request, on a standard input that stays open: the proxy serves
+	// until it ends, when ctx is done (CommandContext kills it) or mltf
+	// exits.
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	go cmd.Wait()
+	if _, err := in.Write(append(body, '\n')); err != nil {
+		return nil, err
+	}
+	var a struct{ Addr, Error string }
+	line, err := bufio.NewReader(out).ReadBytes('\n')
+	if err != nil || json.Unmarshal(line, &a) != nil {
+		return nil, fmt.Errorf("%s %s gave no address (%v)", exe, "front-end-proxy", err)
+	}
+	if a.Error != "" {
+		return nil, errors.New(a.Error)
+	}
+	return &serving.Client{Addr: a.Addr}, nil
 }
 
 // frontEnd reaches a deployment's front end: a local one at the address
@@ -184,9 +236,9 @@ func (m *Meta) frontEnd(ctx context.Context, d deploymentInstance) (*serving.Cli
 		if ns == "" {
 			return nil, "the state records no namespace of its pool"
 		}
-		a, why := m.kubernetesAccess()
-		a.Server = d.server
-		c, err := kubernetes.DeploymentFrontEnd(ctx, a, d.addr, m.workspace(), ns)
+		req := frontEndProxyRequest{Server: d.server, Address: d.addr, Workspace: m.workspace(), Namespace: ns}
+		why := m.kubernetesAccess(&req)
+		c, err := m.kubernetesFrontEnd(ctx, req)
 		if err != nil {
 			return nil, err.Error() + why
 		}
