@@ -59,7 +59,7 @@ func (j *cronJobs) Plan(ctx context.Context, address string, c *pipeline.Config)
 	}
 	if s.MltfImage == "" {
 		diags = diags.AttrError(sched, "Missing mltf_image",
-			fmt.Sprintf(`%s is scheduled on Kubernetes: a CronJob runs mltf from an image with the mltf binary, /bin/sh and tar; set mltf_image in the provider "kubernetes" block.`, address))
+			fmt.Sprintf(`%s is scheduled on Kubernetes: a CronJob runs mltf apply from an image with the mltf and mltf-provider-kubernetes binaries, /bin/sh and tar; set mltf_image in the provider "kubernetes" block.`, address))
 	}
 	st := j.p.flow.Settings()
 	var unreachable []string

@@ -23,7 +23,7 @@ func providerSchema() *schema.Block {
 			"kubeconfig": optional(s, "Path of the kubeconfig file; default $KUBECONFIG, else ~/.kube/config, else the in-cluster configuration."),
 			"context":    optional(s, "Context of the kubeconfig to use; default its current context."),
 			"namespace":  optional(s, "Default namespace of clusters that name none; default the context's namespace, else \"default\"."),
-			"mltf_image": optional(s, "Container image with the mltf binary on its PATH: it runs the serving front end of deployments and the CronJob of scheduled pipelines. Pin it by digest."),
+			"mltf_image": optional(s, "Container image with the mltf binary on its PATH: it runs the serving front end of deployments and, with mltf-provider-kubernetes beside mltf, the CronJob of scheduled pipelines. Pin it by digest."),
 		},
 	}
 }
