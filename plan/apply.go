@@ -193,7 +193,7 @@ func (a *applier) applyDeletes(ctx context.Context) {
 
 func (a *applier) destroy(ctx context.Context, c *Change) hcl.Diagnostics {
 	a.hooks.Started(c)
-	iface, _, diags := a.provs.configured(ctx, c.Provider, a.cs.Config, a.eval.context(nil, repetition{}))
+	iface, _, diags := a.provs.configured(ctx, c.Provider, a.cs.Config, a.eval.providerContext)
 	if diags.HasErrors() {
 		a.hooks.Finished(c, diags)
 		return diags
@@ -272,7 +272,7 @@ func (a *applier) applyResource(ctx context.Context, n *node) hcl.Diagnostics {
 	if diags.HasErrors() {
 		return diags
 	}
-	iface, _, ds := a.provs.configured(ctx, n.provider, a.cs.Config, a.eval.context(nil, repetition{}))
+	iface, _, ds := a.provs.configured(ctx, n.provider, a.cs.Config, a.eval.providerContext)
 	if ds.HasErrors() {
 		return withSubject(ds, r.DeclRange)
 	}

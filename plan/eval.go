@@ -84,6 +84,10 @@ type repetition struct {
 	eachValue  cty.Value
 }
 
+// providerContext is the context of provider "NAME" {} blocks: variables
+// and path.
+func (e *evaluator) providerContext() *hcl.EvalContext { return e.context(nil, repetition{}) }
+
 // context builds the evaluation context for expressions making refs.
 func (e *evaluator) context(refs []hcl.Traversal, rep repetition) *hcl.EvalContext {
 	vars := map[string]cty.Value{"var": e.vars, "path": e.path}

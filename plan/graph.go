@@ -3,9 +3,11 @@ package plan
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hcldec"
@@ -105,17 +107,9 @@ func buildGraph(ctx context.Context, cfg *lang.Config, provs *Providers) (*graph
 			facts[k.Block] = kf
 		}
 		n.schema, n.spec, n.ty, n.sensitive, n.version = k.Block, kf.spec, kf.ty, kf.sensitive, k.Version
-		n.references = plainReferences(cfg, r)
-		n.refs = append(n.refs, hcldec.Variables(r.Config, n.spec)...)
-		if r.Count != nil {
-			n.refs = append(n.refs, r.Count.Variables()...)
-		}
-		if r.ForEach != nil {
-			n.refs = append(n.refs, r.ForEach.Variables()...)
-		}
-		n.refs = append(n.refs, r.DependsOn...)
 		g.add(n)
 	}
+	resourceRefs(cfg, g.nodes)
 	sort.Slice(g.nodes, func(i, j int) bool { return g.nodes[i].key < g.nodes[j].key })
 
 	for _, n := range g.nodes {
@@ -142,6 +136,32 @@ func buildGraph(ctx context.Context, cfg *lang.Config, provs *Providers) (*graph
 		diags = append(diags, g.checkCycles()...)
 	}
 	return g, diags
+}
+
+// resourceRefs finds what each resource node refers to, the nodes shared
+// out among the CPUs: each is read alone, and there are thousands.
+func resourceRefs(cfg *lang.Config, nodes []*node) {
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(nodes); i += workers {
+				if n := nodes[i]; n.kind == resourceNode {
+					r := n.res
+					n.references = plainReferences(cfg, r)
+					n.refs = hcldec.Variables(r.Config, n.spec)
+					if r.Count != nil {
+						n.refs = append(n.refs, r.Count.Variables()...)
+					}
+					if r.ForEach != nil {
+						n.refs = append(n.refs, r.ForEach.Variables()...)
+					}
+					n.refs = append(n.refs, r.DependsOn...)
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
 func (g *graph) add(n *node) {

@@ -180,7 +180,7 @@ func (pl *planner) planResource(ctx context.Context, n *node) hcl.Diagnostics {
 	if diags.HasErrors() {
 		return diags
 	}
-	iface, _, ds := pl.provs.configured(ctx, n.provider, pl.cfg, pl.eval.context(nil, repetition{}))
+	iface, _, ds := pl.provs.configured(ctx, n.provider, pl.cfg, pl.eval.providerContext)
 	if ds.HasErrors() {
 		return withSubject(ds, r.DeclRange)
 	}

@@ -122,8 +122,9 @@ func Needed(cfg *lang.Config) []string {
 }
 
 // configured returns the provider after Configure has run once, with the
-// provider "NAME" {} block of cfg evaluated in scope.
-func (p *Providers) configured(ctx context.Context, name string, cfg *lang.Config, evalCtx *hcl.EvalContext) (providers.Interface, providers.GetSchemaResponse, hcl.Diagnostics) {
+// provider "NAME" {} block of cfg evaluated in the context scope gives
+// (asked for only then: every resource calls configured).
+func (p *Providers) configured(ctx context.Context, name string, cfg *lang.Config, scope func() *hcl.EvalContext) (providers.Interface, providers.GetSchemaResponse, hcl.Diagnostics) {
 	iface, schema, diags := p.Schema(ctx, name)
 	if diags.HasErrors() {
 		return nil, schema, diags
@@ -133,7 +134,7 @@ func (p *Providers) configured(ctx context.Context, name string, cfg *lang.Confi
 		config := cty.NullVal(schema.Provider.ImpliedType())
 		if pc, ok := cfg.Providers[name]; ok {
 			spec := schema.Provider.DecoderSpec()
-			v, ds := hcldec.Decode(pc.Config, spec, evalCtx)
+			v, ds := hcldec.Decode(pc.Config, spec, scope())
 			e.configDiags = append(e.configDiags, ds...)
 			if ds.HasErrors() {
 				return

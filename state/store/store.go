@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -201,7 +202,7 @@ func (s *Store) Close() error { return s.bucket.Close() }
 
 // get reads key; the error wraps ErrNotFound when it is missing.
 func (s *Store) get(ctx context.Context, key string) ([]byte, error) {
-	b, err := s.bucket.ReadAll(ctx, key)
+	b, err := s.readAll(ctx, key)
 	if gcerrors.Code(err) == gcerrors.NotFound {
 		return nil, fmt.Errorf("%s: %w", s.where(key), ErrNotFound)
 	}
@@ -209,6 +210,23 @@ func (s *Store) get(ctx context.Context, key string) ([]byte, error) {
 		return nil, fmt.Errorf("cannot read %s: %w", s.where(key), err)
 	}
 	return b, nil
+}
+
+// readAll is the bucket's ReadAll into a buffer of the object's size:
+// io.ReadAll grows its buffer from 512 bytes, copying a state of
+// thousands of instances (megabytes) about a dozen times.
+func (s *Store) readAll(ctx context.Context, key string) ([]byte, error) {
+	r, err := s.bucket.NewReader(ctx, key, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	var buf bytes.Buffer
+	buf.Grow(int(max(r.Size(), 0)) + bytes.MinRead)
+	if _, err := buf.ReadFrom(r); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // put writes key in one piece: readers see the old or the new object, never
