@@ -2,8 +2,11 @@
 # Side by side: `mltf apply` of a dataset over the transactions CSV of
 # providers/data/datagen (all six columns checked and profiled), with and
 # without `unique = true` on id, and pandas doing the same checks and
-# statistics on the same file. Prints wall time, MB/s and peak RSS (of the
-# whole process tree) for each.
+# statistics on the same file. Prints wall time, MB/s, CPU seconds (user and
+# system, of the process and the children it waited for: mltf's provider
+# plugins), MB per CPU-second and peak RSS (of the largest process) for
+# each, with the load average just before the run: on a shared machine the
+# wall clock follows the load, the CPU seconds much less.
 #
 #   bash scripts/validate-bench/compare.sh                 # 6,050,000 rows (~300 MB)
 #   ROWS=24200000 bash scripts/validate-bench/compare.sh   # 4x larger
@@ -18,15 +21,17 @@ CSV="$WORK/data/transactions-$ROWS.csv"
 [ -f "$CSV" ] || go run ./scripts/validate-bench -rows "$ROWS" -o "$CSV"
 SIZE=$(stat -c %s "$CSV")
 
-# run LABEL CMD...: wall seconds and peak RSS from GNU time.
+# run LABEL CMD...: wall and CPU seconds and peak RSS from GNU time.
 run() {
   local label=$1; shift
-  local out
-  out=$( { /usr/bin/time -f "%e %M" "$@" >/dev/null 2>"$WORK/stderr"; } 2>&1 ) || { cat "$WORK/stderr" >&2; return 1; }
+  local out load
+  load=$(cut -d' ' -f1 /proc/loadavg)
+  out=$( { /usr/bin/time -f "%e %M %U %S" "$@" >/dev/null 2>"$WORK/stderr"; } 2>&1 ) || { cat "$WORK/stderr" >&2; return 1; }
   out=$(tail -1 "$WORK/stderr")
-  read -r secs kb <<<"$out"
-  awk -v l="$label" -v s="$secs" -v kb="$kb" -v size="$SIZE" \
-    'BEGIN { printf "%-34s %7.2f s %8.1f MB/s %8.0f MB peak RSS\n", l, s, size/1e6/s, kb/1024 }'
+  read -r secs kb user sys <<<"$out"
+  awk -v l="$label" -v s="$secs" -v kb="$kb" -v cpu="$user $sys" -v size="$SIZE" -v load="$load" \
+    'BEGIN { split(cpu, c, " "); cpu = c[1] + c[2]
+      printf "%-34s %7.2f s %8.1f MB/s %6.2f CPU-s %6.1f MB/CPU-s %6.0f MB peak RSS  load %s\n", l, s, size/1e6/s, cpu, size/1e6/cpu, kb/1024, load }'
 }
 
 dataset() { # DIR UNIQUE
