@@ -2,6 +2,7 @@ package validate
 
 import (
 	"math"
+	"math/rand/v2"
 	"strconv"
 	"testing"
 )
@@ -24,6 +25,31 @@ func TestParseNumbers(t *testing.T) {
 		gotI, okI := parseInt(s)
 		if okI != (errI == nil) || (okI && gotI != wantI) {
 			t.Errorf("parseInt(%q) = %v, %v; strconv: %v, %v", s, gotI, okI, wantI, errI)
+		}
+	}
+}
+
+// TestParseNumbersRandom checks the fast paths against strconv on random
+// text made of digits and the bytes next to them that matter: signs, points,
+// exponents, letters, and bytes just below '0', above '9' and above 0x7f.
+func TestParseNumbersRandom(t *testing.T) {
+	const alphabet = "0123456789012345678901234567890123456789.-+eE_x/:\x80\xff a"
+	rng := rand.New(rand.NewPCG(17, 1))
+	for range 300_000 {
+		b := make([]byte, rng.IntN(24))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		s := string(b)
+		wantF, errF := strconv.ParseFloat(s, 64)
+		gotF, okF := parseFloat(s)
+		if okF != (errF == nil) || (okF && math.Float64bits(gotF) != math.Float64bits(wantF)) {
+			t.Fatalf("parseFloat(%q) = %v, %v; strconv: %v, %v", s, gotF, okF, wantF, errF)
+		}
+		wantI, errI := strconv.ParseInt(s, 10, 64)
+		gotI, okI := parseInt(s)
+		if okI != (errI == nil) || (okI && gotI != wantI) {
+			t.Fatalf("parseInt(%q) = %v, %v; strconv: %v, %v", s, gotI, okI, wantI, errI)
 		}
 	}
 }
