@@ -16,16 +16,22 @@ func TestParseNumbers(t *testing.T) {
 		"12a", " 1", "1 ", "9223372036854775807", "-9223372036854775808", "9223372036854775808",
 		"123456789012345678", "1234567890123456789", "0.000000000000001", "0.0000000000000001",
 	} {
-		wantF, errF := strconv.ParseFloat(s, 64)
-		gotF, okF := parseFloat(s)
-		if okF != (errF == nil) || (okF && math.Float64bits(gotF) != math.Float64bits(wantF)) {
-			t.Errorf("parseFloat(%q) = %v, %v; strconv: %v, %v", s, gotF, okF, wantF, errF)
-		}
-		wantI, errI := strconv.ParseInt(s, 10, 64)
-		gotI, okI := parseInt(s)
-		if okI != (errI == nil) || (okI && gotI != wantI) {
-			t.Errorf("parseInt(%q) = %v, %v; strconv: %v, %v", s, gotI, okI, wantI, errI)
-		}
+		checkParse(t, s)
+	}
+}
+
+// checkParse compares parseFloat and parseInt of s with strconv.
+func checkParse(t *testing.T, s string) {
+	t.Helper()
+	wantF, errF := strconv.ParseFloat(s, 64)
+	gotF, okF := parseFloat(s)
+	if okF != (errF == nil) || (okF && math.Float64bits(gotF) != math.Float64bits(wantF)) {
+		t.Errorf("parseFloat(%q) = %v, %v; strconv: %v, %v", s, gotF, okF, wantF, errF)
+	}
+	wantI, errI := strconv.ParseInt(s, 10, 64)
+	gotI, okI := parseInt(s)
+	if okI != (errI == nil) || (okI && gotI != wantI) {
+		t.Errorf("parseInt(%q) = %v, %v; strconv: %v, %v", s, gotI, okI, wantI, errI)
 	}
 }
 
@@ -40,16 +46,9 @@ func TestParseNumbersRandom(t *testing.T) {
 		for i := range b {
 			b[i] = alphabet[rng.IntN(len(alphabet))]
 		}
-		s := string(b)
-		wantF, errF := strconv.ParseFloat(s, 64)
-		gotF, okF := parseFloat(s)
-		if okF != (errF == nil) || (okF && math.Float64bits(gotF) != math.Float64bits(wantF)) {
-			t.Fatalf("parseFloat(%q) = %v, %v; strconv: %v, %v", s, gotF, okF, wantF, errF)
-		}
-		wantI, errI := strconv.ParseInt(s, 10, 64)
-		gotI, okI := parseInt(s)
-		if okI != (errI == nil) || (okI && gotI != wantI) {
-			t.Fatalf("parseInt(%q) = %v, %v; strconv: %v, %v", s, gotI, okI, wantI, errI)
+		checkParse(t, string(b))
+		if t.Failed() {
+			return
 		}
 	}
 }
