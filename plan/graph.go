@@ -1,8 +1,10 @@
 package plan
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"runtime"
 	"slices"
 	"sort"
@@ -83,12 +85,15 @@ func buildGraph(ctx context.Context, cfg *lang.Config, provs *Providers) (*graph
 		sensitive []cty.Path
 	}
 	facts := map[*schema.Block]*kindFacts{}
+	// The resources of each provider that could not be started: its
+	// error is said once, not once a resource.
+	unstarted := map[string][]*lang.Resource{}
 	for key, r := range cfg.Resources {
 		n := &node{kind: resourceNode, key: key, res: r}
 		n.provider = resourceProvider(cfg, r)
-		iface, sch, ds := provs.Schema(ctx, n.provider)
+		_, sch, ds := provs.Schema(ctx, n.provider)
 		if ds.HasErrors() {
-			diags = append(diags, startDiags(cfg, r, n.provider, iface == nil, ds, provs.offered)...)
+			unstarted[n.provider] = append(unstarted[n.provider], r)
 			continue
 		}
 		k, ok := sch.Kinds[r.Kind]
@@ -108,6 +113,10 @@ func buildGraph(ctx context.Context, cfg *lang.Config, provs *Providers) (*graph
 		}
 		n.schema, n.spec, n.ty, n.sensitive, n.version = k.Block, kf.spec, kf.ty, kf.sensitive, k.Version
 		g.add(n)
+	}
+	for _, name := range slices.Sorted(maps.Keys(unstarted)) {
+		iface, _, ds := provs.Schema(ctx, name)
+		diags = append(diags, unstartedDiags(cfg, name, unstarted[name], iface == nil, ds, provs.offered)...)
 	}
 	resourceRefs(cfg, g.nodes)
 	sort.Slice(g.nodes, func(i, j int) bool { return g.nodes[i].key < g.nodes[j].key })
@@ -384,6 +393,35 @@ func startDiags(cfg *lang.Config, r *lang.Resource, name string, notStarted bool
 	for _, d := range out {
 		if d.Severity == hcl.DiagError && hint != "" {
 			d.Detail = strings.TrimSuffix(d.Detail, ".") + "." + hint
+		}
+	}
+	return out
+}
+
+// unstartedDiags are the diagnostics of the provider name, which could not
+// be started or asked for its schema, for the resources rs that it serves:
+// said once, as the first of them in the files sees them (see startDiags),
+// naming the others.
+func unstartedDiags(cfg *lang.Config, name string, rs []*lang.Resource, notStarted bool, ds hcl.Diagnostics, offered []string) hcl.Diagnostics {
+	slices.SortFunc(rs, func(a, b *lang.Resource) int {
+		return cmp.Or(strings.Compare(a.DeclRange.Filename, b.DeclRange.Filename), a.DeclRange.Start.Byte-b.DeclRange.Start.Byte)
+	})
+	out := startDiags(cfg, rs[0], name, notStarted, ds, offered)
+	if len(rs) == 1 {
+		return out
+	}
+	var others []string
+	for _, r := range rs[1:] {
+		if len(others) == 5 {
+			others = append(others, fmt.Sprintf("%d more", len(rs)-6))
+			break
+		}
+		others = append(others, r.Addr().String())
+	}
+	also := fmt.Sprintf("\n\nIt also stops the %d other resources of provider %q: %s.", len(rs)-1, name, strings.Join(others, ", "))
+	for _, d := range out {
+		if d.Severity == hcl.DiagError {
+			d.Detail += also
 		}
 	}
 	return out

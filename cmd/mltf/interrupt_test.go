@@ -247,3 +247,18 @@ func TestKilledApplyReattaches(t *testing.T) {
 	}
 	e2e.Must(t, dir, 0, "plan", "-detailed-exitcode")
 }
+
+// TestKilledApplyDestroy: after kill -9 of mltf apply during a training,
+// mltf destroy stops the training it left running.
+func TestKilledApplyDestroy(t *testing.T) {
+	dir := slowDir(t)
+	cmd, out, exited := startApply(t, dir)
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-exited
+	e2e.Must(t, dir, 0, "destroy", "-auto-approve")
+	if left := processesIn(t, dir); len(left) > 0 {
+		t.Errorf("processes of the training are left after destroy: %v\napply said:\n%s", left, out.String())
+	}
+}

@@ -7,3 +7,13 @@ cluster "unknown" {
 cluster "typo" {
   provider = locl
 }
+
+# More resources of a provider that cannot start: its error is said once,
+# at the first of them, naming the others.
+cluster "also_unknown" {
+  provider = nowhere
+}
+
+cluster "unknown_too" {
+  provider = nowhere
+}
