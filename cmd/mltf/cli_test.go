@@ -109,7 +109,10 @@ func TestCoreWorkflow(t *testing.T) {
 		js := e2e.Must(t, dir, 0, "show", "-json", planFile)
 		var doc struct {
 			FormatVersion string `json:"format_version"`
-			Changes       []struct {
+			PriorState    struct {
+				Digest string `json:"digest"`
+			} `json:"prior_state"`
+			Changes []struct {
 				Address string `json:"address"`
 				Change  struct {
 					Actions []string `json:"actions"`
@@ -118,6 +121,11 @@ func TestCoreWorkflow(t *testing.T) {
 		}
 		if err := json.Unmarshal([]byte(js.Stdout), &doc); err != nil || doc.FormatVersion != "1.0" {
 			t.Fatalf("show -json: %v\n%s", err, js.Stdout)
+		}
+		// The saved plan says which state it was made against, as apply
+		// of it checks: a hex SHA-256.
+		if d := doc.PriorState.Digest; len(d) != 64 || strings.Trim(d, "0123456789abcdef") != "" {
+			t.Errorf("show -json of a saved plan: prior_state.digest %q, want a hex SHA-256", d)
 		}
 		e2e.Must(t, dir, 0, "apply", planFile)
 		stale := e2e.Must(t, dir, 1, "apply", planFile)

@@ -305,12 +305,17 @@ func PlanJSON(w io.Writer, cs *plan.Changeset, version string, diags hcl.Diagnos
 	if cs.Config != nil {
 		files = cs.Config.Files
 	}
+	prior := map[string]any{"lineage": cs.PriorLineage, "serial": cs.PriorSerial}
+	if cs.PriorDigest != "" {
+		// Known for a plan read from a file: what apply of it checks.
+		prior["digest"] = cs.PriorDigest
+	}
 	writeJSON(w, map[string]any{
 		"format_version":   JSONFormatVersion,
 		"mltf_version":     version,
 		"applyable":        cs.Applyable,
 		"destroy":          cs.Options.Destroy,
-		"prior_state":      map[string]any{"lineage": cs.PriorLineage, "serial": cs.PriorSerial},
+		"prior_state":      prior,
 		"variables":        vars,
 		"resource_changes": changes,
 		"output_changes":   outputs,
