@@ -90,7 +90,7 @@ func (p *Provider) applyModel(ctx context.Context, req providers.ApplyChangeRequ
 			cur, _ := p.currentFacts(ctx, cfg.Name, a.Current)
 			diags = append(diags, providers.Diagnostic{
 				Severity: providers.Warning,
-				Summary:  fmt.Sprintf("Alias %s stays at %s: version %d did not pass its gates", a.Alias, versionWord(a.Current), a.Candidate),
+				Summary:  fmt.Sprintf("Alias %s %s: version %d did not pass its gates", a.Alias, staysAt(a.Current), a.Candidate),
 				Detail:   a.failure(cand.Facts, cur) + "\n\nThe version is registered without the alias. To move it anyway, pin it: version = " + fmt.Sprint(a.Candidate) + ".",
 			})
 		case m.To != 0:

@@ -179,18 +179,27 @@ func (p *Provider) evaluate(ctx context.Context, cfg modelConfig, cand *candidat
 	case !cand.Registered && failed == "":
 		d.Reason = fmt.Sprintf("alias %s %s -> new version if its gates still hold at apply (they hold now)", d.Alias, versionWord(d.Current))
 	case !cand.Registered:
-		d.Reason = fmt.Sprintf("alias %s stays at %s unless its gates hold at apply: %s", d.Alias, versionWord(d.Current), failed)
+		d.Reason = fmt.Sprintf("alias %s %s unless its gates hold at apply: %s", d.Alias, staysAt(d.Current), failed)
 	case failed == "":
 		d.Known, d.Target = true, cand.Facts.Version
 		d.Reason = fmt.Sprintf("alias %s %s -> %d (gates hold)", d.Alias, versionWord(d.Current), d.Target)
 	default:
 		d.Known, d.Target = true, d.Current
-		d.Reason = fmt.Sprintf("alias %s stays at %s: version %d refused by %s", d.Alias, versionWord(d.Current), cand.Facts.Version, failed)
+		d.Reason = fmt.Sprintf("alias %s %s: version %d refused by %s", d.Alias, staysAt(d.Current), cand.Facts.Version, failed)
 	}
 	if !cand.Registered {
 		d.Evaluated = false
 	}
 	return diags
+}
+
+// staysAt says that an alias keeps version v: "stays at 2", or "stays
+// unset" for an alias on no version yet.
+func staysAt(v int64) string {
+	if v == 0 {
+		return "stays unset"
+	}
+	return fmt.Sprintf("stays at %d", v)
 }
 
 func versionWord(v int64) string {

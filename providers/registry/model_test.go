@@ -60,8 +60,8 @@ func TestModelGates(t *testing.T) {
 			wantAt: map[string]int64{"production": 1}},
 		{name: "a new alias is gated", aliases: []string{"production", "staging"}, wantLatest: 3,
 			wantAt:      map[string]int64{"production": 1},
-			wantReasons: []string{"alias staging stays at (unset): version 3 refused by gate 0"},
-			wantWarning: []string{"Alias staging stays at (unset)", "current:   none"}},
+			wantReasons: []string{"alias staging stays unset: version 3 refused by gate 0"},
+			wantWarning: []string{"Alias staging stays unset", "current:   none"}},
 		{name: "a good version moves both", train: 0.99, aliases: []string{"production", "staging"}, wantLatest: 4,
 			wantAt: map[string]int64{"production": 4, "staging": 4}},
 	}

@@ -106,6 +106,7 @@ func TestGoldenHuman(t *testing.T) {
 				{Model: "digits", Alias: "production", To: 1, When: started, Who: "ci@runner", Gates: json.RawMessage(`[{"gate":0,"candidate":1,"passed":true,"values":"accuracy=0.95"}]`)},
 				{Model: "digits", Alias: "production", From: 1, To: 1, When: finished, Who: "ci@runner", Gates: json.RawMessage(`[{"gate":0,"candidate":2,"passed":true},{"gate":1,"candidate":2,"passed":false,"message":"worse than the current version"}]`)},
 				{Model: "digits", Alias: "staging", From: 1, When: finished, Who: "ana"},
+				{Model: "digits", Alias: "canary", When: finished, Who: "ci@runner", Gates: json.RawMessage(`[{"gate":0,"candidate":1,"passed":false,"message":"accuracy below the bar"}]`)},
 			})
 		},
 		"models_history_empty": func(b *strings.Builder) { AliasHistory(b, "digits", nil) },

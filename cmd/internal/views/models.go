@@ -87,7 +87,8 @@ func AliasHistory(w io.Writer, name string, moves []tracking.AliasMove) {
 		})
 }
 
-// MoveText renders an alias move: "1 -> 2", "stays at 1", "2 -> removed".
+// MoveText renders an alias move: "1 -> 2", "stays at 1", "stays unset",
+// "2 -> removed".
 func MoveText(m tracking.AliasMove) string {
 	v := func(n int64) string {
 		if n == 0 {
@@ -96,6 +97,8 @@ func MoveText(m tracking.AliasMove) string {
 		return strconv.FormatInt(n, 10)
 	}
 	switch {
+	case m.From == m.To && m.From == 0:
+		return "stays unset"
 	case m.From == m.To:
 		return "stays at " + v(m.From)
 	case m.To == 0:

@@ -277,7 +277,7 @@ async function modelPage(name) {
   <h2>Alias history</h2>
   <table id="history"><thead><tr><th>When</th><th>Who</th><th>Alias</th><th>Move</th><th>Gates</th></tr></thead>
   <tbody>${m.history.map((h) => `<tr><td>${when(h.when)}</td><td>${esc(h.who)}</td><td><span class="alias">${esc(h.alias)}</span></td>
-    <td>${h.refused ? `stays at ${h.from} ${status('refused')}` : `${h.from || '(unset)'} → ${h.to || '(removed)'}`}</td><td>${gateList(h.gates)}</td></tr>`).join('')}</tbody></table>`;
+    <td>${h.refused ? `${h.from ? `stays at ${h.from}` : 'stays unset'} ${status('refused')}` : `${h.from || '(unset)'} → ${h.to || '(removed)'}`}</td><td>${gateList(h.gates)}</td></tr>`).join('')}</tbody></table>`;
 }
 
 // --- sweeps -----------------------------------------------------------
