@@ -50,8 +50,7 @@ func bundledNames() []string {
 	return names
 }
 
-// bundled returns a new instance of a provider built into mltf, for the
-// plugin process that serves it.
+// bundled returns the entry of bundledProviders named name.
 func bundled(name string) (bundledProvider, bool) {
 	for _, b := range bundledProviders() {
 		if b.name == name {

@@ -197,7 +197,7 @@ func (m *Meta) kubernetesFrontEnd(ctx context.Context, req frontEndProxyRequest)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, exe, "front-end-proxy")
+	cmd := exec.CommandContext(ctx, exe, "front-end-proxy") // kubernetes.FrontEndProxyCommand
 	cmd.Stderr = m.Stderr
 	// The request, on a standard input that stays open: the proxy serves
 	// until it ends, when ctx is done (CommandContext kills it) or mltf
@@ -220,7 +220,7 @@ func (m *Meta) kubernetesFrontEnd(ctx context.Context, req frontEndProxyRequest)
 	var a struct{ Addr, Error string }
 	line, err := bufio.NewReader(out).ReadBytes('\n')
 	if err != nil || json.Unmarshal(line, &a) != nil {
-		return nil, fmt.Errorf("%s %s gave no address (%v)", exe, "front-end-proxy", err)
+		return nil, fmt.Errorf("%s front-end-proxy ended without an address (%v)", exe, err)
 	}
 	if a.Error != "" {
 		return nil, errors.New(a.Error)
