@@ -419,6 +419,9 @@ func unstartedDiags(cfg *lang.Config, name string, rs []*lang.Resource, notStart
 		others = append(others, r.Addr().String())
 	}
 	also := fmt.Sprintf("\n\nIt also stops the %d other resources of provider %q: %s.", len(rs)-1, name, strings.Join(others, ", "))
+	if len(rs) == 2 {
+		also = fmt.Sprintf("\n\nIt also stops the other resource of provider %q: %s.", name, others[0])
+	}
 	for _, d := range out {
 		if d.Severity == hcl.DiagError {
 			d.Detail += also

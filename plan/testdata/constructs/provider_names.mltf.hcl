@@ -17,3 +17,12 @@ cluster "also_unknown" {
 cluster "unknown_too" {
   provider = nowhere
 }
+
+# Two resources of another provider that cannot start.
+cluster "elsewhere" {
+  provider = nowhere_else
+}
+
+cluster "elsewhere_too" {
+  provider = nowhere_else
+}
